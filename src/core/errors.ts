@@ -1,0 +1,61 @@
+/**
+ * The one registry of Gatehouse error codes.
+ *
+ * Every failure Gatehouse reports, from the core, the HTTP layer or the CLI,
+ * carries one of these codes. The codes are stable: clients may switch on
+ * them. `docs/errors.md` lists the same table, and a test keeps the two in
+ * step. Messages are generic on purpose: they never echo a password, token,
+ * cookie or hash back to the caller.
+ */
+export const ERROR_CODES = {
+  ERR_VALIDATION: 'The request is malformed.',
+  ERR_INVALID_CREDENTIALS: 'Invalid username or password.',
+  ERR_UNAUTHENTICATED: 'Authentication is required.',
+  ERR_FORBIDDEN: 'You are not allowed to do this.',
+  ERR_CURRENT_PASSWORD: 'The current password is not correct.',
+  ERR_NOT_FOUND: 'Not found.',
+  ERR_USER_NOT_FOUND: 'No such user.',
+  ERR_SESSION_NOT_FOUND: 'No such session.',
+  ERR_USER_EXISTS: 'A user with this name already exists.',
+  ERR_INVALID_USERNAME: 'The username is not acceptable.',
+  ERR_INVALID_ROLE: 'The role name is not acceptable.',
+  ERR_WEAK_PASSWORD: 'The password does not meet the password policy.',
+  ERR_PAYLOAD_TOO_LARGE: 'The request body is too large.',
+  ERR_UNSUPPORTED_MEDIA_TYPE: 'The request content type is not supported.',
+  ERR_METHOD_NOT_ALLOWED: 'The method is not allowed here.',
+  ERR_CONFIG: 'The configuration is not valid.',
+  ERR_UNAVAILABLE: 'The service is temporarily unavailable.',
+  ERR_INTERNAL: 'An internal error occurred.',
+} as const;
+
+/** A stable Gatehouse error code, such as `ERR_INVALID_CREDENTIALS`. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * The one base error of Gatehouse. `code` is stable; `message` is safe to
+ * show to the caller (it never contains a secret); `details` carries
+ * structured, equally safe context such as the name of a bad field.
+ *
+ * @example
+ * throw new GatehouseError('ERR_USER_EXISTS');
+ * throw new GatehouseError('ERR_VALIDATION', { message: 'username: must be a string', details: { field: 'username' } });
+ */
+export class GatehouseError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    options: { message?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(options.message ?? ERROR_CODES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatehouseError';
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+/** True when `value` is a {@link GatehouseError}, optionally with the given code. */
+export function isGatehouseError(value: unknown, code?: ErrorCode): value is GatehouseError {
+  return value instanceof GatehouseError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,154 @@
+import type { Clock } from './clock.js';
+import { createId, createSecret, hashSecret, SECRET_PATTERN } from './secrets.js';
+import type { SessionRecord, Store } from './store.js';
+import { toUser, type User } from './users.js';
+
+/** How long sessions live. */
+export interface SessionPolicy {
+  /** Seconds without activity after which a session ends. Default 1800 (30 min, OWASP). */
+  idleTimeoutSeconds: number;
+  /** Seconds after sign-in after which a session ends whatever the activity. Default 43200 (12 h). */
+  absoluteTimeoutSeconds: number;
+  /** At most one last-seen write per session per this many seconds. Default 60. */
+  touchIntervalSeconds: number;
+}
+
+/** The defaults of {@link SessionPolicy}. */
+export const DEFAULT_SESSION_POLICY: Readonly<SessionPolicy> = Object.freeze({
+  idleTimeoutSeconds: 1800,
+  absoluteTimeoutSeconds: 43_200,
+  touchIntervalSeconds: 60,
+});
+
+/** A session as shown to its owner and to administrators. Carries no credential. */
+export interface Session {
+  id: string;
+  userId: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** When the session ends if not used again: the earlier of idle and absolute expiry. */
+  expiresAt: number;
+  /** When the session ends whatever happens. */
+  absoluteExpiresAt: number;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Where a session was started from; shown to the user in their session list. */
+export interface SessionOrigin {
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+const USER_AGENT_MAX = 512;
+
+/** The session operations; see {@link createSessionService}. */
+export type SessionService = ReturnType<typeof createSessionService>;
+
+/**
+ * Server-side sessions. A session is found by the SHA-256 of its bearer token
+ * (Lucia's design); the token itself exists only in the cookie. Validation
+ * writes at most once per {@link SessionPolicy.touchIntervalSeconds}, so a
+ * signed-in request is normally a single read.
+ */
+export function createSessionService({ store, clock, policy }: { store: Store; clock: Clock; policy: SessionPolicy }) {
+  const idleMs = policy.idleTimeoutSeconds * 1000;
+  const absoluteMs = policy.absoluteTimeoutSeconds * 1000;
+  const touchMs = policy.touchIntervalSeconds * 1000;
+
+  const absoluteExpiry = (record: SessionRecord) => record.createdAt + absoluteMs;
+  const expiry = (record: SessionRecord) => Math.min(record.lastSeenAt + idleMs, absoluteExpiry(record));
+
+  function toSession(record: SessionRecord): Session {
+    return {
+      id: record.id,
+      userId: record.userId,
+      createdAt: record.createdAt,
+      lastSeenAt: record.lastSeenAt,
+      expiresAt: expiry(record),
+      absoluteExpiresAt: absoluteExpiry(record),
+      ip: record.ip,
+      userAgent: record.userAgent,
+    };
+  }
+
+  return {
+    /** Starts a session for a user; returns the bearer token (to be sent once, in the cookie) and the session. */
+    async createSession(userId: string, origin: SessionOrigin = {}): Promise<{ token: string; session: Session }> {
+      const token = createSecret();
+      const now = clock.now();
+      const record: SessionRecord = {
+        id: createId(),
+        tokenHash: hashSecret(token),
+        userId,
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt: 0,
+        ip: origin.ip ?? null,
+        userAgent: origin.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+      };
+      record.expiresAt = expiry(record);
+      await store.createSession(record);
+      return { token, session: toSession(record) };
+    },
+
+    /**
+     * The session and user a bearer token belongs to, or `null` when the token
+     * is malformed, unknown, expired (idle or absolute), or its user is
+     * disabled or gone. An expired session is deleted on sight.
+     */
+    async validateSessionToken(token: string): Promise<{ session: Session; user: User } | null> {
+      if (!SECRET_PATTERN.test(token)) return null;
+      const record = await store.findSessionByTokenHash(hashSecret(token));
+      if (!record) return null;
+      const now = clock.now();
+      if (now >= expiry(record)) {
+        await store.deleteSession(record.id);
+        return null;
+      }
+      const userRecord = await store.findUserById(record.userId);
+      if (!userRecord || userRecord.disabled) return null;
+      if (now - record.lastSeenAt >= touchMs) {
+        record.lastSeenAt = now;
+        record.expiresAt = expiry(record);
+        await store.touchSession(record.id, record.lastSeenAt, record.expiresAt);
+      }
+      return { session: toSession(record), user: toUser(userRecord) };
+    },
+
+    /** One session by its public id, or `null`. */
+    async findSession(id: string): Promise<Session | null> {
+      const record = await store.findSessionById(id);
+      return record && clock.now() < expiry(record) ? toSession(record) : null;
+    },
+
+    /** Live sessions of one user, or of everyone; newest first. */
+    async listSessions(filter: { userId?: string } = {}): Promise<Session[]> {
+      const now = clock.now();
+      return (await store.listSessions(filter)).filter((record) => now < expiry(record)).map(toSession);
+    },
+
+    /**
+     * Ends one session. With `ownerId`, only when it belongs to that user, so
+     * that a user cannot learn or end the sessions of another.
+     * Returns whether a session was ended.
+     */
+    async revokeSession(id: string, options: { ownerId?: string } = {}): Promise<boolean> {
+      if (options.ownerId !== undefined) {
+        const record = await store.findSessionById(id);
+        if (!record || record.userId !== options.ownerId) return false;
+      }
+      return store.deleteSession(id);
+    },
+
+    /** Ends every session of a user but `keepSessionId`; returns how many ended. */
+    revokeUserSessions(userId: string, options: { keepSessionId?: string } = {}): Promise<number> {
+      return store.deleteUserSessions(userId, { keepId: options.keepSessionId });
+    },
+
+    /** Deletes expired sessions; returns how many. */
+    purgeExpiredSessions(): Promise<number> {
+      return store.purgeExpiredSessions(clock.now());
+    },
+  };
+}

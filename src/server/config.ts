@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { GatehouseError } from '../core/errors.js';
+
+/** The server's settings, after defaults and validation. */
+export interface ServerConfig {
+  /** Folder for the SQLite database and generated files. Default `./data`. */
+  data: string;
+  /** Database URL. Default `sqlite:<data>/gatehouse.db`. */
+  db: string;
+  /** Address to listen on. Default `localhost` (IPv4 and IPv6 loopback). */
+  host: string;
+  /** TCP port; 0 picks a free one. Default 8443. */
+  port: number;
+  /** PEM certificate chain file. Default: a development certificate generated in `<data>/tls/`. */
+  tlsCert: string | undefined;
+  /** PEM private key file; required with `tlsCert`. */
+  tlsKey: string | undefined;
+  /** Seconds of inactivity that end a session. Default 1800. */
+  sessionIdleTimeout: number;
+  /** Seconds after sign-in that end a session. Default 43200. */
+  sessionAbsoluteTimeout: number;
+  /** Session cookie name. Default `__Host-gatehouse`. */
+  cookieName: string;
+  /** Serve the seed lesson's `GET /get-info`. Default true. */
+  lessonRoutes: boolean;
+  /** pino level. Default `info`. */
+  logLevel: string;
+}
+
+/** Where a setting came from, so an error can say which one to fix. */
+type Source = 'flag' | 'env' | 'file';
+
+interface Setting<K extends keyof ServerConfig> {
+  env: string;
+  flag: string;
+  parse(raw: unknown): ServerConfig[K];
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+// RFC 6265 cookie-name token characters.
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
+
+function text(raw: unknown): string {
+  if (typeof raw !== 'string' || raw.trim() === '') throw new Error('must be a non-empty string');
+  return raw;
+}
+
+function integer(min: number, max: number) {
+  return (raw: unknown): number => {
+    const value = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`must be a whole number from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+function boolean(raw: unknown): boolean {
+  if (raw === true || raw === 'true' || raw === '1') return true;
+  if (raw === false || raw === 'false' || raw === '0') return false;
+  throw new Error('must be true or false');
+}
+
+/** Every setting, its environment variable, its flag and its parser: the one table of configuration. */
+const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
+  data: { env: 'GATEHOUSE_DATA', flag: '--data', parse: text },
+  db: { env: 'GATEHOUSE_DB', flag: '--db', parse: text },
+  host: { env: 'GATEHOUSE_HOST', flag: '--host', parse: text },
+  port: { env: 'GATEHOUSE_PORT', flag: '--port', parse: integer(0, 65_535) },
+  tlsCert: { env: 'GATEHOUSE_TLS_CERT', flag: '--tls-cert', parse: text },
+  tlsKey: { env: 'GATEHOUSE_TLS_KEY', flag: '--tls-key', parse: text },
+  sessionIdleTimeout: { env: 'GATEHOUSE_SESSION_IDLE_TIMEOUT', flag: '--session-idle-timeout', parse: integer(1, 31_536_000) },
+  sessionAbsoluteTimeout: {
+    env: 'GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT',
+    flag: '--session-absolute-timeout',
+    parse: integer(1, 31_536_000),
+  },
+  cookieName: {
+    env: 'GATEHOUSE_COOKIE_NAME',
+    flag: '--cookie-name',
+    parse(raw) {
+      if (typeof raw !== 'string' || !COOKIE_NAME.test(raw)) throw new Error('must be a cookie name token of 1 to 64 characters');
+      return raw;
+    },
+  },
+  lessonRoutes: { env: 'GATEHOUSE_LESSON_ROUTES', flag: '--lesson-routes', parse: boolean },
+  logLevel: {
+    env: 'GATEHOUSE_LOG_LEVEL',
+    flag: '--log-level',
+    parse(raw) {
+      if (typeof raw !== 'string' || !LOG_LEVELS.includes(raw)) throw new Error(`must be one of ${LOG_LEVELS.join(', ')}`);
+      return raw;
+    },
+  },
+};
+
+const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey'> = {
+  data: './data',
+  host: 'localhost',
+  port: 8443,
+  sessionIdleTimeout: 1800,
+  sessionAbsoluteTimeout: 43_200,
+  cookieName: '__Host-gatehouse',
+  lessonRoutes: true,
+  logLevel: 'info',
+};
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Command-line values, keyed like {@link ServerConfig}; `undefined` means not given. */
+  flags?: Partial<Record<keyof ServerConfig | 'config', unknown>>;
+  /** The environment. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Builds the server configuration: a flag wins over its `GATEHOUSE_*`
+ * variable, which wins over the config file (`--config FILE` or
+ * `GATEHOUSE_CONFIG`, JSON with the keys of {@link ServerConfig}), which wins
+ * over the default.
+ *
+ * @throws {GatehouseError} `ERR_CONFIG` with a one-line message naming the bad key and where it came from.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
+  const flags = options.flags ?? {};
+  const env = options.env ?? process.env;
+  const file = readConfigFile(flags.config ?? env.GATEHOUSE_CONFIG);
+  const values: Partial<Record<keyof ServerConfig, unknown>> = {};
+  for (const key of Object.keys(SETTINGS) as (keyof ServerConfig)[]) {
+    const setting = SETTINGS[key];
+    const found: [Source, unknown] | undefined =
+      flags[key] !== undefined
+        ? ['flag', flags[key]]
+        : env[setting.env] !== undefined && env[setting.env] !== ''
+          ? ['env', env[setting.env]]
+          : file[key] !== undefined
+            ? ['file', file[key]]
+            : undefined;
+    if (!found) continue;
+    try {
+      values[key] = setting.parse(found[1]);
+    } catch (error) {
+      const where = found[0] === 'flag' ? setting.flag : found[0] === 'env' ? setting.env : 'the config file';
+      throw configError(key, `${(error as Error).message} (from ${where})`);
+    }
+  }
+  const config = { ...DEFAULTS, ...values } as ServerConfig;
+  config.data = resolve(config.data);
+  config.db ??= `sqlite:${join(config.data, 'gatehouse.db')}`;
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw configError(config.tlsCert === undefined ? 'tlsCert' : 'tlsKey', 'tlsCert and tlsKey go together: give both or neither');
+  }
+  if (config.sessionIdleTimeout > config.sessionAbsoluteTimeout) {
+    throw configError('sessionIdleTimeout', 'must not be longer than sessionAbsoluteTimeout');
+  }
+  return config;
+}
+
+/**
+ * The database URL the CLI and server use: `db` when given, else the SQLite
+ * file in `data` (default `./data`). Flags win over `GATEHOUSE_DB` / `GATEHOUSE_DATA`.
+ */
+export function resolveDatabaseUrl(flags: { data?: string; db?: string }, env: NodeJS.ProcessEnv = process.env): string {
+  return loadConfig({ flags: { data: flags.data, db: flags.db }, env: { GATEHOUSE_DATA: env.GATEHOUSE_DATA, GATEHOUSE_DB: env.GATEHOUSE_DB } }).db;
+}
+
+function readConfigFile(path: unknown): Record<string, unknown> {
+  if (path === undefined || path === '') return {};
+  if (typeof path !== 'string') throw configError('config', 'must be a file path');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'not a readable JSON file';
+    throw configError('config', `${reason}: ${path}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw configError('config', `must hold a JSON object: ${path}`);
+  }
+  for (const key of Object.keys(parsed)) {
+    if (!Object.hasOwn(SETTINGS, key)) throw configError(key, `unknown key in the config file ${path}`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function configError(key: string, reason: string): GatehouseError {
+  return new GatehouseError('ERR_CONFIG', { message: `invalid configuration: ${key}: ${reason}`, details: { key } });
+}

@@ -1,0 +1,39 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+// Migrations are code, not files, so they ship inside the build and run the
+// same from `dist/` and from `src/`. Never edit one that has shipped: add the next.
+const migrations: Record<string, Migration> = {
+  '0001_users_and_sessions': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('username', 'varchar(256)', (c) => c.notNull())
+        .addColumn('username_key', 'varchar(256)', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'varchar(512)', (c) => c.notNull())
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('roles', 'varchar(2048)', (c) => c.notNull().defaultTo(''))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('token_hash', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('ip', 'varchar(64)')
+        .addColumn('user_agent', 'varchar(512)')
+        .execute();
+      await db.schema.createIndex('sessions_user_id').on('sessions').column('user_id').execute();
+      await db.schema.createIndex('sessions_expires_at').on('sessions').column('expires_at').execute();
+    },
+  },
+};
+
+/** The migrations Gatehouse knows, in order. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};
