@@ -1,6 +1,51 @@
+import { relative } from 'node:path';
 import type { Command } from 'commander';
+import { loadConfig } from '../../server/config.js';
+import { startServer } from '../../server/start.js';
 
-/** Registers `gatehouse serve`. (Placeholder: the server owner fills this in.) */
+/** Registers `gatehouse serve`: starts the HTTPS server and runs until SIGTERM or SIGINT. */
 export function registerServeCommand(program: Command): void {
-  program.command('serve').description('Start the HTTPS server');
+  program
+    .command('serve')
+    .description('Start the HTTPS server (flags override GATEHOUSE_* variables, which override the config file)')
+    .option('--config <file>', 'JSON config file (GATEHOUSE_CONFIG)')
+    .option('--data <dir>', 'data folder: SQLite database, development certificate (GATEHOUSE_DATA, default ./data)')
+    .option('--db <url>', 'database URL, sqlite:PATH (GATEHOUSE_DB, default sqlite:<data>/gatehouse.db)')
+    .option('--host <host>', 'address to listen on (GATEHOUSE_HOST, default localhost)')
+    .option('--port <port>', 'port, 0 for any free one (GATEHOUSE_PORT, default 8443)')
+    .option('--tls-cert <file>', 'PEM certificate chain (GATEHOUSE_TLS_CERT)')
+    .option('--tls-key <file>', 'PEM private key (GATEHOUSE_TLS_KEY)')
+    .option('--session-idle-timeout <seconds>', 'end sessions idle this long (GATEHOUSE_SESSION_IDLE_TIMEOUT, default 1800)')
+    .option('--session-absolute-timeout <seconds>', 'end sessions this long after sign-in (GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT, default 43200)')
+    .option('--cookie-name <name>', 'session cookie name (GATEHOUSE_COOKIE_NAME, default __Host-gatehouse)')
+    .option('--lesson-routes <bool>', "serve the seed lesson's GET /get-info (GATEHOUSE_LESSON_ROUTES, default true)")
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (GATEHOUSE_LOG_LEVEL, default info)')
+    .action(async (flags: Record<string, unknown>) => {
+      const config = loadConfig({ flags });
+      const server = await startServer(config);
+      const caFile = relative(process.cwd(), server.certFile) || server.certFile;
+      const lines = [
+        `Gatehouse listening on ${server.url}`,
+        `Clients trust the certificate in ${caFile}: curl --cacert ${caFile} ${server.url}/healthz`,
+        `  or in Python: requests.get('${server.url}/healthz', verify='${caFile}')`,
+      ];
+      if ((await server.core.users.countUsers()) === 0) {
+        lines.push('No users yet. Add the first one with: npx gatehouse user add NAME --role admin');
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) return;
+        stopping = true;
+        server.app.log.info({ signal }, 'shutting down');
+        // Requests in flight finish; new ones get 503 while closing.
+        server.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
 }

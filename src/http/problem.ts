@@ -1,0 +1,55 @@
+import { STATUS_CODES } from 'node:http';
+import type { FastifyReply } from 'fastify';
+import { ERROR_CODES, type ErrorCode } from '../core/errors.js';
+
+/** The HTTP status of every error code: the one place where errors meet HTTP. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  ERR_VALIDATION: 400,
+  ERR_INVALID_CREDENTIALS: 401,
+  ERR_UNAUTHENTICATED: 401,
+  ERR_FORBIDDEN: 403,
+  ERR_CURRENT_PASSWORD: 403,
+  ERR_NOT_FOUND: 404,
+  ERR_USER_NOT_FOUND: 404,
+  ERR_SESSION_NOT_FOUND: 404,
+  ERR_USER_EXISTS: 409,
+  ERR_INVALID_USERNAME: 400,
+  ERR_INVALID_ROLE: 400,
+  ERR_WEAK_PASSWORD: 400,
+  ERR_PAYLOAD_TOO_LARGE: 413,
+  ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  ERR_METHOD_NOT_ALLOWED: 405,
+  ERR_CONFIG: 500,
+  ERR_UNAVAILABLE: 503,
+  ERR_INTERNAL: 500,
+};
+
+/** The challenge sent with every 401 (RFC 9110 §11.6.1 requires one). */
+export const WWW_AUTHENTICATE = 'Bearer realm="gatehouse"';
+
+/** An RFC 9457 problem document with Gatehouse's `code` extension member. */
+export interface Problem {
+  type: 'about:blank';
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail: string;
+}
+
+/** Builds the problem document for a code; `detail` defaults to the registry's message. */
+export function createProblem(code: ErrorCode, detail?: string): Problem {
+  const status = HTTP_STATUS[code];
+  return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, code, detail: detail ?? ERROR_CODES[code] };
+}
+
+/**
+ * Sends a problem+json reply. The body is the same bytes for the same code
+ * and detail, with no request id or time in it, so that failures of one
+ * kind cannot be told apart (see the login route).
+ */
+export function sendProblem(reply: FastifyReply, code: ErrorCode, detail?: string): FastifyReply {
+  const problem = createProblem(code, detail);
+  if (problem.status === 401) reply.header('www-authenticate', WWW_AUTHENTICATE);
+  if (problem.status === 503) reply.header('retry-after', '5');
+  return reply.code(problem.status).type('application/problem+json; charset=utf-8').send(problem);
+}

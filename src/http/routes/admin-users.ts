@@ -1,0 +1,61 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { GatehouseError } from '../../core/errors.js';
+import { ADMIN_ROLE } from '../../core/roles.js';
+import type { RouteContext } from '../plugin.js';
+import { AUTH_BODY_LIMIT, CreateUserBody, IdParams, UpdateUserBody } from '../schemas.js';
+import { sessionView, userView } from '../views.js';
+
+/** `/admin/users…`: user management for role `admin`. */
+export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+  const preHandler = guards.requireRole(ADMIN_ROLE);
+
+  async function requireUser(id: string) {
+    const user = await core.users.findUserById(id);
+    if (!user) throw new GatehouseError('ERR_USER_NOT_FOUND');
+    return user;
+  }
+
+  routes.get('/admin/users', { preHandler }, async () => ({ users: (await core.users.listUsers()).map(userView) }));
+
+  routes.post(
+    '/admin/users',
+    { preHandler, schema: { body: CreateUserBody }, bodyLimit: AUTH_BODY_LIMIT },
+    async (request, reply) => reply.code(201).send(userView(await core.users.createUser(request.body))),
+  );
+
+  routes.get('/admin/users/:id', { preHandler, schema: { params: IdParams } }, async (request) =>
+    userView(await requireUser(request.params.id)),
+  );
+
+  routes.patch(
+    '/admin/users/:id',
+    { preHandler, schema: { params: IdParams, body: UpdateUserBody }, bodyLimit: AUTH_BODY_LIMIT },
+    async (request) => {
+      const { id } = request.params;
+      const { disabled, roles, password } = request.body;
+      let user = await requireUser(id);
+      if (roles !== undefined) user = await core.users.setRoles(id, roles);
+      if (password !== undefined) user = await core.users.setPassword(id, password);
+      if (disabled !== undefined) user = await core.users.setDisabled(id, disabled);
+      return userView(user);
+    },
+  );
+
+  routes.delete('/admin/users/:id', { preHandler, schema: { params: IdParams } }, async (request, reply) => {
+    await core.users.deleteUser(request.params.id);
+    return reply.code(204).send();
+  });
+
+  routes.get('/admin/users/:id/sessions', { preHandler, schema: { params: IdParams } }, async (request) => {
+    await requireUser(request.params.id);
+    const sessions = await core.sessions.listSessions({ userId: request.params.id });
+    return { sessions: sessions.map((session) => sessionView(session, request.auth!.session.id)) };
+  });
+
+  routes.delete('/admin/users/:id/sessions', { preHandler, schema: { params: IdParams } }, async (request) => {
+    await requireUser(request.params.id);
+    return { revoked: await core.sessions.revokeUserSessions(request.params.id) };
+  });
+}

@@ -1,0 +1,33 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { RouteContext } from '../plugin.js';
+import { clearSessionCookie, readSessionCookie, setSessionCookie } from '../session-cookie.js';
+import { AUTH_BODY_LIMIT, LoginBody } from '../schemas.js';
+import { sessionView, userView } from '../views.js';
+
+/** `POST /login` and `POST /logout`. */
+export function registerLoginRoutes(app: FastifyInstance, { core, cookie, guards }: RouteContext): void {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  // Form-encoded (what the seed lesson's client and HTML forms send) or JSON.
+  routes.post('/login', { schema: { body: LoginBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+    const { token, session, user } = await core.login(request.body, {
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+    });
+    // Session fixation (OWASP): a session the browser already had, planted or
+    // not, is never carried across a sign-in; it ends here.
+    const previous = await guards.resolve(request);
+    if (previous) await core.sessions.revokeSession(previous.session.id);
+    setSessionCookie(reply, token, cookie);
+    reply.header('cache-control', 'no-store');
+    return { user: userView(user), session: sessionView(session, session.id) };
+  });
+
+  routes.post('/logout', { bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+    const auth = await guards.resolve(request);
+    if (auth) await core.sessions.revokeSession(auth.session.id);
+    if (readSessionCookie(request, cookie) !== undefined) clearSessionCookie(reply, cookie);
+    return reply.code(204).send();
+  });
+}

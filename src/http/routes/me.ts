@@ -1,0 +1,47 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { GatehouseError } from '../../core/errors.js';
+import type { RouteContext } from '../plugin.js';
+import { AUTH_BODY_LIMIT, IdParams, PasswordChangeBody } from '../schemas.js';
+import { sessionView, userView } from '../views.js';
+
+/** The signed-in user's own routes: who am I, my sessions, my password. */
+export function registerMeRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+  const preHandler = guards.required();
+
+  routes.get('/session', { preHandler }, async (request, reply) => {
+    const { user, session } = request.auth!;
+    reply.header('cache-control', 'no-store');
+    return { user: userView(user), session: sessionView(session, session.id) };
+  });
+
+  routes.get('/sessions', { preHandler }, async (request, reply) => {
+    const { user, session } = request.auth!;
+    const sessions = await core.sessions.listSessions({ userId: user.id });
+    reply.header('cache-control', 'no-store');
+    return { sessions: sessions.map((item) => sessionView(item, session.id)) };
+  });
+
+  routes.delete('/sessions/:id', { preHandler, schema: { params: IdParams } }, async (request, reply) => {
+    // Someone else's session id answers exactly like one that does not exist.
+    if (!(await core.sessions.revokeSession(request.params.id, { ownerId: request.auth!.user.id }))) {
+      throw new GatehouseError('ERR_SESSION_NOT_FOUND');
+    }
+    return reply.code(204).send();
+  });
+
+  routes.post(
+    '/password',
+    { preHandler, schema: { body: PasswordChangeBody }, bodyLimit: AUTH_BODY_LIMIT },
+    async (request, reply) => {
+      const { user, session } = request.auth!;
+      await core.users.changePassword(
+        user.id,
+        { current: request.body.currentPassword, next: request.body.newPassword },
+        { keepSessionId: session.id },
+      );
+      return reply.code(204).send();
+    },
+  );
+}

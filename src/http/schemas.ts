@@ -1,0 +1,29 @@
+import { Type } from 'typebox';
+
+/** Auth routes take small bodies only: 16 KiB bounds the parser's work. */
+export const AUTH_BODY_LIMIT = 16 * 1024;
+
+// Bounds here are about parser work, not policy: the core applies the policy
+// (username rules, password length in bytes) and gives the precise message.
+export const Username = Type.String({ minLength: 1, maxLength: 256 });
+export const Password = Type.String({ minLength: 1, maxLength: 4096 });
+export const RoleList = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 64 });
+
+export const LoginBody = Type.Object({ username: Username, password: Password }, { additionalProperties: false });
+
+export const PasswordChangeBody = Type.Object(
+  { currentPassword: Password, newPassword: Password },
+  { additionalProperties: false },
+);
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const CreateUserBody = Type.Object(
+  { username: Username, password: Password, roles: Type.Optional(RoleList) },
+  { additionalProperties: false },
+);
+
+export const UpdateUserBody = Type.Object(
+  { disabled: Type.Optional(Type.Boolean()), roles: Type.Optional(RoleList), password: Type.Optional(Password) },
+  { additionalProperties: false, minProperties: 1 },
+);

@@ -1,0 +1,30 @@
+import type { Session } from '../core/sessions.js';
+import type { User } from '../core/users.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A user on the wire: times as ISO 8601. */
+export function userView(user: User) {
+  return {
+    id: user.id,
+    username: user.username,
+    roles: user.roles,
+    disabled: user.disabled,
+    createdAt: iso(user.createdAt),
+    updatedAt: iso(user.updatedAt),
+  };
+}
+
+/** A session on the wire; `current` marks the one the request came with. */
+export function sessionView(session: Session, currentId?: string) {
+  return {
+    id: session.id,
+    createdAt: iso(session.createdAt),
+    lastSeenAt: iso(session.lastSeenAt),
+    expiresAt: iso(session.expiresAt),
+    absoluteExpiresAt: iso(session.absoluteExpiresAt),
+    ip: session.ip,
+    userAgent: session.userAgent,
+    current: session.id === currentId,
+  };
+}

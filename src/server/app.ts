@@ -1,0 +1,83 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createAuthCore, type AuthCore } from '../core/index.js';
+import type { Clock } from '../core/clock.js';
+import type { PasswordHasher } from '../core/passwords.js';
+import { handleError } from '../http/error-handler.js';
+import { gatehouse } from '../http/plugin.js';
+import { sendProblem } from '../http/problem.js';
+import { openStore } from '../store/index.js';
+import type { ServerConfig } from './config.js';
+import type { TLSMaterial } from './tls.js';
+
+/** Paths that pino must never write: credentials in headers, cookies and bodies. */
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.token',
+];
+
+/** Options of {@link buildServer} that tests and embedders may set. */
+export interface BuildServerOptions {
+  /** TLS certificate and key. Required: Gatehouse only speaks HTTPS. */
+  tls: Pick<TLSMaterial, 'cert' | 'key'>;
+  /** The source of time. Default: the system clock. */
+  clock?: Clock;
+  /** Password hashing. Default: Argon2id at OWASP parameters. */
+  hasher?: PasswordHasher;
+  /** Where log lines go. Default: standard output. */
+  logStream?: NodeJS.WritableStream;
+}
+
+/**
+ * The Gatehouse HTTPS server, built but not yet listening: opens the store
+ * (running migrations), creates the core and registers every route.
+ */
+export async function buildServer(config: ServerConfig, options: BuildServerOptions): Promise<{ app: FastifyInstance; core: AuthCore }> {
+  const store = await openStore({ url: config.db });
+  const core = createAuthCore({
+    store,
+    clock: options.clock,
+    hasher: options.hasher,
+    sessionPolicy: {
+      idleTimeoutSeconds: config.sessionIdleTimeout,
+      absoluteTimeoutSeconds: config.sessionAbsoluteTimeout,
+    },
+  });
+  const app = Fastify({
+    https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' },
+    logger: {
+      level: config.logLevel,
+      redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+      ...(options.logStream && { stream: options.logStream }),
+    },
+    // Strict JSON Schema: reject unknown fields instead of dropping them, never coerce types.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Behind no proxy by default: the peer address is the client.
+    trustProxy: false,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+  });
+  app.addHook('onClose', async () => store.close());
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'ERR_NOT_FOUND'));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    if (await store.ping()) return { status: 'ready' };
+    return sendProblem(reply, 'ERR_UNAVAILABLE', 'The database does not answer.');
+  });
+
+  await app.register(gatehouse, {
+    core,
+    cookie: { name: config.cookieName },
+    lessonRoutes: config.lessonRoutes,
+  });
+  await core.warmUp();
+  return { app, core };
+}

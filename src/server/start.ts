@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import type { AuthCore } from '../core/index.js';
+import { buildServer, type BuildServerOptions } from './app.js';
+import type { ServerConfig } from './config.js';
+import { loadTLS } from './tls.js';
+
+/** A running server. */
+export interface RunningServer {
+  app: FastifyInstance;
+  core: AuthCore;
+  /** `https://host:port`, with the port actually bound. */
+  url: string;
+  /** The certificate file clients should trust. */
+  certFile: string;
+  /** Stops accepting connections, lets requests in flight finish, closes the database. */
+  close(): Promise<void>;
+}
+
+const PURGE_INTERVAL_MS = 10 * 60_000;
+
+/**
+ * Loads TLS material, builds the server and starts listening; purges expired
+ * sessions every ten minutes.
+ */
+export async function startServer(
+  config: ServerConfig,
+  options: Omit<BuildServerOptions, 'tls'> = {},
+): Promise<RunningServer> {
+  const tls = await loadTLS(config);
+  const { app, core } = await buildServer(config, { ...options, tls });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  const purge = async () => {
+    try {
+      const purged = await core.sessions.purgeExpiredSessions();
+      if (purged > 0) app.log.info({ purged }, 'expired sessions purged');
+    } catch (error) {
+      app.log.warn({ err: error }, 'session purge failed');
+    }
+  };
+  await purge();
+  const timer = setInterval(purge, PURGE_INTERVAL_MS);
+  timer.unref();
+
+  return {
+    app,
+    core,
+    url: `https://${host}:${port}`,
+    certFile: tls.certFile,
+    async close() {
+      clearInterval(timer);
+      await app.close();
+    },
+  };
+}
