@@ -1,6 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthCore } from '../core/index.js';
 import type { Session } from '../core/sessions.js';
@@ -19,12 +19,19 @@ export interface RequestAuth {
   session: Session;
 }
 
+/**
+ * A route hook that lets a request through or answers it with 401/403.
+ * Use it as `onRequest` or `preValidation` so that an unauthenticated caller
+ * learns nothing, not even whether its body would have been valid.
+ */
+export type AuthGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+
 /** The guards Gatehouse adds to a Fastify app as `app.auth`. */
 export interface AuthGuards {
-  /** A preHandler that answers 401 unless the request is signed in. */
-  required(): preHandlerAsyncHookHandler;
-  /** A preHandler that answers 401 when not signed in, 403 without the role. */
-  requireRole(role: string): preHandlerAsyncHookHandler;
+  /** A guard that answers 401 unless the request is signed in. */
+  required(): AuthGuard;
+  /** A guard that answers 401 when not signed in, 403 without the role. */
+  requireRole(role: string): AuthGuard;
   /** The signed-in identity of a request, or `null`; resolved once per request. */
   resolve(request: FastifyRequest): Promise<RequestAuth | null>;
 }
@@ -59,7 +66,7 @@ const RESOLVED = Symbol('gatehouse.resolved');
  *
  * @example
  * await app.register(gatehouse, { core });
- * app.get('/orders', { preHandler: app.auth.required() }, async (request) => listOrders(request.auth!.user.id));
+ * app.get('/orders', { onRequest: app.auth.required() }, async (request) => listOrders(request.auth!.user.id));
  */
 export const gatehouse = fp<GatehousePluginOptions>(
   async (app, options) => {
@@ -99,12 +106,14 @@ export const gatehouse = fp<GatehousePluginOptions>(
         async function requireSession(request, reply) {
           // Returning the reply after sending tells Fastify to stop here.
           if (!(await authenticate(request, reply))) return reply;
+          return undefined;
         },
       requireRole: (role) =>
         async function requireRole(request, reply) {
           const auth = await authenticate(request, reply);
           if (!auth) return reply;
           if (!auth.user.roles.includes(role)) return sendProblem(reply, 'ERR_FORBIDDEN');
+          return undefined;
         },
     };
     app.decorate('auth', guards);
@@ -113,6 +122,9 @@ export const gatehouse = fp<GatehousePluginOptions>(
     // error handler do not leak into the host application.
     await app.register(
       async (routes) => {
+        // Bodies are JSON or form-encoded, nothing else: a text/plain body would
+        // only reach the schema as a string and blur a 415 into a 400.
+        routes.removeContentTypeParser('text/plain');
         await routes.register(fastifyFormbody);
         routes.setErrorHandler(handleError);
         const context = { core, cookie, guards };

@@ -9,7 +9,7 @@ import { sessionView, userView } from '../views.js';
 /** `/admin/users…`: user management for role `admin`. */
 export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
-  const preHandler = guards.requireRole(ADMIN_ROLE);
+  const preValidation = guards.requireRole(ADMIN_ROLE);
 
   async function requireUser(id: string) {
     const user = await core.users.findUserById(id);
@@ -17,21 +17,21 @@ export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: 
     return user;
   }
 
-  routes.get('/admin/users', { preHandler }, async () => ({ users: (await core.users.listUsers()).map(userView) }));
+  routes.get('/admin/users', { preValidation }, async () => ({ users: (await core.users.listUsers()).map(userView) }));
 
   routes.post(
     '/admin/users',
-    { preHandler, schema: { body: CreateUserBody }, bodyLimit: AUTH_BODY_LIMIT },
+    { preValidation, schema: { body: CreateUserBody }, bodyLimit: AUTH_BODY_LIMIT },
     async (request, reply) => reply.code(201).send(userView(await core.users.createUser(request.body))),
   );
 
-  routes.get('/admin/users/:id', { preHandler, schema: { params: IdParams } }, async (request) =>
+  routes.get('/admin/users/:id', { preValidation, schema: { params: IdParams } }, async (request) =>
     userView(await requireUser(request.params.id)),
   );
 
   routes.patch(
     '/admin/users/:id',
-    { preHandler, schema: { params: IdParams, body: UpdateUserBody }, bodyLimit: AUTH_BODY_LIMIT },
+    { preValidation, schema: { params: IdParams, body: UpdateUserBody }, bodyLimit: AUTH_BODY_LIMIT },
     async (request) => {
       const { id } = request.params;
       const { disabled, roles, password } = request.body;
@@ -43,18 +43,18 @@ export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: 
     },
   );
 
-  routes.delete('/admin/users/:id', { preHandler, schema: { params: IdParams } }, async (request, reply) => {
+  routes.delete('/admin/users/:id', { preValidation, schema: { params: IdParams } }, async (request, reply) => {
     await core.users.deleteUser(request.params.id);
     return reply.code(204).send();
   });
 
-  routes.get('/admin/users/:id/sessions', { preHandler, schema: { params: IdParams } }, async (request) => {
+  routes.get('/admin/users/:id/sessions', { preValidation, schema: { params: IdParams } }, async (request) => {
     await requireUser(request.params.id);
     const sessions = await core.sessions.listSessions({ userId: request.params.id });
     return { sessions: sessions.map((session) => sessionView(session, request.auth!.session.id)) };
   });
 
-  routes.delete('/admin/users/:id/sessions', { preHandler, schema: { params: IdParams } }, async (request) => {
+  routes.delete('/admin/users/:id/sessions', { preValidation, schema: { params: IdParams } }, async (request) => {
     await requireUser(request.params.id);
     return { revoked: await core.sessions.revokeUserSessions(request.params.id) };
   });

@@ -8,22 +8,22 @@ import { sessionView, userView } from '../views.js';
 /** The signed-in user's own routes: who am I, my sessions, my password. */
 export function registerMeRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
-  const preHandler = guards.required();
+  const preValidation = guards.required();
 
-  routes.get('/session', { preHandler }, async (request, reply) => {
+  routes.get('/session', { preValidation }, async (request, reply) => {
     const { user, session } = request.auth!;
     reply.header('cache-control', 'no-store');
     return { user: userView(user), session: sessionView(session, session.id) };
   });
 
-  routes.get('/sessions', { preHandler }, async (request, reply) => {
+  routes.get('/sessions', { preValidation }, async (request, reply) => {
     const { user, session } = request.auth!;
     const sessions = await core.sessions.listSessions({ userId: user.id });
     reply.header('cache-control', 'no-store');
     return { sessions: sessions.map((item) => sessionView(item, session.id)) };
   });
 
-  routes.delete('/sessions/:id', { preHandler, schema: { params: IdParams } }, async (request, reply) => {
+  routes.delete('/sessions/:id', { preValidation, schema: { params: IdParams } }, async (request, reply) => {
     // Someone else's session id answers exactly like one that does not exist.
     if (!(await core.sessions.revokeSession(request.params.id, { ownerId: request.auth!.user.id }))) {
       throw new GatehouseError('ERR_SESSION_NOT_FOUND');
@@ -33,7 +33,7 @@ export function registerMeRoutes(app: FastifyInstance, { core, guards }: RouteCo
 
   routes.post(
     '/password',
-    { preHandler, schema: { body: PasswordChangeBody }, bodyLimit: AUTH_BODY_LIMIT },
+    { preValidation, schema: { body: PasswordChangeBody }, bodyLimit: AUTH_BODY_LIMIT },
     async (request, reply) => {
       const { user, session } = request.auth!;
       await core.users.changePassword(

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createAuthCore } from '../../src/core/index.js';
+import { createArgon2Hasher, OWASP_ARGON2_PARAMETERS } from '../../src/core/passwords.js';
+import { isGatehouseError } from '../../src/core/errors.js';
+import { openStore } from '../../src/store/index.js';
+
+test('a hash made with older, cheaper parameters is upgraded at the next successful login', async () => {
+  const store = await openStore({ url: 'sqlite::memory:' });
+  const cheap = createAuthCore({ store, hasher: createArgon2Hasher({ memoryCostKiB: 8192, timeCost: 1, parallelism: 1 }) });
+  const user = await cheap.users.createUser({ username: 'Alice', password: 'correct horse 1' });
+  assert.match((await store.findUserById(user.id))!.passwordHash, /^\$argon2id\$v=19\$m=8192,t=1,p=1\$/);
+
+  const current = createAuthCore({ store });
+  await assert.rejects(current.login({ username: 'alice', password: 'wrong horse 1' }), (error) =>
+    isGatehouseError(error, 'ERR_INVALID_CREDENTIALS'),
+  );
+  assert.match((await store.findUserById(user.id))!.passwordHash, /m=8192,t=1,p=1/, 'a failed login changes nothing');
+  await current.login({ username: 'alice', password: 'correct horse 1' });
+  const { memoryCostKiB, timeCost, parallelism } = OWASP_ARGON2_PARAMETERS;
+  assert.match(
+    (await store.findUserById(user.id))!.passwordHash,
+    new RegExp(`^\\$argon2id\\$v=19\\$m=${memoryCostKiB},t=${timeCost},p=${parallelism}\\$`),
+  );
+  await current.login({ username: 'alice', password: 'correct horse 1' });
+  await store.close();
+});
+
+test('passwords are hashed with Argon2id at OWASP parameters, NFKC-normalised, never stored as given', async () => {
+  const store = await openStore({ url: 'sqlite::memory:' });
+  const core = createAuthCore({ store });
+  const password = 'ﬁne password 1'; // U+FB01, NFKC "fi"
+  const user = await core.users.createUser({ username: 'Bob', password });
+  const stored = (await store.findUserById(user.id))!.passwordHash;
+  assert.match(stored, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
+  assert.ok(!stored.includes(password));
+  const { user: signedIn } = await core.login({ username: 'bob', password: 'fine password 1' });
+  assert.equal(signedIn.id, user.id);
+  await store.close();
+});
+
+test('usernames: NFKC + case-insensitive unique; control characters, colons and spaces at the ends refused', async () => {
+  const store = await openStore({ url: 'sqlite::memory:' });
+  const core = createAuthCore({ store });
+  await core.users.createUser({ username: 'Ｍａｒｉａ', password: 'maria password' });
+  assert.equal((await core.users.findUserByName('maria'))?.username, 'Maria');
+  await assert.rejects(core.users.createUser({ username: 'MARIA', password: 'maria password' }), (error) =>
+    isGatehouseError(error, 'ERR_USER_EXISTS'),
+  );
+  for (const username of ['', 'a'.repeat(65), 'tab\there', 'zero\u200bwidth', 'a:b', ' lead', 'trail ', 'bidi\u202e']) {
+    await assert.rejects(core.users.createUser({ username, password: 'long password 1' }), (error) =>
+      isGatehouseError(error, 'ERR_INVALID_USERNAME'),
+    );
+  }
+  await store.close();
+});
+
+test('password policy: at least 8 characters, at most 1024 bytes, no composition rules', async () => {
+  const store = await openStore({ url: 'sqlite::memory:' });
+  const core = createAuthCore({ store });
+  await assert.rejects(core.users.createUser({ username: 'short', password: 'seven77' }), (error) =>
+    isGatehouseError(error, 'ERR_WEAK_PASSWORD'),
+  );
+  await assert.rejects(core.users.createUser({ username: 'huge', password: 'x'.repeat(1025) }), (error) =>
+    isGatehouseError(error, 'ERR_VALIDATION'),
+  );
+  await core.users.createUser({ username: 'plain', password: 'aaaaaaaa' });
+  await core.users.createUser({ username: 'max', password: 'é'.repeat(512) });
+  await store.close();
+});

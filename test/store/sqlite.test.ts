@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import SQLite from 'better-sqlite3';
+import { openStore, sqliteFile } from '../../src/store/index.js';
+import { isGatehouseError } from '../../src/core/errors.js';
+import { runStoreConformance } from './conformance.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+runStoreConformance('SQLite file', () => openStore({ url: `sqlite:${join(dir, 'conformance.db')}` }));
+runStoreConformance('SQLite in memory', () => openStore({ url: 'sqlite::memory:' }));
+
+test('a new SQLite database is created in WAL mode with the schema migrated, and reopening keeps the data', async () => {
+  const file = join(dir, 'nested', 'gatehouse.db');
+  const store = await openStore({ url: `sqlite:${file}` });
+  await store.createUser({
+    id: 'u1',
+    username: 'Alice',
+    usernameKey: 'alice',
+    passwordHash: 'h',
+    disabled: false,
+    roles: [],
+    createdAt: 1,
+    updatedAt: 1,
+  });
+  await store.close();
+  assert.ok(statSync(file).isFile());
+  const raw = new SQLite(file, { readonly: true });
+  assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+  const migrations = raw.prepare('select name from kysely_migration order by name').all() as { name: string }[];
+  assert.deepEqual(migrations.map((row) => row.name), ['0001_users_and_sessions']);
+  raw.close();
+  const reopened = await openStore({ url: `sqlite:${file}` });
+  assert.equal((await reopened.findUserByKey('alice'))?.username, 'Alice');
+  await reopened.close();
+});
+
+test('database URLs: sqlite:PATH, bare paths, memory; other schemes refused without echoing the URL', () => {
+  assert.equal(sqliteFile('sqlite::memory:'), ':memory:');
+  assert.equal(sqliteFile('sqlite:/tmp/x.db'), '/tmp/x.db');
+  assert.equal(sqliteFile('/tmp/y.db'), '/tmp/y.db');
+  try {
+    sqliteFile('mysql://root:hunter2@db/gatehouse');
+    assert.fail('expected an error');
+  } catch (error) {
+    assert.ok(isGatehouseError(error, 'ERR_CONFIG'));
+    assert.match(error.message, /^db: mysql databases are not supported/);
+    assert.doesNotMatch(error.message, /hunter2/);
+  }
+});
