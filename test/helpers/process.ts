@@ -1,0 +1,83 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The result of running the CLI to completion. */
+export interface CLIResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `gatehouse ARGS` from the sources (through tsx) and waits for it to exit. */
+export function runCLI(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CLIResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...options.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** A `gatehouse serve` child process, once it has printed its URL. */
+export interface ServeProcess {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  stdout(): string;
+  stderr(): string;
+  /** Sends a signal and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts `command args` (by default the CLI from the sources) and waits until
+ * it prints `Gatehouse listening on URL`; rejects if it exits first.
+ */
+export function startServe(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; command?: string; commandArgs?: string[]; timeoutMs?: number } = {},
+): Promise<ServeProcess> {
+  const command = options.command ?? process.execPath;
+  const commandArgs = options.commandArgs ?? ['--import', 'tsx', 'src/cli/main.ts', 'serve'];
+  const child = spawn(command, [...commandArgs, ...args], { cwd: ROOT, env: { ...process.env, ...options.env } });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not start in time\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs ?? 15_000);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /Gatehouse listening on (https:\/\/\S+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve({
+          child,
+          url: match[1]!,
+          stdout: () => stdout,
+          stderr: () => stderr,
+          stop(signal = 'SIGTERM') {
+            child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    });
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`serve exited with ${code}: ${stderr.trim()}`), { code, stderr, stdout }));
+    });
+  });
+}
