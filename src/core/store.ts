@@ -68,8 +68,127 @@ export interface SessionStore {
   purgeExpiredSessions(now: number): Promise<number>;
 }
 
+/** A JWT signing key. The private half is stored only encrypted under the master key. */
+export interface SigningKeyRecord {
+  kid: string;
+  alg: 'EdDSA' | 'ES256';
+  /** The public JWK, as JSON. */
+  publicJwk: string;
+  /** The private JWK, JWE-encrypted under the master key. */
+  privateJwe: string;
+  createdAt: number;
+  /** When it stopped signing; `null` for the active key. */
+  retiredAt: number | null;
+  /** When its public key may be dropped; `null` for the active key. */
+  expiresAt: number | null;
+}
+
+/** A service client of the OAuth token endpoint. */
+export interface ClientRecord {
+  /** The public `client_id`. */
+  id: string;
+  name: string;
+  /** SHA-256 of the client secret, or `null` for a client that authenticates with a key pair only. */
+  secretHash: string | null;
+  /** The client's public JWK for `private_key_jwt`, as JSON, or `null`. */
+  publicJwk: string | null;
+  scopes: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One refresh token of a rotation family (RFC 9700 §4.14). */
+export interface RefreshTokenRecord {
+  id: string;
+  tokenHash: string;
+  familyId: string;
+  /** The session it belongs to; ending the session ends its refresh tokens. */
+  sessionId: string;
+  userId: string;
+  scope: string | null;
+  createdAt: number;
+  expiresAt: number;
+  /** When it was exchanged; a second use is reuse. */
+  usedAt: number | null;
+}
+
+/** A personal API key. Only the SHA-256 of the key is stored. */
+export interface ApiKeyRecord {
+  id: string;
+  userId: string;
+  name: string;
+  secretHash: string;
+  scopes: string[];
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+}
+
+/** Signing keys. */
+export interface SigningKeyStore {
+  /** Every key not yet dropped, newest first. */
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /**
+   * Makes `key` the active key and retires every other active key at
+   * `retiredAt`, publishable until `expiresAt`; in one transaction.
+   */
+  rotateSigningKey(key: SigningKeyRecord, retiredAt: number, expiresAt: number): Promise<void>;
+  /** Drops retired keys whose `expiresAt` is at or before `now`; returns how many. */
+  purgeExpiredSigningKeys(now: number): Promise<number>;
+}
+
+/** Service clients. */
+export interface ClientStore {
+  /** Returns `false` when the name is taken. */
+  createClient(client: ClientRecord): Promise<boolean>;
+  findClientById(id: string): Promise<ClientRecord | null>;
+  findClientByName(name: string): Promise<ClientRecord | null>;
+  listClients(): Promise<ClientRecord[]>;
+  /** Returns `false` when no such client exists. */
+  updateClientSecret(id: string, secretHash: string, updatedAt: number): Promise<boolean>;
+  deleteClient(id: string): Promise<boolean>;
+}
+
+/** Refresh tokens. */
+export interface RefreshTokenStore {
+  createRefreshToken(token: RefreshTokenRecord): Promise<void>;
+  findRefreshTokenByHash(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  /**
+   * Marks the token used at `now` if, and only if, it was unused: the atomic
+   * step that lets exactly one of two concurrent refreshes win.
+   */
+  markRefreshTokenUsed(id: string, now: number): Promise<boolean>;
+  /** Deletes every token of a family (on reuse); returns how many. */
+  deleteRefreshTokenFamily(familyId: string): Promise<number>;
+  purgeExpiredRefreshTokens(now: number): Promise<number>;
+}
+
+/** Personal API keys. */
+export interface ApiKeyStore {
+  createApiKey(key: ApiKeyRecord): Promise<void>;
+  findApiKeyByHash(secretHash: string): Promise<ApiKeyRecord | null>;
+  listApiKeys(userId: string): Promise<ApiKeyRecord[]>;
+  /** Deletes a key of this user; returns `false` when the user has no such key. */
+  deleteApiKey(id: string, userId: string): Promise<boolean>;
+  touchApiKey(id: string, lastUsedAt: number): Promise<void>;
+}
+
+/** Revoked access tokens, by `jti`, kept until they would have expired anyway. */
+export interface RevocationStore {
+  revokeTokenId(jti: string, expiresAt: number): Promise<void>;
+  isTokenIdRevoked(jti: string): Promise<boolean>;
+  purgeExpiredRevocations(now: number): Promise<number>;
+}
+
 /** Everything the core stores, plus lifecycle. */
-export interface Store extends UserStore, SessionStore {
+export interface Store
+  extends UserStore,
+    SessionStore,
+    SigningKeyStore,
+    ClientStore,
+    RefreshTokenStore,
+    ApiKeyStore,
+    RevocationStore {
   /** Whether the database answers; for readiness probes. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -27,7 +27,63 @@ export interface SessionsTable {
   user_agent: string | null;
 }
 
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  /** The private JWK, encrypted under the master key (JWE compact, dir + A256GCM). */
+  private_jwe: string;
+  created_at: number;
+  /** When it stopped signing; null while it is the active key. */
+  retired_at: number | null;
+  /** When its public key may be dropped: every token it signed has expired. */
+  expires_at: number | null;
+}
+
+export interface ClientsTable {
+  id: string;
+  name: string;
+  secret_hash: string | null;
+  public_jwk: string | null;
+  scopes: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  token_hash: string;
+  family_id: string;
+  session_id: string;
+  user_id: string;
+  scope: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  user_id: string;
+  name: string;
+  secret_hash: string;
+  scopes: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface RevokedTokensTable {
+  jti: string;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
+  signing_keys: SigningKeysTable;
+  clients: ClientsTable;
+  refresh_tokens: RefreshTokensTable;
+  api_keys: ApiKeysTable;
+  revoked_tokens: RevokedTokensTable;
 }

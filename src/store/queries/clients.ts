@@ -1,0 +1,70 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { ClientRecord, ClientStore } from '../../core/store.js';
+import type { ClientsTable, Database } from '../schema.js';
+import { isUniqueViolation } from './unique.js';
+
+/** {@link ClientStore} queries. */
+export function createClientQueries(db: Kysely<Database>): ClientStore {
+  return {
+    async createClient(client) {
+      try {
+        await db
+          .insertInto('clients')
+          .values({
+            id: client.id,
+            name: client.name,
+            secret_hash: client.secretHash,
+            public_jwk: client.publicJwk,
+            scopes: client.scopes.join(' '),
+            created_at: client.createdAt,
+            updated_at: client.updatedAt,
+          })
+          .execute();
+        return true;
+      } catch (error) {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      }
+    },
+
+    async findClientById(id) {
+      const row = await db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toClientRecord(row) : null;
+    },
+
+    async findClientByName(name) {
+      const row = await db.selectFrom('clients').selectAll().where('name', '=', name).executeTakeFirst();
+      return row ? toClientRecord(row) : null;
+    },
+
+    async listClients() {
+      return (await db.selectFrom('clients').selectAll().orderBy('name').execute()).map(toClientRecord);
+    },
+
+    async updateClientSecret(id, secretHash, updatedAt) {
+      const result = await db
+        .updateTable('clients')
+        .set({ secret_hash: secretHash, updated_at: updatedAt })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async deleteClient(id) {
+      const result = await db.deleteFrom('clients').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+  };
+}
+
+function toClientRecord(row: Selectable<ClientsTable>): ClientRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    secretHash: row.secret_hash,
+    publicJwk: row.public_jwk,
+    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
