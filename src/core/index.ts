@@ -1,4 +1,10 @@
+import { createAccessTokens } from './access-tokens.js';
+import { createApiKeys } from './api-keys.js';
 import { systemClock, type Clock } from './clock.js';
+import { createClientService } from './clients.js';
+import { createKeyRing, type SigningAlgorithm } from './keys.js';
+import { createPrincipalResolver } from './principals.js';
+import { createRefreshTokens } from './refresh-tokens.js';
 import { createLogin } from './login.js';
 import { createArgon2Hasher, type PasswordHasher } from './passwords.js';
 import { createSessionService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './sessions.js';
@@ -15,6 +21,22 @@ export interface AuthCoreOptions {
   clock?: Clock;
   /** Session lifetimes; unset fields take {@link DEFAULT_SESSION_POLICY}. */
   sessionPolicy?: Partial<SessionPolicy>;
+  /** JWT access tokens. Without it, only sessions and API keys work. */
+  tokens?: TokenOptions;
+}
+
+/** How Gatehouse signs access tokens. */
+export interface TokenOptions {
+  /** 32 bytes that encrypt the private signing keys at rest. */
+  masterKey: Uint8Array;
+  /** `iss` of every token: the deployment's public URL. A function when it is known only after listening. */
+  issuer: string | (() => string);
+  /** `aud` of every token. Default: the issuer. */
+  audience?: string | (() => string);
+  /** Access-token lifetime, seconds, 60 to 3600. Default 600. */
+  accessTokenLifetimeSeconds?: number;
+  /** Algorithm of new signing keys. Default `EdDSA`. */
+  algorithm?: SigningAlgorithm;
 }
 
 /**
@@ -33,6 +55,8 @@ export function createAuthCore(options: AuthCoreOptions) {
   const policy: SessionPolicy = { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy };
   const sessions = createSessionService({ store, clock, policy });
   const { login, warmUp } = createLogin({ store, hasher, clock, sessions });
+  const apiKeys = createApiKeys({ store, clock });
+  const tokens = options.tokens ? createTokenServices(options.tokens, store, clock) : null;
   return {
     store,
     clock,
@@ -41,6 +65,31 @@ export function createAuthCore(options: AuthCoreOptions) {
     sessions,
     login,
     warmUp,
+    apiKeys,
+    clients: createClientService({ store, clock }),
+    refreshTokens: createRefreshTokens({ store, clock }),
+    /** Signing keys and access tokens, when {@link AuthCoreOptions.tokens} was given. */
+    tokens,
+    principals: createPrincipalResolver({ store, sessions, accessTokens: tokens?.accessTokens ?? null, apiKeys }),
+  };
+}
+
+function createTokenServices(options: TokenOptions, store: Store, clock: Clock) {
+  const lifetimeSeconds = options.accessTokenLifetimeSeconds ?? 600;
+  const keys = createKeyRing({
+    store,
+    clock,
+    masterKey: options.masterKey,
+    algorithm: options.algorithm,
+    maxTokenLifetimeSeconds: lifetimeSeconds,
+  });
+  const issuer = typeof options.issuer === 'function' ? options.issuer : () => options.issuer as string;
+  const audience = options.audience === undefined ? issuer : typeof options.audience === 'function' ? options.audience : () => options.audience as string;
+  return {
+    keys,
+    issuer,
+    audience,
+    accessTokens: createAccessTokens({ keys, clock, issuer, audience, lifetimeSeconds }),
   };
 }
 
@@ -56,3 +105,11 @@ export type * from './store.js';
 export * from './usernames.js';
 export * from './users.js';
 export type { Login } from './login.js';
+export * from './access-tokens.js';
+export * from './api-keys.js';
+export * from './clients.js';
+export * from './jwt-checks.js';
+export * from './keys.js';
+export * from './principals.js';
+export * from './refresh-tokens.js';
+export * from './scopes.js';

@@ -6,11 +6,13 @@ import type { Database } from '../schema.js';
 export function createRevocationQueries(db: Kysely<Database>): RevocationStore {
   return {
     async revokeTokenId(jti, expiresAt) {
-      await db
+      // Insert-or-nothing is atomic: of two racing uses of one id, one inserts.
+      const result = await db
         .insertInto('revoked_tokens')
         .values({ jti, expires_at: expiresAt })
         .onConflict((conflict) => conflict.column('jti').doNothing())
-        .execute();
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
     },
 
     async isTokenIdRevoked(jti) {

@@ -1,0 +1,124 @@
+import { jwtVerify, SignJWT } from 'jose';
+import type { Clock } from './clock.js';
+import { hasBoundedLifetime, hasCanonicalSignature, readAccessTokenHeader, ACCESS_TOKEN_TYPE } from './jwt-checks.js';
+import { SIGNING_ALGORITHMS, type KeyRing } from './keys.js';
+import { createId } from './secrets.js';
+
+/** Longest access-token lifetime Gatehouse allows, in seconds (1 hour). */
+export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
+
+/** Tolerated clock difference between issuer and verifier, in seconds. */
+export const CLOCK_SKEW_SECONDS = 30;
+
+/** The claims of a verified access token, as Gatehouse uses them. */
+export interface AccessTokenClaims {
+  /** User id, or the client id for a client's own token. */
+  sub: string;
+  client_id: string;
+  /** Granted scopes, or `null` when the token carries no `scope` claim (a user token without restriction). */
+  scopes: string[] | null;
+  roles: string[];
+  /** The session the token was issued from (user tokens); revoking it revokes the token in Gatehouse's own guard. */
+  sid: string | undefined;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
+/** What an access token is issued for. */
+export interface AccessTokenSubject {
+  sub: string;
+  clientId: string;
+  /** Granted scopes, or `null` for a user token without scope restriction. */
+  scopes: string[] | null;
+  roles?: string[];
+  sid?: string;
+}
+
+/** Options of {@link createAccessTokens}. */
+export interface AccessTokenOptions {
+  keys: KeyRing;
+  clock: Clock;
+  /** `iss` of every token: the deployment's public URL (read when needed: it may be known only after listening). */
+  issuer: () => string;
+  /** `aud` of every token: the resource servers' identifier. */
+  audience: () => string;
+  /** Lifetime of new tokens, seconds; 60 to 3600. Default 600. */
+  lifetimeSeconds: number;
+}
+
+/** The access-token operations; see {@link createAccessTokens}. */
+export type AccessTokens = ReturnType<typeof createAccessTokens>;
+
+/**
+ * JWT access tokens after RFC 9068 (`typ: at+jwt`), signed by the key ring's
+ * active key, verified only against the deployment's own keys by `kid`.
+ */
+export function createAccessTokens(options: AccessTokenOptions) {
+  const { keys, clock, issuer, audience, lifetimeSeconds } = options;
+
+  return {
+    lifetimeSeconds,
+
+    /** Signs a new access token; returns it with its lifetime and id. */
+    async issueAccessToken(subject: AccessTokenSubject): Promise<{ token: string; expiresIn: number; jti: string }> {
+      const key = await keys.activeKey();
+      const iat = Math.floor(clock.now() / 1000);
+      const jti = createId();
+      const claims: Record<string, unknown> = { client_id: subject.clientId };
+      if (subject.scopes !== null) claims.scope = subject.scopes.join(' ');
+      if (subject.roles) claims.roles = subject.roles;
+      if (subject.sid) claims.sid = subject.sid;
+      const token = await new SignJWT(claims)
+        .setProtectedHeader({ alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid })
+        .setIssuer(issuer())
+        .setSubject(subject.sub)
+        .setAudience(audience())
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + lifetimeSeconds)
+        .setJti(jti)
+        .sign(key.privateKey);
+      return { token, expiresIn: lifetimeSeconds, jti };
+    },
+
+    /**
+     * The claims of a valid access token of this deployment, or `null`:
+     * wrong shape, `typ`, `alg` or `kid`; bad signature; another issuer or
+     * audience; expired or not yet valid; a lifetime over the limit.
+     * Revocation (`jti`, `sid`) is the caller's to check.
+     */
+    async verifyAccessToken(token: string): Promise<AccessTokenClaims | null> {
+      const header = readAccessTokenHeader(token, SIGNING_ALGORITHMS);
+      if (!header || !hasCanonicalSignature(token, header.alg)) return null;
+      const key = await keys.verificationKey(header.kid);
+      if (!key || key.alg !== header.alg) return null;
+      try {
+        const { payload } = await jwtVerify(token, key.key, {
+          algorithms: [key.alg],
+          issuer: issuer(),
+          audience: audience(),
+          typ: ACCESS_TOKEN_TYPE,
+          clockTolerance: CLOCK_SKEW_SECONDS,
+          currentDate: new Date(clock.now()),
+          requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
+        });
+        if (!hasBoundedLifetime(payload, MAX_ACCESS_TOKEN_LIFETIME_SECONDS)) return null;
+        if (typeof payload.client_id !== 'string' || typeof payload.jti !== 'string' || typeof payload.sub !== 'string') return null;
+        if (payload.scope !== undefined && typeof payload.scope !== 'string') return null;
+        const roles = Array.isArray(payload.roles) && payload.roles.every((role) => typeof role === 'string') ? (payload.roles as string[]) : [];
+        return {
+          sub: payload.sub,
+          client_id: payload.client_id,
+          scopes: payload.scope === undefined ? null : payload.scope === '' ? [] : payload.scope.split(' '),
+          roles,
+          sid: typeof payload.sid === 'string' ? payload.sid : undefined,
+          jti: payload.jti,
+          iat: payload.iat!,
+          exp: payload.exp!,
+        };
+      } catch {
+        return null;
+      }
+    },
+  };
+}

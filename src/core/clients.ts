@@ -1,0 +1,186 @@
+import { importJWK, jwtVerify, type JWK } from 'jose';
+import type { Clock } from './clock.js';
+import { GatehouseError } from './errors.js';
+import { COMPACT_JWS_PATTERN, MAX_TOKEN_LENGTH } from './jwt-checks.js';
+import { parseScopes } from './scopes.js';
+import { constantTimeEqual, createId, createSecret, hashSecret } from './secrets.js';
+import type { ClientRecord, Store } from './store.js';
+
+/** A service client as shown to operators: never the secret or its hash. */
+export interface Client {
+  id: string;
+  name: string;
+  scopes: string[];
+  /** How it may authenticate at the token endpoint. */
+  authMethods: ('client_secret_basic' | 'client_secret_post' | 'private_key_jwt')[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Algorithms a client may sign its `private_key_jwt` assertion with: asymmetric only. */
+export const CLIENT_ASSERTION_ALGORITHMS = ['EdDSA', 'ES256', 'ES384', 'PS256', 'RS256'];
+/** RFC 7523 §3: the assertion type of `private_key_jwt`. */
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+// An assertion is meant for one request; refuse long-lived ones (replay window).
+const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+const CLIENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+function toClient(record: ClientRecord): Client {
+  return {
+    id: record.id,
+    name: record.name,
+    scopes: [...record.scopes],
+    authMethods: [
+      ...(record.secretHash !== null ? (['client_secret_basic', 'client_secret_post'] as const) : []),
+      ...(record.publicJwk !== null ? (['private_key_jwt'] as const) : []),
+    ],
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/** The client operations; see {@link createClientService}. */
+export type ClientService = ReturnType<typeof createClientService>;
+
+/**
+ * Service clients of the token endpoint. A client authenticates with a
+ * high-entropy secret (stored as SHA-256) or, better, with an assertion
+ * signed by its own private key (RFC 7523 `private_key_jwt`): then no shared
+ * secret exists at all.
+ */
+export function createClientService({ store, clock }: { store: Store; clock: Clock }) {
+  async function requireClient(nameOrId: string): Promise<ClientRecord> {
+    const record = (await store.findClientByName(nameOrId)) ?? (await store.findClientById(nameOrId));
+    if (!record) throw new GatehouseError('ERR_CLIENT_NOT_FOUND');
+    return record;
+  }
+
+  return {
+    /**
+     * Registers a client. With `publicJwk` it authenticates by `private_key_jwt`
+     * and gets no secret; otherwise the secret is returned, once.
+     * @throws {GatehouseError} `ERR_VALIDATION` (name), `ERR_INVALID_SCOPE`, `ERR_INVALID_CLIENT_KEY`, `ERR_CLIENT_EXISTS`.
+     */
+    async createClient(input: { name: string; scopes: string | readonly string[]; publicJwk?: JWK }): Promise<{ client: Client; secret: string | null }> {
+      if (!CLIENT_NAME.test(input.name)) {
+        throw new GatehouseError('ERR_VALIDATION', { message: 'A client name is 1 to 64 letters, digits, . _ or -, starting with a letter or digit.' });
+      }
+      const scopes = parseScopes(input.scopes);
+      const publicJwk = input.publicJwk ? await checkPublicJwk(input.publicJwk) : null;
+      const secret = publicJwk ? null : createSecret();
+      const now = clock.now();
+      const record: ClientRecord = {
+        id: createId(),
+        name: input.name,
+        secretHash: secret === null ? null : hashSecret(secret),
+        publicJwk: publicJwk === null ? null : JSON.stringify(publicJwk),
+        scopes,
+        createdAt: now,
+        updatedAt: now,
+      };
+      if (!(await store.createClient(record))) throw new GatehouseError('ERR_CLIENT_EXISTS');
+      return { client: toClient(record), secret };
+    },
+
+    /** Every client, by name. */
+    async listClients(): Promise<Client[]> {
+      return (await store.listClients()).map(toClient);
+    },
+
+    /** A client by name or id, or `null`. */
+    async findClient(nameOrId: string): Promise<Client | null> {
+      const record = (await store.findClientByName(nameOrId)) ?? (await store.findClientById(nameOrId));
+      return record ? toClient(record) : null;
+    },
+
+    /** Replaces the secret; the old one stops working at once. Returns the new secret, once. @throws {GatehouseError} `ERR_CLIENT_NOT_FOUND`. */
+    async rotateClientSecret(nameOrId: string): Promise<{ client: Client; secret: string }> {
+      const record = await requireClient(nameOrId);
+      const secret = createSecret();
+      await store.updateClientSecret(record.id, hashSecret(secret), clock.now());
+      return { client: toClient({ ...record, secretHash: hashSecret(secret) }), secret };
+    },
+
+    /** Removes a client. @throws {GatehouseError} `ERR_CLIENT_NOT_FOUND`. */
+    async removeClient(nameOrId: string): Promise<void> {
+      const record = await requireClient(nameOrId);
+      await store.deleteClient(record.id);
+    },
+
+    /** The client when `secret` is its secret, else `null`. Compared in constant time. */
+    async authenticateWithSecret(clientId: string, secret: string): Promise<Client | null> {
+      const record = await store.findClientById(clientId);
+      // Hash even for an unknown client, so that both paths cost the same.
+      const presented = hashSecret(secret);
+      if (!record || record.secretHash === null) return null;
+      return constantTimeEqual(presented, record.secretHash) ? toClient(record) : null;
+    },
+
+    /**
+     * The client when `assertion` is a valid RFC 7523 client assertion: signed
+     * by the client's registered key, `iss` = `sub` = client id, `aud` naming
+     * the token endpoint or the issuer, short-lived, and its `jti` not seen
+     * before. Else `null`.
+     */
+    async authenticateWithAssertion(
+      assertion: string,
+      audiences: { tokenEndpoint: string; issuer: string },
+      expectedClientId?: string,
+    ): Promise<Client | null> {
+      if (assertion.length > MAX_TOKEN_LENGTH || !COMPACT_JWS_PATTERN.test(assertion)) return null;
+      let clientId: string;
+      try {
+        const payload = JSON.parse(Buffer.from(assertion.split('.')[1]!, 'base64url').toString('utf8')) as { sub?: unknown };
+        if (typeof payload.sub !== 'string') return null;
+        clientId = payload.sub;
+      } catch {
+        return null;
+      }
+      if (expectedClientId !== undefined && expectedClientId !== clientId) return null;
+      const record = await store.findClientById(clientId);
+      if (!record?.publicJwk) return null;
+      const jwk = JSON.parse(record.publicJwk) as JWK;
+      try {
+        const key = await importJWK(jwk, jwk.alg);
+        const { payload } = await jwtVerify(assertion, key, {
+          algorithms: jwk.alg ? [jwk.alg] : CLIENT_ASSERTION_ALGORITHMS,
+          issuer: clientId,
+          subject: clientId,
+          audience: [audiences.tokenEndpoint, audiences.issuer],
+          currentDate: new Date(clock.now()),
+          clockTolerance: 30,
+          requiredClaims: ['exp', 'jti'],
+        });
+        const now = Math.floor(clock.now() / 1000);
+        if (!Number.isSafeInteger(payload.exp) || payload.exp! - now > MAX_ASSERTION_LIFETIME_SECONDS) return null;
+        if (typeof payload.jti !== 'string' || payload.jti.length > 256) return null;
+        // RFC 7523 §3: a jti is used once. Recorded until the assertion expires.
+        if (!(await store.revokeTokenId(`assertion:${clientId}:${payload.jti}`, (payload.exp! + 60) * 1000))) return null;
+        return toClient(record);
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+/** Accepts an asymmetric public JWK (RSA ≥ 2048 bits, EC P-256/P-384, Ed25519) and drops every private member. */
+async function checkPublicJwk(jwk: JWK): Promise<JWK> {
+  const allowed: Record<string, string[]> = { RSA: ['n', 'e'], EC: ['crv', 'x', 'y'], OKP: ['crv', 'x'] };
+  const members = jwk.kty ? allowed[jwk.kty] : undefined;
+  if (!members || jwk.d !== undefined) {
+    throw new GatehouseError('ERR_INVALID_CLIENT_KEY', { message: 'The client key must be an RSA, EC or Ed25519 public key.' });
+  }
+  const clean: JWK = { kty: jwk.kty };
+  for (const member of members) (clean as Record<string, unknown>)[member] = (jwk as Record<string, unknown>)[member];
+  if (jwk.kty === 'OKP' && jwk.crv !== 'Ed25519') throw new GatehouseError('ERR_INVALID_CLIENT_KEY', { message: 'OKP keys must be Ed25519.' });
+  if (jwk.kty === 'EC' && jwk.crv !== 'P-256' && jwk.crv !== 'P-384') throw new GatehouseError('ERR_INVALID_CLIENT_KEY', { message: 'EC keys must be P-256 or P-384.' });
+  if (jwk.kty === 'RSA' && Buffer.from(jwk.n ?? '', 'base64url').length < 256) throw new GatehouseError('ERR_INVALID_CLIENT_KEY', { message: 'RSA keys must have at least 2048 bits.' });
+  clean.alg = jwk.kty === 'OKP' ? 'EdDSA' : jwk.kty === 'EC' ? (jwk.crv === 'P-256' ? 'ES256' : 'ES384') : 'RS256';
+  try {
+    await importJWK(clean, clean.alg);
+  } catch {
+    throw new GatehouseError('ERR_INVALID_CLIENT_KEY');
+  }
+  return clean;
+}

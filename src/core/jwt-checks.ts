@@ -1,0 +1,64 @@
+import { decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+
+/**
+ * Checks made before and after jose verifies a signature, shared by the
+ * server's guard and by `gatehouse/verify`. jose alone was seen to accept
+ * `==`-padded and whitespace-containing segments, high-S ECDSA signatures
+ * and `exp = 1e308`; these checks close those gaps.
+ */
+
+/** The only accepted form: three base64url segments without padding or white space. */
+export const COMPACT_JWS_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** Longer tokens are refused before any parsing. */
+export const MAX_TOKEN_LENGTH = 8192;
+
+/** RFC 9068 §2.1: the `typ` of a JWT access token. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+// Order of the P-256 group, halved: an ECDSA signature with s above it is the
+// malleable twin of a valid one and is refused.
+const P256_HALF_ORDER = BigInt('0x7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8');
+
+/**
+ * The protected header of a compact JWS access token, when its shape is
+ * acceptable: canonical compact form, `typ: at+jwt`, an allowed `alg`, a
+ * string `kid`, and no `crit`. `null` otherwise. No signature is checked here.
+ */
+export function readAccessTokenHeader(token: string, allowedAlgorithms: readonly string[]): ProtectedHeaderParameters & { kid: string; alg: string } | null {
+  if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS_PATTERN.test(token)) return null;
+  let header: ProtectedHeaderParameters;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    return null;
+  }
+  const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
+  if (typ !== ACCESS_TOKEN_TYPE && typ !== `application/${ACCESS_TOKEN_TYPE}`) return null;
+  if (typeof header.alg !== 'string' || !allowedAlgorithms.includes(header.alg)) return null;
+  if (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 128) return null;
+  // No extension Gatehouse understands is ever critical.
+  if (header.crit !== undefined) return null;
+  return header as ProtectedHeaderParameters & { kid: string; alg: string };
+}
+
+/** Whether an ES256 signature (the third segment) has a low `s`; other algorithms pass. */
+export function hasCanonicalSignature(token: string, alg: string): boolean {
+  if (alg !== 'ES256') return true;
+  const signature = Buffer.from(token.slice(token.lastIndexOf('.') + 1), 'base64url');
+  if (signature.length !== 64) return false;
+  const s = BigInt(`0x${signature.subarray(32).toString('hex')}`);
+  return s > 0n && s <= P256_HALF_ORDER;
+}
+
+/**
+ * Whether verified claims are within bounds: integer `iat` and `exp`,
+ * `exp` after `iat` by at most `maxLifetimeSeconds`, and the required
+ * string claims present.
+ */
+export function hasBoundedLifetime(payload: JWTPayload, maxLifetimeSeconds: number): boolean {
+  const { iat, exp } = payload;
+  if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp)) return false;
+  const lifetime = (exp as number) - (iat as number);
+  return lifetime > 0 && lifetime <= maxLifetimeSeconds;
+}
