@@ -16,7 +16,7 @@
  * app.get('/orders', { onRequest: app.auth.required() }, async (request) => ({ owner: request.auth!.user.username }));
  */
 export * from './core/index.js';
-export { gatehouse, type AuthGuard, type AuthGuards, type GatehousePluginOptions, type RequestAuth } from './http/plugin.js';
+export { gatehouse, signedIn, type AuthGuard, type AuthGuards, type GatehousePluginOptions } from './http/plugin.js';
 export { createProblem, HTTP_STATUS, type Problem } from './http/problem.js';
 export type { SessionCookieOptions } from './http/session-cookie.js';
 export { openStore, type OpenStoreOptions } from './store/index.js';

@@ -1,4 +1,4 @@
-import type { AccessTokens } from './access-tokens.js';
+import type { AccessTokenClaims, AccessTokens } from './access-tokens.js';
 import type { ApiKeys } from './api-keys.js';
 import type { SessionService, Session } from './sessions.js';
 import type { Store } from './store.js';
@@ -18,6 +18,8 @@ export interface Principal {
   roles: string[];
   /** The session behind a cookie or a user's access token. */
   session: Session | null;
+  /** The verified claims, for an access token. */
+  token?: AccessTokenClaims;
 }
 
 /** The credential resolver; see {@link createPrincipalResolver}. */
@@ -44,7 +46,7 @@ export function createPrincipalResolver(deps: {
     if (claims.sid === undefined) {
       // A service client's own token: no user, only its granted scopes.
       if (claims.sub !== claims.client_id || !(await store.findClientById(claims.client_id))) return null;
-      return { kind: 'access_token', user: null, clientId: claims.client_id, scopes: claims.scopes ?? [], roles: [], session: null };
+      return { kind: 'access_token', user: null, clientId: claims.client_id, scopes: claims.scopes ?? [], roles: [], session: null, token: claims };
     }
     // A user's token: its session must still stand (Gatehouse's own guard
     // sees revocation at once; offline verifiers only at expiry).
@@ -53,7 +55,7 @@ export function createPrincipalResolver(deps: {
     const record = await store.findUserById(claims.sub);
     if (!record || record.disabled) return null;
     const user = toUser(record);
-    return { kind: 'access_token', user, clientId: claims.client_id, scopes: claims.scopes, roles: user.roles, session };
+    return { kind: 'access_token', user, clientId: claims.client_id, scopes: claims.scopes, roles: user.roles, session, token: claims };
   }
 
   return {

@@ -54,9 +54,15 @@ export function createProblem(code: ErrorCode, detail?: string): Problem {
  * and detail, with no request id or time in it, so that failures of one
  * kind cannot be told apart (see the login route).
  */
-export function sendProblem(reply: FastifyReply, code: ErrorCode, detail?: string): FastifyReply {
+export function sendProblem(
+  reply: FastifyReply,
+  code: ErrorCode,
+  detail?: string,
+  options: { challenge?: string } = {},
+): FastifyReply {
   const problem = createProblem(code, detail);
-  if (problem.status === 401) reply.header('www-authenticate', WWW_AUTHENTICATE);
+  if (options.challenge !== undefined) reply.header('www-authenticate', options.challenge);
+  else if (problem.status === 401) reply.header('www-authenticate', WWW_AUTHENTICATE);
   if (problem.status === 503) reply.header('retry-after', '5');
   return reply.code(problem.status).type('application/problem+json; charset=utf-8').send(problem);
 }

@@ -27,3 +27,18 @@ export const UpdateUserBody = Type.Object(
   { disabled: Type.Optional(Type.Boolean()), roles: Type.Optional(RoleList), password: Type.Optional(Password) },
   { additionalProperties: false, minProperties: 1 },
 );
+
+export const ApiKeyCreateBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    scopes: Type.Optional(Type.Union([Type.String({ maxLength: 4096 }), Type.Array(Type.String({ maxLength: 128 }), { maxItems: 64 })])),
+    /** Seconds from now; omitted: no expiry. */
+    expiresInSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 5 * 365 * 86_400 })),
+  },
+  { additionalProperties: false },
+);
+
+export const UserTokenBody = Type.Object(
+  { scope: Type.Optional(Type.String({ maxLength: 4096 })) },
+  { additionalProperties: false },
+);

@@ -1,3 +1,4 @@
+import type { ApiKey } from '../core/api-keys.js';
 import type { Session } from '../core/sessions.js';
 import type { User } from '../core/users.js';
 
@@ -26,5 +27,17 @@ export function sessionView(session: Session, currentId?: string) {
     ip: session.ip,
     userAgent: session.userAgent,
     current: session.id === currentId,
+  };
+}
+
+/** An API key on the wire: never the key itself. */
+export function apiKeyView(key: ApiKey) {
+  return {
+    id: key.id,
+    name: key.name,
+    scopes: key.scopes,
+    createdAt: iso(key.createdAt),
+    expiresAt: key.expiresAt === null ? null : iso(key.expiresAt),
+    lastUsedAt: key.lastUsedAt === null ? null : iso(key.lastUsedAt),
   };
 }

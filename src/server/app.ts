@@ -7,6 +7,7 @@ import { gatehouse } from '../http/plugin.js';
 import { sendProblem } from '../http/problem.js';
 import { openStore } from '../store/index.js';
 import type { ServerConfig } from './config.js';
+import { loadMasterKey } from './master-key.js';
 import type { TLSMaterial } from './tls.js';
 
 /** Paths that pino must never write: credentials in headers, cookies and bodies. */
@@ -38,7 +39,13 @@ export interface BuildServerOptions {
  * The Gatehouse HTTPS server, built but not yet listening: opens the store
  * (running migrations), creates the core and registers every route.
  */
-export async function buildServer(config: ServerConfig, options: BuildServerOptions): Promise<{ app: FastifyInstance; core: AuthCore }> {
+export async function buildServer(
+  config: ServerConfig,
+  options: BuildServerOptions,
+): Promise<{ app: FastifyInstance; core: AuthCore; setListeningUrl(url: string): void }> {
+  const masterKey = loadMasterKey(config.data);
+  // Without a configured public URL, the issuer is the URL the server ends up listening on.
+  let listeningUrl = `https://${config.host}:${config.port}`;
   const store = await openStore({ url: config.db });
   const core = createAuthCore({
     store,
@@ -47,6 +54,13 @@ export async function buildServer(config: ServerConfig, options: BuildServerOpti
     sessionPolicy: {
       idleTimeoutSeconds: config.sessionIdleTimeout,
       absoluteTimeoutSeconds: config.sessionAbsoluteTimeout,
+    },
+    tokens: {
+      masterKey,
+      issuer: () => config.publicUrl ?? listeningUrl,
+      audience: () => config.tokenAudience ?? config.publicUrl ?? listeningUrl,
+      accessTokenLifetimeSeconds: config.accessTokenLifetime,
+      algorithm: config.signingAlgorithm,
     },
   });
   const app = Fastify({
@@ -79,5 +93,12 @@ export async function buildServer(config: ServerConfig, options: BuildServerOpti
     lessonRoutes: config.lessonRoutes,
   });
   await core.warmUp();
-  return { app, core };
+  await core.tokens!.keys.ensureActiveKey();
+  return {
+    app,
+    core,
+    setListeningUrl(url) {
+      listeningUrl = url;
+    },
+  };
 }

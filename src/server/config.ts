@@ -26,6 +26,14 @@ export interface ServerConfig {
   lessonRoutes: boolean;
   /** pino level. Default `info`. */
   logLevel: string;
+  /** The URL clients reach this deployment at; the `iss` of tokens. Default `https://<host>:<port>`. */
+  publicUrl: string | undefined;
+  /** The `aud` of access tokens. Default: the public URL. */
+  tokenAudience: string | undefined;
+  /** Access-token lifetime in seconds, 60 to 3600. Default 600. */
+  accessTokenLifetime: number;
+  /** Algorithm of new signing keys: `EdDSA` (Ed25519) or `ES256`. Default `EdDSA`. */
+  signingAlgorithm: 'EdDSA' | 'ES256';
 }
 
 /** Where a setting came from, so an error can say which one to fix. */
@@ -85,6 +93,24 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     },
   },
   lessonRoutes: { env: 'GATEHOUSE_LESSON_ROUTES', flag: '--lesson-routes', parse: boolean },
+  publicUrl: {
+    env: 'GATEHOUSE_PUBLIC_URL',
+    flag: '--public-url',
+    parse(raw) {
+      if (typeof raw !== 'string' || !/^https:\/\/[^\s/?#]+$/.test(raw)) throw new Error('must be an https:// origin without a path, e.g. https://auth.example.com');
+      return raw;
+    },
+  },
+  tokenAudience: { env: 'GATEHOUSE_TOKEN_AUDIENCE', flag: '--token-audience', parse: text },
+  accessTokenLifetime: { env: 'GATEHOUSE_ACCESS_TOKEN_LIFETIME', flag: '--access-token-lifetime', parse: integer(60, 3600) },
+  signingAlgorithm: {
+    env: 'GATEHOUSE_SIGNING_ALGORITHM',
+    flag: '--signing-algorithm',
+    parse(raw) {
+      if (raw !== 'EdDSA' && raw !== 'ES256') throw new Error('must be EdDSA or ES256');
+      return raw;
+    },
+  },
   logLevel: {
     env: 'GATEHOUSE_LOG_LEVEL',
     flag: '--log-level',
@@ -95,7 +121,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   },
 };
 
-const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey'> = {
+const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | 'tokenAudience'> = {
   data: './data',
   host: 'localhost',
   port: 8443,
@@ -104,6 +130,8 @@ const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey'> = {
   cookieName: '__Host-gatehouse',
   lessonRoutes: true,
   logLevel: 'info',
+  accessTokenLifetime: 600,
+  signingAlgorithm: 'EdDSA',
 };
 
 /** Options of {@link loadConfig}. */

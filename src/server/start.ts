@@ -20,23 +20,30 @@ const PURGE_INTERVAL_MS = 10 * 60_000;
 
 /**
  * Loads TLS material, builds the server and starts listening; purges expired
- * sessions every ten minutes.
+ * sessions, refresh tokens, revocations and retired keys every ten minutes.
  */
 export async function startServer(
   config: ServerConfig,
   options: Omit<BuildServerOptions, 'tls'> = {},
 ): Promise<RunningServer> {
   const tls = await loadTLS(config);
-  const { app, core } = await buildServer(config, { ...options, tls });
+  const { app, core, setListeningUrl } = await buildServer(config, { ...options, tls });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `https://${host}:${port}`;
+  setListeningUrl(url);
 
   const purge = async () => {
     try {
-      const purged = await core.sessions.purgeExpiredSessions();
-      if (purged > 0) app.log.info({ purged }, 'expired sessions purged');
+      const purged = {
+        sessions: await core.sessions.purgeExpiredSessions(),
+        refreshTokens: await core.refreshTokens.purgeExpiredRefreshTokens(),
+        revocations: await core.store.purgeExpiredRevocations(core.clock.now()),
+        signingKeys: (await core.tokens?.keys.purgeExpiredKeys()) ?? 0,
+      };
+      if (Object.values(purged).some((count) => count > 0)) app.log.info({ purged }, 'expired rows purged');
     } catch (error) {
       app.log.warn({ err: error }, 'session purge failed');
     }
@@ -48,7 +55,7 @@ export async function startServer(
   return {
     app,
     core,
-    url: `https://${host}:${port}`,
+    url,
     certFile: tls.certFile,
     async close() {
       clearInterval(timer);

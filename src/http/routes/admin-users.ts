@@ -51,7 +51,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: 
   routes.get('/admin/users/:id/sessions', { preValidation, schema: { params: IdParams } }, async (request) => {
     await requireUser(request.params.id);
     const sessions = await core.sessions.listSessions({ userId: request.params.id });
-    return { sessions: sessions.map((session) => sessionView(session, request.auth!.session.id)) };
+    return { sessions: sessions.map((session) => sessionView(session, request.auth!.session?.id)) };
   });
 
   routes.delete('/admin/users/:id/sessions', { preValidation, schema: { params: IdParams } }, async (request) => {

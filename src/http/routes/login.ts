@@ -18,15 +18,15 @@ export function registerLoginRoutes(app: FastifyInstance, { core, cookie, guards
     // Session fixation (OWASP): a session the browser already had, planted or
     // not, is never carried across a sign-in; it ends here.
     const previous = await guards.resolve(request);
-    if (previous) await core.sessions.revokeSession(previous.session.id);
+    if (previous?.kind === 'session') await core.sessions.revokeSession(previous.session!.id);
     setSessionCookie(reply, token, cookie);
     reply.header('cache-control', 'no-store');
     return { user: userView(user), session: sessionView(session, session.id) };
   });
 
   routes.post('/logout', { bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
-    const auth = await guards.resolve(request);
-    if (auth) await core.sessions.revokeSession(auth.session.id);
+    const principal = await guards.resolve(request);
+    if (principal?.kind === 'session') await core.sessions.revokeSession(principal.session!.id);
     if (readSessionCookie(request, cookie) !== undefined) clearSessionCookie(reply, cookie);
     return reply.code(204).send();
   });

@@ -1,23 +1,24 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { GatehouseError } from '../../core/errors.js';
-import type { RouteContext } from '../plugin.js';
+import { signedIn, type RouteContext } from '../plugin.js';
 import { AUTH_BODY_LIMIT, IdParams, PasswordChangeBody } from '../schemas.js';
 import { sessionView, userView } from '../views.js';
 
 /** The signed-in user's own routes: who am I, my sessions, my password. */
 export function registerMeRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
-  const preValidation = guards.required();
+  // Account management needs the person, not a token or key acting for them.
+  const preValidation = guards.requireSession();
 
   routes.get('/session', { preValidation }, async (request, reply) => {
-    const { user, session } = request.auth!;
+    const { user, session } = signedIn(request);
     reply.header('cache-control', 'no-store');
     return { user: userView(user), session: sessionView(session, session.id) };
   });
 
   routes.get('/sessions', { preValidation }, async (request, reply) => {
-    const { user, session } = request.auth!;
+    const { user, session } = signedIn(request);
     const sessions = await core.sessions.listSessions({ userId: user.id });
     reply.header('cache-control', 'no-store');
     return { sessions: sessions.map((item) => sessionView(item, session.id)) };
@@ -25,7 +26,7 @@ export function registerMeRoutes(app: FastifyInstance, { core, guards }: RouteCo
 
   routes.delete('/sessions/:id', { preValidation, schema: { params: IdParams } }, async (request, reply) => {
     // Someone else's session id answers exactly like one that does not exist.
-    if (!(await core.sessions.revokeSession(request.params.id, { ownerId: request.auth!.user.id }))) {
+    if (!(await core.sessions.revokeSession(request.params.id, { ownerId: signedIn(request).user.id }))) {
       throw new GatehouseError('ERR_SESSION_NOT_FOUND');
     }
     return reply.code(204).send();
@@ -35,7 +36,7 @@ export function registerMeRoutes(app: FastifyInstance, { core, guards }: RouteCo
     '/password',
     { preValidation, schema: { body: PasswordChangeBody }, bodyLimit: AUTH_BODY_LIMIT },
     async (request, reply) => {
-      const { user, session } = request.auth!;
+      const { user, session } = signedIn(request);
       await core.users.changePassword(
         user.id,
         { current: request.body.currentPassword, next: request.body.newPassword },

@@ -1,0 +1,98 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthCore } from '../core/index.js';
+import type { Principal } from '../core/principals.js';
+import { hasScopes, parseScopes } from '../core/scopes.js';
+import { readCredential } from './credentials.js';
+import { sendProblem, WWW_AUTHENTICATE } from './problem.js';
+import { clearSessionCookie, type SessionCookieOptions } from './session-cookie.js';
+
+/**
+ * A route hook that lets a request through or answers it with 401/403.
+ * Use it as `onRequest` or `preValidation` so that an unauthenticated caller
+ * learns nothing, not even whether its body would have been valid.
+ */
+export type AuthGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+
+/** The guards Gatehouse adds to a Fastify app as `app.auth`. */
+export interface AuthGuards {
+  /** Any valid credential: session cookie, access token or API key. Else 401. */
+  required(): AuthGuard;
+  /** A session cookie only (account management: password, API keys, tokens). Else 401. */
+  requireSession(): AuthGuard;
+  /** Any valid credential whose user has the role. 401, or 403. */
+  requireRole(role: string): AuthGuard;
+  /** Any valid credential granted every one of the scopes (a session is not scope-limited). 401, or 403 `insufficient_scope`. */
+  requireScope(...scopes: string[]): AuthGuard;
+  /** The principal of a request, or `null`; resolved once per request, without answering. */
+  resolve(request: FastifyRequest): Promise<Principal | null>;
+}
+
+const RESOLVED = Symbol('gatehouse.principal');
+type Resolvable = FastifyRequest & { [RESOLVED]?: Promise<Principal | null> };
+
+/** Builds the guards over a core and the cookie settings. */
+export function createGuards(core: AuthCore, cookie: SessionCookieOptions): AuthGuards {
+  function resolve(request: FastifyRequest): Promise<Principal | null> {
+    const target = request as Resolvable;
+    target[RESOLVED] ??= (async () => {
+      const credential = readCredential(request, cookie);
+      if (credential.kind === 'cookie') return core.principals.fromSessionToken(credential.token);
+      if (credential.kind === 'bearer') return core.principals.fromBearer(credential.token);
+      return null;
+    })();
+    return target[RESOLVED];
+  }
+
+  async function authenticate(request: FastifyRequest, reply: FastifyReply, sessionOnly = false): Promise<Principal | null> {
+    const principal = await resolve(request);
+    if (principal && (!sessionOnly || principal.kind === 'session')) {
+      request.auth = principal;
+      return principal;
+    }
+    const credential = readCredential(request, cookie);
+    if (credential.kind === 'cookie' && !principal) {
+      // A cookie that no longer names a session is useless: tell the browser to drop it.
+      clearSessionCookie(reply, cookie);
+    }
+    if (credential.kind === 'bearer' || credential.kind === 'malformed') {
+      // RFC 6750 §3.1: a credential was presented and is not acceptable here.
+      sendProblem(reply, 'ERR_INVALID_TOKEN', undefined, { challenge: `${WWW_AUTHENTICATE}, error="invalid_token"` });
+    } else {
+      sendProblem(reply, 'ERR_UNAUTHENTICATED');
+    }
+    return null;
+  }
+
+  return {
+    resolve,
+    required: () =>
+      async function requireCredential(request, reply) {
+        // Returning the reply after sending tells Fastify to stop here.
+        return (await authenticate(request, reply)) ? undefined : reply;
+      },
+    requireSession: () =>
+      async function requireSession(request, reply) {
+        return (await authenticate(request, reply, true)) ? undefined : reply;
+      },
+    requireRole: (role) =>
+      async function requireRole(request, reply) {
+        const principal = await authenticate(request, reply);
+        if (!principal) return reply;
+        return principal.roles.includes(role) ? undefined : sendProblem(reply, 'ERR_FORBIDDEN');
+      },
+    requireScope: (...scopes) => {
+      // Misuse fails when the route is built, not at request time.
+      if (scopes.length === 0) throw new TypeError('requireScope() needs at least one scope');
+      const needed = parseScopes(scopes).join(' ');
+      return async function requireScope(request, reply) {
+        const principal = await authenticate(request, reply);
+        if (!principal) return reply;
+        if (hasScopes(principal.scopes, scopes)) return undefined;
+        // RFC 6750 §3.1: say which scope is needed.
+        return sendProblem(reply, 'ERR_INSUFFICIENT_SCOPE', undefined, {
+          challenge: `${WWW_AUTHENTICATE}, error="insufficient_scope", scope="${needed}"`,
+        });
+      };
+    },
+  };
+}

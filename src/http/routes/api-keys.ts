@@ -1,0 +1,33 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { signedIn, type RouteContext } from '../plugin.js';
+import { ApiKeyCreateBody, AUTH_BODY_LIMIT, IdParams } from '../schemas.js';
+import { apiKeyView } from '../views.js';
+
+/** `/api-keys`: a signed-in user's personal API keys. Session only: a key cannot mint keys. */
+export function registerApiKeyRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+  const preValidation = guards.requireSession();
+
+  routes.post('/api-keys', { preValidation, schema: { body: ApiKeyCreateBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+    const { user } = signedIn(request);
+    const { name, scopes, expiresInSeconds } = request.body;
+    const { key, apiKey } = await core.apiKeys.createApiKey(user.id, {
+      name,
+      scopes,
+      expiresAt: expiresInSeconds === undefined ? null : core.clock.now() + expiresInSeconds * 1000,
+    });
+    // The key is shown this once; only its hash is kept.
+    reply.header('cache-control', 'no-store');
+    return reply.code(201).send({ ...apiKeyView(apiKey), key });
+  });
+
+  routes.get('/api-keys', { preValidation }, async (request) => ({
+    apiKeys: (await core.apiKeys.listApiKeys(signedIn(request).user.id)).map(apiKeyView),
+  }));
+
+  routes.delete('/api-keys/:id', { preValidation, schema: { params: IdParams } }, async (request, reply) => {
+    await core.apiKeys.revokeApiKey(signedIn(request).user.id, request.params.id);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,118 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import { grantScopes } from '../../core/scopes.js';
+import { authenticateClient } from '../client-auth.js';
+import { handleOAuthError, OAuthError } from '../oauth-errors.js';
+import type { RouteContext } from '../plugin.js';
+import { AUTH_BODY_LIMIT } from '../schemas.js';
+
+/** The `client_id` of tokens issued to signed-in users (a public client: it has no secret). */
+export const USER_CLIENT_ID = 'gatehouse';
+
+const Param = Type.String({ minLength: 1, maxLength: 8192 });
+// RFC 6749 §3.2: parameters sent without a value are treated as omitted; unknown ones are ignored.
+const TokenBody = Type.Object({
+  grant_type: Param,
+  scope: Type.Optional(Type.String({ maxLength: 4096 })),
+  refresh_token: Type.Optional(Param),
+  client_id: Type.Optional(Param),
+  client_secret: Type.Optional(Param),
+  client_assertion: Type.Optional(Param),
+  client_assertion_type: Type.Optional(Param),
+});
+const TokenParamBody = Type.Object({
+  token: Param,
+  token_type_hint: Type.Optional(Param),
+  client_id: Type.Optional(Param),
+  client_secret: Type.Optional(Param),
+  client_assertion: Type.Optional(Param),
+  client_assertion_type: Type.Optional(Param),
+});
+
+function noStore(reply: FastifyReply): FastifyReply {
+  // RFC 6749 §5.1: token responses must not be cached.
+  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+}
+
+/** `/oauth/token` (RFC 6749), `/oauth/revoke` (RFC 7009), `/oauth/introspect` (RFC 7662). Form bodies only. */
+export function registerOAuthRoutes(app: FastifyInstance, { core }: RouteContext): void {
+  const tokens = core.tokens!;
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+  app.setErrorHandler(handleOAuthError);
+  // RFC 6749 §3.2: the token endpoint takes application/x-www-form-urlencoded.
+  app.removeContentTypeParser('application/json');
+
+  routes.post('/oauth/token', { schema: { body: TokenBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+    const body = request.body;
+    if (body.grant_type === 'client_credentials') {
+      const client = await authenticateClient(request, body, core);
+      if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.');
+      const scopes = grantScopes(body.scope, client.scopes);
+      const { token, expiresIn } = await tokens.accessTokens.issueAccessToken({ sub: client.id, clientId: client.id, scopes });
+      return noStore(reply).send({ access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: scopes.join(' ') });
+    }
+    if (body.grant_type === 'refresh_token') {
+      if (body.refresh_token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required.');
+      // Refresh tokens belong to the public user client; a service client's credentials have no business here.
+      if ((body.client_id !== undefined && body.client_id !== USER_CLIENT_ID) || (await authenticateClient(request, body, core))) {
+        throw new OAuthError('invalid_grant', 'The refresh token is not valid.');
+      }
+      const grant = await core.refreshTokens.rotateRefreshToken(body.refresh_token, async (id) => (await core.sessions.findSession(id)) !== null);
+      const user = grant ? await core.users.findUserById(grant.userId) : null;
+      if (!grant || !user || user.disabled) throw new OAuthError('invalid_grant', 'The refresh token is not valid.');
+      const scopes = grant.scope === null ? null : grant.scope.split(' ').filter(Boolean);
+      const { token, expiresIn } = await tokens.accessTokens.issueAccessToken({
+        sub: user.id,
+        clientId: USER_CLIENT_ID,
+        scopes,
+        roles: user.roles,
+        sid: grant.sessionId,
+      });
+      return noStore(reply).send({
+        access_token: token,
+        token_type: 'Bearer',
+        expires_in: expiresIn,
+        refresh_token: grant.refreshToken,
+        ...(scopes !== null && { scope: scopes.join(' ') }),
+      });
+    }
+    throw new OAuthError('unsupported_grant_type', 'grant_type must be client_credentials or refresh_token.');
+  });
+
+  routes.post('/oauth/revoke', { schema: { body: TokenParamBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+    const client = await authenticateClient(request, request.body, core);
+    const { token } = request.body;
+    if (await core.refreshTokens.revokeRefreshToken(token)) return noStore(reply).code(200).send();
+    const claims = await tokens.accessTokens.verifyAccessToken(token);
+    if (claims) {
+      // A user token's holder may revoke it; a service client's token only that client.
+      if (claims.client_id !== USER_CLIENT_ID && claims.client_id !== client?.id) {
+        throw new OAuthError('unauthorized_client', 'The token was not issued to this client.');
+      }
+      await core.store.revokeTokenId(claims.jti, claims.exp * 1000);
+    }
+    // RFC 7009 §2.2: an unknown or already invalid token is answered 200 too.
+    return noStore(reply).code(200).send();
+  });
+
+  routes.post('/oauth/introspect', { schema: { body: TokenParamBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+    const client = await authenticateClient(request, request.body, core);
+    if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.');
+    const principal = await core.principals.fromBearer(request.body.token);
+    noStore(reply);
+    if (!principal) return { active: false };
+    const common = {
+      active: true,
+      token_type: principal.kind === 'api_key' ? 'api_key' : 'Bearer',
+      sub: principal.user?.id ?? principal.clientId,
+      ...(principal.user && { username: principal.user.username, roles: principal.roles }),
+      ...(principal.scopes !== null && { scope: principal.scopes.join(' ') }),
+    };
+    if (principal.token) {
+      const claims = principal.token;
+      return { ...common, client_id: claims.client_id, exp: claims.exp, iat: claims.iat, jti: claims.jti, iss: tokens.issuer(), aud: tokens.audience() };
+    }
+    return common;
+  });
+}

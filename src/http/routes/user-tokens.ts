@@ -1,0 +1,48 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { parseScopes } from '../../core/scopes.js';
+import { signedIn, type RouteContext } from '../plugin.js';
+import { AUTH_BODY_LIMIT, UserTokenBody } from '../schemas.js';
+import { USER_CLIENT_ID } from './oauth.js';
+
+/**
+ * `POST /token`: a signed-in user (session cookie) gets an access token and
+ * a refresh token bound to that session, for calling APIs from code. With
+ * `scope`, the access token is limited to those scopes.
+ */
+export function registerUserTokenRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
+  const tokens = core.tokens!;
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  routes.post(
+    '/token',
+    { preValidation: guards.requireSession(), schema: { body: UserTokenBody }, bodyLimit: AUTH_BODY_LIMIT },
+    async (request, reply) => {
+      const { user, session } = signedIn(request);
+      const requested = request.body?.scope;
+      const scopes = requested === undefined || requested.trim() === '' ? null : parseScopes(requested);
+      const { token, expiresIn } = await tokens.accessTokens.issueAccessToken({
+        sub: user.id,
+        clientId: USER_CLIENT_ID,
+        scopes,
+        roles: user.roles,
+        sid: session.id,
+      });
+      const refreshToken = await core.refreshTokens.issueRefreshToken({
+        userId: user.id,
+        sessionId: session.id,
+        scope: scopes === null ? null : scopes.join(' '),
+        // A refresh token never outlives the session it came from.
+        expiresAt: session.absoluteExpiresAt,
+      });
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      return {
+        access_token: token,
+        token_type: 'Bearer',
+        expires_in: expiresIn,
+        refresh_token: refreshToken,
+        ...(scopes !== null && { scope: scopes.join(' ') }),
+      };
+    },
+  );
+}

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GatehouseError } from '../core/errors.js';
+
+/**
+ * The 32-byte master key that encrypts signing keys at rest:
+ * `GATEHOUSE_MASTER_KEY` (43 base64url characters) when set, else
+ * `<data>/master.key`, created on first use with mode 0600. Never taken from
+ * a command-line flag, where `ps` would show it.
+ *
+ * @throws {GatehouseError} `ERR_CONFIG` for a value that is not 32 bytes of base64url (the value is never echoed).
+ */
+export function loadMasterKey(data: string, env: NodeJS.ProcessEnv = process.env): Uint8Array {
+  const fromEnv = env.GATEHOUSE_MASTER_KEY;
+  if (fromEnv !== undefined && fromEnv !== '') return decode(fromEnv.trim(), 'GATEHOUSE_MASTER_KEY');
+  const file = join(data, 'master.key');
+  if (existsSync(file)) return decode(readFileSync(file, 'utf8').trim(), file);
+  mkdirSync(data, { recursive: true });
+  const key = randomBytes(32);
+  // 'wx': never overwrite a key another process wrote a moment ago.
+  try {
+    writeFileSync(file, `${key.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return decode(readFileSync(file, 'utf8').trim(), file);
+    throw error;
+  }
+  return new Uint8Array(key);
+}
+
+function decode(value: string, source: string): Uint8Array {
+  const bytes = Buffer.from(value, 'base64url');
+  if (!/^[A-Za-z0-9_-]{43}$/.test(value) || bytes.length !== 32) {
+    throw new GatehouseError('ERR_CONFIG', {
+      message: `invalid configuration: masterKey: must be 32 bytes as 43 base64url characters (from ${source})`,
+      details: { key: 'masterKey' },
+    });
+  }
+  return new Uint8Array(bytes);
+}
