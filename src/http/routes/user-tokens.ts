@@ -16,10 +16,15 @@ export function registerUserTokenRoutes(app: FastifyInstance, { core, guards }: 
 
   routes.post(
     '/token',
-    { preValidation: guards.requireSession(), schema: { body: UserTokenBody }, bodyLimit: AUTH_BODY_LIMIT },
+    {
+      // An empty POST is the common case: validate it as an empty object.
+      preValidation: [guards.requireSession(), async (request) => void (request.body ??= {})],
+      schema: { body: UserTokenBody },
+      bodyLimit: AUTH_BODY_LIMIT,
+    },
     async (request, reply) => {
       const { user, session } = signedIn(request);
-      const requested = request.body?.scope;
+      const requested = request.body.scope;
       const scopes = requested === undefined || requested.trim() === '' ? null : parseScopes(requested);
       const { token, expiresIn } = await tokens.accessTokens.issueAccessToken({
         sub: user.id,
