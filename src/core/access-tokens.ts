@@ -69,15 +69,24 @@ export function createAccessTokens(options: AccessTokenOptions) {
       if (subject.scopes !== null) claims.scope = subject.scopes.join(' ');
       if (subject.roles) claims.roles = subject.roles;
       if (subject.sid) claims.sid = subject.sid;
-      const token = await new SignJWT(claims)
-        .setProtectedHeader({ alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid })
-        .setIssuer(issuer())
-        .setSubject(subject.sub)
-        .setAudience(audience())
-        .setIssuedAt(iat)
-        .setExpirationTime(iat + lifetimeSeconds)
-        .setJti(jti)
-        .sign(key.privateKey);
+      const sign = () =>
+        new SignJWT(claims)
+          .setProtectedHeader({ alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid })
+          .setIssuer(issuer())
+          .setSubject(subject.sub)
+          .setAudience(audience())
+          .setIssuedAt(iat)
+          .setExpirationTime(iat + lifetimeSeconds)
+          .setJti(jti)
+          .sign(key.privateKey);
+      // ECDSA signatures come out high-S about half the time, and verifiers
+      // (ours included) refuse the malleable high-S form: sign again until
+      // low-S. Each try is independent, so two tries are expected.
+      let token = await sign();
+      for (let attempt = 0; !hasCanonicalSignature(token, key.alg); attempt += 1) {
+        if (attempt === 64) throw new Error('could not produce a low-S ECDSA signature');
+        token = await sign();
+      }
       return { token, expiresIn: lifetimeSeconds, jti };
     },
 
