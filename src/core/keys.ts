@@ -174,10 +174,13 @@ export function createKeyRing(options: KeyRingOptions) {
     /** Makes a new key active at once; the old ones stay published until their tokens expire. */
     rotate,
 
-    /** Every key not yet dropped, newest first. */
+    /** Every key not yet dropped: the active one first, then the retired ones, newest first. */
     async listKeys(): Promise<SigningKeyInfo[]> {
       const now = clock.now();
-      return (await store.listSigningKeys()).filter((record) => record.expiresAt === null || record.expiresAt > now).map(toInfo);
+      return (await store.listSigningKeys())
+        .filter((record) => record.expiresAt === null || record.expiresAt > now)
+        .sort((a, b) => Number(a.retiredAt !== null) - Number(b.retiredAt !== null))
+        .map(toInfo);
     },
 
     /** Drops retired keys whose tokens have all expired; returns how many. */
