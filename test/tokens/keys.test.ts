@@ -35,7 +35,7 @@ describe('signing keys', () => {
     assert.equal(statSync(masterKey).mode & 0o777, 0o600);
     assert.match(readFileSync(masterKey, 'utf8').trim(), /^[A-Za-z0-9_-]{43}$/);
     const db = new SQLite(join(server.data, 'gatehouse.db'), { readonly: true });
-    const rows = db.prepare('select kid, alg, public_jwk, private_jwe from signing_keys').all() as Record<string, string>[];
+    const rows = db.prepare('select kid, alg, public_jwk, private_jwe from signing_keys').all() as { kid: string; alg: string; public_jwk: string; private_jwe: string }[];
     db.close();
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.alg, 'EdDSA');
@@ -47,7 +47,7 @@ describe('signing keys', () => {
 
   test('rotation: the new key signs at once; tokens of the old key verify until they expire; then the old key is dropped', async () => {
     const before = await clientToken();
-    const oldKid = decodeProtectedHeader(before).kid;
+    const oldKid = decodeProtectedHeader(before).kid!;
     const rotated = await server.core.tokens!.keys.rotate();
     assert.notEqual(rotated.kid, oldKid);
     const after = await clientToken();

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from 'jose';
+import { Agent, fetch as undiciFetch } from 'undici';
+import {
+  ACCESS_TOKEN_TYPE,
+  hasBoundedLifetime,
+  hasCanonicalSignature,
+  readAccessTokenHeader,
+} from '../core/jwt-checks.js';
+
+/** Options of {@link createVerifier}. */
+export interface VerifierOptions {
+  /** The Gatehouse deployment's issuer URL (its `iss`), e.g. `https://auth.example.com`. Required. */
+  issuer: string;
+  /** The `aud` this service accepts. Required. */
+  audience: string;
+  /** Where the public keys are. Default `<issuer>/.well-known/jwks.json`. */
+  jwksUrl?: string;
+  /** Accepted algorithms. Default `['EdDSA', 'ES256']`; symmetric algorithms and `none` are never accepted. */
+  algorithms?: ('EdDSA' | 'ES256')[];
+  /** PEM of the CA that signed Gatehouse's TLS certificate (like `requests`' `verify=`), or a file path via `caFile`. */
+  ca?: string | Buffer;
+  /** Path of a PEM CA file. */
+  caFile?: string;
+  /** Tolerated clock difference, in seconds. Default 30. */
+  clockToleranceSeconds?: number;
+  /** Longest accepted token lifetime (`exp - iat`), in seconds. Default 3600. */
+  maxLifetimeSeconds?: number;
+  /** How long the key set is cached, in milliseconds. Default 600000 (10 min); an unknown `kid` refetches sooner. */
+  cacheMaxAgeMilliseconds?: number;
+}
+
+/** The claims of a verified access token. */
+export interface VerifiedAccessToken {
+  sub: string;
+  client_id: string;
+  /** Granted scopes; `null` when the token has no `scope` claim (a user token without restriction). */
+  scopes: string[] | null;
+  roles: string[];
+  jti: string;
+  iat: number;
+  exp: number;
+  /** Every claim as signed. */
+  payload: JWTPayload;
+}
+
+/** Thrown for every token that does not verify; the message never contains the token. */
+export class TokenVerificationError extends Error {
+  readonly code = 'ERR_INVALID_TOKEN';
+  constructor(cause?: unknown) {
+    super('The access token is not valid.', cause === undefined ? undefined : { cause });
+    this.name = 'TokenVerificationError';
+  }
+}
+
+/**
+ * Verifies Gatehouse access tokens offline, in any other service: keys come
+ * from the deployment's JWKS (cached, refetched when a rotation brings a new
+ * `kid`), and every check of Gatehouse's own guard runs here too, except
+ * revocation: a revoked token stays valid here until it expires, which is
+ * why access tokens are short-lived. A service that must see revocation at
+ * once calls `/oauth/introspect` instead.
+ *
+ * @example
+ * const verifier = createVerifier({ issuer: 'https://auth.example.com', audience: 'https://auth.example.com', caFile: 'ca.pem' });
+ * const claims = await verifier.verify(token); // throws TokenVerificationError
+ */
+export function createVerifier(options: VerifierOptions) {
+  if (!options.issuer || !options.audience) throw new TypeError('createVerifier: issuer and audience are required');
+  const algorithms = options.algorithms ?? ['EdDSA', 'ES256'];
+  if (algorithms.some((alg) => alg !== 'EdDSA' && alg !== 'ES256')) throw new TypeError('createVerifier: algorithms may only be EdDSA and ES256');
+  const ca = options.ca ?? (options.caFile ? readFileSync(options.caFile) : undefined);
+  const dispatcher = ca ? new Agent({ connect: { ca } }) : undefined;
+  const jwks = createRemoteJWKSet(new URL(options.jwksUrl ?? `${options.issuer}/.well-known/jwks.json`), {
+    cacheMaxAge: options.cacheMaxAgeMilliseconds ?? 600_000,
+    // A token signed by a freshly rotated key names a kid not yet seen: refetch
+    // for it after at most a second (jose's default waits 30 s), while a flood
+    // of made-up kids still costs at most one fetch a second.
+    cooldownDuration: 1000,
+    // The JWKS is fetched from the configured URL only; jku/x5u in token headers are never followed.
+    [customFetch]: (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>,
+  });
+  const maxLifetime = options.maxLifetimeSeconds ?? 3600;
+
+  async function verify(token: string): Promise<VerifiedAccessToken> {
+    const header = readAccessTokenHeader(token, algorithms);
+    if (!header || !hasCanonicalSignature(token, header.alg)) throw new TokenVerificationError();
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, jwks, {
+        algorithms,
+        issuer: options.issuer,
+        audience: options.audience,
+        typ: ACCESS_TOKEN_TYPE,
+        clockTolerance: options.clockToleranceSeconds ?? 30,
+        requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
+      }));
+    } catch (error) {
+      throw new TokenVerificationError(error);
+    }
+    if (!hasBoundedLifetime(payload, maxLifetime) || typeof payload.client_id !== 'string' || typeof payload.jti !== 'string') {
+      throw new TokenVerificationError();
+    }
+    if (payload.scope !== undefined && typeof payload.scope !== 'string') throw new TokenVerificationError();
+    return {
+      sub: payload.sub!,
+      client_id: payload.client_id,
+      scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : null,
+      roles: Array.isArray(payload.roles) ? payload.roles.filter((role): role is string => typeof role === 'string') : [],
+      jti: payload.jti,
+      iat: payload.iat!,
+      exp: payload.exp!,
+      payload,
+    };
+  }
+
+  return {
+    verify,
+    /** Closes the HTTPS connection pool used for the JWKS. */
+    async close(): Promise<void> {
+      await dispatcher?.close();
+    },
+  };
+}
+
+/** A verifier; see {@link createVerifier}. */
+export type Verifier = ReturnType<typeof createVerifier>;
+
+export { createFastifyVerifierHook } from './fastify.js';
