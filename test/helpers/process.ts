@@ -44,18 +44,21 @@ export interface ServeProcess {
  */
 export function startServe(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; command?: string; commandArgs?: string[]; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; command?: string; commandArgs?: string[]; timeoutMs?: number; processGroup?: boolean } = {},
 ): Promise<ServeProcess> {
   const command = options.command ?? process.execPath;
   const commandArgs = options.commandArgs ?? ['--import', 'tsx', 'src/cli/main.ts', 'serve'];
-  const child = spawn(command, [...commandArgs, ...args], { cwd: ROOT, env: { ...process.env, ...options.env } });
+  // With processGroup, signals go to the whole group, as a terminal's Ctrl-C
+  // does: `npm start` runs the server under `sh`, which does not pass them on.
+  const child = spawn(command, [...commandArgs, ...args], { cwd: ROOT, env: { ...process.env, ...options.env }, detached: options.processGroup });
+  const signal = (name: NodeJS.Signals) => (options.processGroup ? process.kill(-child.pid!, name) : child.kill(name));
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       reject(new Error(`serve did not start in time\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, options.timeoutMs ?? 15_000);
     child.stdout.on('data', (chunk) => {
@@ -68,8 +71,8 @@ export function startServe(
           url: match[1]!,
           stdout: () => stdout,
           stderr: () => stderr,
-          stop(signal = 'SIGTERM') {
-            child.kill(signal);
+          stop(name = 'SIGTERM') {
+            signal(name);
             return exited;
           },
         });

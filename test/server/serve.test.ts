@@ -110,6 +110,7 @@ describe('gatehouse serve, end to end', () => {
     const server = await startServe([], {
       command: 'npm',
       commandArgs: ['start', '--silent'],
+      processGroup: true,
       env: { GATEHOUSE_DATA: data, GATEHOUSE_PORT: '0', GATEHOUSE_HOST: '127.0.0.1' },
     });
     try {

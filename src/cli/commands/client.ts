@@ -1,0 +1,68 @@
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { exportJWK, type JWK } from 'jose';
+import { GatehouseError } from '../../core/errors.js';
+import { withCore, withDataFlags, type DataFlags } from '../context.js';
+import { isoTime, printJSON, printTable, say } from '../output.js';
+
+/** Reads a public key from a PEM (SPKI or certificate) or JWK file, never a private one. */
+async function readPublicKey(file: string): Promise<JWK> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new GatehouseError('ERR_INVALID_CLIENT_KEY', { message: `cannot read ${file}` });
+  }
+  try {
+    if (text.trimStart().startsWith('{')) return JSON.parse(text) as JWK;
+    if (text.includes('PRIVATE KEY')) throw new Error('private');
+    return await exportJWK(createPublicKey(text));
+  } catch {
+    throw new GatehouseError('ERR_INVALID_CLIENT_KEY', { message: `${file} is not a public key (PEM or JWK); never give a private key` });
+  }
+}
+
+/** Registers `gatehouse client add|list|remove|rotate-secret`. */
+export function registerClientCommand(program: Command): void {
+  const client = program.command('client').description('Manage service clients of /oauth/token');
+
+  withDataFlags(client.command('add <name>'))
+    .description('Register a service client; prints its secret once (or none with --public-key)')
+    .option('--scope <scopes>', 'space-separated scopes the client may get', '')
+    .option('--public-key <file>', 'authenticate with private_key_jwt using this public key (PEM or JWK)')
+    .option('--json', 'print {"client_id", "client_secret"} as JSON')
+    .action(async (name: string, flags: DataFlags & { scope: string; publicKey?: string; json?: boolean }) => {
+      const publicJwk = flags.publicKey === undefined ? undefined : await readPublicKey(flags.publicKey);
+      const { client: created, secret } = await withCore(flags, (core) => core.clients.createClient({ name, scopes: flags.scope, publicJwk }));
+      if (flags.json) return printJSON({ client_id: created.id, client_secret: secret, scope: created.scopes.join(' ') });
+      say(`client ${created.name}: client_id ${created.id}`);
+      if (secret !== null) say(`client_secret ${secret}\n(shown once: store it now; only its hash is kept)`);
+    });
+
+  withDataFlags(client.command('list'))
+    .description('List service clients')
+    .option('--json', 'print JSON')
+    .action(async (flags: DataFlags & { json?: boolean }) => {
+      const clients = await withCore(flags, (core) => core.clients.listClients());
+      const rows = clients.map((item) => ({ client_id: item.id, name: item.name, scope: item.scopes.join(' '), auth_methods: item.authMethods, createdAt: isoTime(item.createdAt) }));
+      if (flags.json) return printJSON(rows);
+      printTable(['NAME', 'CLIENT ID', 'SCOPE', 'AUTH', 'CREATED'], rows.map((row) => [row.name, row.client_id, row.scope || '-', row.auth_methods.join(','), row.createdAt]));
+    });
+
+  withDataFlags(client.command('remove <name>'))
+    .description('Remove a service client (by name or client_id)')
+    .action(async (name: string, flags: DataFlags) => {
+      await withCore(flags, (core) => core.clients.removeClient(name));
+      say(`removed client ${name}`);
+    });
+
+  withDataFlags(client.command('rotate-secret <name>'))
+    .description('Give a client a new secret; the old one stops working at once')
+    .option('--json', 'print {"client_id", "client_secret"} as JSON')
+    .action(async (name: string, flags: DataFlags & { json?: boolean }) => {
+      const { client: rotated, secret } = await withCore(flags, (core) => core.clients.rotateClientSecret(name));
+      if (flags.json) return printJSON({ client_id: rotated.id, client_secret: secret });
+      say(`client_secret ${secret}\n(shown once: store it now; only its hash is kept)`);
+    });
+}

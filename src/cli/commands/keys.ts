@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { withCore, withDataFlags, type DataFlags } from '../context.js';
+import { isoTime, printJSON, printTable, say } from '../output.js';
+
+/** Registers `gatehouse keys list|rotate`. */
+export function registerKeysCommand(program: Command): void {
+  const keys = program.command('keys').description('List and rotate the JWT signing keys');
+
+  withDataFlags(keys.command('list'))
+    .description('List signing keys: the active one and retired ones still published')
+    .option('--json', 'print JSON')
+    .action(async (flags: DataFlags & { json?: boolean }) => {
+      const list = await withCore(flags, (core) => core.tokens!.keys.listKeys());
+      const rows = list.map((key) => ({ ...key, createdAt: isoTime(key.createdAt), retiredAt: key.retiredAt === null ? null : isoTime(key.retiredAt), expiresAt: key.expiresAt === null ? null : isoTime(key.expiresAt) }));
+      if (flags.json) return printJSON(rows);
+      printTable(['KID', 'ALG', 'STATUS', 'CREATED', 'PUBLISHED UNTIL'], rows.map((key) => [key.kid, key.alg, key.status, key.createdAt, key.expiresAt ?? '-']));
+    });
+
+  withDataFlags(keys.command('rotate'))
+    .description('Make a new signing key active now; old keys stay published until their tokens expire')
+    .option('--json', 'print JSON')
+    .action(async (flags: DataFlags & { json?: boolean }) => {
+      const key = await withCore(flags, (core) => core.tokens!.keys.rotate());
+      if (flags.json) return printJSON({ kid: key.kid, alg: key.alg, createdAt: isoTime(key.createdAt) });
+      say(`new active key ${key.kid} (${key.alg})`);
+    });
+}
