@@ -40,11 +40,12 @@ export interface ServeProcess {
 
 /**
  * Starts `command args` (by default the CLI from the sources) and waits until
- * it prints `Gatehouse listening on URL`; rejects if it exits first.
+ * it prints `Gatehouse listening on URL` (or `readyPattern`, whose first group
+ * is the URL); rejects if it exits first.
  */
 export function startServe(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; command?: string; commandArgs?: string[]; timeoutMs?: number; processGroup?: boolean } = {},
+  options: { env?: NodeJS.ProcessEnv; command?: string; commandArgs?: string[]; timeoutMs?: number; processGroup?: boolean; readyPattern?: RegExp } = {},
 ): Promise<ServeProcess> {
   const command = options.command ?? process.execPath;
   const commandArgs = options.commandArgs ?? ['--import', 'tsx', 'src/cli/main.ts', 'serve'];
@@ -63,7 +64,7 @@ export function startServe(
     }, options.timeoutMs ?? 15_000);
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
-      const match = /Gatehouse listening on (https:\/\/\S+)/.exec(stdout);
+      const match = (options.readyPattern ?? /Gatehouse listening on (https:\/\/\S+)/).exec(stdout);
       if (match) {
         clearTimeout(timer);
         resolve({

@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { CookieJar } from 'tough-cookie';
+import { Agent, fetch, type RequestInit, type Response } from 'undici';
+import { GatehouseClientError } from './errors.js';
+import type { ApiKeyView, SessionView, SignedIn, TokenResponse, UserView } from './types.js';
+
+export { GatehouseClientError, type ProblemDocument } from './errors.js';
+export type * from './types.js';
+
+/** Options of {@link GatehouseClient}. */
+export interface GatehouseClientOptions {
+  /** The server, e.g. `https://localhost:8443`. Required. */
+  baseUrl: string;
+  /** PEM of the CA (or self-signed certificate) to trust, like `requests`' `verify=`. */
+  ca?: string | Buffer;
+  /** Path of that PEM file, e.g. `data/tls/cert.pem`. */
+  caFile?: string;
+}
+
+/**
+ * A typed Gatehouse client with its own cookie jar, like `requests.Session`:
+ * sign in once, and later calls carry the session cookie.
+ *
+ * @example
+ * const client = new GatehouseClient({ baseUrl: 'https://localhost:8443', caFile: 'data/tls/cert.pem' });
+ * await client.login('alice', 'correct horse battery staple');
+ * console.log(await client.getInfo()); // { 'Secret-number': 42 }
+ * await client.close();
+ */
+export class GatehouseClient {
+  readonly baseUrl: string;
+  /** The cookie jar; inspect it as you would `requests.Session().cookies`. */
+  readonly cookies = new CookieJar();
+  readonly #dispatcher: Agent;
+
+  constructor(options: GatehouseClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const ca = options.ca ?? (options.caFile === undefined ? undefined : readFileSync(options.caFile));
+    this.#dispatcher = new Agent(ca === undefined ? {} : { connect: { ca } });
+  }
+
+  /**
+   * Any request, with cookies sent and stored: the escape hatch for routes
+   * without a method here. Returns the raw response; does not throw on 4xx.
+   */
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const url = new URL(path, `${this.baseUrl}/`).toString();
+    const headers = new Headers(init.headers as HeadersInit | undefined);
+    const cookie = await this.cookies.getCookieString(url);
+    if (cookie && !headers.has('cookie')) headers.set('cookie', cookie);
+    const response = await fetch(url, { ...init, headers: headers as RequestInit['headers'], dispatcher: this.#dispatcher });
+    for (const line of response.headers.getSetCookie()) await this.cookies.setCookie(line, url, { ignoreError: true });
+    return response;
+  }
+
+  /** Sends a request and returns its JSON; throws {@link GatehouseClientError} for any 4xx/5xx. */
+  async #call<T>(method: string, path: string, body?: { json?: unknown; form?: Record<string, string> }, headers: Record<string, string> = {}): Promise<T> {
+    const init: RequestInit = { method, headers: { accept: 'application/json', ...headers } };
+    if (body?.json !== undefined) {
+      init.body = JSON.stringify(body.json);
+      (init.headers as Record<string, string>)['content-type'] = 'application/json';
+    } else if (body?.form !== undefined) {
+      init.body = new URLSearchParams(body.form).toString();
+      (init.headers as Record<string, string>)['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    const response = await this.fetch(path, init);
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) throw new GatehouseClientError(response.status, (parsed as Record<string, unknown>) ?? {});
+    return parsed as T;
+  }
+
+  /** Signs in (a form post, as the lesson's client does); the session cookie goes into the jar. @throws {GatehouseClientError} 401 `ERR_INVALID_CREDENTIALS`. */
+  login(username: string, password: string): Promise<SignedIn> {
+    return this.#call('POST', '/login', { form: { username, password } });
+  }
+
+  /** Ends the session on the server and drops the cookie. */
+  async logout(): Promise<void> {
+    await this.#call('POST', '/logout');
+  }
+
+  /** Who am I; `null` when not signed in. */
+  async session(): Promise<SignedIn | null> {
+    try {
+      return await this.#call<SignedIn>('GET', '/session');
+    } catch (error) {
+      if (error instanceof GatehouseClientError && error.status === 401) return null;
+      throw error;
+    }
+  }
+
+  /** My live sessions; `current` marks this one. */
+  async sessions(): Promise<SessionView[]> {
+    return (await this.#call<{ sessions: SessionView[] }>('GET', '/sessions')).sessions;
+  }
+
+  /** Ends one of my sessions. @throws {GatehouseClientError} 404 `ERR_SESSION_NOT_FOUND`. */
+  async revokeSession(id: string): Promise<void> {
+    await this.#call('DELETE', `/sessions/${encodeURIComponent(id)}`);
+  }
+
+  /** Changes my password; my other sessions end. @throws {GatehouseClientError} 403 `ERR_CURRENT_PASSWORD`, 400 `ERR_WEAK_PASSWORD`. */
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await this.#call('POST', '/password', { json: { currentPassword, newPassword } });
+  }
+
+  /** The lesson's resource: `{ 'Secret-number': 42 }`. */
+  getInfo(): Promise<{ 'Secret-number': number }> {
+    return this.#call('GET', '/get-info');
+  }
+
+  /** An access token and a refresh token for this session (optionally limited to `scope`). */
+  token(options: { scope?: string } = {}): Promise<TokenResponse> {
+    return this.#call('POST', '/token', { json: options });
+  }
+
+  /** Exchanges a refresh token for new tokens (the old refresh token is spent). */
+  refresh(refreshToken: string): Promise<TokenResponse> {
+    return this.#call('POST', '/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: refreshToken } });
+  }
+
+  /** Creates a personal API key; `key` is in the answer, once. */
+  createApiKey(input: { name: string; scopes?: string; expiresInSeconds?: number }): Promise<ApiKeyView & { key: string }> {
+    return this.#call('POST', '/api-keys', { json: input });
+  }
+
+  /** My API keys (never the keys themselves). */
+  async apiKeys(): Promise<ApiKeyView[]> {
+    return (await this.#call<{ apiKeys: ApiKeyView[] }>('GET', '/api-keys')).apiKeys;
+  }
+
+  /** Revokes one of my API keys. */
+  async revokeApiKey(id: string): Promise<void> {
+    await this.#call('DELETE', `/api-keys/${encodeURIComponent(id)}`);
+  }
+
+  /** The admin routes (role `admin`). */
+  readonly admin = {
+    listUsers: async (): Promise<UserView[]> => (await this.#call<{ users: UserView[] }>('GET', '/admin/users')).users,
+    createUser: (input: { username: string; password: string; roles?: string[] }): Promise<UserView> => this.#call('POST', '/admin/users', { json: input }),
+    updateUser: (id: string, changes: { roles?: string[]; disabled?: boolean; password?: string }): Promise<UserView> =>
+      this.#call('PATCH', `/admin/users/${encodeURIComponent(id)}`, { json: changes }),
+    deleteUser: async (id: string): Promise<void> => {
+      await this.#call('DELETE', `/admin/users/${encodeURIComponent(id)}`);
+    },
+    listUserSessions: async (id: string): Promise<SessionView[]> =>
+      (await this.#call<{ sessions: SessionView[] }>('GET', `/admin/users/${encodeURIComponent(id)}/sessions`)).sessions,
+    revokeUserSessions: async (id: string): Promise<number> =>
+      (await this.#call<{ revoked: number }>('DELETE', `/admin/users/${encodeURIComponent(id)}/sessions`)).revoked,
+  };
+
+  /** Closes the connection pool. */
+  async close(): Promise<void> {
+    await this.#dispatcher.close();
+  }
+}

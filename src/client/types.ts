@@ -1,0 +1,48 @@
+/** A user as the API shows it (times are ISO 8601). */
+export interface UserView {
+  id: string;
+  username: string;
+  roles: string[];
+  disabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A session as the API shows it. */
+export interface SessionView {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  absoluteExpiresAt: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** Whether this is the session the request came with. */
+  current: boolean;
+}
+
+/** `POST /login` and `GET /session`. */
+export interface SignedIn {
+  user: UserView;
+  session: SessionView;
+}
+
+/** `POST /token` and the refresh grant. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token?: string;
+  scope?: string;
+}
+
+/** An API key as listed; `key` only in the answer to its creation. */
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  key?: string;
+}
