@@ -166,6 +166,91 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       await assert.rejects(store.createSession(session('no-such-user')));
     });
 
+    test('signing keys: rotation retires the active key in the same step; expired retired keys are purged', async () => {
+      const key = (kid: string, createdAt: number) => ({
+        kid,
+        alg: 'EdDSA' as const,
+        publicJwk: '{"kty":"OKP"}',
+        privateJwe: 'jwe',
+        createdAt,
+        retiredAt: null,
+        expiresAt: null,
+      });
+      await store.rotateSigningKey(key('k1', 1), 1, 1);
+      await store.rotateSigningKey(key('k2', 2), 2, 500);
+      await store.rotateSigningKey(key('k3', 3), 3, 900);
+      const keys = await store.listSigningKeys();
+      assert.deepEqual(keys.map((item) => [item.kid, item.retiredAt, item.expiresAt]), [['k3', null, null], ['k2', 3, 900], ['k1', 2, 500]]);
+      assert.equal(await store.purgeExpiredSigningKeys(500), 1);
+      assert.deepEqual((await store.listSigningKeys()).map((item) => item.kid), ['k3', 'k2']);
+      assert.equal(await store.purgeExpiredSigningKeys(10_000), 1, 'never the active key');
+      assert.deepEqual((await store.listSigningKeys()).map((item) => item.kid), ['k3']);
+    });
+
+    test('clients: unique names, lookups, secret update, delete', async () => {
+      const client = { id: 'c1', name: 'billing', secretHash: 'h1', publicJwk: null, scopes: ['a', 'b'], createdAt: 1, updatedAt: 1 };
+      assert.equal(await store.createClient(client), true);
+      assert.equal(await store.createClient({ ...client, id: 'c2' }), false);
+      assert.deepEqual(await store.findClientById('c1'), client);
+      assert.deepEqual(await store.findClientByName('billing'), client);
+      assert.equal(await store.updateClientSecret('c1', 'h2', 5), true);
+      assert.deepEqual(await store.findClientById('c1'), { ...client, secretHash: 'h2', updatedAt: 5 });
+      assert.equal(await store.updateClientSecret('nope', 'h', 5), false);
+      assert.deepEqual((await store.listClients()).map((item) => item.id), ['c1']);
+      assert.equal(await store.deleteClient('c1'), true);
+      assert.equal(await store.findClientById('c1'), null);
+    });
+
+    test('refresh tokens: exactly one of two uses marks a token used; families and sessions delete them', async () => {
+      const owner = user();
+      await store.createUser(owner);
+      const live = session(owner.id);
+      await store.createSession(live);
+      const token = (id: string, familyId: string, expiresAt = 50_000) => ({
+        id, tokenHash: `rt-${id}`, familyId, sessionId: live.id, userId: owner.id, scope: null, createdAt: 1, expiresAt, usedAt: null,
+      });
+      await store.createRefreshToken(token('r1', 'f1'));
+      await store.createRefreshToken(token('r2', 'f1'));
+      await store.createRefreshToken(token('r3', 'f2', 10));
+      assert.deepEqual(await store.findRefreshTokenByHash('rt-r1'), token('r1', 'f1'));
+      const [first, second] = await Promise.all([store.markRefreshTokenUsed('r1', 7), store.markRefreshTokenUsed('r1', 8)]);
+      assert.deepEqual([first, second].sort(), [false, true]);
+      assert.ok((await store.findRefreshTokenByHash('rt-r1'))!.usedAt !== null);
+      assert.equal(await store.purgeExpiredRefreshTokens(10), 1);
+      assert.equal(await store.deleteRefreshTokenFamily('f1'), 2);
+      await store.createRefreshToken(token('r4', 'f3'));
+      await store.deleteSession(live.id);
+      assert.equal(await store.findRefreshTokenByHash('rt-r4'), null, 'ending the session ends its refresh tokens');
+    });
+
+    test('API keys: by hash, per user, owner-checked delete, touch, gone with the user', async () => {
+      const owner = user();
+      const other = user();
+      await store.createUser(owner);
+      await store.createUser(other);
+      const key = { id: 'ak1', userId: owner.id, name: 'ci', secretHash: 'akh1', scopes: ['deploy'], createdAt: 1, expiresAt: null, lastUsedAt: null };
+      await store.createApiKey(key);
+      assert.deepEqual(await store.findApiKeyByHash('akh1'), key);
+      assert.deepEqual(await store.listApiKeys(owner.id), [key]);
+      assert.deepEqual(await store.listApiKeys(other.id), []);
+      await store.touchApiKey('ak1', 99);
+      assert.equal((await store.findApiKeyByHash('akh1'))!.lastUsedAt, 99);
+      assert.equal(await store.deleteApiKey('ak1', other.id), false);
+      await store.createApiKey({ ...key, id: 'ak2', secretHash: 'akh2' });
+      assert.equal(await store.deleteApiKey('ak1', owner.id), true);
+      await store.deleteUser(owner.id);
+      assert.equal(await store.findApiKeyByHash('akh2'), null);
+    });
+
+    test('revoked token ids: recorded once (a second record is a replay), purged after expiry', async () => {
+      assert.equal(await store.revokeTokenId('jti-1', 100), true);
+      assert.equal(await store.revokeTokenId('jti-1', 100), false);
+      assert.equal(await store.isTokenIdRevoked('jti-1'), true);
+      assert.equal(await store.isTokenIdRevoked('jti-2'), false);
+      assert.ok((await store.purgeExpiredRevocations(100)) >= 1);
+      assert.equal(await store.isTokenIdRevoked('jti-1'), false);
+    });
+
     test('answers ping', async () => {
       assert.equal(await store.ping(), true);
     });

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeyRecord, ApiKeyStore } from '../../core/store.js';
 import type { ApiKeysTable, Database } from '../schema.js';
+import { readList, writeList, readOptionalTime } from './columns.js';
 
 /** {@link ApiKeyStore} queries. */
 export function createApiKeyQueries(db: Kysely<Database>): ApiKeyStore {
@@ -13,7 +14,7 @@ export function createApiKeyQueries(db: Kysely<Database>): ApiKeyStore {
           user_id: key.userId,
           name: key.name,
           secret_hash: key.secretHash,
-          scopes: key.scopes.join(' '),
+          scopes: writeList(key.scopes),
           created_at: key.createdAt,
           expires_at: key.expiresAt,
           last_used_at: key.lastUsedAt,
@@ -48,9 +49,9 @@ function toApiKeyRecord(row: Selectable<ApiKeysTable>): ApiKeyRecord {
     userId: row.user_id,
     name: row.name,
     secretHash: row.secret_hash,
-    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
+    scopes: readList(row.scopes),
     createdAt: Number(row.created_at),
-    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
-    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+    expiresAt: readOptionalTime(row.expires_at),
+    lastUsedAt: readOptionalTime(row.last_used_at),
   };
 }

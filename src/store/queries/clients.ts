@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { ClientRecord, ClientStore } from '../../core/store.js';
 import type { ClientsTable, Database } from '../schema.js';
 import { isUniqueViolation } from './unique.js';
+import { readList, writeList } from './columns.js';
 
 /** {@link ClientStore} queries. */
 export function createClientQueries(db: Kysely<Database>): ClientStore {
@@ -15,7 +16,7 @@ export function createClientQueries(db: Kysely<Database>): ClientStore {
             name: client.name,
             secret_hash: client.secretHash,
             public_jwk: client.publicJwk,
-            scopes: client.scopes.join(' '),
+            scopes: writeList(client.scopes),
             created_at: client.createdAt,
             updated_at: client.updatedAt,
           })
@@ -63,7 +64,7 @@ function toClientRecord(row: Selectable<ClientsTable>): ClientRecord {
     name: row.name,
     secretHash: row.secret_hash,
     publicJwk: row.public_jwk,
-    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
+    scopes: readList(row.scopes),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

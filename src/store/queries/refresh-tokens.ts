@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { RefreshTokenRecord, RefreshTokenStore } from '../../core/store.js';
 import type { Database, RefreshTokensTable } from '../schema.js';
+import { readOptionalTime } from './columns.js';
 
 /** {@link RefreshTokenStore} queries. */
 export function createRefreshTokenQueries(db: Kysely<Database>): RefreshTokenStore {
@@ -61,6 +62,6 @@ function toRefreshTokenRecord(row: Selectable<RefreshTokensTable>): RefreshToken
     scope: row.scope,
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
-    usedAt: row.used_at === null ? null : Number(row.used_at),
+    usedAt: readOptionalTime(row.used_at),
   };
 }

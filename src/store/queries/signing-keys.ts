@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { SigningKeyRecord, SigningKeyStore } from '../../core/store.js';
 import type { Database, SigningKeysTable } from '../schema.js';
+import { readOptionalTime } from './columns.js';
 
 /** {@link SigningKeyStore} queries. */
 export function createSigningKeyQueries(db: Kysely<Database>): SigningKeyStore {
@@ -50,7 +51,7 @@ function toSigningKeyRecord(row: Selectable<SigningKeysTable>): SigningKeyRecord
     publicJwk: row.public_jwk,
     privateJwe: row.private_jwe,
     createdAt: Number(row.created_at),
-    retiredAt: row.retired_at === null ? null : Number(row.retired_at),
-    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+    retiredAt: readOptionalTime(row.retired_at),
+    expiresAt: readOptionalTime(row.expires_at),
   };
 }

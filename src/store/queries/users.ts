@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { UserRecord, UserStore } from '../../core/store.js';
 import type { Database, UsersTable } from '../schema.js';
 import { isUniqueViolation } from './unique.js';
+import { readList, writeList } from './columns.js';
 
 /** {@link UserStore} queries. */
 export function createUserQueries(db: Kysely<Database>): UserStore {
@@ -38,7 +39,7 @@ export function createUserQueries(db: Kysely<Database>): UserStore {
           updated_at: changes.updatedAt,
           ...(changes.passwordHash !== undefined && { password_hash: changes.passwordHash }),
           ...(changes.disabled !== undefined && { disabled: changes.disabled ? 1 : 0 }),
-          ...(changes.roles !== undefined && { roles: changes.roles.join(' ') }),
+          ...(changes.roles !== undefined && { roles: writeList(changes.roles) }),
         })
         .where('id', '=', id)
         .executeTakeFirst();
@@ -65,7 +66,7 @@ function toUserRow(user: UserRecord): UsersTable {
     username_key: user.usernameKey,
     password_hash: user.passwordHash,
     disabled: user.disabled ? 1 : 0,
-    roles: user.roles.join(' '),
+    roles: writeList(user.roles),
     created_at: user.createdAt,
     updated_at: user.updatedAt,
   };
@@ -78,7 +79,7 @@ function toUserRecord(row: Selectable<UsersTable>): UserRecord {
     usernameKey: row.username_key,
     passwordHash: row.password_hash,
     disabled: Number(row.disabled) !== 0,
-    roles: row.roles === '' ? [] : row.roles.split(' '),
+    roles: readList(row.roles),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
