@@ -37,6 +37,12 @@ export interface TokenOptions {
   accessTokenLifetimeSeconds?: number;
   /** Algorithm of new signing keys. Default `EdDSA`. */
   algorithm?: SigningAlgorithm;
+  /**
+   * Seconds during which a just-spent refresh token may be used again by a
+   * racing client without ending its family. Default 0 (off): every reuse
+   * ends the family (RFC 9700 §4.14).
+   */
+  refreshTokenReuseGraceSeconds?: number;
 }
 
 /**
@@ -67,7 +73,7 @@ export function createAuthCore(options: AuthCoreOptions) {
     warmUp,
     apiKeys,
     clients: createClientService({ store, clock }),
-    refreshTokens: createRefreshTokens({ store, clock }),
+    refreshTokens: createRefreshTokens({ store, clock, reuseGraceSeconds: options.tokens?.refreshTokenReuseGraceSeconds }),
     /** Signing keys and access tokens, when {@link AuthCoreOptions.tokens} was given. */
     tokens,
     principals: createPrincipalResolver({ store, sessions, accessTokens: tokens?.accessTokens ?? null, apiKeys }),

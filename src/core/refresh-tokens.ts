@@ -23,7 +23,13 @@ export type RefreshTokens = ReturnType<typeof createRefreshTokens>;
  * reuse, and ends the whole family (only that family, never the user's other
  * sessions). Ending the session ends its refresh tokens (foreign key).
  */
-export function createRefreshTokens({ store, clock }: { store: Store; clock: Clock }) {
+export function createRefreshTokens({ store, clock, reuseGraceSeconds = 0 }: { store: Store; clock: Clock; reuseGraceSeconds?: number }) {
+  const graceMs = reuseGraceSeconds * 1000;
+  // Within the grace window a second use of a just-spent token is a racing
+  // client (two tabs, a retry after a lost response), not theft: it gets its
+  // own next token instead of ending the family. Off (0) by default.
+  const isWithinGrace = (usedAt: number | null, now: number) => usedAt !== null && graceMs > 0 && now - usedAt <= graceMs;
+
   async function issue(input: { userId: string; sessionId: string; scope: string | null; familyId: string; expiresAt: number }) {
     const secret = createSecret();
     await store.createRefreshToken({
@@ -55,7 +61,8 @@ export function createRefreshTokens({ store, clock }: { store: Store; clock: Clo
     /**
      * Exchanges a refresh token for the next one, or `null` when it is
      * malformed, unknown, expired, or spent. A spent token (reuse, or the
-     * loser of two concurrent refreshes) ends its whole family.
+     * loser of two concurrent refreshes) ends its whole family, unless it was
+     * spent within the grace window.
      * `isSessionLive` says whether the session behind it still stands.
      */
     async rotateRefreshToken(token: string, isSessionLive: (sessionId: string) => Promise<boolean>): Promise<RefreshGrant | null> {
@@ -64,15 +71,18 @@ export function createRefreshTokens({ store, clock }: { store: Store; clock: Clo
       const record = await store.findRefreshTokenByHash(hashSecret(secret));
       if (!record) return null;
       const now = clock.now();
-      if (record.usedAt !== null) {
+      if (record.usedAt !== null && !isWithinGrace(record.usedAt, now)) {
         await store.deleteRefreshTokenFamily(record.familyId);
         return null;
       }
       if (now >= record.expiresAt || !(await isSessionLive(record.sessionId))) return null;
       // The atomic step: of two concurrent exchanges exactly one marks it used.
-      if (!(await store.markRefreshTokenUsed(record.id, now))) {
-        await store.deleteRefreshTokenFamily(record.familyId);
-        return null;
+      if (record.usedAt === null && !(await store.markRefreshTokenUsed(record.id, now))) {
+        const spent = await store.findRefreshTokenByHash(record.tokenHash);
+        if (!spent || !isWithinGrace(spent.usedAt, now)) {
+          await store.deleteRefreshTokenFamily(record.familyId);
+          return null;
+        }
       }
       const refreshToken = await issue({
         userId: record.userId,

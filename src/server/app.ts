@@ -61,6 +61,7 @@ export async function buildServer(
       audience: () => config.tokenAudience ?? config.publicUrl ?? listeningUrl,
       accessTokenLifetimeSeconds: config.accessTokenLifetime,
       algorithm: config.signingAlgorithm,
+      refreshTokenReuseGraceSeconds: config.refreshTokenReuseGrace,
     },
   });
   const app = Fastify({

@@ -34,6 +34,8 @@ export interface ServerConfig {
   accessTokenLifetime: number;
   /** Algorithm of new signing keys: `EdDSA` (Ed25519) or `ES256`. Default `EdDSA`. */
   signingAlgorithm: 'EdDSA' | 'ES256';
+  /** Seconds a just-spent refresh token may be reused by a racing client, 0 to 60. Default 0 (off). */
+  refreshTokenReuseGrace: number;
 }
 
 /** Where a setting came from, so an error can say which one to fix. */
@@ -103,6 +105,11 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   },
   tokenAudience: { env: 'GATEHOUSE_TOKEN_AUDIENCE', flag: '--token-audience', parse: text },
   accessTokenLifetime: { env: 'GATEHOUSE_ACCESS_TOKEN_LIFETIME', flag: '--access-token-lifetime', parse: integer(60, 3600) },
+  refreshTokenReuseGrace: {
+    env: 'GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE',
+    flag: '--refresh-token-reuse-grace',
+    parse: integer(0, 60),
+  },
   signingAlgorithm: {
     env: 'GATEHOUSE_SIGNING_ALGORITHM',
     flag: '--signing-algorithm',
@@ -132,6 +139,7 @@ const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | '
   logLevel: 'info',
   accessTokenLifetime: 600,
   signingAlgorithm: 'EdDSA',
+  refreshTokenReuseGrace: 0,
 };
 
 /** Options of {@link loadConfig}. */

@@ -19,6 +19,11 @@ export function registerServeCommand(program: Command): void {
     .option('--session-absolute-timeout <seconds>', 'end sessions this long after sign-in (GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT, default 43200)')
     .option('--cookie-name <name>', 'session cookie name (GATEHOUSE_COOKIE_NAME, default __Host-gatehouse)')
     .option('--lesson-routes <bool>', "serve the seed lesson's GET /get-info (GATEHOUSE_LESSON_ROUTES, default true)")
+    .option('--public-url <url>', 'https origin clients use; the iss of tokens (GATEHOUSE_PUBLIC_URL, default https://<host>:<port>)')
+    .option('--token-audience <aud>', 'aud of access tokens (GATEHOUSE_TOKEN_AUDIENCE, default the public URL)')
+    .option('--access-token-lifetime <seconds>', 'access-token lifetime, 60 to 3600 (GATEHOUSE_ACCESS_TOKEN_LIFETIME, default 600)')
+    .option('--signing-algorithm <alg>', 'EdDSA or ES256 for new signing keys (GATEHOUSE_SIGNING_ALGORITHM, default EdDSA)')
+    .option('--refresh-token-reuse-grace <seconds>', 'reuse window for racing refreshes, 0 to 60 (GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE, default 0: off)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (GATEHOUSE_LOG_LEVEL, default info)')
     .action(async (flags: Record<string, unknown>) => {
       const config = loadConfig({ flags });
