@@ -142,6 +142,11 @@ const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | '
   refreshTokenReuseGrace: 0,
 };
 
+/** Every setting's key, flag and environment variable, for help texts and documentation checks. */
+export function listSettings(): { key: keyof ServerConfig; flag: string; env: string }[] {
+  return (Object.keys(SETTINGS) as (keyof ServerConfig)[]).map((key) => ({ key, flag: SETTINGS[key].flag, env: SETTINGS[key].env }));
+}
+
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
   /** Command-line values, keyed like {@link ServerConfig}; `undefined` means not given. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -80,4 +80,17 @@ test('config file problems: missing, not JSON, not an object, unknown key, wrong
   const typed = join(dir, 'typed.json');
   writeFileSync(typed, '{"port": "8443x"}');
   assert.match(configError(() => loadConfig({ flags: { config: typed }, env: {} })), /^invalid configuration: port: .*\(from the config file\)$/);
+});
+
+test('every setting has its flag on `gatehouse serve` and its row in docs/configuration.md', async () => {
+  const { listSettings } = await import('../../src/server/config.js');
+  const { runCLI } = await import('../helpers/process.js');
+  const help = (await runCLI(['serve', '--help'])).stdout;
+  const docs = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+  for (const { key, flag, env } of listSettings()) {
+    assert.ok(help.includes(flag), `serve --help lacks ${flag}`);
+    assert.ok(help.includes(env), `serve --help lacks ${env}`);
+    assert.ok(docs.includes(`| \`${key}\` | \`${flag}`), `docs/configuration.md lacks the row of ${key}`);
+    assert.ok(docs.includes(`\`${env}\``), `docs/configuration.md lacks ${env}`);
+  }
 });
