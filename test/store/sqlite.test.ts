@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import SQLite from 'better-sqlite3';
-import { openStore, sqliteFile } from '../../src/store/index.js';
+import { databaseKind, openStore, sqliteFile } from '../../src/store/index.js';
 import { isGatehouseError } from '../../src/core/errors.js';
 import { runStoreConformance } from './conformance.js';
 
@@ -39,12 +39,16 @@ test('a new SQLite database is created in WAL mode with the schema migrated, and
   await reopened.close();
 });
 
-test('database URLs: sqlite:PATH, bare paths, memory; other schemes refused without echoing the URL', () => {
+test('database URLs: sqlite:PATH, bare paths, memory, postgres://; other schemes refused without echoing the URL', () => {
   assert.equal(sqliteFile('sqlite::memory:'), ':memory:');
   assert.equal(sqliteFile('sqlite:/tmp/x.db'), '/tmp/x.db');
   assert.equal(sqliteFile('/tmp/y.db'), '/tmp/y.db');
+  assert.equal(databaseKind('postgres://postgres@127.0.0.1:5432/gatehouse'), 'postgres');
+  assert.equal(databaseKind('postgresql://db/gatehouse'), 'postgres');
+  assert.equal(databaseKind('sqlite:data/x.db'), 'sqlite');
+  assert.equal(databaseKind('data/x.db'), 'sqlite');
   try {
-    sqliteFile('mysql://root:hunter2@db/gatehouse');
+    databaseKind('mysql://root:hunter2@db/gatehouse');
     assert.fail('expected an error');
   } catch (error) {
     assert.ok(isGatehouseError(error, 'ERR_CONFIG'));

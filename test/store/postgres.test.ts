@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { isGatehouseError } from '../../src/core/errors.js';
+import { applyMigrations, openDatabase, openStore, readMigrationStatus } from '../../src/store/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/services.js';
+import { runStoreConformance } from './conformance.js';
+
+const database = await createTestDatabase();
+
+if (typeof database === 'string') {
+  test('PostgreSQL store', { skip: database }, () => undefined);
+} else {
+  after(() => database.drop());
+  runStoreConformance('PostgreSQL', () => openStore({ url: database.url, migrations: 'apply' }));
+  describe('PostgreSQL schema policy', () => {
+    const fresh: { db?: TestDatabase } = {};
+    before(async () => {
+      const created = await createTestDatabase();
+      if (typeof created !== 'string') fresh.db = created;
+    });
+    after(() => fresh.db?.drop());
+
+    test('an older (here: empty) schema is refused unless migrations are applied on purpose', async () => {
+      await assert.rejects(openStore({ url: fresh.db!.url }), (error) => {
+        assert.ok(isGatehouseError(error, 'ERR_CONFIG'));
+        assert.match(error.message, /schema is older than this Gatehouse \(pending: 0001_users_and_sessions, 0002_tokens\); run gatehouse migrate up/);
+        return true;
+      });
+      const db = openDatabase(fresh.db!.url);
+      assert.deepEqual(await applyMigrations(db), ['0001_users_and_sessions', '0002_tokens']);
+      assert.deepEqual(await readMigrationStatus(db), { applied: ['0001_users_and_sessions', '0002_tokens'], pending: [], unknown: [] });
+      await db.destroy();
+      const store = await openStore({ url: fresh.db!.url });
+      assert.equal(await store.ping(), true);
+      await store.close();
+    });
+
+    test('a schema newer than this Gatehouse is always refused', async () => {
+      const db = openDatabase(fresh.db!.url);
+      await db.insertInto('kysely_migration' as never).values({ name: '9999_from_the_future', timestamp: new Date().toISOString() } as never).execute();
+      await db.destroy();
+      for (const migrations of ['apply', 'verify'] as const) {
+        await assert.rejects(openStore({ url: fresh.db!.url, migrations }), /schema is newer than this Gatehouse \(unknown migrations: 9999_from_the_future\)/);
+      }
+    });
+  });
+}
