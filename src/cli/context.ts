@@ -8,31 +8,47 @@ import { openStore } from '../store/index.js';
 export interface DataFlags {
   data?: string;
   db?: string;
+  redis?: string;
 }
 
-/** Adds `--data` and `--db` to a command. */
+/** Adds `--data`, `--db` and `--redis` to a command. */
 export function withDataFlags(command: Command): Command {
   return command
     .option('--data <dir>', 'data folder (GATEHOUSE_DATA, default ./data)')
-    .option('--db <url>', 'database URL, sqlite:PATH (GATEHOUSE_DB, default sqlite:<data>/gatehouse.db)');
+    .option('--db <url>', 'database URL, sqlite:PATH or postgres://… (GATEHOUSE_DB, default sqlite:<data>/gatehouse.db)')
+    .option('--redis <url>', 'Redis URL, to tell running instances about changes at once (GATEHOUSE_REDIS)');
+}
+
+/** The Redis URL from the flag or `GATEHOUSE_REDIS`, if any. */
+export function redisUrl(flags: DataFlags): string | undefined {
+  return flags.redis ?? (process.env.GATEHOUSE_REDIS || undefined);
+}
+
+/** The data folder, database URL and public URL the flags and environment name. */
+export function resolveDataConfig(flags: DataFlags) {
+  return loadConfig({
+    flags: { data: flags.data, db: flags.db },
+    env: { GATEHOUSE_DATA: process.env.GATEHOUSE_DATA, GATEHOUSE_DB: process.env.GATEHOUSE_DB, GATEHOUSE_PUBLIC_URL: process.env.GATEHOUSE_PUBLIC_URL },
+  });
 }
 
 /**
  * Opens the core on the database the flags name, runs `work`, and closes the
  * store whatever happens. Works while the server runs on the same database.
  */
-export async function withCore<T>(flags: DataFlags, work: (core: AuthCore) => Promise<T>): Promise<T> {
-  const config = loadConfig({
-    flags: { data: flags.data, db: flags.db },
-    env: { GATEHOUSE_DATA: process.env.GATEHOUSE_DATA, GATEHOUSE_DB: process.env.GATEHOUSE_DB, GATEHOUSE_PUBLIC_URL: process.env.GATEHOUSE_PUBLIC_URL },
-  });
-  const store = await openStore({ url: config.db });
+export async function withCore<T>(flags: DataFlags, work: (core: AuthCore) => Promise<T>, options: { signingKeys?: boolean } = {}): Promise<T> {
+  const config = resolveDataConfig(flags);
+  // The CLI never changes the schema by itself: `gatehouse migrate up` does (SQLite migrates itself anyway).
+  const store = await openStore({ url: config.db, poolSize: 2 });
+
   try {
     const core = createAuthCore({
       store,
-      // The CLI signs nothing, but key rotation must encrypt the new key under
-      // the same master key as the server.
-      tokens: { masterKey: loadMasterKey(config.data), issuer: config.publicUrl ?? 'https://localhost' },
+      // The CLI signs nothing; the keys commands need the servers' master key
+      // (never a new one) to encrypt a rotated key the servers can read.
+      ...(options.signingKeys && {
+        tokens: { masterKey: loadMasterKey(config.data, { create: false }), issuer: config.publicUrl ?? 'https://localhost' },
+      }),
     });
     return await work(core);
   } finally {

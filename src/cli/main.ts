@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { isGatehouseError } from '../core/errors.js';
 import { registerClientCommand } from './commands/client.js';
 import { registerKeysCommand } from './commands/keys.js';
+import { registerMigrateCommand } from './commands/migrate.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSessionsCommand } from './commands/sessions.js';
 import { registerUserCommand } from './commands/user.js';
@@ -21,6 +22,7 @@ registerUserCommand(program);
 registerSessionsCommand(program);
 registerClientCommand(program);
 registerKeysCommand(program);
+registerMigrateCommand(program);
 
 try {
   await program.parseAsync(process.argv);

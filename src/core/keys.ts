@@ -119,6 +119,9 @@ export function createKeyRing(options: KeyRingOptions) {
   }
 
   async function rotate(): Promise<SigningKeyInfo> {
+    // Proves this master key is the deployment's before adding a key encrypted
+    // under it: a key the other instances could not decrypt would stop them.
+    await load();
     const { publicKey, privateKey } = await generateKeyPair(algorithm, { extractable: true, ...(algorithm === 'EdDSA' && { crv: 'Ed25519' }) });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
@@ -173,6 +176,15 @@ export function createKeyRing(options: KeyRingOptions) {
 
     /** Makes a new key active at once; the old ones stay published until their tokens expire. */
     rotate,
+
+    /**
+     * Forgets the in-memory copy of the keys, so the next use reads the store:
+     * called when another instance announces a rotation. Without such an
+     * announcement the copy is re-read after at most `cacheMilliseconds`.
+     */
+    invalidate(): void {
+      cache = null;
+    },
 
     /** Every key not yet dropped: the active one first, then the retired ones, newest first. */
     async listKeys(): Promise<SigningKeyInfo[]> {

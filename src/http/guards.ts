@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isGatehouseError } from '../core/errors.js';
 import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import { hasScopes, parseScopes } from '../core/scopes.js';
@@ -44,7 +45,16 @@ export function createGuards(core: AuthCore, cookie: SessionCookieOptions): Auth
   }
 
   async function authenticate(request: FastifyRequest, reply: FastifyReply, sessionOnly = false): Promise<Principal | null> {
-    const principal = await resolve(request);
+    let principal: Principal | null;
+    try {
+      principal = await resolve(request);
+    } catch (error) {
+      // Answer here, whatever error handler the host application has: a
+      // database outage is a 503 with Retry-After, never a 500.
+      if (!isGatehouseError(error, 'ERR_UNAVAILABLE')) throw error;
+      sendProblem(reply, 'ERR_UNAVAILABLE', error.message);
+      return null;
+    }
     if (principal && (!sessionOnly || principal.kind === 'session')) {
       request.auth = principal;
       return principal;

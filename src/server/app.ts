@@ -6,6 +6,7 @@ import { handleError } from '../http/error-handler.js';
 import { gatehouse } from '../http/plugin.js';
 import { sendProblem } from '../http/problem.js';
 import { openStore } from '../store/index.js';
+import { connectRedis, KEYS_TOPIC } from '../store/redis.js';
 import type { ServerConfig } from './config.js';
 import { loadMasterKey } from './master-key.js';
 import type { TLSMaterial } from './tls.js';
@@ -46,7 +47,7 @@ export async function buildServer(
   const masterKey = loadMasterKey(config.data);
   // Without a configured public URL, the issuer is the URL the server ends up listening on.
   let listeningUrl = `https://${config.host}:${config.port}`;
-  const store = await openStore({ url: config.db });
+  const store = await openStore({ url: config.db, migrations: config.migrate ? 'apply' : undefined, poolSize: config.dbPoolSize });
   const core = createAuthCore({
     store,
     clock: options.clock,
@@ -79,12 +80,23 @@ export async function buildServer(
     return503OnClosing: true,
   });
   app.addHook('onClose', async () => store.close());
+  const bus = config.redis === undefined ? null : connectRedis(config.redis, (status, error) => {
+    // Losing Redis degrades, never stops, the service: say so loudly.
+    if (status === 'down') app.log.warn({ err: error?.message }, 'redis unreachable: serving without shared broadcast');
+    else app.log.info('redis connected');
+  });
+  if (bus) {
+    // A rotation made on another instance (or by the CLI) takes effect here at once.
+    bus.subscribe(KEYS_TOPIC, () => core.tokens!.keys.invalidate());
+    app.addHook('onClose', async () => bus.close());
+  }
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'ERR_NOT_FOUND'));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    if (await store.ping()) return { status: 'ready' };
+    const redis = bus === null ? 'absent' : bus.status();
+    if (await store.ping()) return { status: 'ready', database: 'up', redis };
     return sendProblem(reply, 'ERR_UNAVAILABLE', 'The database does not answer.');
   });
 

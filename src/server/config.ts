@@ -36,6 +36,12 @@ export interface ServerConfig {
   signingAlgorithm: 'EdDSA' | 'ES256';
   /** Seconds a just-spent refresh token may be reused by a racing client, 0 to 60. Default 0 (off). */
   refreshTokenReuseGrace: number;
+  /** Apply pending migrations at start (PostgreSQL; SQLite always does). Default false. */
+  migrate: boolean;
+  /** PostgreSQL connections per instance, 1 to 100. Default 10. */
+  dbPoolSize: number;
+  /** Redis URL (`redis://HOST:PORT/N`) for shared state between instances. Default none. */
+  redis: string | undefined;
 }
 
 /** Where a setting came from, so an error can say which one to fix. */
@@ -105,6 +111,16 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   },
   tokenAudience: { env: 'GATEHOUSE_TOKEN_AUDIENCE', flag: '--token-audience', parse: text },
   accessTokenLifetime: { env: 'GATEHOUSE_ACCESS_TOKEN_LIFETIME', flag: '--access-token-lifetime', parse: integer(60, 3600) },
+  migrate: { env: 'GATEHOUSE_MIGRATE', flag: '--migrate', parse: boolean },
+  dbPoolSize: { env: 'GATEHOUSE_DB_POOL_SIZE', flag: '--db-pool-size', parse: integer(1, 100) },
+  redis: {
+    env: 'GATEHOUSE_REDIS',
+    flag: '--redis',
+    parse(raw) {
+      if (typeof raw !== 'string' || !/^rediss?:\/\/\S+$/.test(raw)) throw new Error('must be a redis:// or rediss:// URL');
+      return raw;
+    },
+  },
   refreshTokenReuseGrace: {
     env: 'GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE',
     flag: '--refresh-token-reuse-grace',
@@ -128,7 +144,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   },
 };
 
-const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | 'tokenAudience'> = {
+const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | 'tokenAudience' | 'redis'> = {
   data: './data',
   host: 'localhost',
   port: 8443,
@@ -140,6 +156,8 @@ const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | '
   accessTokenLifetime: 600,
   signingAlgorithm: 'EdDSA',
   refreshTokenReuseGrace: 0,
+  migrate: false,
+  dbPoolSize: 10,
 };
 
 /** Every setting's key, flag and environment variable, for help texts and documentation checks. */
@@ -196,14 +214,6 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     throw configError('sessionIdleTimeout', 'must not be longer than sessionAbsoluteTimeout');
   }
   return config;
-}
-
-/**
- * The database URL the CLI and server use: `db` when given, else the SQLite
- * file in `data` (default `./data`). Flags win over `GATEHOUSE_DB` / `GATEHOUSE_DATA`.
- */
-export function resolveDatabaseUrl(flags: { data?: string; db?: string }, env: NodeJS.ProcessEnv = process.env): string {
-  return loadConfig({ flags: { data: flags.data, db: flags.db }, env: { GATEHOUSE_DATA: env.GATEHOUSE_DATA, GATEHOUSE_DB: env.GATEHOUSE_DB } }).db;
 }
 
 function readConfigFile(path: unknown): Record<string, unknown> {

@@ -6,16 +6,23 @@ import { GatehouseError } from '../core/errors.js';
 /**
  * The 32-byte master key that encrypts signing keys at rest:
  * `GATEHOUSE_MASTER_KEY` (43 base64url characters) when set, else
- * `<data>/master.key`, created on first use with mode 0600. Never taken from
- * a command-line flag, where `ps` would show it.
+ * `<data>/master.key`, created on first use with mode 0600 (unless
+ * `create: false`: the CLI must never invent a key the servers do not have).
+ * Never taken from a command-line flag, where `ps` would show it.
  *
  * @throws {GatehouseError} `ERR_CONFIG` for a value that is not 32 bytes of base64url (the value is never echoed).
  */
-export function loadMasterKey(data: string, env: NodeJS.ProcessEnv = process.env): Uint8Array {
-  const fromEnv = env.GATEHOUSE_MASTER_KEY;
+export function loadMasterKey(data: string, options: { env?: NodeJS.ProcessEnv; create?: boolean } = {}): Uint8Array {
+  const fromEnv = (options.env ?? process.env).GATEHOUSE_MASTER_KEY;
   if (fromEnv !== undefined && fromEnv !== '') return decode(fromEnv.trim(), 'GATEHOUSE_MASTER_KEY');
   const file = join(data, 'master.key');
   if (existsSync(file)) return decode(readFileSync(file, 'utf8').trim(), file);
+  if (options.create === false) {
+    throw new GatehouseError('ERR_CONFIG', {
+      message: `invalid configuration: masterKey: none found: set GATEHOUSE_MASTER_KEY, or run where ${file} is`,
+      details: { key: 'masterKey' },
+    });
+  }
   mkdirSync(data, { recursive: true });
   const key = randomBytes(32);
   // 'wx': never overwrite a key another process wrote a moment ago.

@@ -7,6 +7,7 @@ import { migrationProvider } from './migrations.js';
 import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
 import { openSqlite } from './sqlite.js';
+import { isDatabaseUnavailable, withUnavailableErrors } from './unavailable.js';
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -74,7 +75,7 @@ export async function applyMigrations(db: Kysely<Database>): Promise<string[]> {
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const kind = databaseKind(options.url);
   const db = openDatabase(options.url, options);
-  const store = createKyselyStore(db, { close: () => db.destroy() });
+  const store = withUnavailableErrors(createKyselyStore(db, { close: () => db.destroy() }));
   try {
     const policy = options.migrations ?? (kind === 'sqlite' ? 'apply' : 'verify');
     if (policy === 'apply') {
@@ -91,6 +92,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     }
   } catch (error) {
     await db.destroy();
+    if (isDatabaseUnavailable(error)) {
+      throw new GatehouseError('ERR_UNAVAILABLE', { message: `the database is not reachable (${(error as Error).message})`, cause: error });
+    }
     throw error;
   }
   return store;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createAuthCore } from '../../src/core/index.js';
+import { loadMasterKey } from '../../src/server/master-key.js';
 import { openStore } from '../../src/store/index.js';
 import { runCLI, type CLIResult } from '../helpers/process.js';
 
@@ -30,6 +31,8 @@ async function withCore<T>(work: (core: ReturnType<typeof createAuthCore>) => Pr
 }
 
 before(async () => {
+  // What the server's first start does; the CLI never makes a master key of its own.
+  loadMasterKey(data);
   ok(await cli(['user', 'add', 'Alice', '--role', 'admin', '--role', 'ops', '--password-stdin'], `${PASSWORD}\n`));
 });
 after(() => rmSync(data, { recursive: true, force: true }));

@@ -52,7 +52,7 @@ describe('gatehouse serve, end to end', () => {
       const health = await call(server.url, certPem, '/healthz');
       assert.deepEqual([health.status, JSON.parse(health.text)], [200, { status: 'ok' }]);
       const ready = await call(server.url, certPem, '/readyz');
-      assert.deepEqual([ready.status, JSON.parse(ready.text)], [200, { status: 'ready' }]);
+      assert.deepEqual([ready.status, JSON.parse(ready.text)], [200, { status: 'ready', database: 'up', redis: 'absent' }]);
     } finally {
       assert.equal(await server.stop('SIGTERM'), 0, 'graceful shutdown exits 0');
     }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { withCore, withDataFlags, type DataFlags } from '../context.js';
+import { KEYS_TOPIC, publishOnce } from '../../store/redis.js';
+import { redisUrl, withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable, say } from '../output.js';
 
 /** Registers `gatehouse keys list|rotate`. */
@@ -10,7 +11,7 @@ export function registerKeysCommand(program: Command): void {
     .description('List signing keys: the active one and retired ones still published')
     .option('--json', 'print JSON')
     .action(async (flags: DataFlags & { json?: boolean }) => {
-      const list = await withCore(flags, (core) => core.tokens!.keys.listKeys());
+      const list = await withCore(flags, (core) => core.tokens!.keys.listKeys(), { signingKeys: true });
       const rows = list.map((key) => ({ ...key, createdAt: isoTime(key.createdAt), retiredAt: key.retiredAt === null ? null : isoTime(key.retiredAt), expiresAt: key.expiresAt === null ? null : isoTime(key.expiresAt) }));
       if (flags.json) return printJSON(rows);
       printTable(['KID', 'ALG', 'STATUS', 'CREATED', 'PUBLISHED UNTIL'], rows.map((key) => [key.kid, key.alg, key.status, key.createdAt, key.expiresAt ?? '-']));
@@ -20,8 +21,11 @@ export function registerKeysCommand(program: Command): void {
     .description('Make a new signing key active now; old keys stay published until their tokens expire')
     .option('--json', 'print JSON')
     .action(async (flags: DataFlags & { json?: boolean }) => {
-      const key = await withCore(flags, (core) => core.tokens!.keys.rotate());
-      if (flags.json) return printJSON({ kid: key.kid, alg: key.alg, createdAt: isoTime(key.createdAt) });
-      say(`new active key ${key.kid} (${key.alg})`);
+      const key = await withCore(flags, (core) => core.tokens!.keys.rotate(), { signingKeys: true });
+      const url = redisUrl(flags);
+      // Running instances re-read their keys at once when told; otherwise within seconds.
+      const announced = url === undefined ? false : await publishOnce(url, KEYS_TOPIC, key.kid);
+      if (flags.json) return printJSON({ kid: key.kid, alg: key.alg, createdAt: isoTime(key.createdAt), announced });
+      say(`new active key ${key.kid} (${key.alg})${url === undefined ? '' : announced ? '; instances told through Redis' : '; Redis not reachable: instances pick it up within 5 s'}`);
     });
 }

@@ -1,0 +1,92 @@
+import { Redis } from 'ioredis';
+
+/** What an instance needs from Redis: health, and a broadcast to the other instances. */
+export interface SharedBus {
+  /** `up`, or `down` while Redis cannot be reached (the instance keeps serving). */
+  status(): 'up' | 'down';
+  /** Tells every instance (this one included) that `topic` changed. Never throws: Redis being down must not fail a request. */
+  publish(topic: string, message: string): Promise<void>;
+  /** Calls `handler` for every message on `topic`. */
+  subscribe(topic: string, handler: (message: string) => void): void;
+  close(): Promise<void>;
+}
+
+const CHANNEL_PREFIX = 'gatehouse:';
+
+/** The broadcast topic that announces a signing-key rotation. */
+export const KEYS_TOPIC = 'keys';
+
+/**
+ * Redis through ioredis: one connection for commands, one for subscriptions
+ * (a subscribed connection can do nothing else). Both reconnect forever with
+ * backoff; while down, commands fail fast instead of queueing, and
+ * `onStatus` is told so the instance can log it and say so in `/readyz`.
+ */
+export function connectRedis(url: string, onStatus: (status: 'up' | 'down', error?: Error) => void = () => undefined): SharedBus {
+  const options = {
+    lazyConnect: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+  };
+  const commands = new Redis(url, options);
+  const subscriber = new Redis(url, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null });
+  const handlers = new Map<string, ((message: string) => void)[]>();
+  let status: 'up' | 'down' = 'down';
+
+  const setStatus = (next: 'up' | 'down', error?: Error) => {
+    if (next === status) return;
+    status = next;
+    onStatus(next, error);
+  };
+  commands.on('ready', () => setStatus('up'));
+  commands.on('error', (error: Error) => setStatus('down', error));
+  commands.on('end', () => setStatus('down'));
+  commands.on('close', () => setStatus('down'));
+  subscriber.on('error', () => undefined);
+  subscriber.on('message', (channel: string, message: string) => {
+    for (const handler of handlers.get(channel) ?? []) handler(message);
+  });
+
+  return {
+    status: () => status,
+    async publish(topic, message) {
+      try {
+        await commands.publish(`${CHANNEL_PREFIX}${topic}`, message);
+      } catch {
+        // Down: the others fall back to their cache lifetimes (a few seconds).
+      }
+    },
+    subscribe(topic, handler) {
+      const channel = `${CHANNEL_PREFIX}${topic}`;
+      if (!handlers.has(channel)) {
+        handlers.set(channel, []);
+        void subscriber.subscribe(channel).catch(() => undefined);
+      }
+      handlers.get(channel)!.push(handler);
+    },
+    async close() {
+      commands.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+/**
+ * Publishes one message and disconnects (for the CLI). Resolves `false`
+ * instead of throwing when Redis cannot be reached within two seconds.
+ */
+export async function publishOnce(url: string, topic: string, message: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.publish(`${CHANNEL_PREFIX}${topic}`, message);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
