@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isGatehouseError } from '../core/errors.js';
 import { registerClientCommand } from './commands/client.js';
+import { registerDumpCommands } from './commands/dump.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -23,6 +24,7 @@ registerSessionsCommand(program);
 registerClientCommand(program);
 registerKeysCommand(program);
 registerMigrateCommand(program);
+registerDumpCommands(program);
 
 try {
   await program.parseAsync(process.argv);
