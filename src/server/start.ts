@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuthCore } from '../core/index.js';
+import { databaseKind } from '../store/index.js';
 import { buildServer, type BuildServerOptions } from './app.js';
 import type { ServerConfig } from './config.js';
 import { loadTLS } from './tls.js';
@@ -34,6 +35,10 @@ export async function startServer(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `https://${host}:${port}`;
   setListeningUrl(url);
+  if (config.publicUrl === undefined && databaseKind(config.db) === 'postgres') {
+    // Instances behind a load balancer must share one issuer, or their tokens verify only where they were made.
+    app.log.warn(`no --public-url: tokens name ${url} as their issuer; set the URL clients use when several instances serve one deployment`);
+  }
 
   const purge = async () => {
     try {
