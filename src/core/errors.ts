@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   ERR_UNAUTHENTICATED: 'Authentication is required.',
   ERR_FORBIDDEN: 'You are not allowed to do this.',
   ERR_CURRENT_PASSWORD: 'The current password is not correct.',
+  ERR_CROSS_SITE: 'Cross-site requests are not allowed here.',
   ERR_NOT_FOUND: 'Not found.',
   ERR_USER_NOT_FOUND: 'No such user.',
   ERR_SESSION_NOT_FOUND: 'No such session.',

@@ -4,6 +4,7 @@ import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import { hasScopes, parseScopes } from '../core/scopes.js';
 import { readCredential } from './credentials.js';
+import { isCrossSite, isUnsafeMethod } from './csrf.js';
 import { sendProblem, WWW_AUTHENTICATE } from './problem.js';
 import { clearSessionCookie, type SessionCookieOptions } from './session-cookie.js';
 
@@ -31,8 +32,8 @@ export interface AuthGuards {
 const RESOLVED = Symbol('gatehouse.principal');
 type Resolvable = FastifyRequest & { [RESOLVED]?: Promise<Principal | null> };
 
-/** Builds the guards over a core and the cookie settings. */
-export function createGuards(core: AuthCore, cookie: SessionCookieOptions): AuthGuards {
+/** Builds the guards over a core, the cookie settings and the deployment's origins (for CSRF checks). */
+export function createGuards(core: AuthCore, cookie: SessionCookieOptions, origins?: readonly string[]): AuthGuards {
   function resolve(request: FastifyRequest): Promise<Principal | null> {
     const target = request as Resolvable;
     target[RESOLVED] ??= (async () => {
@@ -56,6 +57,12 @@ export function createGuards(core: AuthCore, cookie: SessionCookieOptions): Auth
       return null;
     }
     if (principal && (!sessionOnly || principal.kind === 'session')) {
+      // CSRF: a cookie is sent by the browser whoever made the page; a state
+      // change on its strength must come from the deployment's own pages.
+      if (principal.kind === 'session' && isUnsafeMethod(request.method) && isCrossSite(request, origins)) {
+        sendProblem(reply, 'ERR_CROSS_SITE');
+        return null;
+      }
       request.auth = principal;
       return principal;
     }

@@ -1,11 +1,11 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyFormbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import type { Session } from '../core/sessions.js';
 import type { User } from '../core/users.js';
+import { useStrictBodyParsers } from './body-parsers.js';
 import { handleError } from './error-handler.js';
 import { createGuards, type AuthGuards } from './guards.js';
 import { registerAdminUserRoutes } from './routes/admin-users.js';
@@ -40,6 +40,11 @@ export interface GatehousePluginOptions {
   lessonRoutes?: boolean;
   /** Path prefix for Gatehouse's routes. Default none. */
   prefix?: string;
+  /**
+   * Origins (`https://host[:port]`) whose pages may make cookie-authenticated
+   * state changes and sign in. Default: the origin each request was addressed to.
+   */
+  origins?: string[];
 }
 
 /**
@@ -60,19 +65,18 @@ export const gatehouse = fp<GatehousePluginOptions>(
     };
     if (!app.hasPlugin('@fastify/cookie')) await app.register(fastifyCookie);
     app.decorateRequest('auth', null);
-    const guards = createGuards(core, cookie);
+    const origins = options.origins?.map((origin) => origin.toLowerCase());
+    const guards = createGuards(core, cookie, origins);
     app.decorate('auth', guards);
 
     // Gatehouse's own routes live in a child context: their body parsers and
     // error handler do not leak into the host application.
     await app.register(
       async (routes) => {
-        // Bodies are JSON or form-encoded, nothing else: a text/plain body would
-        // only reach the schema as a string and blur a 415 into a 400.
-        routes.removeContentTypeParser('text/plain');
-        await routes.register(fastifyFormbody);
+        // Bodies are JSON or form-encoded, strictly decoded, nothing else.
+        useStrictBodyParsers(routes);
         routes.setErrorHandler(handleError);
-        const context = { core, cookie, guards };
+        const context = { core, cookie, guards, origins };
         registerLoginRoutes(routes, context);
         registerMeRoutes(routes, context);
         registerApiKeyRoutes(routes, context);
@@ -95,6 +99,7 @@ export interface RouteContext {
   core: AuthCore;
   cookie: SessionCookieOptions;
   guards: AuthGuards;
+  origins: readonly string[] | undefined;
 }
 
 /**

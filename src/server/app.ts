@@ -1,3 +1,4 @@
+import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createAuthCore, type AuthCore } from '../core/index.js';
 import type { Clock } from '../core/clock.js';
@@ -23,6 +24,27 @@ export const LOG_REDACT_PATHS = [
   '*.newPassword',
   '*.token',
 ];
+
+/**
+ * TLS 1.2 at least, 1.3 preferred. Node 20's default list still accepts
+ * TLS 1.2 CBC suites; this one allows only the TLS 1.3 suites and ECDHE with
+ * AES-GCM or ChaCha20-Poly1305 (forward secrecy and AEAD).
+ */
+export const TLS_SETTINGS = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256',
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  honorCipherOrder: true,
+} as const;
 
 /** Options of {@link buildServer} that tests and embedders may set. */
 export interface BuildServerOptions {
@@ -66,7 +88,7 @@ export async function buildServer(
     },
   });
   const app = Fastify({
-    https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' },
+    https: { cert: options.tls.cert, key: options.tls.key, ...TLS_SETTINGS },
     logger: {
       level: config.logLevel,
       redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
@@ -91,6 +113,18 @@ export async function buildServer(
     app.addHook('onClose', async () => bus.close());
   }
   app.setErrorHandler(handleError);
+  // API answers: nothing to render, frame or leak by referrer (OWASP REST Security).
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    // Answers that carry or reveal a credential must not be stored anywhere;
+    // the few cacheable ones (JWKS, metadata) say so themselves.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
   app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'ERR_NOT_FOUND'));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -104,6 +138,7 @@ export async function buildServer(
     core,
     cookie: { name: config.cookieName },
     lessonRoutes: config.lessonRoutes,
+    origins: config.origins ?? (config.publicUrl === undefined ? undefined : [config.publicUrl.toLowerCase()]),
   });
   await core.warmUp();
   await core.tokens!.keys.ensureActiveKey();

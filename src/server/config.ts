@@ -42,6 +42,8 @@ export interface ServerConfig {
   dbPoolSize: number;
   /** Redis URL (`redis://HOST:PORT/N`) for shared state between instances. Default none. */
   redis: string | undefined;
+  /** Origins whose pages may sign in and make cookie-authenticated changes. Default: the public URL, else each request's own origin. */
+  origins: string[] | undefined;
 }
 
 /** Where a setting came from, so an error can say which one to fix. */
@@ -121,6 +123,17 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
       return raw;
     },
   },
+  origins: {
+    env: 'GATEHOUSE_ORIGINS',
+    flag: '--origins',
+    parse(raw) {
+      const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',').map((item) => item.trim()).filter(Boolean) : null;
+      if (!list || list.length === 0 || !list.every((item) => typeof item === 'string' && /^https:\/\/[^\s/?#]+$/.test(item))) {
+        throw new Error('must be a comma-separated list of https:// origins');
+      }
+      return list.map((item: string) => item.toLowerCase());
+    },
+  },
   refreshTokenReuseGrace: {
     env: 'GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE',
     flag: '--refresh-token-reuse-grace',
@@ -144,7 +157,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   },
 };
 
-const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | 'tokenAudience' | 'redis'> = {
+const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | 'tokenAudience' | 'redis' | 'origins'> = {
   data: './data',
   host: 'localhost',
   port: 8443,

@@ -27,6 +27,7 @@ export function registerServeCommand(program: Command): void {
     .option('--access-token-lifetime <seconds>', 'access-token lifetime, 60 to 3600 (GATEHOUSE_ACCESS_TOKEN_LIFETIME, default 600)')
     .option('--signing-algorithm <alg>', 'EdDSA or ES256 for new signing keys (GATEHOUSE_SIGNING_ALGORITHM, default EdDSA)')
     .option('--refresh-token-reuse-grace <seconds>', 'reuse window for racing refreshes, 0 to 60 (GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE, default 0: off)')
+    .option('--origins <list>', 'comma-separated https origins whose pages may sign in (GATEHOUSE_ORIGINS, default the public URL or the request origin)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (GATEHOUSE_LOG_LEVEL, default info)')
     .action(async (flags: Record<string, unknown>) => {
       const config = loadConfig({ flags });

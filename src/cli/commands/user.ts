@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../core/errors.js';
 import type { AuthCore } from '../../core/index.js';
+import { parseRoles } from '../../core/roles.js';
+import { parseUsername } from '../../core/usernames.js';
 import type { User } from '../../core/users.js';
 import { withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable, say } from '../output.js';
@@ -14,7 +16,13 @@ async function requireUser(core: AuthCore, name: string): Promise<User> {
 
 const roleList = (user: User) => (user.roles.length > 0 ? user.roles.join(', ') : 'none');
 
-/** Registers `gatehouse user add|list|passwd|disable|enable|delete|roles`. */
+/**
+ * Registers `gatehouse user add|list|passwd|disable|enable|delete|roles`.
+ * Names are matched as the core matches them: case-insensitively, after NFKC.
+ *
+ * @example
+ * registerUserCommand(program); // then: gatehouse user add alice --role admin --password-stdin
+ */
 export function registerUserCommand(program: Command): void {
   const user = program.command('user').description('Manage users');
 
@@ -23,6 +31,12 @@ export function registerUserCommand(program: Command): void {
     .option('--role <role>', 'give a role (repeatable)', (role: string, roles: string[]) => [...roles, role], [] as string[])
     .option('--password-stdin', 'read the password from standard input')
     .action(async (name: string, flags: DataFlags & { role: string[]; passwordStdin?: boolean }) => {
+      // Refuse a bad name, role or a taken name before asking for a password.
+      parseUsername(name);
+      parseRoles(flags.role);
+      await withCore(flags, async (core) => {
+        if (await core.users.findUserByName(name)) throw new GatehouseError('ERR_USER_EXISTS');
+      });
       const password = await readNewPassword(flags);
       const created = await withCore(flags, (core) => core.users.createUser({ username: name, password, roles: flags.role }));
       say(`created user ${created.username} (roles: ${roleList(created)})`);
@@ -75,7 +89,7 @@ export function registerUserCommand(program: Command): void {
     });
 
   withDataFlags(user.command('roles <name> [roles...]'))
-    .description("Replace a user's roles; with no roles, clear them")
+    .description("Replace a user's roles with the ones given; with none given, remove all of them")
     .action(async (name: string, roles: string[], flags: DataFlags) => {
       const updated = await withCore(flags, async (core) => core.users.setRoles((await requireUser(core, name)).id, roles));
       say(`roles of ${updated.username}: ${roleList(updated)}`);

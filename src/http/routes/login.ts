@@ -1,16 +1,21 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isCrossSite } from '../csrf.js';
+import { sendProblem } from '../problem.js';
 import type { RouteContext } from '../plugin.js';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from '../session-cookie.js';
 import { AUTH_BODY_LIMIT, LoginBody } from '../schemas.js';
 import { sessionView, userView } from '../views.js';
 
 /** `POST /login` and `POST /logout`. */
-export function registerLoginRoutes(app: FastifyInstance, { core, cookie, guards }: RouteContext): void {
+export function registerLoginRoutes(app: FastifyInstance, { core, cookie, guards, origins }: RouteContext): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+  // Login CSRF: another site must not sign the browser into an account of its choosing.
+  const sameSiteOnly = async (request: FastifyRequest, reply: FastifyReply) =>
+    isCrossSite(request, origins) ? sendProblem(reply, 'ERR_CROSS_SITE') : undefined;
 
   // Form-encoded (what the seed lesson's client and HTML forms send) or JSON.
-  routes.post('/login', { schema: { body: LoginBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+  routes.post('/login', { onRequest: sameSiteOnly, schema: { body: LoginBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     const { token, session, user } = await core.login(request.body, {
       ip: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
@@ -24,7 +29,7 @@ export function registerLoginRoutes(app: FastifyInstance, { core, cookie, guards
     return { user: userView(user), session: sessionView(session, session.id) };
   });
 
-  routes.post('/logout', { bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+  routes.post('/logout', { onRequest: sameSiteOnly, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     const principal = await guards.resolve(request);
     if (principal?.kind === 'session') await core.sessions.revokeSession(principal.session!.id);
     if (readSessionCookie(request, cookie) !== undefined) clearSessionCookie(reply, cookie);

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { grantScopes } from '../../core/scopes.js';
+import { useStrictBodyParsers } from '../body-parsers.js';
 import { authenticateClient } from '../client-auth.js';
 import { handleOAuthError, OAuthError } from '../oauth-errors.js';
 import type { RouteContext } from '../plugin.js';
@@ -41,7 +42,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core }: RouteContext
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(handleOAuthError);
   // RFC 6749 §3.2: the token endpoint takes application/x-www-form-urlencoded.
-  app.removeContentTypeParser('application/json');
+  useStrictBodyParsers(app, { json: false });
 
   routes.post('/oauth/token', { schema: { body: TokenBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     const body = request.body;

@@ -1,0 +1,26 @@
+import type { FastifyRequest } from 'fastify';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Whether a method changes state (RFC 9110 §9.2.1: not safe). */
+export function isUnsafeMethod(method: string): boolean {
+  return !SAFE_METHODS.has(method);
+}
+
+/**
+ * Whether a browser sent this request from another site (OWASP CSRF
+ * Prevention: verifying origin with standard headers). `Sec-Fetch-Site:
+ * cross-site` is decisive; otherwise an `Origin` header must be one of
+ * `allowedOrigins`, by default the origin the request was addressed to.
+ * Clients that send neither header (curl, scripts, services) are not browsers
+ * acting for someone else and are not affected.
+ */
+export function isCrossSite(request: FastifyRequest, allowedOrigins: readonly string[] | undefined): boolean {
+  if (request.headers['sec-fetch-site'] === 'cross-site') return true;
+  const origin = request.headers.origin;
+  if (origin === undefined) return false;
+  // "null" is an opaque origin (sandboxed frame, data: URL): never ours.
+  if (origin === 'null') return true;
+  const allowed = allowedOrigins && allowedOrigins.length > 0 ? allowedOrigins : [`${request.protocol}://${request.host}`];
+  return !allowed.includes(origin.toLowerCase());
+}
