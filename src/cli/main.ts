@@ -26,6 +26,12 @@ registerKeysCommand(program);
 registerMigrateCommand(program);
 registerDumpCommands(program);
 
+// `gatehouse user list | head -1`: a reader that stops early is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
@@ -37,7 +43,8 @@ try {
     process.stderr.write(`gatehouse: ${error.message}\n`);
     process.exitCode = 1;
   } else {
-    process.stderr.write(`gatehouse: unexpected error: ${(error as Error).message}\n`);
+    // One line whatever the error; a driver's message may span several.
+    process.stderr.write(`gatehouse: unexpected error: ${String((error as Error)?.message ?? error).replace(/\s*\n\s*/g, ' ')}\n`);
     process.exitCode = 1;
   }
 }

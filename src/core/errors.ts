@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   ERR_INVALID_USERNAME: 'The username is not acceptable.',
   ERR_INVALID_ROLE: 'The role name is not acceptable.',
   ERR_WEAK_PASSWORD: 'The password does not meet the password policy.',
+  ERR_THROTTLED: 'Too many attempts; try again later.',
   ERR_PAYLOAD_TOO_LARGE: 'The request body is too large.',
   ERR_UNSUPPORTED_MEDIA_TYPE: 'The request content type is not supported.',
   ERR_METHOD_NOT_ALLOWED: 'The method is not allowed here.',

@@ -5,6 +5,8 @@ import { createClientService } from './clients.js';
 import { createKeyRing, type SigningAlgorithm } from './keys.js';
 import { createPrincipalResolver } from './principals.js';
 import { createRefreshTokens } from './refresh-tokens.js';
+import { createLoginThrottle } from './login-throttle.js';
+import type { LoginThrottle } from './throttle.js';
 import { createLogin } from './login.js';
 import { createArgon2Hasher, type PasswordHasher } from './passwords.js';
 import { createSessionService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './sessions.js';
@@ -23,6 +25,8 @@ export interface AuthCoreOptions {
   sessionPolicy?: Partial<SessionPolicy>;
   /** JWT access tokens. Without it, only sessions and API keys work. */
   tokens?: TokenOptions;
+  /** Brute-force protection for password sign-in. Default: {@link DEFAULT_THROTTLE_POLICY} counted in memory. */
+  throttle?: LoginThrottle;
 }
 
 /** How Gatehouse signs access tokens. */
@@ -60,7 +64,7 @@ export function createAuthCore(options: AuthCoreOptions) {
   const hasher = options.hasher ?? createArgon2Hasher();
   const policy: SessionPolicy = { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy };
   const sessions = createSessionService({ store, clock, policy });
-  const { login, warmUp } = createLogin({ store, hasher, clock, sessions });
+  const { login, warmUp } = createLogin({ store, hasher, clock, sessions, throttle: options.throttle ?? createLoginThrottle() });
   const apiKeys = createApiKeys({ store, clock });
   const tokens = options.tokens ? createTokenServices(options.tokens, store, clock) : null;
   return {
@@ -119,3 +123,5 @@ export * from './keys.js';
 export * from './principals.js';
 export * from './refresh-tokens.js';
 export * from './scopes.js';
+export * from './throttle.js';
+export { createLoginThrottle } from './login-throttle.js';

@@ -4,8 +4,13 @@ import { checkPasswordSize, type PasswordHasher } from './passwords.js';
 import { createSecret } from './secrets.js';
 import type { SessionOrigin, SessionService, Session } from './sessions.js';
 import type { Store } from './store.js';
+import type { LoginThrottle } from './throttle.js';
 import { tryUsernameKey } from './usernames.js';
 import { toUser, type User } from './users.js';
+
+function throttled(retryAfterSeconds: number): GatehouseError {
+  return new GatehouseError('ERR_THROTTLED', { details: { retryAfterSeconds } });
+}
 
 /** The sign-in operation; see {@link createLogin}. */
 export type Login = ReturnType<typeof createLogin>;
@@ -24,11 +29,13 @@ export function createLogin({
   hasher,
   clock,
   sessions,
+  throttle,
 }: {
   store: Store;
   hasher: PasswordHasher;
   clock: Clock;
   sessions: SessionService;
+  throttle: LoginThrottle;
 }) {
   // Made lazily once, from a random password nobody knows, with the current parameters.
   let dummyHash: Promise<string> | undefined;
@@ -50,12 +57,22 @@ export function createLogin({
     ): Promise<{ token: string; session: Session; user: User }> {
       checkPasswordSize(credentials.password);
       const key = tryUsernameKey(credentials.username);
+      // A name that can never exist is counted under a stand-in key, so that it
+      // is throttled exactly like a real or unknown account.
+      const keys = { account: key ?? `invalid:${credentials.username.slice(0, 256).toLowerCase()}`, ip: origin.ip ?? 'unknown' };
+      const { retryAfterSeconds, delayMs } = await throttle.check(keys);
+      // Throttled: refused before any password check, even the right one.
+      if (retryAfterSeconds > 0) throw throttled(retryAfterSeconds);
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const record = key === null ? null : await store.findUserByKey(key);
       const passwordHash = record?.passwordHash ?? (await getDummyHash());
       const passwordMatches = await hasher.verify(passwordHash, credentials.password);
       if (!record || !passwordMatches || record.disabled) {
+        const blockedFor = await throttle.recordFailure(keys);
+        if (blockedFor > 0) throw throttled(blockedFor);
         throw new GatehouseError('ERR_INVALID_CREDENTIALS');
       }
+      await throttle.recordSuccess(keys);
       if (hasher.needsRehash(record.passwordHash)) {
         // The parameters were raised since this hash was made: upgrade it now
         // that the password is known (OWASP Password Storage Cheat Sheet).

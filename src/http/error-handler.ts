@@ -15,7 +15,10 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
  * never repeat its value; 5xx details are logged, never sent.
  */
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (isGatehouseError(error)) return sendProblem(reply, error.code, error.message);
+  if (isGatehouseError(error)) {
+    const retryAfterSeconds = error.details?.retryAfterSeconds;
+    return sendProblem(reply, error.code, error.message, typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {});
+  }
   if (error.validation) {
     return sendProblem(reply, 'ERR_VALIDATION', `${error.validationContext ?? 'request'}${describeValidation(error)}`);
   }

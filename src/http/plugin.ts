@@ -1,6 +1,8 @@
 import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { GatehouseError } from '../core/errors.js';
 import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import type { Session } from '../core/sessions.js';
@@ -45,6 +47,8 @@ export interface GatehousePluginOptions {
    * state changes and sign in. Default: the origin each request was addressed to.
    */
   origins?: string[];
+  /** Requests per minute per IP address to `/login`, `/token` and `/oauth/*`. Default 300. */
+  rateLimitPerMinute?: number;
 }
 
 /**
@@ -76,7 +80,17 @@ export const gatehouse = fp<GatehousePluginOptions>(
         // Bodies are JSON or form-encoded, strictly decoded, nothing else.
         useStrictBodyParsers(routes);
         routes.setErrorHandler(handleError);
-        const context = { core, cookie, guards, origins };
+        // A request-rate ceiling per IP on the endpoints that take secrets, under the per-account throttle.
+        await routes.register(fastifyRateLimit, {
+          global: false,
+          // No counters in ordinary answers: every failed sign-in must look the same.
+          addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
+          addHeaders: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false, 'retry-after': true },
+          errorResponseBuilder: (_request, context) =>
+            new GatehouseError('ERR_THROTTLED', { details: { retryAfterSeconds: Math.ceil(context.ttl / 1000) } }),
+        });
+        const rateLimit = { max: options.rateLimitPerMinute ?? 300, timeWindow: 60_000 };
+        const context = { core, cookie, guards, origins, rateLimit };
         registerLoginRoutes(routes, context);
         registerMeRoutes(routes, context);
         registerApiKeyRoutes(routes, context);
@@ -100,6 +114,8 @@ export interface RouteContext {
   cookie: SessionCookieOptions;
   guards: AuthGuards;
   origins: readonly string[] | undefined;
+  /** Route config for @fastify/rate-limit on the endpoints that take secrets. */
+  rateLimit: { max: number; timeWindow: number };
 }
 
 /**

@@ -17,6 +17,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   ERR_INVALID_USERNAME: 400,
   ERR_INVALID_ROLE: 400,
   ERR_WEAK_PASSWORD: 400,
+  ERR_THROTTLED: 429,
   ERR_PAYLOAD_TOO_LARGE: 413,
   ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   ERR_METHOD_NOT_ALLOWED: 405,
@@ -59,11 +60,12 @@ export function sendProblem(
   reply: FastifyReply,
   code: ErrorCode,
   detail?: string,
-  options: { challenge?: string } = {},
+  options: { challenge?: string; retryAfterSeconds?: number } = {},
 ): FastifyReply {
   const problem = createProblem(code, detail);
   if (options.challenge !== undefined) reply.header('www-authenticate', options.challenge);
   else if (problem.status === 401) reply.header('www-authenticate', WWW_AUTHENTICATE);
-  if (problem.status === 503) reply.header('retry-after', '5');
+  if (options.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(options.retryAfterSeconds))));
+  else if (problem.status === 503) reply.header('retry-after', '5');
   return reply.code(problem.status).type('application/problem+json; charset=utf-8').send(problem);
 }

@@ -1,6 +1,6 @@
 import fastifyHelmet from '@fastify/helmet';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { createAuthCore, type AuthCore } from '../core/index.js';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createAuthCore, createLoginThrottle, DEFAULT_THROTTLE_POLICY, type AuthCore } from '../core/index.js';
 import type { Clock } from '../core/clock.js';
 import type { PasswordHasher } from '../core/passwords.js';
 import { handleError } from '../http/error-handler.js';
@@ -70,7 +70,20 @@ export async function buildServer(
   // Without a configured public URL, the issuer is the URL the server ends up listening on.
   let listeningUrl = `https://${config.host}:${config.port}`;
   const store = await openStore({ url: config.db, migrations: config.migrate ? 'apply' : undefined, poolSize: config.dbPoolSize });
+  let log: FastifyBaseLogger | undefined;
+  const bus =
+    config.redis === undefined
+      ? null
+      : connectRedis(config.redis, (status, error) => {
+          // Losing Redis degrades, never stops, the service: say so loudly.
+          if (status === 'down') log?.warn({ err: error?.message }, 'redis unreachable: serving without shared broadcast; throttling counts per instance');
+          else log?.info('redis connected');
+        });
   const core = createAuthCore({
+    throttle: createLoginThrottle(
+      { ...DEFAULT_THROTTLE_POLICY, accountFailures: config.throttleAccountFailures, blockSeconds: config.throttleBlockSeconds, ipFailures: config.throttleIpFailures },
+      { redis: bus?.client },
+    ),
     store,
     clock: options.clock,
     hasher: options.hasher,
@@ -102,11 +115,7 @@ export async function buildServer(
     return503OnClosing: true,
   });
   app.addHook('onClose', async () => store.close());
-  const bus = config.redis === undefined ? null : connectRedis(config.redis, (status, error) => {
-    // Losing Redis degrades, never stops, the service: say so loudly.
-    if (status === 'down') app.log.warn({ err: error?.message }, 'redis unreachable: serving without shared broadcast');
-    else app.log.info('redis connected');
-  });
+  log = app.log;
   if (bus) {
     // A rotation made on another instance (or by the CLI) takes effect here at once.
     bus.subscribe(KEYS_TOPIC, () => core.tokens!.keys.invalidate());
@@ -139,6 +148,7 @@ export async function buildServer(
     cookie: { name: config.cookieName },
     lessonRoutes: config.lessonRoutes,
     origins: config.origins ?? (config.publicUrl === undefined ? undefined : [config.publicUrl.toLowerCase()]),
+    rateLimitPerMinute: config.rateLimitPerMinute,
   });
   await core.warmUp();
   await core.tokens!.keys.ensureActiveKey();

@@ -44,6 +44,14 @@ export interface ServerConfig {
   redis: string | undefined;
   /** Origins whose pages may sign in and make cookie-authenticated changes. Default: the public URL, else each request's own origin. */
   origins: string[] | undefined;
+  /** Consecutive failed sign-ins per account (and account + IP) that start a block, 3 to 10. Default 10. */
+  throttleAccountFailures: number;
+  /** First block, seconds (doubling with each further block). Default 60. */
+  throttleBlockSeconds: number;
+  /** Failed sign-ins per IP address in 15 minutes before it is blocked for 15 minutes. Default 100. */
+  throttleIpFailures: number;
+  /** Requests per minute per IP address to the sign-in and token endpoints. Default 300. */
+  rateLimitPerMinute: number;
 }
 
 /** Where a setting came from, so an error can say which one to fix. */
@@ -123,6 +131,10 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
       return raw;
     },
   },
+  throttleAccountFailures: { env: 'GATEHOUSE_THROTTLE_ACCOUNT_FAILURES', flag: '--throttle-account-failures', parse: integer(3, 10) },
+  throttleBlockSeconds: { env: 'GATEHOUSE_THROTTLE_BLOCK_SECONDS', flag: '--throttle-block-seconds', parse: integer(1, 3600) },
+  throttleIpFailures: { env: 'GATEHOUSE_THROTTLE_IP_FAILURES', flag: '--throttle-ip-failures', parse: integer(10, 1_000_000) },
+  rateLimitPerMinute: { env: 'GATEHOUSE_RATE_LIMIT_PER_MINUTE', flag: '--rate-limit-per-minute', parse: integer(10, 1_000_000) },
   origins: {
     env: 'GATEHOUSE_ORIGINS',
     flag: '--origins',
@@ -171,6 +183,10 @@ const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | '
   refreshTokenReuseGrace: 0,
   migrate: false,
   dbPoolSize: 10,
+  throttleAccountFailures: 10,
+  throttleBlockSeconds: 60,
+  throttleIpFailures: 100,
+  rateLimitPerMinute: 300,
 };
 
 /** Every setting's key, flag and environment variable, for help texts and documentation checks. */

@@ -4,6 +4,8 @@ import { Redis } from 'ioredis';
 export interface SharedBus {
   /** `up`, or `down` while Redis cannot be reached (the instance keeps serving). */
   status(): 'up' | 'down';
+  /** The command connection, for shared counters (rate-limiter-flexible). */
+  client: Redis;
   /** Tells every instance (this one included) that `topic` changed. Never throws: Redis being down must not fail a request. */
   publish(topic: string, message: string): Promise<void>;
   /** Calls `handler` for every message on `topic`. */
@@ -51,6 +53,7 @@ export function connectRedis(url: string, onStatus: (status: 'up' | 'down', erro
 
   return {
     status: () => status,
+    client: commands,
     async publish(topic, message) {
       try {
         await commands.publish(`${CHANNEL_PREFIX}${topic}`, message);

@@ -28,6 +28,10 @@ export function registerServeCommand(program: Command): void {
     .option('--signing-algorithm <alg>', 'EdDSA or ES256 for new signing keys (GATEHOUSE_SIGNING_ALGORITHM, default EdDSA)')
     .option('--refresh-token-reuse-grace <seconds>', 'reuse window for racing refreshes, 0 to 60 (GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE, default 0: off)')
     .option('--origins <list>', 'comma-separated https origins whose pages may sign in (GATEHOUSE_ORIGINS, default the public URL or the request origin)')
+    .option('--throttle-account-failures <n>', 'consecutive failed sign-ins per account that start a block, 3 to 10 (GATEHOUSE_THROTTLE_ACCOUNT_FAILURES, default 10)')
+    .option('--throttle-block-seconds <seconds>', 'first block; each further one doubles (GATEHOUSE_THROTTLE_BLOCK_SECONDS, default 60)')
+    .option('--throttle-ip-failures <n>', 'failed sign-ins per IP in 15 min before a 15 min block (GATEHOUSE_THROTTLE_IP_FAILURES, default 100)')
+    .option('--rate-limit-per-minute <n>', 'requests per minute per IP to /login, /token, /oauth/* (GATEHOUSE_RATE_LIMIT_PER_MINUTE, default 300)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (GATEHOUSE_LOG_LEVEL, default info)')
     .action(async (flags: Record<string, unknown>) => {
       const config = loadConfig({ flags });

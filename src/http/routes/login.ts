@@ -8,14 +8,14 @@ import { AUTH_BODY_LIMIT, LoginBody } from '../schemas.js';
 import { sessionView, userView } from '../views.js';
 
 /** `POST /login` and `POST /logout`. */
-export function registerLoginRoutes(app: FastifyInstance, { core, cookie, guards, origins }: RouteContext): void {
+export function registerLoginRoutes(app: FastifyInstance, { core, cookie, guards, origins, rateLimit }: RouteContext): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   // Login CSRF: another site must not sign the browser into an account of its choosing.
   const sameSiteOnly = async (request: FastifyRequest, reply: FastifyReply) =>
     isCrossSite(request, origins) ? sendProblem(reply, 'ERR_CROSS_SITE') : undefined;
 
   // Form-encoded (what the seed lesson's client and HTML forms send) or JSON.
-  routes.post('/login', { onRequest: sameSiteOnly, schema: { body: LoginBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+  routes.post('/login', { config: { rateLimit }, onRequest: sameSiteOnly, schema: { body: LoginBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     const { token, session, user } = await core.login(request.body, {
       ip: request.ip,
       userAgent: request.headers['user-agent'] ?? null,

@@ -37,14 +37,14 @@ function noStore(reply: FastifyReply): FastifyReply {
 }
 
 /** `/oauth/token` (RFC 6749), `/oauth/revoke` (RFC 7009), `/oauth/introspect` (RFC 7662). Form bodies only. */
-export function registerOAuthRoutes(app: FastifyInstance, { core }: RouteContext): void {
+export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: RouteContext): void {
   const tokens = core.tokens!;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(handleOAuthError);
   // RFC 6749 §3.2: the token endpoint takes application/x-www-form-urlencoded.
   useStrictBodyParsers(app, { json: false });
 
-  routes.post('/oauth/token', { schema: { body: TokenBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+  routes.post('/oauth/token', { config: { rateLimit }, schema: { body: TokenBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     const body = request.body;
     if (body.grant_type === 'client_credentials') {
       const client = await authenticateClient(request, body, core);
@@ -81,7 +81,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core }: RouteContext
     throw new OAuthError('unsupported_grant_type', 'grant_type must be client_credentials or refresh_token.');
   });
 
-  routes.post('/oauth/revoke', { schema: { body: TokenParamBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+  routes.post('/oauth/revoke', { config: { rateLimit }, schema: { body: TokenParamBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     const client = await authenticateClient(request, request.body, core);
     const { token } = request.body;
     if (await core.refreshTokens.revokeRefreshToken(token)) return noStore(reply).code(200).send();
@@ -97,7 +97,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core }: RouteContext
     return noStore(reply).code(200).send();
   });
 
-  routes.post('/oauth/introspect', { schema: { body: TokenParamBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+  routes.post('/oauth/introspect', { config: { rateLimit }, schema: { body: TokenParamBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     const client = await authenticateClient(request, request.body, core);
     if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.');
     const principal = await core.principals.fromBearer(request.body.token);

@@ -10,13 +10,14 @@ import { USER_CLIENT_ID } from './oauth.js';
  * a refresh token bound to that session, for calling APIs from code. With
  * `scope`, the access token is limited to those scopes.
  */
-export function registerUserTokenRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
+export function registerUserTokenRoutes(app: FastifyInstance, { core, guards, rateLimit }: RouteContext): void {
   const tokens = core.tokens!;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
   routes.post(
     '/token',
     {
+      config: { rateLimit },
       // An empty POST is the common case: validate it as an empty object.
       preValidation: [guards.requireSession(), async (request) => void (request.body ??= {})],
       schema: { body: UserTokenBody },
