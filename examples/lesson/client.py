@@ -25,7 +25,7 @@ print(resp.cookies)
 
 # In [3]
 resp = requests.post(base + "/login", verify=pubkey,
-                     data=dict(username="Alice", password="alice_pw_2021"))
+                     data=dict(username="Alice", password="alice-lesson-pw-2021"))
 
 for k, v in resp.headers.items():
     print(f"{k}: {v}")
@@ -52,7 +52,7 @@ print(resp.status_code, resp.text)
 # In [7]
 session = requests.Session()
 resp = session.post(base + "/login", verify=pubkey,
-                     data=dict(username="Bob", password="bob_pw_2021"))
+                     data=dict(username="Bob", password="bob-lesson-pw-2021"))
 
 for k, v in resp.headers.items():
     print(f"{k}: {v}")

@@ -11,7 +11,7 @@ import { loadTLS } from '../../src/server/tls.js';
 
 const data = process.env.DATA ?? 'lesson-data';
 // The lesson's users, with passwords long enough for Gatehouse's policy.
-const USERS = { Alice: 'alice_pw_2021', Bob: 'bob_pw_2021', Carlos: 'carlos_pw_2021' };
+const USERS = { Alice: 'alice-lesson-pw-2021', Bob: 'bob-lesson-pw-2021', Carlos: 'carlos-lesson-pw-2021' };
 
 const core = createAuthCore({ store: await openStore({ url: `sqlite:${data}/lesson.db` }) });
 for (const [username, password] of Object.entries(USERS)) {

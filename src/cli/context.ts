@@ -28,7 +28,12 @@ export function redisUrl(flags: DataFlags): string | undefined {
 export function resolveDataConfig(flags: DataFlags) {
   return loadConfig({
     flags: { data: flags.data, db: flags.db },
-    env: { GATEHOUSE_DATA: process.env.GATEHOUSE_DATA, GATEHOUSE_DB: process.env.GATEHOUSE_DB, GATEHOUSE_PUBLIC_URL: process.env.GATEHOUSE_PUBLIC_URL },
+    env: {
+      GATEHOUSE_DATA: process.env.GATEHOUSE_DATA,
+      GATEHOUSE_DB: process.env.GATEHOUSE_DB,
+      GATEHOUSE_PUBLIC_URL: process.env.GATEHOUSE_PUBLIC_URL,
+      GATEHOUSE_PASSWORD_MIN_LENGTH: process.env.GATEHOUSE_PASSWORD_MIN_LENGTH,
+    },
   });
 }
 
@@ -44,6 +49,7 @@ export async function withCore<T>(flags: DataFlags, work: (core: AuthCore) => Pr
   try {
     const core = createAuthCore({
       store,
+      passwordPolicy: { minLength: config.passwordMinLength },
       // The CLI signs nothing; the keys commands need the servers' master key
       // (never a new one) to encrypt a rotated key the servers can read.
       ...(options.signingKeys && {

@@ -8,7 +8,7 @@ import { createRefreshTokens } from './refresh-tokens.js';
 import { createLoginThrottle } from './login-throttle.js';
 import type { LoginThrottle } from './throttle.js';
 import { createLogin } from './login.js';
-import { createArgon2Hasher, type PasswordHasher } from './passwords.js';
+import { createArgon2Hasher, PASSWORD_MIN_LENGTH, type PasswordHasher, type PasswordPolicy } from './passwords.js';
 import { createSessionService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './sessions.js';
 import type { Store } from './store.js';
 import { createUserService } from './users.js';
@@ -25,6 +25,8 @@ export interface AuthCoreOptions {
   sessionPolicy?: Partial<SessionPolicy>;
   /** JWT access tokens. Without it, only sessions and API keys work. */
   tokens?: TokenOptions;
+  /** What new passwords must meet; unset fields take the defaults (15 characters minimum). */
+  passwordPolicy?: Partial<PasswordPolicy>;
   /** Brute-force protection for password sign-in. Default: {@link DEFAULT_THROTTLE_POLICY} counted in memory. */
   throttle?: LoginThrottle;
 }
@@ -71,7 +73,7 @@ export function createAuthCore(options: AuthCoreOptions) {
     store,
     clock,
     policy,
-    users: createUserService({ store, hasher, clock }),
+    users: createUserService({ store, hasher, clock, passwordPolicy: { minLength: PASSWORD_MIN_LENGTH, ...options.passwordPolicy } }),
     sessions,
     login,
     warmUp,

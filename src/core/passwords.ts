@@ -3,9 +3,14 @@ import { hash, verify } from '@node-rs/argon2';
 // Algorithm.Argon2id; the package exports it as an ambient const enum, which isolated modules cannot read.
 const ARGON2ID = 2;
 import { GatehouseError } from './errors.js';
+import { scorePassword } from './password-strength.js';
 
-/** Shortest password accepted, in characters (code points after NFKC). */
-export const PASSWORD_MIN_LENGTH = 8;
+/** Default shortest password, in characters (code points after NFKC): NIST SP 800-63B-4 for password-only accounts. */
+export const PASSWORD_MIN_LENGTH = 15;
+/** The shortest minimum a deployment may configure (e.g. where a second factor is required). */
+export const PASSWORD_MIN_LENGTH_FLOOR = 8;
+/** The lowest zxcvbn score accepted (3 of 4: about 10^8 guesses or more). */
+export const PASSWORD_MIN_SCORE = 3;
 /** Longest password accepted, in UTF-8 bytes; checked before hashing so a huge input cannot tie up the hasher. */
 export const PASSWORD_MAX_BYTES = 1024;
 
@@ -66,17 +71,31 @@ export function createArgon2Hasher(parameters: Argon2Parameters = OWASP_ARGON2_P
   };
 }
 
+/** What a new password must meet. */
+export interface PasswordPolicy {
+  /** Shortest password in characters, {@link PASSWORD_MIN_LENGTH_FLOOR} to 64. Default {@link PASSWORD_MIN_LENGTH}. */
+  minLength: number;
+}
+
 /**
- * Checks a new password against the policy: at least {@link PASSWORD_MIN_LENGTH}
- * characters, at most {@link PASSWORD_MAX_BYTES} bytes, no composition rules.
+ * Checks a new password against the policy (NIST SP 800-63B-4 §3.1.1.2): at
+ * least `minLength` characters, at most {@link PASSWORD_MAX_BYTES} bytes and
+ * taken as given (no truncation), no composition rules, and not guessable:
+ * common and breached passwords, dictionary words, keyboard walks, and the
+ * username or service name are refused (zxcvbn score below {@link PASSWORD_MIN_SCORE}).
  *
  * @throws {GatehouseError} `ERR_WEAK_PASSWORD` with a message that says which rule failed.
  */
-export function checkPasswordPolicy(password: string): void {
+export function checkPasswordPolicy(password: string, options: { minLength?: number; username?: string } = {}): void {
   checkPasswordSize(password);
-  if ([...password.normalize('NFKC')].length < PASSWORD_MIN_LENGTH) {
+  const minLength = options.minLength ?? PASSWORD_MIN_LENGTH;
+  const normalized = password.normalize('NFKC');
+  if ([...normalized].length < minLength) {
+    throw new GatehouseError('ERR_WEAK_PASSWORD', { message: `A password has at least ${minLength} characters.` });
+  }
+  if (scorePassword(normalized, options.username === undefined ? [] : [options.username]) < PASSWORD_MIN_SCORE) {
     throw new GatehouseError('ERR_WEAK_PASSWORD', {
-      message: `A password has at least ${PASSWORD_MIN_LENGTH} characters.`,
+      message: 'This password is too easy to guess (a common password, words, names or a pattern): choose a longer passphrase.',
     });
   }
 }

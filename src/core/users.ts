@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
-import { checkPasswordPolicy, type PasswordHasher } from './passwords.js';
+import { checkPasswordPolicy, type PasswordHasher, type PasswordPolicy } from './passwords.js';
 import { parseRoles } from './roles.js';
 import { createId } from './secrets.js';
 import type { Store, UserRecord } from './store.js';
@@ -32,6 +32,7 @@ interface Dependencies {
   store: Store;
   hasher: PasswordHasher;
   clock: Clock;
+  passwordPolicy: PasswordPolicy;
 }
 
 /**
@@ -39,7 +40,7 @@ interface Dependencies {
  * the user (own password) perform. Every change that weakens an existing
  * credential (new password, disable) ends the sessions it should.
  */
-export function createUserService({ store, hasher, clock }: Dependencies) {
+export function createUserService({ store, hasher, clock, passwordPolicy }: Dependencies) {
   async function requireUser(id: string): Promise<UserRecord> {
     const record = await store.findUserById(id);
     if (!record) throw new GatehouseError('ERR_USER_NOT_FOUND');
@@ -59,8 +60,8 @@ export function createUserService({ store, hasher, clock }: Dependencies) {
    * @throws {GatehouseError} `ERR_WEAK_PASSWORD`, `ERR_USER_NOT_FOUND`.
    */
   async function setPassword(userId: string, password: string, options: { keepSessionId?: string } = {}): Promise<User> {
-    checkPasswordPolicy(password);
-    await requireUser(userId);
+    const record = await requireUser(userId);
+    checkPasswordPolicy(password, { ...passwordPolicy, username: record.username });
     const user = await update(userId, { passwordHash: await hasher.hash(password) });
     await store.deleteUserSessions(userId, { keepId: options.keepSessionId });
     return user;
@@ -74,7 +75,7 @@ export function createUserService({ store, hasher, clock }: Dependencies) {
     async createUser(input: { username: string; password: string; roles?: readonly string[] }): Promise<User> {
       const name = parseUsername(input.username);
       const roles = parseRoles(input.roles ?? []);
-      checkPasswordPolicy(input.password);
+      checkPasswordPolicy(input.password, { ...passwordPolicy, username: name.display });
       if (await store.findUserByKey(name.key)) throw new GatehouseError('ERR_USER_EXISTS');
       const now = clock.now();
       const record: UserRecord = {
@@ -122,8 +123,8 @@ export function createUserService({ store, hasher, clock }: Dependencies) {
       passwords: { current: string; next: string },
       options: { keepSessionId?: string } = {},
     ): Promise<User> {
-      checkPasswordPolicy(passwords.next);
       const record = await requireUser(userId);
+      checkPasswordPolicy(passwords.next, { ...passwordPolicy, username: record.username });
       if (!(await hasher.verify(record.passwordHash, passwords.current))) {
         throw new GatehouseError('ERR_CURRENT_PASSWORD');
       }

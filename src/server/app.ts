@@ -80,6 +80,7 @@ export async function buildServer(
           else log?.info('redis connected');
         });
   const core = createAuthCore({
+    passwordPolicy: { minLength: config.passwordMinLength },
     throttle: createLoginThrottle(
       { ...DEFAULT_THROTTLE_POLICY, accountFailures: config.throttleAccountFailures, blockSeconds: config.throttleBlockSeconds, ipFailures: config.throttleIpFailures },
       { redis: bus?.client },

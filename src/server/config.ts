@@ -52,6 +52,8 @@ export interface ServerConfig {
   throttleIpFailures: number;
   /** Requests per minute per IP address to the sign-in and token endpoints. Default 300. */
   rateLimitPerMinute: number;
+  /** Shortest new password, 8 to 64 characters. Default 15 (NIST SP 800-63B-4, password-only accounts). */
+  passwordMinLength: number;
 }
 
 /** Where a setting came from, so an error can say which one to fix. */
@@ -134,6 +136,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   throttleAccountFailures: { env: 'GATEHOUSE_THROTTLE_ACCOUNT_FAILURES', flag: '--throttle-account-failures', parse: integer(3, 10) },
   throttleBlockSeconds: { env: 'GATEHOUSE_THROTTLE_BLOCK_SECONDS', flag: '--throttle-block-seconds', parse: integer(1, 3600) },
   throttleIpFailures: { env: 'GATEHOUSE_THROTTLE_IP_FAILURES', flag: '--throttle-ip-failures', parse: integer(10, 1_000_000) },
+  passwordMinLength: { env: 'GATEHOUSE_PASSWORD_MIN_LENGTH', flag: '--password-min-length', parse: integer(8, 64) },
   rateLimitPerMinute: { env: 'GATEHOUSE_RATE_LIMIT_PER_MINUTE', flag: '--rate-limit-per-minute', parse: integer(10, 1_000_000) },
   origins: {
     env: 'GATEHOUSE_ORIGINS',
@@ -187,6 +190,7 @@ const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | '
   throttleBlockSeconds: 60,
   throttleIpFailures: 100,
   rateLimitPerMinute: 300,
+  passwordMinLength: 15,
 };
 
 /** Every setting's key, flag and environment variable, for help texts and documentation checks. */

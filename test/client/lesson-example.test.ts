@@ -19,7 +19,7 @@ test('examples/lesson/server.ts: the lesson’s service on the plugin, with its 
   try {
     await assert.rejects(client.getInfo(), (error: { status: number }) => error.status === 401);
     await assert.rejects(client.login('Alice', 'alice_pw'), (error: { code: string }) => error.code === 'ERR_INVALID_CREDENTIALS');
-    await client.login('Carlos', 'carlos_pw_2021');
+    await client.login('Carlos', 'carlos-lesson-pw-2021');
     assert.deepEqual(await client.getInfo(), { 'Secret-number': 42 });
   } finally {
     await client.close();

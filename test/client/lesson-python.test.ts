@@ -10,8 +10,8 @@ const hasRequests = spawnSync('python3', ['-c', 'import requests']).status === 0
 let server: TestServer;
 before(async () => {
   server = await startTestServer({ config: { host: 'localhost' } });
-  await server.core.users.createUser({ username: 'Alice', password: 'alice_pw_2021' });
-  await server.core.users.createUser({ username: 'Bob', password: 'bob_pw_2021' });
+  await server.core.users.createUser({ username: 'Alice', password: 'alice-lesson-pw-2021' });
+  await server.core.users.createUser({ username: 'Bob', password: 'bob-lesson-pw-2021' });
 });
 after(() => server.stop());
 

@@ -7,8 +7,8 @@ import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 let server: TestServer;
 before(async () => {
   server = await startTestServer();
-  await server.core.users.createUser({ username: 'Alice', password: 'alice_pw_2021' });
-  await server.core.users.createUser({ username: 'Bob', password: 'bob_pw_2021' });
+  await server.core.users.createUser({ username: 'Alice', password: 'alice-lesson-pw-2021' });
+  await server.core.users.createUser({ username: 'Bob', password: 'bob-lesson-pw-2021' });
 });
 after(() => server.stop());
 
@@ -22,7 +22,7 @@ test('In [2]: a wrong password is 401 with a challenge and no cookie (the lesson
 });
 
 test('In [3]–[6]: the right password sets one secure cookie; passed back as a dict it opens /get-info; a username cookie changes nothing', async () => {
-  const response = await server.request('/login', { form: { username: 'Alice', password: 'alice_pw_2021' } });
+  const response = await server.request('/login', { form: { username: 'Alice', password: 'alice-lesson-pw-2021' } });
   assert.equal(response.status, 200);
   const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
   assert.equal(setCookie.length, 1, 'one cookie, not username/token/timestamp');
@@ -38,7 +38,7 @@ test('In [3]–[6]: the right password sets one secure cookie; passed back as a 
 });
 
 test('a tampered token and no cookie at all are 401 (the lesson answered 200 without a cookie)', async () => {
-  const token = (await server.request('/login', { form: { username: 'Alice', password: 'alice_pw_2021' } })).setCookie(COOKIE)!;
+  const token = (await server.request('/login', { form: { username: 'Alice', password: 'alice-lesson-pw-2021' } })).setCookie(COOKIE)!;
   const tampered = `${token.slice(0, 10)}${token[10] === 'A' ? 'B' : 'A'}${token.slice(11)}`;
   assert.equal((await server.request('/get-info', { cookie: `${COOKIE}=${tampered}` })).status, 401);
   const none = await server.request('/get-info');
@@ -47,8 +47,8 @@ test('a tampered token and no cookie at all are 401 (the lesson answered 200 wit
 });
 
 test('every login is a new token, and each stays valid on its own', async () => {
-  const first = (await server.request('/login', { form: { username: 'Bob', password: 'bob_pw_2021' } })).setCookie(COOKIE)!;
-  const second = (await server.request('/login', { form: { username: 'Bob', password: 'bob_pw_2021' } })).setCookie(COOKIE)!;
+  const first = (await server.request('/login', { form: { username: 'Bob', password: 'bob-lesson-pw-2021' } })).setCookie(COOKIE)!;
+  const second = (await server.request('/login', { form: { username: 'Bob', password: 'bob-lesson-pw-2021' } })).setCookie(COOKIE)!;
   assert.notEqual(first, second);
   assert.equal((await server.request('/get-info', { cookie: `${COOKIE}=${first}` })).status, 200);
   assert.equal((await server.request('/get-info', { cookie: `${COOKIE}=${second}` })).status, 200);
@@ -57,7 +57,7 @@ test('every login is a new token, and each stays valid on its own', async () => 
 test('In [7]–[8]: a requests.Session-style jar, with the TS client', async () => {
   const session = new GatehouseClient({ baseUrl: server.url, ca: server.ca });
   try {
-    await session.login('Bob', 'bob_pw_2021');
+    await session.login('Bob', 'bob-lesson-pw-2021');
     assert.deepEqual(await session.getInfo(), { 'Secret-number': 42 });
   } finally {
     await session.close();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { createAuthCore } from '../../src/core/index.js';
 import { createArgon2Hasher, OWASP_ARGON2_PARAMETERS } from '../../src/core/passwords.js';
@@ -42,9 +43,9 @@ test('passwords are hashed with Argon2id at OWASP parameters, NFKC-normalised, n
 test('usernames: NFKC + case-insensitive unique; control characters, colons and spaces at the ends refused', async () => {
   const store = await openStore({ url: 'sqlite::memory:' });
   const core = createAuthCore({ store });
-  await core.users.createUser({ username: 'Ｍａｒｉａ', password: 'maria password' });
+  await core.users.createUser({ username: 'Ｍａｒｉａ', password: 'maria password 1' });
   assert.equal((await core.users.findUserByName('maria'))?.username, 'Maria');
-  await assert.rejects(core.users.createUser({ username: 'MARIA', password: 'maria password' }), (error) =>
+  await assert.rejects(core.users.createUser({ username: 'MARIA', password: 'maria password 1' }), (error) =>
     isGatehouseError(error, 'ERR_USER_EXISTS'),
   );
   for (const username of ['', 'a'.repeat(65), 'tab\there', 'zero\u200bwidth', 'a:b', ' lead', 'trail ', 'bidi\u202e']) {
@@ -55,16 +56,30 @@ test('usernames: NFKC + case-insensitive unique; control characters, colons and 
   await store.close();
 });
 
-test('password policy: at least 8 characters, at most 1024 bytes, no composition rules', async () => {
+test('password policy (NIST SP 800-63B-4): 15 characters by default, up to 1024 bytes as given, no composition rules, nothing guessable', async () => {
   const store = await openStore({ url: 'sqlite::memory:' });
   const core = createAuthCore({ store });
-  await assert.rejects(core.users.createUser({ username: 'short', password: 'seven77' }), (error) =>
-    isGatehouseError(error, 'ERR_WEAK_PASSWORD'),
-  );
-  await assert.rejects(core.users.createUser({ username: 'huge', password: 'x'.repeat(1025) }), (error) =>
-    isGatehouseError(error, 'ERR_VALIDATION'),
-  );
-  await core.users.createUser({ username: 'plain', password: 'aaaaaaaa' });
-  await core.users.createUser({ username: 'max', password: 'é'.repeat(512) });
+  const weak = (username: string, password: string, message: RegExp) =>
+    assert.rejects(core.users.createUser({ username, password }), (error) => isGatehouseError(error, 'ERR_WEAK_PASSWORD') && message.test(error.message));
+  await weak('short', 'Xq7#mP2$vL9@kR', /^A password has at least 15 characters\.$/);
+  await weak('common', 'password12345678', /too easy to guess/);
+  await weak('walker', 'qwertyuiopasdfgh', /too easy to guess/);
+  await weak('maria', 'mariamariamaria1', /too easy to guess/);
+  await weak('someone', 'gatehousegatehouse', /too easy to guess/);
+  await assert.rejects(core.users.createUser({ username: 'huge', password: 'x'.repeat(1025) }), (error) => isGatehouseError(error, 'ERR_VALIDATION'));
+  await core.users.createUser({ username: 'plain', password: 'an ordinary passphrase' });
+  const long = randomBytes(768).toString('base64');
+  assert.equal(Buffer.byteLength(long), 1024);
+  const user = await core.users.createUser({ username: 'max', password: long });
+  await core.login({ username: 'max', password: long });
+  await assert.rejects(core.login({ username: 'max', password: long.slice(0, 1023) }), 'no truncation: every byte counts');
+  assert.ok(user);
+  await store.close();
+});
+
+test('the minimum length is configurable down to 8 (where a second factor is required)', async () => {
+  const store = await openStore({ url: 'sqlite::memory:' });
+  const core = createAuthCore({ store, passwordPolicy: { minLength: 8 } });
+  await core.users.createUser({ username: 'mfa-user', password: 'Xq7#mP2$vL' });
   await store.close();
 });

@@ -31,6 +31,7 @@ export function registerServeCommand(program: Command): void {
     .option('--throttle-account-failures <n>', 'consecutive failed sign-ins per account that start a block, 3 to 10 (GATEHOUSE_THROTTLE_ACCOUNT_FAILURES, default 10)')
     .option('--throttle-block-seconds <seconds>', 'first block; each further one doubles (GATEHOUSE_THROTTLE_BLOCK_SECONDS, default 60)')
     .option('--throttle-ip-failures <n>', 'failed sign-ins per IP in 15 min before a 15 min block (GATEHOUSE_THROTTLE_IP_FAILURES, default 100)')
+    .option('--password-min-length <n>', 'shortest new password, 8 to 64 (GATEHOUSE_PASSWORD_MIN_LENGTH, default 15)')
     .option('--rate-limit-per-minute <n>', 'requests per minute per IP to /login, /token, /oauth/* (GATEHOUSE_RATE_LIMIT_PER_MINUTE, default 300)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (GATEHOUSE_LOG_LEVEL, default info)')
     .action(async (flags: Record<string, unknown>) => {
