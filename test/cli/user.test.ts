@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { PASSWORD_MIN_LENGTH } from '../../src/core/passwords.js';
 import { createCLIFixture, fails, HAS_SCRIPT, ok, runInTerminal } from './helpers.js';
 
 const fixture = createCLIFixture();
 const { cli, withCore } = fixture;
-const PASSWORD = 'operator password 1';
-const NEW_PASSWORD = 'a brand new password';
-const TERMINAL_PASSWORD = 'typed at a terminal';
-const NEWLINE_PASSWORD = 'ends in a newline\n';
+const PASSWORD = 'Quartz-lantern 58 ribbon';
+const NEW_PASSWORD = 'vivid Otter 93 under glass';
+const TERMINAL_PASSWORD = 'Kettle_mosaic 417 drift';
+const NEWLINE_PASSWORD = 'Crimson walrus 7 spins\n';
 const NO_SUCH_USER = 'No such user.';
+const TOO_SHORT = `A password has at least ${PASSWORD_MIN_LENGTH} characters.`;
 
 const signsIn = (username: string, password: string) =>
   withCore((core) => core.login({ username, password }).then(() => true, () => false));
@@ -46,8 +48,9 @@ test('list: a table, or a JSON array of users with ISO 8601 times and nothing se
 });
 
 test('add refuses a taken name in any case or width, a weak password, a bad name or role, and no terminal', async () => {
-  const add = (name: string, extra: string[] = [], input: string | undefined = `${PASSWORD}\n`) =>
-    cli(['user', 'add', name, ...extra, ...(input === undefined ? [] : ['--password-stdin'])], input);
+  // `input: null` leaves out --password-stdin.
+  const add = (name: string, extra: string[] = [], input: string | null = `${PASSWORD}\n`) =>
+    cli(['user', 'add', name, ...extra, ...(input === null ? [] : ['--password-stdin'])], input ?? undefined);
   const results = await Promise.all([
     add('alice'),
     add('ALICE'),
@@ -55,11 +58,11 @@ test('add refuses a taken name in any case or width, a weak password, a bad name
     add('bob', [], 'seven!!\n'),
     add('bad:name'),
     add('bob', ['--role', 'Root!']),
-    add('bob', [], undefined),
+    add('bob', [], null),
   ]);
   const [lower, upper, fullWidth, weak, badName, badRole, noTerminal] = results;
   for (const duplicate of [lower!, upper!, fullWidth!]) fails(duplicate, 'A user with this name already exists.');
-  fails(weak!, 'A password has at least 8 characters.');
+  fails(weak!, TOO_SHORT);
   fails(badName!, 'A username has no surrounding spaces, colons, or control characters.');
   fails(badRole!, 'Role "Root!" is not valid: use lower-case letters, digits and _ : . - (at most 64).');
   fails(noTerminal!, 'no terminal to prompt for a password: use --password-stdin');
@@ -78,47 +81,54 @@ test('every user command answers an unknown user with "No such user."; roles and
   ]);
   for (const result of results.slice(0, 5)) fails(result, NO_SUCH_USER);
   fails(results[5]!, 'Role "Admin" is not valid: use lower-case letters, digits and _ : . - (at most 64).');
-  fails(results[6]!, 'A password has at least 8 characters.');
+  fails(results[6]!, TOO_SHORT);
   await withCore(async (core) => assert.deepEqual((await core.users.findUserByName('alice'))!.roles, ['admin', 'ops']));
   assert.equal(await signsIn('alice', PASSWORD), true, 'the weak password was not set');
 });
 
 test('passwd, disable, enable, roles, delete: each changes the database and ends sessions where it should', async () => {
-  ok(await cli(['user', 'add', 'Carol', '--password-stdin'], `${PASSWORD}\n`));
-  const startSessions = (count: number) =>
+  const ids = await withCore(async (core) => ({
+    carol: (await core.users.createUser({ username: 'Carol', password: PASSWORD })).id,
+    dora: (await core.users.createUser({ username: 'Dora', password: PASSWORD })).id,
+  }));
+  const startSessions = (userId: string, count: number) =>
     withCore(async (core) => {
-      const user = (await core.users.findUserByName('carol'))!;
-      for (let index = 0; index < count; index++) await core.sessions.createSession(user.id, { ip: '192.0.2.7' });
-      return user.id;
+      for (let index = 0; index < count; index++) await core.sessions.createSession(userId, { ip: '192.0.2.7' });
     });
   const sessionsOf = (userId: string) => withCore((core) => core.sessions.listSessions({ userId }));
+  const rolesOf = async (userId: string) => (await withCore((core) => core.users.findUserById(userId)))!.roles;
 
-  const carolId = await startSessions(2);
-  assert.equal(ok(await cli(['user', 'passwd', 'CAROL', '--password-stdin'], `${NEW_PASSWORD}\n`)), 'password of Carol changed; all sessions ended\n');
-  assert.deepEqual(await sessionsOf(carolId), []);
-  assert.equal(await signsIn('carol', PASSWORD), false);
-  assert.equal(await signsIn('carol', NEW_PASSWORD), true);
+  // Two users, two independent chains, run side by side to keep the suite fast.
+  const passwordAndDelete = async () => {
+    await startSessions(ids.carol, 2);
+    assert.equal(ok(await cli(['user', 'passwd', 'CAROL', '--password-stdin'], `${NEW_PASSWORD}\n`)), 'password of Carol changed; all sessions ended\n');
+    assert.deepEqual(await sessionsOf(ids.carol), []);
+    assert.equal(await signsIn('carol', PASSWORD), false);
+    assert.equal(await signsIn('carol', NEW_PASSWORD), true);
 
-  await startSessions(1);
-  assert.equal(ok(await cli(['user', 'disable', 'carol'])), 'Carol disabled\n');
-  assert.deepEqual(await sessionsOf(carolId), []);
-  assert.equal(await signsIn('carol', NEW_PASSWORD), false);
-  assert.match(ok(await cli(['user', 'list'])), /\nCarol\s+-\s+disabled\s/);
+    await startSessions(ids.carol, 2);
+    assert.equal(ok(await cli(['user', 'delete', 'carol'])), 'deleted user Carol\n');
+    await withCore(async (core) => {
+      assert.equal(await core.users.findUserById(ids.carol), null);
+      assert.deepEqual(await core.store.listSessions({ userId: ids.carol }), [], 'no session row is left behind');
+    });
+  };
+  const statusAndRoles = async () => {
+    await startSessions(ids.dora, 1);
+    assert.equal(ok(await cli(['user', 'disable', 'dora'])), 'Dora disabled\n');
+    assert.deepEqual(await sessionsOf(ids.dora), []);
+    assert.equal(await signsIn('dora', PASSWORD), false);
+    assert.match(ok(await cli(['user', 'list'])), /\nDora\s+-\s+disabled\s/);
 
-  assert.equal(ok(await cli(['user', 'enable', 'carol'])), 'Carol enabled\n');
-  assert.equal(await signsIn('carol', NEW_PASSWORD), true);
+    assert.equal(ok(await cli(['user', 'enable', 'Dora'])), 'Dora enabled\n');
+    assert.equal(await signsIn('dora', PASSWORD), true);
 
-  assert.equal(ok(await cli(['user', 'roles', 'carol', 'ops', 'billing', 'ops'])), 'roles of Carol: billing, ops\n');
-  assert.deepEqual((await withCore((core) => core.users.findUserByName('carol')))!.roles, ['billing', 'ops']);
-  assert.equal(ok(await cli(['user', 'roles', 'carol'])), 'roles of Carol: none\n');
-  assert.deepEqual((await withCore((core) => core.users.findUserByName('carol')))!.roles, []);
-
-  await startSessions(2);
-  assert.equal(ok(await cli(['user', 'delete', 'carol'])), 'deleted user Carol\n');
-  await withCore(async (core) => {
-    assert.equal(await core.users.findUserById(carolId), null);
-    assert.deepEqual(await core.store.listSessions({ userId: carolId }), [], 'no session row is left behind');
-  });
+    assert.equal(ok(await cli(['user', 'roles', 'dora', 'ops', 'billing', 'ops'])), 'roles of Dora: billing, ops\n');
+    assert.deepEqual(await rolesOf(ids.dora), ['billing', 'ops']);
+    assert.equal(ok(await cli(['user', 'roles', 'dora'])), 'roles of Dora: none\n');
+    assert.deepEqual(await rolesOf(ids.dora), []);
+  };
+  await Promise.all([passwordAndDelete(), statusAndRoles()]);
 });
 
 test('--db names the database; --help says that roles with none given removes them all', async () => {
@@ -134,13 +144,15 @@ test('--db names the database; --help says that roles with none given removes th
   assert.equal(await withCore((core) => core.users.findUserByName('hank')), null, 'not in <data>/gatehouse.db');
 });
 
-test('at a terminal: prompts twice without echo (backspace edits), refuses a mismatch, Ctrl-C exits 130', { skip: !HAS_SCRIPT && 'needs util-linux script' }, async () => {
+const TERMINAL_NAME = 'at a terminal: prompts twice without echo (backspace edits, arrows ignored, typing ahead kept), refuses a mismatch, Ctrl-C exits 130';
+test(TERMINAL_NAME, { skip: !HAS_SCRIPT && 'needs util-linux script' }, async () => {
   const args = (name: string, ...extra: string[]) => ['user', 'add', name, '--data', fixture.data, ...extra];
-  const [typed, mismatch, interrupted, stdinAtTerminal] = await Promise.all([
+  const [typed, pasted, mismatch, interrupted, stdinAtTerminal] = await Promise.all([
     runInTerminal(args('erin'), [
-      { after: 'Password: ', keys: `${TERMINAL_PASSWORD}xy\u007f\u007f\r` },
+      { after: 'Password: ', keys: `${TERMINAL_PASSWORD}xy\u007f\u007f\u001b[D\r` },
       { after: 'Repeat password: ', keys: `${TERMINAL_PASSWORD}\r` },
     ]),
+    runInTerminal(args('jack'), [{ after: 'Password: ', keys: `${TERMINAL_PASSWORD}\r${TERMINAL_PASSWORD}\r` }]),
     runInTerminal(args('frank'), [
       { after: 'Password: ', keys: `${TERMINAL_PASSWORD}\r` },
       { after: 'Repeat password: ', keys: `${PASSWORD}\r` },
@@ -151,13 +163,15 @@ test('at a terminal: prompts twice without echo (backspace edits), refuses a mis
   assert.equal(typed.code, 0, typed.output);
   assert.match(typed.output, /^Password: \r\nRepeat password: \r\ncreated user erin \(roles: none\)\r\n$/);
   assert.equal(await signsIn('erin', TERMINAL_PASSWORD), true);
+  assert.equal(pasted.code, 0, pasted.output);
+  assert.equal(await signsIn('jack', TERMINAL_PASSWORD), true);
 
   assert.equal(mismatch.code, 1);
   assert.match(mismatch.output, /\r\ngatehouse: the two passwords differ\r\n$/);
   assert.equal(interrupted.code, 130);
   assert.equal(stdinAtTerminal.code, 1);
   assert.match(stdinAtTerminal.output, /gatehouse: --password-stdin reads a pipe or a file/);
-  for (const { output } of [typed, mismatch, interrupted]) {
+  for (const { output } of [typed, pasted, mismatch, interrupted]) {
     assert.ok(!output.includes(TERMINAL_PASSWORD) && !output.includes(PASSWORD) && !output.includes('half typed'), 'no echo');
   }
   await withCore(async (core) => {

@@ -1,7 +1,6 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../server/config.js';
-import { startServer } from '../../server/start.js';
 
 /** Registers `gatehouse serve`: starts the HTTPS server and runs until SIGTERM or SIGINT. */
 export function registerServeCommand(program: Command): void {
@@ -36,6 +35,8 @@ export function registerServeCommand(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (GATEHOUSE_LOG_LEVEL, default info)')
     .action(async (flags: Record<string, unknown>) => {
       const config = loadConfig({ flags });
+      // Loaded here, not at the top: every other command starts faster without the server.
+      const { startServer } = await import('../../server/start.js');
       const server = await startServer(config);
       const caFile = relative(process.cwd(), server.certFile) || server.certFile;
       const lines = [

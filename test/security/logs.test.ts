@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { COOKIE, startTestServer } from '../helpers/server.js';
+
+test('no password, cookie, token, API key, refresh token or client secret ever reaches the log, even at trace level', async () => {
+  const server = await startTestServer({ config: { logLevel: 'trace' } });
+  try {
+    const password = 'log scanning password 1';
+    await server.core.users.createUser({ username: 'logged', password, roles: ['admin'] });
+    const secrets: string[] = [password];
+    await server.request('/login', { form: { username: 'logged', password: 'a wrong password 9' } });
+    secrets.push('a wrong password 9');
+    const login = await server.request('/login', { json: { username: 'logged', password } });
+    const token = login.setCookie(COOKIE)!;
+    secrets.push(token);
+    const cookie = `${COOKIE}=${token}`;
+    const tokens = (await server.request('/token', { method: 'POST', cookie })).json;
+    secrets.push(tokens.access_token, tokens.refresh_token);
+    const refreshed = (await server.request('/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token } })).json;
+    secrets.push(refreshed.access_token, refreshed.refresh_token);
+    const apiKey = (await server.request('/api-keys', { cookie, json: { name: 'k' } })).json.key;
+    secrets.push(apiKey);
+    await server.request('/get-info', { headers: { authorization: `Bearer ${apiKey}` } });
+    const { client, secret } = await server.core.clients.createClient({ name: 'logged-client', scopes: 'a' });
+    secrets.push(secret!);
+    const basic = Buffer.from(`${client.id}:${secret}`).toString('base64');
+    secrets.push(basic);
+    await server.request('/oauth/token', { form: { grant_type: 'client_credentials' }, headers: { authorization: `Basic ${basic}` } });
+    await server.request('/password', { cookie, json: { currentPassword: password, newPassword: 'the next password 2' } });
+    secrets.push('the next password 2');
+    await server.request('/admin/users', { cookie, json: { username: 'another', password: 'admin made password 3' } });
+    secrets.push('admin made password 3');
+    await server.request('/login', { body: '{"username":', headers: { 'content-type': 'application/json' } });
+
+    const logs = server.logs.join('');
+    assert.ok(logs.split('\n').length > 20, 'the log was written');
+    assert.match(logs, /"authorization":"\[redacted\]"|"reqId"/);
+    for (const value of secrets) assert.ok(!logs.includes(value), `a secret leaked into the log: ${value.slice(0, 6)}…`);
+    // Nor their hashes: nothing argon2-shaped or stored-digest-shaped either.
+    assert.doesNotMatch(logs, /\$argon2id\$/);
+  } finally {
+    await server.stop();
+  }
+});
