@@ -110,8 +110,9 @@ export async function buildServer(
     },
     // Strict JSON Schema: reject unknown fields instead of dropping them, never coerce types.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
-    // Behind no proxy by default: the peer address is the client.
-    trustProxy: false,
+    // Behind no proxy by default: the peer address is the client. X-Forwarded-*
+    // is believed only from the configured proxy addresses.
+    trustProxy: config.trustProxy ?? false,
     requestTimeout: 30_000,
     return503OnClosing: true,
   });

@@ -54,6 +54,8 @@ export interface ServerConfig {
   rateLimitPerMinute: number;
   /** Shortest new password, 8 to 64 characters. Default 15 (NIST SP 800-63B-4, password-only accounts). */
   passwordMinLength: number;
+  /** Addresses or CIDR ranges of proxies whose X-Forwarded-* headers are believed. Default none. */
+  trustProxy: string[] | undefined;
 }
 
 /** Where a setting came from, so an error can say which one to fix. */
@@ -136,6 +138,18 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   throttleAccountFailures: { env: 'GATEHOUSE_THROTTLE_ACCOUNT_FAILURES', flag: '--throttle-account-failures', parse: integer(3, 10) },
   throttleBlockSeconds: { env: 'GATEHOUSE_THROTTLE_BLOCK_SECONDS', flag: '--throttle-block-seconds', parse: integer(1, 3600) },
   throttleIpFailures: { env: 'GATEHOUSE_THROTTLE_IP_FAILURES', flag: '--throttle-ip-failures', parse: integer(10, 1_000_000) },
+  trustProxy: {
+    env: 'GATEHOUSE_TRUST_PROXY',
+    flag: '--trust-proxy',
+    parse(raw) {
+      const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',').map((item) => item.trim()).filter(Boolean) : null;
+      // IPv4 or IPv6 addresses, optionally with a /prefix: never "true" (that would believe any client).
+      if (!list || list.length === 0 || !list.every((item) => typeof item === 'string' && /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(item))) {
+        throw new Error('must be a comma-separated list of proxy addresses or CIDR ranges');
+      }
+      return list as string[];
+    },
+  },
   passwordMinLength: { env: 'GATEHOUSE_PASSWORD_MIN_LENGTH', flag: '--password-min-length', parse: integer(8, 64) },
   rateLimitPerMinute: { env: 'GATEHOUSE_RATE_LIMIT_PER_MINUTE', flag: '--rate-limit-per-minute', parse: integer(10, 1_000_000) },
   origins: {
@@ -172,7 +186,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   },
 };
 
-const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | 'tokenAudience' | 'redis' | 'origins'> = {
+const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | 'tokenAudience' | 'redis' | 'origins' | 'trustProxy'> = {
   data: './data',
   host: 'localhost',
   port: 8443,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuthCore } from '../core/index.js';
 import { databaseKind } from '../store/index.js';
-import { buildServer, type BuildServerOptions } from './app.js';
+import { buildServer, TLS_SETTINGS, type BuildServerOptions } from './app.js';
 import type { ServerConfig } from './config.js';
 import { loadTLS } from './tls.js';
 
@@ -15,6 +15,8 @@ export interface RunningServer {
   certFile: string;
   /** Stops accepting connections, lets requests in flight finish, closes the database. */
   close(): Promise<void>;
+  /** Re-reads the certificate and key files (on SIGHUP); new connections use them. */
+  reloadTLS(): Promise<void>;
 }
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
@@ -65,6 +67,10 @@ export async function startServer(
     async close() {
       clearInterval(timer);
       await app.close();
+    },
+    async reloadTLS() {
+      const fresh = await loadTLS(config);
+      (app.server as import('node:https').Server).setSecureContext({ cert: fresh.cert, key: fresh.key, ...TLS_SETTINGS });
     },
   };
 }

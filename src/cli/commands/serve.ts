@@ -32,6 +32,7 @@ export function registerServeCommand(program: Command): void {
     .option('--throttle-ip-failures <n>', 'failed sign-ins per IP in 15 min before a 15 min block (GATEHOUSE_THROTTLE_IP_FAILURES, default 100)')
     .option('--password-min-length <n>', 'shortest new password, 8 to 64 (GATEHOUSE_PASSWORD_MIN_LENGTH, default 15)')
     .option('--rate-limit-per-minute <n>', 'requests per minute per IP to /login, /token, /oauth/* (GATEHOUSE_RATE_LIMIT_PER_MINUTE, default 300)')
+    .option('--trust-proxy <list>', 'proxy addresses/CIDRs whose X-Forwarded-* headers are believed (GATEHOUSE_TRUST_PROXY, default none)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (GATEHOUSE_LOG_LEVEL, default info)')
     .action(async (flags: Record<string, unknown>) => {
       const config = loadConfig({ flags });
@@ -62,5 +63,12 @@ export function registerServeCommand(program: Command): void {
       };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
+      // Certificate renewal without a restart: new connections use the files as they are now.
+      process.on('SIGHUP', () => {
+        server.reloadTLS().then(
+          () => server.app.log.info('TLS certificate reloaded'),
+          (error: Error) => server.app.log.error({ err: error.message }, 'TLS certificate reload failed; keeping the old one'),
+        );
+      });
     });
 }
