@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { AuditEventInput } from '../core/audit.js';
 import { createAuthCore, type AuthCore } from '../core/index.js';
 import { loadConfig } from '../server/config.js';
 import { loadMasterKey } from '../server/master-key.js';
@@ -60,4 +61,9 @@ export async function withCore<T>(flags: DataFlags, work: (core: AuthCore) => Pr
   } finally {
     await store.close();
   }
+}
+
+/** Records an audit event for an operator action from the CLI (actor `cli`). */
+export function auditCli(core: AuthCore, event: Omit<AuditEventInput, 'actor'>): Promise<void> {
+  return core.audit.record({ ...event, actor: 'cli' });
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isGatehouseError } from '../core/errors.js';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerClientCommand } from './commands/client.js';
 import { registerDumpCommands } from './commands/dump.js';
 import { registerKeysCommand } from './commands/keys.js';
@@ -25,6 +26,7 @@ registerClientCommand(program);
 registerKeysCommand(program);
 registerMigrateCommand(program);
 registerDumpCommands(program);
+registerAuditCommand(program);
 
 // `gatehouse user list | head -1`: a reader that stops early is not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -1,5 +1,6 @@
 import { createAccessTokens } from './access-tokens.js';
 import { createApiKeys } from './api-keys.js';
+import { createAuditLog } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
 import { createClientService } from './clients.js';
 import { createKeyRing, type SigningAlgorithm } from './keys.js';
@@ -27,6 +28,8 @@ export interface AuthCoreOptions {
   tokens?: TokenOptions;
   /** What new passwords must meet; unset fields take the defaults (15 characters minimum). */
   passwordPolicy?: Partial<PasswordPolicy>;
+  /** Called when an audit event cannot be stored (the operation itself goes on). Default: ignore. */
+  onAuditError?: (error: unknown) => void;
   /** Brute-force protection for password sign-in. Default: {@link DEFAULT_THROTTLE_POLICY} counted in memory. */
   throttle?: LoginThrottle;
 }
@@ -66,7 +69,8 @@ export function createAuthCore(options: AuthCoreOptions) {
   const hasher = options.hasher ?? createArgon2Hasher();
   const policy: SessionPolicy = { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy };
   const sessions = createSessionService({ store, clock, policy });
-  const { login, warmUp } = createLogin({ store, hasher, clock, sessions, throttle: options.throttle ?? createLoginThrottle() });
+  const audit = createAuditLog({ store, clock, onError: options.onAuditError });
+  const { login, warmUp } = createLogin({ store, hasher, clock, sessions, audit, throttle: options.throttle ?? createLoginThrottle() });
   const apiKeys = createApiKeys({ store, clock });
   const tokens = options.tokens ? createTokenServices(options.tokens, store, clock) : null;
   return {
@@ -77,6 +81,7 @@ export function createAuthCore(options: AuthCoreOptions) {
     sessions,
     login,
     warmUp,
+    audit,
     apiKeys,
     clients: createClientService({ store, clock }),
     refreshTokens: createRefreshTokens({ store, clock, reuseGraceSeconds: options.tokens?.refreshTokenReuseGraceSeconds }),
@@ -119,6 +124,7 @@ export * from './users.js';
 export type { Login } from './login.js';
 export * from './access-tokens.js';
 export * from './api-keys.js';
+export * from './audit.js';
 export * from './clients.js';
 export * from './jwt-checks.js';
 export * from './keys.js';

@@ -1,3 +1,4 @@
+import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
 import { checkPasswordSize, type PasswordHasher } from './passwords.js';
@@ -30,12 +31,14 @@ export function createLogin({
   clock,
   sessions,
   throttle,
+  audit,
 }: {
   store: Store;
   hasher: PasswordHasher;
   clock: Clock;
   sessions: SessionService;
   throttle: LoginThrottle;
+  audit: AuditLog;
 }) {
   // Made lazily once, from a random password nobody knows, with the current parameters.
   let dummyHash: Promise<string> | undefined;
@@ -60,14 +63,22 @@ export function createLogin({
       // A name that can never exist is counted under a stand-in key, so that it
       // is throttled exactly like a real or unknown account.
       const keys = { account: key ?? `invalid:${credentials.username.slice(0, 256).toLowerCase()}`, ip: origin.ip ?? 'unknown' };
+      const where = { ip: origin.ip ?? null, userAgent: origin.userAgent ?? null };
       const { retryAfterSeconds, delayMs } = await throttle.check(keys);
       // Throttled: refused before any password check, even the right one.
-      if (retryAfterSeconds > 0) throw throttled(retryAfterSeconds);
+      if (retryAfterSeconds > 0) {
+        await audit.record({ type: 'login.throttled', ...where, detail: { retryAfterSeconds } });
+        throw throttled(retryAfterSeconds);
+      }
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const record = key === null ? null : await store.findUserByKey(key);
       const passwordHash = record?.passwordHash ?? (await getDummyHash());
       const passwordMatches = await hasher.verify(passwordHash, credentials.password);
       if (!record || !passwordMatches || record.disabled) {
+        // The reason stays in the audit log; the caller gets one answer for all of them.
+        const reason = key === null ? 'invalid_name' : !record ? 'unknown_user' : !passwordMatches ? 'wrong_password' : 'disabled';
+        // Only an existing account's name is recorded: an unknown "name" is often a password typed in the wrong field.
+        await audit.record({ type: 'login.failure', userId: record?.id ?? null, ...where, detail: { reason, ...(record && { username: record.username }) } });
         const blockedFor = await throttle.recordFailure(keys);
         if (blockedFor > 0) throw throttled(blockedFor);
         throw new GatehouseError('ERR_INVALID_CREDENTIALS');
@@ -79,6 +90,7 @@ export function createLogin({
         await store.updateUser(record.id, { passwordHash: await hasher.hash(credentials.password), updatedAt: clock.now() });
       }
       const { token, session } = await sessions.createSession(record.id, origin);
+      await audit.record({ type: 'login.success', actor: record.id, userId: record.id, ...where, detail: { sessionId: session.id } });
       return { token, session, user: toUser(record) };
     },
   };

@@ -10,6 +10,7 @@ import type { User } from '../core/users.js';
 import { useStrictBodyParsers } from './body-parsers.js';
 import { handleError } from './error-handler.js';
 import { createGuards, type AuthGuards } from './guards.js';
+import { registerAdminAuditRoutes } from './routes/admin-audit.js';
 import { registerAdminUserRoutes } from './routes/admin-users.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerLessonRoutes } from './routes/lesson.js';
@@ -95,6 +96,7 @@ export const gatehouse = fp<GatehousePluginOptions>(
         registerMeRoutes(routes, context);
         registerApiKeyRoutes(routes, context);
         registerAdminUserRoutes(routes, context);
+        registerAdminAuditRoutes(routes, context);
         if (core.tokens) {
           registerWellKnownRoutes(routes, context);
           registerUserTokenRoutes(routes, context);

@@ -42,3 +42,13 @@ export const UserTokenBody = Type.Object(
   { scope: Type.Optional(Type.String({ maxLength: 4096 })) },
   { additionalProperties: false },
 );
+
+export const AuditQuery = Type.Object(
+  {
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    type: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    since: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+  },
+  { additionalProperties: false },
+);

@@ -18,6 +18,7 @@ const TABLES: { [T in keyof Database]: { columns: (keyof Database[T] & string)[]
   },
   api_keys: { columns: ['id', 'user_id', 'name', 'secret_hash', 'scopes', 'created_at', 'expires_at', 'last_used_at'], numeric: ['created_at', 'expires_at', 'last_used_at'] },
   revoked_tokens: { columns: ['jti', 'expires_at'], numeric: ['expires_at'] },
+  audit_events: { columns: ['id', 'at', 'type', 'actor', 'user_id', 'ip', 'user_agent', 'detail'], numeric: ['at'] },
 };
 
 type TableName = keyof Database;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Store } from '../core/store.js';
 import { createApiKeyQueries } from './queries/api-keys.js';
+import { createAuditQueries } from './queries/audit.js';
 import { createClientQueries } from './queries/clients.js';
 import { createRefreshTokenQueries } from './queries/refresh-tokens.js';
 import { createRevocationQueries } from './queries/revocations.js';
@@ -23,6 +24,7 @@ export function createKyselyStore(db: Kysely<Database>, options: { close: () => 
     ...createRefreshTokenQueries(db),
     ...createApiKeyQueries(db),
     ...createRevocationQueries(db),
+    ...createAuditQueries(db),
 
     async ping() {
       try {

@@ -86,6 +86,23 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_audit': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('audit_events')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('actor', 'varchar(256)')
+        .addColumn('user_id', 'varchar(64)')
+        .addColumn('ip', 'varchar(64)')
+        .addColumn('user_agent', 'varchar(512)')
+        .addColumn('detail', 'varchar(4096)', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      await db.schema.createIndex('audit_events_at').on('audit_events').column('at').execute();
+      await db.schema.createIndex('audit_events_user_id').on('audit_events').columns(['user_id', 'at']).execute();
+    },
+  },
 };
 
 /** The migrations Gatehouse knows, in order. */

@@ -78,6 +78,20 @@ export interface RevokedTokensTable {
   expires_at: number;
 }
 
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  type: string;
+  /** Who acted: a user id, a client id, or `cli`. */
+  actor: string | null;
+  /** The user the event is about. */
+  user_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  /** JSON object with event-specific fields; never a secret. */
+  detail: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -86,4 +100,5 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   api_keys: ApiKeysTable;
   revoked_tokens: RevokedTokensTable;
+  audit_events: AuditEventsTable;
 }

@@ -46,14 +46,14 @@ if (typeof database === 'string') {
     state.dump = exported.stdout;
     const lines = state.dump.trim().split('\n').map((line) => JSON.parse(line));
     assert.equal(lines[0].type, 'gatehouse-dump');
-    assert.deepEqual([...new Set(lines.slice(1).map((line) => line.table))].sort(), ['api_keys', 'clients', 'refresh_tokens', 'sessions', 'signing_keys', 'users']);
+    assert.deepEqual([...new Set(lines.slice(1).map((line) => line.table))].sort(), ['api_keys', 'audit_events', 'clients', 'refresh_tokens', 'sessions', 'signing_keys', 'users']);
     assert.ok(!state.dump.includes('grower password 1'));
 
     const status = await runCLI(['migrate', 'status', '--db', pg.url, '--json']);
-    assert.deepEqual(JSON.parse(status.stdout).pending, ['0001_users_and_sessions', '0002_tokens']);
+    assert.deepEqual(JSON.parse(status.stdout).pending, ['0001_users_and_sessions', '0002_tokens', '0003_audit']);
     const imported = await runCLI(['import', '--db', pg.url], { input: state.dump });
     assert.equal(imported.code, 0, imported.stderr);
-    assert.match(imported.stdout, /^imported 1 users, 1 sessions, 1 clients, 1 signing_keys, 1 refresh_tokens, 1 api_keys, 0 revoked_tokens\n$/);
+    assert.match(imported.stdout, /^imported 1 users, 1 sessions, 1 clients, 1 signing_keys, 1 refresh_tokens, 1 api_keys, 0 revoked_tokens, \d+ audit_events\n$/);
 
     // Same data folder: same master key, so the signing keys decrypt.
     const server = await startTestServer({ data, config: { db: pg.url, publicUrl: PUBLIC_URL } });

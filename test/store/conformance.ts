@@ -251,6 +251,20 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       assert.equal(await store.isTokenIdRevoked('jti-1'), false);
     });
 
+    test('audit events: appended, listed newest first, filtered by user, type and time, limited', async () => {
+      const event = (id: string, at: number, type: string, userId: string | null) => ({
+        id, at, type, actor: 'cli', userId, ip: '127.0.0.1', userAgent: null, detail: { n: at, list: ['a'] },
+      });
+      await store.appendAuditEvent(event('e1', 100, 'login.success', 'u-audit'));
+      await store.appendAuditEvent(event('e2', 200, 'login.failure', 'u-audit'));
+      await store.appendAuditEvent(event('e3', 300, 'login.failure', null));
+      assert.deepEqual((await store.listAuditEvents({ userId: 'u-audit', limit: 10 })).map((item) => item.id), ['e2', 'e1']);
+      assert.deepEqual((await store.listAuditEvents({ type: 'login.failure', limit: 10 })).map((item) => item.id), ['e3', 'e2']);
+      assert.deepEqual((await store.listAuditEvents({ since: 200, limit: 10 })).map((item) => item.id), ['e3', 'e2']);
+      assert.deepEqual((await store.listAuditEvents({ limit: 1 })).map((item) => item.id), ['e3']);
+      assert.deepEqual((await store.listAuditEvents({ userId: 'u-audit', limit: 1 }))[0], event('e2', 200, 'login.failure', 'u-audit'));
+    });
+
     test('answers ping', async () => {
       assert.equal(await store.ping(), true);
     });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { exportJWK, type JWK } from 'jose';
 import { GatehouseError } from '../../core/errors.js';
-import { withCore, withDataFlags, type DataFlags } from '../context.js';
+import { auditCli, withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable, say } from '../output.js';
 
 /** Reads a public key from a PEM (SPKI or certificate) or JWK file, never a private one. */
@@ -34,7 +34,11 @@ export function registerClientCommand(program: Command): void {
     .option('--json', 'print {"client_id", "client_secret"} as JSON')
     .action(async (name: string, flags: DataFlags & { scope: string; publicKey?: string; json?: boolean }) => {
       const publicJwk = flags.publicKey === undefined ? undefined : await readPublicKey(flags.publicKey);
-      const { client: created, secret } = await withCore(flags, (core) => core.clients.createClient({ name, scopes: flags.scope, publicJwk }));
+      const { client: created, secret } = await withCore(flags, async (core) => {
+        const result = await core.clients.createClient({ name, scopes: flags.scope, publicJwk });
+        await auditCli(core, { type: 'client.create', detail: { clientId: result.client.id, name, scopes: result.client.scopes, authMethods: result.client.authMethods } });
+        return result;
+      });
       if (flags.json) return printJSON({ client_id: created.id, client_secret: secret, scope: created.scopes.join(' ') });
       say(`client ${created.name}: client_id ${created.id}`);
       if (secret !== null) say(`client_secret ${secret}\n(shown once: store it now; only its hash is kept)`);
@@ -53,7 +57,10 @@ export function registerClientCommand(program: Command): void {
   withDataFlags(client.command('remove <name>'))
     .description('Remove a service client (by name or client_id)')
     .action(async (name: string, flags: DataFlags) => {
-      await withCore(flags, (core) => core.clients.removeClient(name));
+      await withCore(flags, async (core) => {
+        await core.clients.removeClient(name);
+        await auditCli(core, { type: 'client.remove', detail: { name } });
+      });
       say(`removed client ${name}`);
     });
 
@@ -61,7 +68,11 @@ export function registerClientCommand(program: Command): void {
     .description('Give a client a new secret; the old one stops working at once')
     .option('--json', 'print {"client_id", "client_secret"} as JSON')
     .action(async (name: string, flags: DataFlags & { json?: boolean }) => {
-      const { client: rotated, secret } = await withCore(flags, (core) => core.clients.rotateClientSecret(name));
+      const { client: rotated, secret } = await withCore(flags, async (core) => {
+        const result = await core.clients.rotateClientSecret(name);
+        await auditCli(core, { type: 'client.rotate_secret', detail: { clientId: result.client.id, name: result.client.name } });
+        return result;
+      });
       if (flags.json) return printJSON({ client_id: rotated.id, client_secret: secret });
       say(`client_secret ${secret}\n(shown once: store it now; only its hash is kept)`);
     });

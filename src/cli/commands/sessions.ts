@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../core/errors.js';
-import { withCore, withDataFlags, type DataFlags } from '../context.js';
+import { auditCli, withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable, say } from '../output.js';
 
 /** Registers `gatehouse sessions list|revoke`. */
@@ -53,12 +53,16 @@ export function registerSessionsCommand(program: Command): void {
       }
       const ended = await withCore(flags, async (core) => {
         if (id !== undefined) {
-          if (!(await core.sessions.revokeSession(id))) throw new GatehouseError('ERR_SESSION_NOT_FOUND');
+          const session = await core.sessions.findSession(id);
+          if (!session || !(await core.sessions.revokeSession(id))) throw new GatehouseError('ERR_SESSION_NOT_FOUND');
+          await auditCli(core, { type: 'session.revoke', userId: session.userId, detail: { sessionId: id } });
           return 1;
         }
         const user = await core.users.findUserByName(flags.user!);
         if (!user) throw new GatehouseError('ERR_USER_NOT_FOUND');
-        return core.sessions.revokeUserSessions(user.id);
+        const count = await core.sessions.revokeUserSessions(user.id);
+        await auditCli(core, { type: 'session.revoke', userId: user.id, detail: { count } });
+        return count;
       });
       say(`${ended} session${ended === 1 ? '' : 's'} ended`);
     });

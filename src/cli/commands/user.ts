@@ -4,7 +4,7 @@ import type { AuthCore } from '../../core/index.js';
 import { parseRoles } from '../../core/roles.js';
 import { parseUsername } from '../../core/usernames.js';
 import type { User } from '../../core/users.js';
-import { withCore, withDataFlags, type DataFlags } from '../context.js';
+import { auditCli, withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable, say } from '../output.js';
 import { readNewPassword } from '../password-input.js';
 
@@ -38,7 +38,11 @@ export function registerUserCommand(program: Command): void {
         if (await core.users.findUserByName(name)) throw new GatehouseError('ERR_USER_EXISTS');
       });
       const password = await readNewPassword(flags);
-      const created = await withCore(flags, (core) => core.users.createUser({ username: name, password, roles: flags.role }));
+      const created = await withCore(flags, async (core) => {
+        const user = await core.users.createUser({ username: name, password, roles: flags.role });
+        await auditCli(core, { type: 'user.create', userId: user.id, detail: { username: user.username, roles: user.roles } });
+        return user;
+      });
       say(`created user ${created.username} (roles: ${roleList(created)})`);
     });
 
@@ -64,7 +68,11 @@ export function registerUserCommand(program: Command): void {
       // Check the user exists before asking for a password nobody can use.
       await withCore(flags, (core) => requireUser(core, name));
       const password = await readNewPassword(flags);
-      const updated = await withCore(flags, async (core) => core.users.setPassword((await requireUser(core, name)).id, password));
+      const updated = await withCore(flags, async (core) => {
+        const user = await core.users.setPassword((await requireUser(core, name)).id, password);
+        await auditCli(core, { type: 'password.change', userId: user.id, detail: { by: 'operator' } });
+        return user;
+      });
       say(`password of ${updated.username} changed; all sessions ended`);
     });
 
@@ -72,7 +80,11 @@ export function registerUserCommand(program: Command): void {
     withDataFlags(user.command(`${verb} <name>`))
       .description(disabled ? 'Disable a user and end all of its sessions' : 'Enable a disabled user')
       .action(async (name: string, flags: DataFlags) => {
-        const updated = await withCore(flags, async (core) => core.users.setDisabled((await requireUser(core, name)).id, disabled));
+        const updated = await withCore(flags, async (core) => {
+          const user = await core.users.setDisabled((await requireUser(core, name)).id, disabled);
+          await auditCli(core, { type: 'user.update', userId: user.id, detail: { disabled } });
+          return user;
+        });
         say(`${updated.username} ${verb}d`);
       });
   }
@@ -83,6 +95,7 @@ export function registerUserCommand(program: Command): void {
       const deleted = await withCore(flags, async (core) => {
         const found = await requireUser(core, name);
         await core.users.deleteUser(found.id);
+        await auditCli(core, { type: 'user.delete', userId: found.id, detail: { username: found.username } });
         return found;
       });
       say(`deleted user ${deleted.username}`);
@@ -91,7 +104,11 @@ export function registerUserCommand(program: Command): void {
   withDataFlags(user.command('roles <name> [roles...]'))
     .description("Replace a user's roles with the ones given; with none given, remove all of them")
     .action(async (name: string, roles: string[], flags: DataFlags) => {
-      const updated = await withCore(flags, async (core) => core.users.setRoles((await requireUser(core, name)).id, roles));
+      const updated = await withCore(flags, async (core) => {
+        const user = await core.users.setRoles((await requireUser(core, name)).id, roles);
+        await auditCli(core, { type: 'user.update', userId: user.id, detail: { roles: user.roles } });
+        return user;
+      });
       say(`roles of ${updated.username}: ${roleList(updated)}`);
     });
 }

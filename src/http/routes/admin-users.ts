@@ -5,6 +5,7 @@ import { ADMIN_ROLE } from '../../core/roles.js';
 import type { RouteContext } from '../plugin.js';
 import { AUTH_BODY_LIMIT, CreateUserBody, IdParams, UpdateUserBody } from '../schemas.js';
 import { sessionView, userView } from '../views.js';
+import { auditRequest } from '../audit.js';
 
 /** `/admin/users…`: user management for role `admin`. */
 export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
@@ -22,7 +23,11 @@ export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: 
   routes.post(
     '/admin/users',
     { preValidation, schema: { body: CreateUserBody }, bodyLimit: AUTH_BODY_LIMIT },
-    async (request, reply) => reply.code(201).send(userView(await core.users.createUser(request.body))),
+    async (request, reply) => {
+      const user = await core.users.createUser(request.body);
+      await auditRequest(core, request, { type: 'user.create', userId: user.id, detail: { username: user.username, roles: user.roles } });
+      return reply.code(201).send(userView(user));
+    },
   );
 
   routes.get('/admin/users/:id', { preValidation, schema: { params: IdParams } }, async (request) =>
@@ -39,12 +44,18 @@ export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: 
       if (roles !== undefined) user = await core.users.setRoles(id, roles);
       if (password !== undefined) user = await core.users.setPassword(id, password);
       if (disabled !== undefined) user = await core.users.setDisabled(id, disabled);
+      await auditRequest(core, request, {
+        type: password !== undefined && roles === undefined && disabled === undefined ? 'password.change' : 'user.update',
+        userId: id,
+        detail: { ...(roles !== undefined && { roles: user.roles }), ...(disabled !== undefined && { disabled }), ...(password !== undefined && { password: 'reset' }) },
+      });
       return userView(user);
     },
   );
 
   routes.delete('/admin/users/:id', { preValidation, schema: { params: IdParams } }, async (request, reply) => {
     await core.users.deleteUser(request.params.id);
+    await auditRequest(core, request, { type: 'user.delete', userId: request.params.id });
     return reply.code(204).send();
   });
 
@@ -56,6 +67,8 @@ export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: 
 
   routes.delete('/admin/users/:id/sessions', { preValidation, schema: { params: IdParams } }, async (request) => {
     await requireUser(request.params.id);
-    return { revoked: await core.sessions.revokeUserSessions(request.params.id) };
+    const revoked = await core.sessions.revokeUserSessions(request.params.id);
+    await auditRequest(core, request, { type: 'session.revoke', userId: request.params.id, detail: { count: revoked } });
+    return { revoked };
   });
 }

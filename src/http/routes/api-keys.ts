@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { signedIn, type RouteContext } from '../plugin.js';
 import { ApiKeyCreateBody, AUTH_BODY_LIMIT, IdParams } from '../schemas.js';
 import { apiKeyView } from '../views.js';
+import { auditRequest } from '../audit.js';
 
 /** `/api-keys`: a signed-in user's personal API keys. Session only: a key cannot mint keys. */
 export function registerApiKeyRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
@@ -17,6 +18,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, { core, guards }: Rou
       scopes,
       expiresAt: expiresInSeconds === undefined ? null : core.clock.now() + expiresInSeconds * 1000,
     });
+    await auditRequest(core, request, { type: 'api_key.create', userId: user.id, detail: { apiKeyId: apiKey.id, name: apiKey.name, scopes: apiKey.scopes } });
     // The key is shown this once; only its hash is kept.
     reply.header('cache-control', 'no-store');
     return reply.code(201).send({ ...apiKeyView(apiKey), key });
@@ -28,6 +30,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, { core, guards }: Rou
 
   routes.delete('/api-keys/:id', { preValidation, schema: { params: IdParams } }, async (request, reply) => {
     await core.apiKeys.revokeApiKey(signedIn(request).user.id, request.params.id);
+    await auditRequest(core, request, { type: 'api_key.revoke', userId: signedIn(request).user.id, detail: { apiKeyId: request.params.id } });
     return reply.code(204).send();
   });
 }

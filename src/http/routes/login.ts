@@ -6,6 +6,7 @@ import type { RouteContext } from '../plugin.js';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from '../session-cookie.js';
 import { AUTH_BODY_LIMIT, LoginBody } from '../schemas.js';
 import { sessionView, userView } from '../views.js';
+import { auditRequest } from '../audit.js';
 
 /** `POST /login` and `POST /logout`. */
 export function registerLoginRoutes(app: FastifyInstance, { core, cookie, guards, origins, rateLimit }: RouteContext): void {
@@ -31,7 +32,11 @@ export function registerLoginRoutes(app: FastifyInstance, { core, cookie, guards
 
   routes.post('/logout', { onRequest: sameSiteOnly, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     const principal = await guards.resolve(request);
-    if (principal?.kind === 'session') await core.sessions.revokeSession(principal.session!.id);
+    if (principal?.kind === 'session') {
+      await core.sessions.revokeSession(principal.session!.id);
+      request.auth = principal;
+      await auditRequest(core, request, { type: 'logout', userId: principal.user!.id, detail: { sessionId: principal.session!.id } });
+    }
     if (readSessionCookie(request, cookie) !== undefined) clearSessionCookie(reply, cookie);
     return reply.code(204).send();
   });

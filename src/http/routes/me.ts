@@ -4,6 +4,7 @@ import { GatehouseError } from '../../core/errors.js';
 import { signedIn, type RouteContext } from '../plugin.js';
 import { AUTH_BODY_LIMIT, IdParams, PasswordChangeBody } from '../schemas.js';
 import { sessionView, userView } from '../views.js';
+import { auditRequest } from '../audit.js';
 
 /** The signed-in user's own routes: who am I, my sessions, my password. */
 export function registerMeRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
@@ -29,6 +30,7 @@ export function registerMeRoutes(app: FastifyInstance, { core, guards }: RouteCo
     if (!(await core.sessions.revokeSession(request.params.id, { ownerId: signedIn(request).user.id }))) {
       throw new GatehouseError('ERR_SESSION_NOT_FOUND');
     }
+    await auditRequest(core, request, { type: 'session.revoke', userId: signedIn(request).user.id, detail: { sessionId: request.params.id } });
     return reply.code(204).send();
   });
 
@@ -42,6 +44,7 @@ export function registerMeRoutes(app: FastifyInstance, { core, guards }: RouteCo
         { current: request.body.currentPassword, next: request.body.newPassword },
         { keepSessionId: session.id },
       );
+      await auditRequest(core, request, { type: 'password.change', userId: user.id, detail: { by: 'self' } });
       return reply.code(204).send();
     },
   );

@@ -50,7 +50,8 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
       const client = await authenticateClient(request, body, core);
       if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.');
       const scopes = grantScopes(body.scope, client.scopes);
-      const { token, expiresIn } = await tokens.accessTokens.issueAccessToken({ sub: client.id, clientId: client.id, scopes });
+      const { token, expiresIn, jti } = await tokens.accessTokens.issueAccessToken({ sub: client.id, clientId: client.id, scopes });
+      await core.audit.record({ type: 'token.issue', actor: client.id, ip: request.ip, detail: { grant: 'client_credentials', clientId: client.id, jti, scope: scopes.join(' ') } });
       return noStore(reply).send({ access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: scopes.join(' ') });
     }
     if (body.grant_type === 'refresh_token') {
@@ -61,15 +62,19 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
       }
       const grant = await core.refreshTokens.rotateRefreshToken(body.refresh_token, async (id) => (await core.sessions.findSession(id)) !== null);
       const user = grant ? await core.users.findUserById(grant.userId) : null;
-      if (!grant || !user || user.disabled) throw new OAuthError('invalid_grant', 'The refresh token is not valid.');
+      if (!grant || !user || user.disabled) {
+        await core.audit.record({ type: 'token.refresh_denied', userId: grant?.userId ?? null, ip: request.ip });
+        throw new OAuthError('invalid_grant', 'The refresh token is not valid.');
+      }
       const scopes = grant.scope === null ? null : grant.scope.split(' ').filter(Boolean);
-      const { token, expiresIn } = await tokens.accessTokens.issueAccessToken({
+      const { token, expiresIn, jti } = await tokens.accessTokens.issueAccessToken({
         sub: user.id,
         clientId: USER_CLIENT_ID,
         scopes,
         roles: user.roles,
         sid: grant.sessionId,
       });
+      await core.audit.record({ type: 'token.issue', actor: user.id, userId: user.id, ip: request.ip, detail: { grant: 'refresh_token', sessionId: grant.sessionId, jti } });
       return noStore(reply).send({
         access_token: token,
         token_type: 'Bearer',
@@ -84,7 +89,10 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
   routes.post('/oauth/revoke', { config: { rateLimit }, schema: { body: TokenParamBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     const client = await authenticateClient(request, request.body, core);
     const { token } = request.body;
-    if (await core.refreshTokens.revokeRefreshToken(token)) return noStore(reply).code(200).send();
+    if (await core.refreshTokens.revokeRefreshToken(token)) {
+      await core.audit.record({ type: 'token.revoke', actor: client?.id ?? null, ip: request.ip, detail: { kind: 'refresh_token' } });
+      return noStore(reply).code(200).send();
+    }
     const claims = await tokens.accessTokens.verifyAccessToken(token);
     if (claims) {
       // A user token's holder may revoke it; a service client's token only that client.
@@ -92,6 +100,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
         throw new OAuthError('unauthorized_client', 'The token was not issued to this client.');
       }
       await core.store.revokeTokenId(claims.jti, claims.exp * 1000);
+      await core.audit.record({ type: 'token.revoke', actor: client?.id ?? claims.sub, userId: claims.sid ? claims.sub : null, ip: request.ip, detail: { kind: 'access_token', jti: claims.jti } });
     }
     // RFC 7009 §2.2: an unknown or already invalid token is answered 200 too.
     return noStore(reply).code(200).send();

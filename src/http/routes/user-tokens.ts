@@ -4,6 +4,7 @@ import { parseScopes } from '../../core/scopes.js';
 import { signedIn, type RouteContext } from '../plugin.js';
 import { AUTH_BODY_LIMIT, UserTokenBody } from '../schemas.js';
 import { USER_CLIENT_ID } from './oauth.js';
+import { auditRequest } from '../audit.js';
 
 /**
  * `POST /token`: a signed-in user (session cookie) gets an access token and
@@ -41,6 +42,7 @@ export function registerUserTokenRoutes(app: FastifyInstance, { core, guards, ra
         // A refresh token never outlives the session it came from.
         expiresAt: session.absoluteExpiresAt,
       });
+      await auditRequest(core, request, { type: 'token.issue', userId: user.id, detail: { grant: 'session', sessionId: session.id, scope: scopes === null ? null : scopes.join(' ') } });
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       return {
         access_token: token,

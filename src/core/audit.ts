@@ -1,0 +1,72 @@
+import type { Clock } from './clock.js';
+import { createId } from './secrets.js';
+import type { AuditRecord, Store } from './store.js';
+
+/** The kinds of audit events. */
+export type AuditEventType =
+  | 'login.success'
+  | 'login.failure'
+  | 'login.throttled'
+  | 'logout'
+  | 'session.revoke'
+  | 'password.change'
+  | 'user.create'
+  | 'user.update'
+  | 'user.delete'
+  | 'token.issue'
+  | 'token.revoke'
+  | 'token.refresh_denied'
+  | 'client.create'
+  | 'client.remove'
+  | 'client.rotate_secret'
+  | 'key.rotate'
+  | 'api_key.create'
+  | 'api_key.revoke';
+
+/** What an event records. `detail` holds names, ids, counts and reasons: never a secret. */
+export interface AuditEventInput {
+  type: AuditEventType;
+  /** Who acted: a user id, a client id, or `cli`. */
+  actor?: string | null;
+  /** The user the event is about. */
+  userId?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  detail?: Record<string, string | number | boolean | string[] | null>;
+}
+
+/** The audit log; see {@link createAuditLog}. */
+export type AuditLog = ReturnType<typeof createAuditLog>;
+
+/**
+ * The audit log (ASVS 7.2): who did what, when, from where. Recording never
+ * fails the operation it records: a store error is reported to `onError`
+ * and the request goes on.
+ */
+export function createAuditLog({ store, clock, onError = () => undefined }: { store: Store; clock: Clock; onError?: (error: unknown) => void }) {
+  return {
+    /** Appends one event. Never throws. */
+    async record(event: AuditEventInput): Promise<void> {
+      const record: AuditRecord = {
+        id: createId(),
+        at: clock.now(),
+        type: event.type,
+        actor: event.actor ?? null,
+        userId: event.userId ?? null,
+        ip: event.ip ?? null,
+        userAgent: event.userAgent?.slice(0, 512) ?? null,
+        detail: event.detail ?? {},
+      };
+      try {
+        await store.appendAuditEvent(record);
+      } catch (error) {
+        onError(error);
+      }
+    },
+
+    /** Events newest first; `limit` defaults to 100 and is at most 1000. */
+    list(filter: { userId?: string; type?: string; since?: number; limit?: number } = {}): Promise<AuditRecord[]> {
+      return store.listAuditEvents({ ...filter, limit: Math.min(Math.max(filter.limit ?? 100, 1), 1000) });
+    },
+  };
+}
