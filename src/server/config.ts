@@ -56,6 +56,8 @@ export interface ServerConfig {
   passwordMinLength: number;
   /** Addresses or CIDR ranges of proxies whose X-Forwarded-* headers are believed. Default none. */
   trustProxy: string[] | undefined;
+  /** Offer HTTP/2 (with HTTP/1.1 still accepted, by ALPN). Default false. */
+  http2: boolean;
 }
 
 /** Where a setting came from, so an error can say which one to fix. */
@@ -138,6 +140,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   throttleAccountFailures: { env: 'GATEHOUSE_THROTTLE_ACCOUNT_FAILURES', flag: '--throttle-account-failures', parse: integer(3, 10) },
   throttleBlockSeconds: { env: 'GATEHOUSE_THROTTLE_BLOCK_SECONDS', flag: '--throttle-block-seconds', parse: integer(1, 3600) },
   throttleIpFailures: { env: 'GATEHOUSE_THROTTLE_IP_FAILURES', flag: '--throttle-ip-failures', parse: integer(10, 1_000_000) },
+  http2: { env: 'GATEHOUSE_HTTP2', flag: '--http2', parse: boolean },
   trustProxy: {
     env: 'GATEHOUSE_TRUST_PROXY',
     flag: '--trust-proxy',
@@ -205,6 +208,7 @@ const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | '
   throttleIpFailures: 100,
   rateLimitPerMinute: 300,
   passwordMinLength: 15,
+  http2: false,
 };
 
 /** Every setting's key, flag and environment variable, for help texts and documentation checks. */

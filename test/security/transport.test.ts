@@ -83,3 +83,27 @@ describe('security headers', () => {
     assert.equal((await server.request('/.well-known/jwks.json')).headers['cache-control'], 'public, max-age=300');
   });
 });
+
+describe('HTTP/2', () => {
+  test('offered with --http2; HTTP/1.1 clients are still served', async () => {
+    const { connect: connectHttp2 } = await import('node:http2');
+    const h2 = await startTestServer({ config: { http2: true } });
+    try {
+      const session = connectHttp2(h2.url, { ca: h2.ca, servername: 'localhost' });
+      const status = await new Promise<number>((resolve, reject) => {
+        const stream = session.request({ ':path': '/healthz' });
+        stream.on('response', (headers) => resolve(Number(headers[':status'])));
+        stream.on('error', reject);
+        // Drain the body, or the stream (and so the session and the server) stays open.
+        stream.resume();
+        stream.end();
+      });
+      assert.equal(status, 200);
+      assert.equal(session.alpnProtocol, 'h2');
+      await new Promise<void>((resolve) => session.close(() => resolve()));
+      assert.equal((await h2.request('/healthz')).status, 200, 'HTTP/1.1 too');
+    } finally {
+      await h2.stop();
+    }
+  });
+});

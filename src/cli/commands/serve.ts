@@ -32,6 +32,7 @@ export function registerServeCommand(program: Command): void {
     .option('--throttle-ip-failures <n>', 'failed sign-ins per IP in 15 min before a 15 min block (GATEHOUSE_THROTTLE_IP_FAILURES, default 100)')
     .option('--password-min-length <n>', 'shortest new password, 8 to 64 (GATEHOUSE_PASSWORD_MIN_LENGTH, default 15)')
     .option('--rate-limit-per-minute <n>', 'requests per minute per IP to /login, /token, /oauth/* (GATEHOUSE_RATE_LIMIT_PER_MINUTE, default 300)')
+    .option('--http2', 'offer HTTP/2; HTTP/1.1 is still accepted (GATEHOUSE_HTTP2, default false)')
     .option('--trust-proxy <list>', 'proxy addresses/CIDRs whose X-Forwarded-* headers are believed (GATEHOUSE_TRUST_PROXY, default none)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (GATEHOUSE_LOG_LEVEL, default info)')
     .action(async (flags: Record<string, unknown>) => {
