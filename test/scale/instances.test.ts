@@ -69,6 +69,10 @@ describe('three instances on one PostgreSQL and one Redis act as one service', {
     startServe([...args, '--data', join(dir, `instance-${index}`), ...extra], { env: env() });
 
   before(async () => {
+    // Database 15 of the local Redis is this suite's own: start from empty counters.
+    const redis = new Redis(REDIS_URL);
+    await redis.flushdb();
+    redis.disconnect();
     const tls = await createDevelopmentCertificate();
     ca = tls.cert;
     writeFileSync(join(dir, 'cert.pem'), tls.cert);
@@ -131,6 +135,22 @@ describe('three instances on one PostgreSQL and one Redis act as one service', {
       const token = JSON.parse((await call(base, '/token', { cookie, json: {} })).text).access_token as string;
       assert.equal(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid, kid, 'and signs');
       for (const other of urls()) assert.equal((await call(other, '/get-info', { authorization: `Bearer ${token}` })).status, 200, 'and verifies everywhere');
+    }
+  });
+
+  test('login throttling counters are shared through Redis: failures on A, B and C add up', async () => {
+    const added = await runCLI(['user', 'add', 'targeted', '--password-stdin', '--db', pg.url], { input: 'targeted password 1\n' });
+    assert.equal(added.code, 0, added.stderr);
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const base = urls()[attempt % 3]!;
+      statuses.push((await call(base, '/login', { form: { username: 'targeted', password: `wrong guess ${attempt}` } })).status);
+    }
+    assert.deepEqual(statuses, [...Array(9).fill(401), 429], 'the 10th failure, wherever it lands, starts the block');
+    for (const base of urls()) {
+      const response = await call(base, '/login', { form: { username: 'targeted', password: 'targeted password 1' } });
+      assert.equal(response.status, 429, 'every instance refuses during the block');
+      assert.ok(Number(response.headers['retry-after']) >= 1);
     }
   });
 
