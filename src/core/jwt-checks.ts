@@ -42,10 +42,16 @@ export function readAccessTokenHeader(token: string, allowedAlgorithms: readonly
   return header as ProtectedHeaderParameters & { kid: string; alg: string };
 }
 
-/** Whether an ES256 signature (the third segment) has a low `s`; other algorithms pass. */
+/** Whether the signature (the third segment) is in its one canonical form: the only base64url spelling of its bytes and, for ES256, a low `s`. */
 export function hasCanonicalSignature(token: string, alg: string): boolean {
+  const encoded = token.slice(token.lastIndexOf('.') + 1);
+  const signature = Buffer.from(encoded, 'base64url');
+  // One encoding per signature: base64url's last character carries unused
+  // bits, and a decoder ignores them, so without this check one signed token
+  // has several spellings that all verify (a twin that escapes any list or
+  // cache keyed by the token's exact string).
+  if (signature.toString('base64url') !== encoded) return false;
   if (alg !== 'ES256') return true;
-  const signature = Buffer.from(token.slice(token.lastIndexOf('.') + 1), 'base64url');
   if (signature.length !== 64) return false;
   const s = BigInt(`0x${signature.subarray(32).toString('hex')}`);
   return s > 0n && s <= P256_HALF_ORDER;

@@ -186,6 +186,24 @@ describe('forged and misused access tokens are refused', () => {
     await assertRefused(await signWithRealKey(server, { ...claims, iat: undefined }));
   });
 
+  test('the verified-token cache is keyed by the exact string: any altered byte of a cached token is checked afresh and refused', async () => {
+    assert.equal((await accessWith(server, genuine)).status, 200);
+    assert.equal((await accessWith(server, genuine)).status, 200, 'served again, from the cache');
+    const flip = (text: string, at: number) => `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
+    const [head, body, signature] = parts(genuine);
+    for (const at of [0, 5, signature.length - 1]) await assertRefused(`${head}.${body}.${flip(signature, at)}`);
+    await assertRefused(`${flip(head, 3)}.${body}.${signature}`);
+    await assertRefused(`${head}.${flip(body, 7)}.${signature}`);
+    await assertRefused(`${genuine}A`);
+  });
+
+  test('a cached token stops working at once when its session is revoked', async () => {
+    const { cookie, access } = await userTokens(server);
+    assert.equal((await accessWith(server, access)).status, 200);
+    assert.equal((await server.request('/logout', { method: 'POST', cookie })).status, 204);
+    await assertRefused(access);
+  });
+
   test('a token expires with the clock (past the 30 s skew)', async () => {
     const { access } = await userTokens(server);
     assert.equal((await accessWith(server, access)).status, 200);
