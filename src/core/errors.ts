@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   ERR_INSUFFICIENT_SCOPE: 'The credential lacks a required scope.',
   ERR_CONFIG: 'The configuration is not valid.',
   ERR_UNAVAILABLE: 'The service is temporarily unavailable.',
+  ERR_BUSY: 'Too many sign-ins are being checked right now; try again shortly.',
   ERR_INTERNAL: 'An internal error occurred.',
 } as const;
 

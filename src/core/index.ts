@@ -8,6 +8,7 @@ import { createPrincipalResolver } from './principals.js';
 import { createRefreshTokens } from './refresh-tokens.js';
 import { createLoginThrottle } from './login-throttle.js';
 import type { LoginThrottle } from './throttle.js';
+import { withHashQueue, type HashQueueOptions } from './hash-queue.js';
 import { createLogin } from './login.js';
 import { createArgon2Hasher, PASSWORD_MIN_LENGTH, type PasswordHasher, type PasswordPolicy } from './passwords.js';
 import { createSessionService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './sessions.js';
@@ -20,6 +21,8 @@ export interface AuthCoreOptions {
   store: Store;
   /** Password hashing. Default: Argon2id at OWASP parameters. */
   hasher?: PasswordHasher;
+  /** How many password hashes run and wait at once. Default: the cores less one run, 16 per slot wait. */
+  hashQueue?: HashQueueOptions;
   /** The source of time. Default: the system clock. */
   clock?: Clock;
   /** Session lifetimes; unset fields take {@link DEFAULT_SESSION_POLICY}. */
@@ -66,7 +69,8 @@ export interface TokenOptions {
 export function createAuthCore(options: AuthCoreOptions) {
   const store = options.store;
   const clock = options.clock ?? systemClock;
-  const hasher = options.hasher ?? createArgon2Hasher();
+  // Bounded, so that a flood of sign-ins cannot take every core (see hash-queue.ts).
+  const hasher = withHashQueue(options.hasher ?? createArgon2Hasher(), options.hashQueue);
   const policy: SessionPolicy = { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy };
   const sessions = createSessionService({ store, clock, policy });
   const audit = createAuditLog({ store, clock, onError: options.onAuditError });
@@ -115,6 +119,7 @@ export type AuthCore = ReturnType<typeof createAuthCore>;
 
 export * from './clock.js';
 export * from './errors.js';
+export * from './hash-queue.js';
 export * from './passwords.js';
 export * from './roles.js';
 export * from './sessions.js';

@@ -30,6 +30,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   ERR_INSUFFICIENT_SCOPE: 403,
   ERR_CONFIG: 500,
   ERR_UNAVAILABLE: 503,
+  ERR_BUSY: 503,
   ERR_INTERNAL: 500,
 };
 
