@@ -1,4 +1,5 @@
 import { jwtVerify, SignJWT } from 'jose';
+import { BoundedCache } from './bounded-cache.js';
 import type { Clock } from './clock.js';
 import { hasBoundedLifetime, hasCanonicalSignature, readAccessTokenHeader, ACCESS_TOKEN_TYPE } from './jwt-checks.js';
 import { SIGNING_ALGORITHMS, type KeyRing } from './keys.js';
@@ -47,6 +48,9 @@ export interface AccessTokenOptions {
   lifetimeSeconds: number;
 }
 
+/** Most verified tokens kept in memory (about 10 MB at most). */
+const VERIFIED_CACHE_ENTRIES = 10_000;
+
 /** The access-token operations; see {@link createAccessTokens}. */
 export type AccessTokens = ReturnType<typeof createAccessTokens>;
 
@@ -56,6 +60,12 @@ export type AccessTokens = ReturnType<typeof createAccessTokens>;
  */
 export function createAccessTokens(options: AccessTokenOptions) {
   const { keys, clock, issuer, audience, lifetimeSeconds } = options;
+  // Verified tokens, by their exact string, until they expire: a signature
+  // check costs more than the rest of a request, and a client sends the same
+  // token many times. A key is the whole token as received, never a decoded or
+  // normalised form, so a token altered in any byte is checked afresh.
+  // Revocation (jti, session) is checked by the caller on every request.
+  const verified = new BoundedCache<string, AccessTokenClaims>(VERIFIED_CACHE_ENTRIES);
 
   return {
     lifetimeSeconds,
@@ -97,6 +107,8 @@ export function createAccessTokens(options: AccessTokenOptions) {
      * Revocation (`jti`, `sid`) is the caller's to check.
      */
     async verifyAccessToken(token: string): Promise<AccessTokenClaims | null> {
+      const hit = verified.get(token, clock.now());
+      if (hit !== undefined) return hit;
       const header = readAccessTokenHeader(token, SIGNING_ALGORITHMS);
       if (!header || !hasCanonicalSignature(token, header.alg)) return null;
       const key = await keys.verificationKey(header.kid);
@@ -115,16 +127,19 @@ export function createAccessTokens(options: AccessTokenOptions) {
         if (typeof payload.client_id !== 'string' || typeof payload.jti !== 'string' || typeof payload.sub !== 'string') return null;
         if (payload.scope !== undefined && typeof payload.scope !== 'string') return null;
         const roles = Array.isArray(payload.roles) && payload.roles.every((role) => typeof role === 'string') ? (payload.roles as string[]) : [];
-        return {
+        const scopes = payload.scope === undefined ? null : payload.scope === '' ? [] : payload.scope.split(' ');
+        const claims: AccessTokenClaims = Object.freeze({
           sub: payload.sub,
           client_id: payload.client_id,
-          scopes: payload.scope === undefined ? null : payload.scope === '' ? [] : payload.scope.split(' '),
-          roles,
+          scopes: scopes && Object.freeze(scopes) as string[],
+          roles: Object.freeze(roles) as string[],
           sid: typeof payload.sid === 'string' ? payload.sid : undefined,
           jti: payload.jti,
           iat: payload.iat!,
           exp: payload.exp!,
-        };
+        });
+        verified.set(token, claims, claims.exp * 1000);
+        return claims;
       } catch {
         return null;
       }
