@@ -1,15 +1,19 @@
-import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createAuthCore, createLoginThrottle, DEFAULT_THROTTLE_POLICY, type AuthCore } from '../core/index.js';
 import type { Clock } from '../core/clock.js';
+import type { HashQueueOptions } from '../core/hash-queue.js';
 import type { PasswordHasher } from '../core/passwords.js';
 import { handleError } from '../http/error-handler.js';
 import { gatehouse } from '../http/plugin.js';
 import { sendProblem } from '../http/problem.js';
 import { openStore } from '../store/index.js';
-import { connectRedis, KEYS_TOPIC } from '../store/redis.js';
+import { withReadCache, type CacheChange } from '../store/read-cache.js';
+import { connectRedis, KEYS_TOPIC, REVOCATIONS_TOPIC } from '../store/redis.js';
 import type { ServerConfig } from './config.js';
+import { AccessLogController } from './access-log.js';
+import { createLogDestination } from './log-destination.js';
 import { loadMasterKey } from './master-key.js';
+import { useSecurityHeaders } from './security-headers.js';
 import type { TLSMaterial } from './tls.js';
 
 /** Paths that pino must never write: credentials in headers, cookies and bodies. */
@@ -54,6 +58,8 @@ export interface BuildServerOptions {
   clock?: Clock;
   /** Password hashing. Default: Argon2id at OWASP parameters. */
   hasher?: PasswordHasher;
+  /** How many password hashes run and wait at once. Default: the cores less one run, 16 per slot wait. */
+  hashQueue?: HashQueueOptions;
   /** Where log lines go. Default: standard output. */
   logStream?: NodeJS.WritableStream;
 }
@@ -69,7 +75,14 @@ export async function buildServer(
   const masterKey = loadMasterKey(config.data);
   // Without a configured public URL, the issuer is the URL the server ends up listening on.
   let listeningUrl = `https://${config.host}:${config.port}`;
-  const store = await openStore({ url: config.db, migrations: config.migrate ? 'apply' : undefined, poolSize: config.dbPoolSize });
+  // The read cache keeps the signed-in hot path off the database (see
+  // docs/benchmarks.md). Its revocations go to the other instances through
+  // Redis when there is one; without, they see them within cacheTtlMs.
+  const cache = withReadCache(await openStore({ url: config.db, migrations: config.migrate ? 'apply' : undefined, poolSize: config.dbPoolSize }), {
+    ttlMs: config.cacheTtlMs,
+    onChange: (change) => void bus?.publish(REVOCATIONS_TOPIC, JSON.stringify(change)),
+  });
+  const store = cache.store;
   let log: FastifyBaseLogger | undefined;
   const bus =
     config.redis === undefined
@@ -88,6 +101,7 @@ export async function buildServer(
     store,
     clock: options.clock,
     hasher: options.hasher,
+    hashQueue: options.hashQueue,
     sessionPolicy: {
       idleTimeoutSeconds: config.sessionIdleTimeout,
       absoluteTimeoutSeconds: config.sessionAbsoluteTimeout,
@@ -102,11 +116,13 @@ export async function buildServer(
     },
   });
   const https = { cert: options.tls.cert, key: options.tls.key, ...TLS_SETTINGS };
+  const destination = options.logStream ? null : createLogDestination();
+  const logStream = options.logStream ?? destination!.stream;
   const common = {
     logger: {
       level: config.logLevel,
       redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
-      ...(options.logStream && { stream: options.logStream }),
+      stream: logStream,
     },
     // Strict JSON Schema: reject unknown fields instead of dropping them, never coerce types.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
@@ -115,6 +131,7 @@ export async function buildServer(
     trustProxy: config.trustProxy ?? false,
     requestTimeout: 30_000,
     return503OnClosing: true,
+    logController: new AccessLogController(logStream, ['trace', 'debug', 'info'].includes(config.logLevel)),
   } as const;
   // With HTTP/2 on, ALPN still lets HTTP/1.1 clients in (the lesson's requests, curl without --http2).
   // The routes are the same either way; only the server object differs, so one type serves both.
@@ -122,25 +139,22 @@ export async function buildServer(
     config.http2 ? Fastify({ ...common, http2: true, https: { ...https, allowHTTP1: true } }) : Fastify({ ...common, https })
   ) as unknown as FastifyInstance;
   app.addHook('onClose', async () => store.close());
+  if (destination) app.addHook('onClose', async () => destination.close());
   log = app.log;
   if (bus) {
     // A rotation made on another instance (or by the CLI) takes effect here at once.
     bus.subscribe(KEYS_TOPIC, () => core.tokens!.keys.invalidate());
+    bus.subscribe(REVOCATIONS_TOPIC, (message) => {
+      try {
+        cache.apply(JSON.parse(message) as CacheChange);
+      } catch {
+        // Not JSON: nothing to apply; the time to live still bounds staleness.
+      }
+    });
     app.addHook('onClose', async () => bus.close());
   }
   app.setErrorHandler(handleError);
-  // API answers: nothing to render, frame or leak by referrer (OWASP REST Security).
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    hsts: { maxAge: 31_536_000, includeSubDomains: true },
-    referrerPolicy: { policy: 'no-referrer' },
-  });
-  app.addHook('onSend', async (_request, reply, payload) => {
-    // Answers that carry or reveal a credential must not be stored anywhere;
-    // the few cacheable ones (JWKS, metadata) say so themselves.
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    return payload;
-  });
+  useSecurityHeaders(app);
   app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'ERR_NOT_FOUND'));
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -40,6 +40,8 @@ export interface ServerConfig {
   migrate: boolean;
   /** PostgreSQL connections per instance, 1 to 100. Default 10. */
   dbPoolSize: number;
+  /** Milliseconds a session, user, API key or client may be served from this instance's memory; 0 turns the cache off. Default 500. */
+  cacheTtlMs: number;
   /** Redis URL (`redis://HOST:PORT/N`) for shared state between instances. Default none. */
   redis: string | undefined;
   /** Origins whose pages may sign in and make cookie-authenticated changes. Default: the public URL, else each request's own origin. */
@@ -129,6 +131,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   accessTokenLifetime: { env: 'GATEHOUSE_ACCESS_TOKEN_LIFETIME', flag: '--access-token-lifetime', parse: integer(60, 3600) },
   migrate: { env: 'GATEHOUSE_MIGRATE', flag: '--migrate', parse: boolean },
   dbPoolSize: { env: 'GATEHOUSE_DB_POOL_SIZE', flag: '--db-pool-size', parse: integer(1, 100) },
+  cacheTtlMs: { env: 'GATEHOUSE_CACHE_TTL_MS', flag: '--cache-ttl-ms', parse: integer(0, 1000) },
   redis: {
     env: 'GATEHOUSE_REDIS',
     flag: '--redis',
@@ -203,6 +206,7 @@ const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | '
   refreshTokenReuseGrace: 0,
   migrate: false,
   dbPoolSize: 10,
+  cacheTtlMs: 500,
   throttleAccountFailures: 10,
   throttleBlockSeconds: 60,
   throttleIpFailures: 100,

@@ -18,6 +18,9 @@ const CHANNEL_PREFIX = 'gatehouse:';
 /** The broadcast topic that announces a signing-key rotation. */
 export const KEYS_TOPIC = 'keys';
 
+/** The broadcast topic that carries revocations (a read-cache change, as JSON) to the other instances. */
+export const REVOCATIONS_TOPIC = 'revocations';
+
 /**
  * Redis through ioredis: one connection for commands, one for subscriptions
  * (a subscribed connection can do nothing else). Both reconnect forever with

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { Agent, request as undiciRequest } from 'undici';
 import type { Clock } from '../../src/core/clock.js';
 import { loadConfig, type ServerConfig } from '../../src/server/config.js';
+import type { BuildServerOptions } from '../../src/server/app.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { readFileSync } from 'node:fs';
 
@@ -40,7 +41,7 @@ export interface TestResponse {
 
 /** Starts a server for a test; `config` overrides settings, `clock` pins time. */
 export async function startTestServer(
-  options: { config?: Partial<ServerConfig>; clock?: Clock; data?: string } = {},
+  options: { config?: Partial<ServerConfig>; clock?: Clock; data?: string } & Pick<BuildServerOptions, 'hasher' | 'hashQueue'> = {},
 ): Promise<TestServer> {
   const data = options.data ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const config = loadConfig({ flags: { data, host: '127.0.0.1', port: 0, logLevel: 'info', ...options.config }, env: {} });
@@ -51,7 +52,7 @@ export async function startTestServer(
       callback();
     },
   });
-  const server = await startServer(config, { clock: options.clock, logStream });
+  const server = await startServer(config, { clock: options.clock, logStream, hasher: options.hasher, hashQueue: options.hashQueue });
   const ca = readFileSync(server.certFile, 'utf8');
   const dispatcher = new Agent({ connect: { ca } });
   return {

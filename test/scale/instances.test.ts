@@ -102,13 +102,19 @@ describe('three instances on one PostgreSQL and one Redis act as one service', {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('a session made on A works on B and C; a logout on C is refused by A and B at once', async () => {
+  test('a session made on A works on B and C; a logout on C is refused by A and B within a second', async () => {
     const [a, b, c] = urls();
     const { cookie } = await call(a!, '/login', { form: { username: 'shared', password: 'shared password 1' } });
     assert.ok(cookie);
     for (const base of [a, b, c]) assert.equal((await call(base!, '/get-info', { cookie })).status, 200);
     assert.equal((await call(c!, '/logout', { cookie, form: {} })).status, 204);
-    for (const base of [a, b]) assert.equal((await call(base!, '/get-info', { cookie })).status, 401, 'refused within a second (at once: no session cache)');
+    // Each instance caches sessions for up to 500 ms; the logout reaches their caches through Redis at once.
+    const loggedOutAt = Date.now();
+    for (const base of [a, b]) {
+      let status = 200;
+      while ((status = (await call(base!, '/get-info', { cookie })).status) === 200 && Date.now() - loggedOutAt < 1000) await sleep(20);
+      assert.equal(status, 401, 'refused within a second');
+    }
   });
 
   test('a password change on B ends the other sessions on every instance', async () => {

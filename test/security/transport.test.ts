@@ -59,13 +59,19 @@ describe('TLS', () => {
 });
 
 describe('security headers', () => {
-  test('on every answer: HSTS ≥ 1 year, nosniff, no-referrer, a CSP that forbids everything, no X-Powered-By, no Server', async () => {
+  test('on every answer: HSTS ≥ 1 year, nosniff, no-referrer, a CSP and X-Frame-Options that forbid framing, same-origin CORP, no X-Powered-By, no Server', async () => {
     for (const path of ['/healthz', '/get-info', '/nope', '/.well-known/jwks.json']) {
       const response = await server.request(path);
       assert.match(String(response.headers['strict-transport-security']), /^max-age=31536000; includeSubDomains/, path);
       assert.equal(response.headers['x-content-type-options'], 'nosniff', path);
       assert.equal(response.headers['referrer-policy'], 'no-referrer', path);
       assert.equal(response.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'", path);
+      assert.equal(response.headers['x-frame-options'], 'DENY', path);
+      assert.equal(response.headers['cross-origin-resource-policy'], 'same-origin', path);
+      // Headers for documents and old browsers mean nothing on a JSON answer and are not sent.
+      for (const legacy of ['x-xss-protection', 'x-download-options', 'x-dns-prefetch-control', 'x-permitted-cross-domain-policies', 'origin-agent-cluster']) {
+        assert.equal(response.headers[legacy], undefined, `${path} ${legacy}`);
+      }
       assert.equal(response.headers['x-powered-by'], undefined, path);
       assert.equal(response.headers.server, undefined, path);
     }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { databaseKind, openStore, sqliteFile } from '../../src/store/index.js';
+import { withReadCache } from '../../src/store/read-cache.js';
 import { isGatehouseError } from '../../src/core/errors.js';
 import { runStoreConformance } from './conformance.js';
 
@@ -13,6 +14,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 runStoreConformance('SQLite file', () => openStore({ url: `sqlite:${join(dir, 'conformance.db')}` }));
 runStoreConformance('SQLite in memory', () => openStore({ url: 'sqlite::memory:' }));
+// A long time to live: every answer must come out right through invalidation alone, never through expiry.
+runStoreConformance('SQLite behind the read cache', async () => withReadCache(await openStore({ url: 'sqlite::memory:' }), { ttlMs: 60_000 }).store);
 
 test('a new SQLite database is created in WAL mode with the schema migrated, and reopening keeps the data', async () => {
   const file = join(dir, 'nested', 'gatehouse.db');
