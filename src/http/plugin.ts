@@ -1,4 +1,3 @@
-import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -68,7 +67,6 @@ export const gatehouse = fp<GatehousePluginOptions>(
       sameSite: options.cookie?.sameSite ?? 'lax',
       maxAgeSeconds: options.cookie?.maxAgeSeconds ?? core.policy.absoluteTimeoutSeconds,
     };
-    if (!app.hasPlugin('@fastify/cookie')) await app.register(fastifyCookie);
     app.decorateRequest('auth', null);
     const origins = options.origins?.map((origin) => origin.toLowerCase());
     const guards = createGuards(core, cookie, origins);
