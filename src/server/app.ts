@@ -131,7 +131,7 @@ export async function buildServer(
     trustProxy: config.trustProxy ?? false,
     requestTimeout: 30_000,
     return503OnClosing: true,
-    logController: new AccessLogController(logStream, ['trace', 'debug', 'info'].includes(config.logLevel)),
+    logController: new AccessLogController(destination?.accessSink ?? logStream, ['trace', 'debug', 'info'].includes(config.logLevel)),
   } as const;
   // With HTTP/2 on, ALPN still lets HTTP/1.1 clients in (the lesson's requests, curl without --http2).
   // The routes are the same either way; only the server object differs, so one type serves both.

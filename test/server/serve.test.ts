@@ -56,6 +56,13 @@ describe('gatehouse serve, end to end', () => {
     } finally {
       assert.equal(await server.stop('SIGTERM'), 0, 'graceful shutdown exits 0');
     }
+    // The access log is written in batches and flushed at the stop: one line per request, none lost.
+    const requests = server
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"request"'))
+      .map((line) => JSON.parse(line) as { url: string; status: number });
+    assert.deepEqual(requests.map(({ url, status }) => [url, status]), [['/healthz', 200], ['/readyz', 200]]);
   });
 
   test('the CLI works while the server runs; sessions survive a restart; the certificate is reused', async () => {
