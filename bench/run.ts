@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, runLoad, type LoadOptions, type LoadResult } from './lib/load.js';
-import { describeMachine, formatTable, writeReport, type Report, type Row } from './lib/report.js';
+import { describeMachine, formatExtras, formatTable, writeReport, type Report, type Row } from './lib/report.js';
 import { addUser, LOGIN_BODY, setupClient, startGatehouse, startPeer } from './lib/servers.js';
 import { measureColdStart, measureMemory } from './lib/extra.js';
 import { withPostgres, withRedis } from './lib/services.js';
@@ -30,14 +30,40 @@ const extra: Record<string, unknown> = {};
 const skipped: string[] = [];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Runs a GET scenario (after a 1 s warm-up) and records it. */
-async function scenario(id: string, label: string, options: Omit<LoadOptions, 'connections' | 'seconds'>): Promise<Row> {
-  log(`… ${label}`);
-  await runLoad({ ...options, connections: CONNECTIONS, seconds: 1 });
-  const result = await median(ROUNDS, () => runLoad({ ...options, connections: CONNECTIONS, seconds: SECONDS }));
-  const row: Row = { id, label, rps: result.rps, p50: result.p50, p99: result.p99 };
-  rows.push(row);
-  return row;
+/** A GET scenario: what to load, with which credential. */
+interface Scenario {
+  id: string;
+  label: string;
+  options: Omit<LoadOptions, 'connections' | 'seconds'>;
+}
+
+/**
+ * Measures scenarios side by side: a 1 s warm-up each, then ROUNDS rounds
+ * that run every scenario once in turn, and the median per scenario. Taking
+ * turns spreads any drift of the machine (a busy neighbour, frequency) over
+ * every scenario alike, so the ratios stay fair.
+ */
+async function measureTogether(scenarios: Scenario[]): Promise<Row[]> {
+  for (const { label, options } of scenarios) {
+    log(`… ${label}`);
+    await runLoad({ ...options, connections: CONNECTIONS, seconds: 1 });
+  }
+  const results: LoadResult[][] = scenarios.map(() => []);
+  for (let round = 0; round < ROUNDS; round += 1) {
+    log(`… round ${round + 1} of ${ROUNDS}`);
+    for (const [index, { options }] of scenarios.entries()) {
+      const result = await runLoad({ ...options, connections: CONNECTIONS, seconds: SECONDS });
+      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${scenarios[index]!.id} had failures: ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
+      results[index]!.push(result);
+    }
+  }
+  const made = scenarios.map(({ id, label }, index) => {
+    const sorted = [...results[index]!].sort((a, b) => a.rps - b.rps);
+    const middle = sorted[Math.floor(ROUNDS / 2)]!;
+    return { id, label, rps: middle.rps, p50: middle.p50, p99: middle.p99, runs: results[index]!.map((result) => Math.round(result.rps)) };
+  });
+  rows.push(...made);
+  return made;
 }
 
 function ratio(row: Row, of: Row, target?: number): void {
@@ -54,39 +80,45 @@ try {
   const jwt = await client.accessToken(gatehouse.url, cookie);
   const apiKey = await client.apiKey(gatehouse.url, cookie);
 
-  const hello = await startPeer('fastify-hello', sqliteData);
-  const helloRow = await scenario('fastify-hello', 'Fastify hello (bare, baseline)', { url: `${hello.url}/` });
-  await hello.stop();
-
   const info = `${gatehouse.url}/get-info`;
-  const healthz = await scenario('healthz', 'Gatehouse /healthz (unauthenticated)', { url: `${gatehouse.url}/healthz` });
-  ratio(healthz, helloRow, 0.7);
-  const cookieRow = await scenario('cookie-sqlite', 'session cookie, SQLite', { url: info, headers: { cookie } });
-  ratio(cookieRow, healthz, 0.8);
-  ratio(await scenario('bearer-jwt', 'bearer access token (JWT), SQLite', { url: info, headers: { authorization: `Bearer ${jwt}` } }), healthz, 0.75);
-  ratio(await scenario('api-key', 'API key, SQLite', { url: info, headers: { authorization: `Bearer ${apiKey}` } }), healthz, 0.8);
-
-  if (!QUICK) await peersAndLogin(client, cookie, healthz, cookieRow, gatehouse.url);
+  const peers = await Promise.all((QUICK ? ['fastify-hello'] : ['fastify-hello', 'lesson-fastify', 'express-passport']).map((name) => startPeer(name, sqliteData)));
+  try {
+    const peerCookies = await Promise.all(peers.slice(1).map((peer) => client.signIn(peer.url)));
+    const [helloRow, healthz, cookieRow, jwtRow, keyRow, lessonRow, expressRow] = await measureTogether([
+      { id: 'fastify-hello', label: 'Fastify hello (bare, baseline)', options: { url: `${peers[0]!.url}/` } },
+      { id: 'healthz', label: 'Gatehouse /healthz (unauthenticated)', options: { url: `${gatehouse.url}/healthz` } },
+      { id: 'cookie-sqlite', label: 'session cookie, SQLite', options: { url: info, headers: { cookie } } },
+      { id: 'bearer-jwt', label: 'bearer access token (JWT), SQLite', options: { url: info, headers: { authorization: `Bearer ${jwt}` } } },
+      { id: 'api-key', label: 'API key, SQLite', options: { url: info, headers: { authorization: `Bearer ${apiKey}` } } },
+      ...(QUICK
+        ? []
+        : [
+            { id: 'peer-lesson-fastify', label: 'lesson design on Fastify (no hashing, in memory)', options: { url: `${peers[1]!.url}/get-info`, headers: { cookie: peerCookies[0]! } } },
+            { id: 'peer-express-passport', label: 'Express 5 + express-session + passport-local', options: { url: `${peers[2]!.url}/get-info`, headers: { cookie: peerCookies[1]! } } },
+          ]),
+    ]);
+    ratio(healthz!, helloRow!, 0.7);
+    ratio(cookieRow!, healthz!, 0.8);
+    ratio(jwtRow!, healthz!, 0.75);
+    ratio(keyRow!, healthz!, 0.8);
+    if (lessonRow && expressRow) {
+      ratio(lessonRow, healthz!);
+      ratio(expressRow, healthz!);
+      const value = cookieRow!.rps / expressRow.rps;
+      extra.cookieVsExpress = { value, target: '≥ 3×', met: value >= 3 };
+    }
+  } finally {
+    await Promise.all(peers.map((peer) => peer.stop()));
+  }
+  if (!QUICK) await loginScenarios(cookie, gatehouse.url);
   await client.close();
 } finally {
   await gatehouse.stop();
 }
 
-async function peersAndLogin(client: ReturnType<typeof setupClient>, cookie: string, healthz: Row, cookieRow: Row, base: string): Promise<void> {
+/** Sign-in throughput at full Argon2id cost, then signed-in requests while sign-ins flood in. */
+async function loginScenarios(cookie: string, base: string): Promise<void> {
   const info = `${base}/get-info`;
-  for (const [name, label] of [['lesson-fastify', 'lesson design on Fastify (no hashing, in memory)'], ['express-passport', 'Express 5 + express-session + passport-local']] as const) {
-    const peer = await startPeer(name, sqliteData);
-    try {
-      const peerCookie = await client.signIn(peer.url);
-      const row = await scenario(`peer-${name}`, label, { url: `${peer.url}/get-info`, headers: { cookie: peerCookie } });
-      ratio(row, healthz);
-      if (name === 'express-passport') extra.cookieVsExpress = { value: cookieRow.rps / row.rps, target: '≥ 3×', met: cookieRow.rps / row.rps >= 3 };
-    } finally {
-      await peer.stop();
-    }
-  }
-
-  // Login: Argon2id at full cost. Throughput first, then signed-in requests while logins flood in.
   log('… login throughput');
   const login: Omit<LoadOptions, 'connections' | 'seconds'> = { url: `${base}/login`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: LOGIN_BODY };
   const logins = await median(ROUNDS, () => runLoad({ ...login, connections: 8, seconds: SECONDS }), { allowNon2xx: true });
@@ -113,24 +145,21 @@ if (QUICK) {
 // PostgreSQL, then PostgreSQL + Redis: one instance each.
 const healthzRow = rows.find((row) => row.id === 'healthz')!;
 
-/** Starts one instance on `data` with `args`, signs in and measures the cookie route. */
-async function cookieScenario(id: string, label: string, data: string, args: string[], db?: string): Promise<void> {
-  const server = await startGatehouse(data, args);
-  try {
-    if (db !== undefined) await addUser(data, db);
-    const client = setupClient(data);
-    const cookie = await client.signIn(server.url);
-    ratio(await scenario(id, label, { url: `${server.url}/get-info`, headers: { cookie } }), healthzRow);
-    await client.close();
-  } finally {
-    await server.stop();
-  }
-}
-
 await withPostgres(skipped, async (url) => {
   const data = join(dir, 'postgres');
-  await cookieScenario('cookie-postgres', 'session cookie, PostgreSQL', data, ['--db', url, '--migrate'], url);
-  await withRedis(skipped, (redis) => cookieScenario('cookie-postgres-redis', 'session cookie, PostgreSQL + Redis', data, ['--db', url, '--redis', redis]));
+  const servers = [await startGatehouse(data, ['--db', url, '--migrate'])];
+  try {
+    await addUser(data, url);
+    await withRedis(skipped, async (redis) => void servers.push(await startGatehouse(data, ['--db', url, '--redis', redis])));
+    const client = setupClient(data);
+    const cookies = await Promise.all(servers.map((server) => client.signIn(server.url)));
+    const labels = [['cookie-postgres', 'session cookie, PostgreSQL'], ['cookie-postgres-redis', 'session cookie, PostgreSQL + Redis']] as const;
+    const made = await measureTogether(servers.map((server, index) => ({ id: labels[index]![0], label: labels[index]![1], options: { url: `${server.url}/get-info`, headers: { cookie: cookies[index]! } } })));
+    for (const row of made) ratio(row, healthzRow);
+    await client.close();
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
 });
 
 log('… memory with 10k and 1M stored sessions');
@@ -149,5 +178,5 @@ const report: Report = {
 };
 writeReport(fileURLToPath(new URL('./results/', import.meta.url)), report);
 rmSync(dir, { recursive: true, force: true });
-process.stdout.write(`${formatTable(report)}\n\n${JSON.stringify(extra, null, 2)}\n`);
+process.stdout.write(`${formatTable(report)}\n\n${formatExtras(extra)}\n`);
 if (skipped.length > 0) process.stdout.write(`skipped: ${skipped.join('; ')}\n`);

@@ -10,6 +10,8 @@ export interface Row {
   rps: number;
   p50: number;
   p99: number;
+  /** Requests per second of each round, in the order run. */
+  runs?: number[];
   /** This scenario divided by `of`, both from this run. */
   ratio?: { of: string; value: number; target?: string; met?: boolean };
 }
@@ -48,10 +50,10 @@ const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;
 export function renderChart(report: Report): string {
   const rows = report.rows.filter((row) => row.rps > 0);
   const max = Math.max(...rows.map((row) => row.rps));
-  const labelWidth = 330;
+  const labelWidth = 380;
   const barWidth = 420;
   const rowHeight = 26;
-  const height = 60 + rows.length * rowHeight;
+  const height = 70 + rows.length * rowHeight;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + barWidth + 110}" height="${height}" font-family="sans-serif" font-size="13">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
@@ -77,4 +79,30 @@ export function writeReport(dir: string, report: Report): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(dir, 'latest.svg'), renderChart(report));
+}
+
+/** The figures that are not requests per second, as a second table. */
+export function formatExtras(extra: Record<string, any>): string {
+  const lines = ['| measure | result | target |', '|---|---|---|'];
+  const mark = (met: boolean | undefined) => (met === undefined ? '' : met ? '✔' : '✘ not met');
+  if (extra.cookieVsExpress) {
+    lines.push(`| session cookie vs Express + express-session + passport | ${extra.cookieVsExpress.value.toFixed(1)}× | ≥ 3× ${mark(extra.cookieVsExpress.met)} |`);
+  }
+  if (extra.login) {
+    lines.push(`| sign-ins (Argon2id, 8 connections) | ${Math.round(extra.login.loginsPerSecond)}/s, p50 ${extra.login.p50} ms, p99 ${extra.login.p99} ms | |`);
+  }
+  if (extra.loginFlood) {
+    const flood = extra.loginFlood;
+    const rounds = flood.rounds.map((round: { p99: number }) => round.p99).join(' / ');
+    const answers = Object.entries(flood.logins as Record<string, number>).map(([status, count]) => `${count} × ${status}`).join(', ');
+    lines.push(`| signed-in requests during a sign-in flood (64 connections) | p50 ${flood.p50} ms, p99 ${flood.p99} ms (rounds: ${rounds}), ${flood.failed} failed of ${flood.served}; flood answered ${answers} | p99 ≤ 50 ms, none failed ${mark(flood.met)} |`);
+  }
+  if (extra.memory) {
+    const [small, large] = extra.memory.results;
+    lines.push(`| resident memory, 10k → 1M stored sessions (SQLite) | ${small.rssMiB} → ${large.rssMiB} MiB (${((extra.memory.growth - 1) * 100).toFixed(1)}%) | ±10% ${mark(extra.memory.met)} |`);
+  }
+  if (extra.coldStart) {
+    lines.push(`| cold start, \`gatehouse serve\` to first 200 on /healthz | ${extra.coldStart.ms} ms | < 1000 ms ${mark(extra.coldStart.met)} |`);
+  }
+  return lines.join('\n');
 }
