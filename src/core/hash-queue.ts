@@ -2,6 +2,11 @@ import { availableParallelism } from 'node:os';
 import { GatehouseError } from './errors.js';
 import type { PasswordHasher } from './passwords.js';
 
+/** The error of a full hash queue: HTTP 503 with `Retry-After: 1`. */
+export function busyError(): GatehouseError {
+  return new GatehouseError('ERR_BUSY', { details: { retryAfterSeconds: 1 } });
+}
+
 /** Options of {@link withHashQueue}. */
 export interface HashQueueOptions {
   /** Hashes computed at once. Default: the cores less one (at least 1), so the event loop keeps a core. */
@@ -31,7 +36,7 @@ export function withHashQueue(hasher: PasswordHasher, options: HashQueueOptions 
   async function run<T>(work: () => Promise<T>): Promise<T> {
     if (running >= concurrency) {
       if (waiting.length >= maxWaiting) {
-        throw new GatehouseError('ERR_BUSY', { details: { retryAfterSeconds: 1 } });
+        throw busyError();
       }
       // The slot is handed over by the finishing hash (below), so `running` never overshoots.
       await new Promise<void>((resolve) => waiting.push(resolve));
@@ -48,6 +53,7 @@ export function withHashQueue(hasher: PasswordHasher, options: HashQueueOptions 
   }
 
   return {
+    saturated: () => running >= concurrency && waiting.length >= maxWaiting,
     hash: (password) => run(() => hasher.hash(password)),
     verify: (phc, password) => run(() => hasher.verify(phc, password)),
     needsRehash: (phc) => hasher.needsRehash(phc),

@@ -1,6 +1,7 @@
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
+import { busyError } from './hash-queue.js';
 import { checkPasswordSize, type PasswordHasher } from './passwords.js';
 import { createSecret } from './secrets.js';
 import type { SessionOrigin, SessionService, Session } from './sessions.js';
@@ -59,6 +60,10 @@ export function createLogin({
       origin: SessionOrigin = {},
     ): Promise<{ token: string; session: Session; user: User }> {
       checkPasswordSize(credentials.password);
+      // Refuse a sign-in the hasher could not take before any other work
+      // (throttle, database), so that a flood costs as little as possible;
+      // the same for every user, so it says nothing about who exists.
+      if (hasher.saturated?.()) throw busyError();
       const key = tryUsernameKey(credentials.username);
       // A name that can never exist is counted under a stand-in key, so that it
       // is throttled exactly like a real or unknown account.

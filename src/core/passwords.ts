@@ -25,6 +25,8 @@ export interface PasswordHasher {
   verify(phc: string, password: string): Promise<boolean>;
   /** Whether a stored hash was made with other parameters and should be replaced at the next login. */
   needsRehash(phc: string): boolean;
+  /** Whether a hash asked for now would be refused at once (see `withHashQueue`); absent means never. */
+  saturated?(): boolean;
 }
 
 /** Argon2id cost parameters. */

@@ -51,7 +51,9 @@ describe('withHashQueue', () => {
   test('refuses at once with ERR_BUSY (Retry-After 1 s) when every slot runs and the queue is full', async () => {
     const gate = gatedHasher();
     const queued = withHashQueue(gate.hasher, { concurrency: 1, maxWaiting: 2 });
+    assert.equal(queued.saturated!(), false);
     const accepted = [queued.verify('$fake$a', 'a'), queued.verify('$fake$b', 'x'), queued.verify('$fake$c', 'c')];
+    assert.equal(queued.saturated!(), true, 'says so before anyone asks, so a sign-in can be refused before any other work');
     await assert.rejects(queued.verify('$fake$d', 'd'), (error: unknown) => {
       assert.ok(isGatehouseError(error, 'ERR_BUSY'));
       assert.equal(error.details?.retryAfterSeconds, 1);
@@ -60,6 +62,7 @@ describe('withHashQueue', () => {
     assert.equal(gate.state.started, 1, 'the refused call never reached the hasher');
     for (let index = 0; index < 3; index += 1) await gate.releaseOne();
     assert.deepEqual(await Promise.all(accepted), [true, false, true]);
+    assert.equal(queued.saturated!(), false);
     // Once drained, it accepts again.
     const again = queued.hash('e');
     await gate.tick();
