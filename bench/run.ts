@@ -19,8 +19,8 @@ import { addUser, LOGIN_BODY, setupClient, startGatehouse, startPeer } from './l
 import { measureColdStart, measureMemory } from './lib/extra.js';
 import { withPostgres, withRedis } from './lib/services.js';
 
-const ROUNDS = 3;
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const ROUNDS = 5;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = 50;
 // BENCH_QUICK=1: only the baseline and the credential scenarios (for working on the hot path; not for the docs).
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -135,7 +135,8 @@ async function loginScenarios(cookie: string, base: string): Promise<void> {
     flood.push({ p50: signedIn.p50, p99: signedIn.p99, failed: signedIn.non2xx + signedIn.errors, served: signedIn.total, logins: flooding.statuses });
   }
   flood.sort((a, b) => a.p99 - b.p99);
-  extra.loginFlood = { ...flood[1], rounds: flood, target: 'p99 ≤ 50 ms, none failed', met: flood[1]!.p99 <= 50 && flood.every((round) => round.failed === 0) };
+  const middle = flood[Math.floor(ROUNDS / 2)]!;
+  extra.loginFlood = { ...middle, rounds: flood, target: 'p99 ≤ 50 ms, none failed', met: middle.p99 <= 50 && flood.every((round) => round.failed === 0) };
 }
 
 if (QUICK) {
