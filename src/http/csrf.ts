@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendProblem } from './problem.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -23,4 +24,15 @@ export function isCrossSite(request: FastifyRequest, allowedOrigins: readonly st
   if (origin === 'null') return true;
   const allowed = allowedOrigins && allowedOrigins.length > 0 ? allowedOrigins : [`${request.protocol}://${request.host}`];
   return !allowed.includes(origin.toLowerCase());
+}
+
+/**
+ * A hook that refuses a cross-site request with 403 `ERR_CROSS_SITE` whether
+ * or not it carries a credential: for sign-in (login CSRF: another site must
+ * not sign the browser into an account of its choosing) and sign-out.
+ */
+export function sameSiteOnly(allowedOrigins: readonly string[] | undefined) {
+  return async function sameSiteOnly(request: FastifyRequest, reply: FastifyReply) {
+    return isCrossSite(request, allowedOrigins) ? sendProblem(reply, 'ERR_CROSS_SITE') : undefined;
+  };
 }
