@@ -13,6 +13,7 @@ import { registerAdminAuditRoutes } from './routes/admin-audit.js';
 import { registerAdminUserRoutes } from './routes/admin-users.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerLessonRoutes } from './routes/lesson.js';
+import { registerPageRoutes } from './pages/routes.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerMeRoutes } from './routes/me.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
@@ -40,6 +41,8 @@ export interface GatehousePluginOptions {
   cookie?: Partial<SessionCookieOptions>;
   /** Serve the seed lesson's `GET /get-info`. Default true. */
   lessonRoutes?: boolean;
+  /** Serve the web pages (`GET /`, sign-in form, account page). Default false: a library user has their own. */
+  pages?: boolean;
   /** Path prefix for Gatehouse's routes. Default none. */
   prefix?: string;
   /**
@@ -101,6 +104,7 @@ export const gatehouse = fp<GatehousePluginOptions>(
           await routes.register(async (oauth) => registerOAuthRoutes(oauth, context));
         }
         if (options.lessonRoutes ?? true) registerLessonRoutes(routes, context);
+        if (options.pages === true) registerPageRoutes(routes, context);
       },
       { prefix: options.prefix ?? '' },
     );

@@ -168,6 +168,7 @@ export async function buildServer(
     core,
     cookie: { name: config.cookieName },
     lessonRoutes: config.lessonRoutes,
+    pages: true,
     origins: config.origins ?? (config.publicUrl === undefined ? undefined : [config.publicUrl.toLowerCase()]),
     rateLimitPerMinute: config.rateLimitPerMinute,
   });

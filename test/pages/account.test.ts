@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launchBrowser, SCREENSHOTS, watchErrors } from '../helpers/browser.js';
+import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
+
+const PASSWORD = 'browser test password 1';
+let server: TestServer;
+let browser: Browser | string;
+
+before(async () => {
+  server = await startTestServer();
+  await server.core.users.createUser({ username: 'alice', password: PASSWORD, roles: ['ops'] });
+  browser = await launchBrowser();
+});
+after(async () => {
+  if (typeof browser !== 'string') await browser.close();
+  await server.stop();
+});
+
+/** A fresh browser profile: its own cookie jar. The development certificate is not in Chromium's store. */
+async function newContext(viewport = { width: 1024, height: 760 }): Promise<BrowserContext> {
+  return (browser as Browser).newContext({ ignoreHTTPSErrors: true, viewport });
+}
+
+describe('the sign-in and account pages in Chromium', () => {
+  test('wrong password, unknown user, then the right password; revoke another session; sign out', async (t) => {
+    if (typeof browser === 'string') return t.skip(browser);
+    const context = await newContext();
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}/`);
+    assert.equal(await page.title(), 'Sign in · Gatehouse');
+
+    // The same words for a wrong password and for a user that does not exist.
+    for (const [username, password] of [['alice', 'not the password 9'], ['nobody', PASSWORD]] as const) {
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      assert.equal(await page.getByRole('alert').textContent(), 'Invalid username or password.');
+      assert.equal(await page.getByLabel('Username').inputValue(), username, 'the name is kept, the password is not');
+      assert.equal(await page.getByLabel('Password').inputValue(), '');
+    }
+    await page.screenshot({ path: join(SCREENSHOTS, 'sign-in-error.png'), fullPage: true });
+
+    // Keyboard only: the fields and the button are reached and used without a mouse.
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').focus();
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${server.url}/`);
+    assert.equal(await page.locator('#whoami').textContent(), 'alice');
+    assert.match((await page.locator('main').textContent())!, /Roles: ops/);
+
+    // Another device signs in; the page lists it and revokes it.
+    const other = await server.request('/login', { form: { username: 'alice', password: PASSWORD }, headers: { 'user-agent': 'other-device/1.0' } });
+    const otherCookie = `${COOKIE}=${other.setCookie(COOKIE)}`;
+    assert.equal((await server.request('/get-info', { cookie: otherCookie })).status, 200);
+    await page.reload();
+    assert.equal(await page.locator('ul.sessions li').count(), 2);
+    assert.equal(await page.locator('ul.sessions li', { hasText: 'this session' }).count(), 1);
+    await page.screenshot({ path: join(SCREENSHOTS, 'account.png'), fullPage: true });
+    await page.locator('ul.sessions li', { hasText: 'other-device/1.0' }).getByRole('button', { name: /Revoke/ }).click();
+    await page.waitForURL(`${server.url}/`);
+    assert.equal(await page.locator('ul.sessions li').count(), 1);
+    assert.equal((await server.request('/get-info', { cookie: otherCookie })).status, 401, 'the revoked device lost access');
+
+    // Sign out ends the session on the server, not only in the browser.
+    const [browserCookie] = await context.cookies();
+    assert.equal(browserCookie?.name, COOKIE);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${server.url}/`);
+    assert.equal(await page.getByRole('button', { name: 'Sign in' }).count(), 1);
+    assert.equal((await context.cookies()).length, 0, 'the cookie is dropped');
+    assert.equal((await server.request('/get-info', { cookie: `${COOKIE}=${browserCookie!.value}` })).status, 401);
+    assert.deepEqual(errors, [], 'no console errors');
+    await context.close();
+  });
+
+  test('"sign out everywhere else" ends every other session; the page reads well on a phone', async (t) => {
+    if (typeof browser === 'string') return t.skip(browser);
+    const others = await Promise.all([1, 2].map(() => server.request('/login', { form: { username: 'alice', password: PASSWORD } })));
+    const context = await newContext({ width: 390, height: 844 });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${server.url}/`);
+    assert.ok((await page.locator('ul.sessions li').count()) >= 3);
+    // No sideways scrolling on a phone.
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+    await page.screenshot({ path: join(SCREENSHOTS, 'account-phone.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+    await page.waitForURL(`${server.url}/`);
+    assert.equal(await page.locator('ul.sessions li').count(), 1);
+    for (const response of others) assert.equal((await server.request('/get-info', { cookie: `${COOKIE}=${response.setCookie(COOKIE)}` })).status, 401);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('pages carry a CSP without script, and a form posted from another site is refused', async () => {
+    const home = await server.request('/');
+    assert.equal(home.status, 200);
+    assert.equal(home.headers['content-type'], 'text/html; charset=utf-8');
+    assert.equal(home.headers['content-security-policy'], "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    assert.doesNotMatch(home.text, /<script|style=/i, 'no inline script or style');
+    const css = await server.request('/assets/app.css');
+    assert.deepEqual([css.status, css.headers['content-type']], [200, 'text/css; charset=utf-8']);
+    assert.equal((await server.request('/favicon.svg')).headers['content-type'], 'image/svg+xml');
+    const forged = await server.request('/ui/sign-in', { form: { username: 'alice', password: PASSWORD }, headers: { origin: 'https://evil.example' } });
+    assert.equal(forged.status, 403);
+    assert.equal(forged.setCookie(COOKIE), undefined);
+  });
+
+  test('user data is escaped: a user agent with markup shows as text', async (t) => {
+    if (typeof browser === 'string') return t.skip(browser);
+    await server.request('/login', { form: { username: 'alice', password: PASSWORD }, headers: { 'user-agent': '<img src=x onerror=alert(1)>' } });
+    const login = await server.request('/login', { form: { username: 'alice', password: PASSWORD } });
+    const page = await server.request('/', { cookie: `${COOKIE}=${login.setCookie(COOKIE)}` });
+    assert.match(page.text, /&lt;img src=x onerror=alert\(1\)&gt;/);
+    assert.doesNotMatch(page.text, /<img src=x/);
+  });
+});
