@@ -62,7 +62,8 @@ describe('the sign-in and account pages in Chromium', () => {
     assert.equal(await page.locator('ul.sessions li', { hasText: 'this session' }).count(), 1);
     await page.screenshot({ path: join(SCREENSHOTS, 'account.png'), fullPage: true });
     await page.locator('ul.sessions li', { hasText: 'other-device/1.0' }).getByRole('button', { name: /Revoke/ }).click();
-    await page.waitForURL(`${server.url}/`);
+    await page.waitForURL(`${server.url}/?done=session-revoked`);
+    assert.equal(await page.getByRole('status').textContent(), 'The session is signed out.');
     assert.equal(await page.locator('ul.sessions li').count(), 1);
     assert.equal((await server.request('/get-info', { cookie: otherCookie })).status, 401, 'the revoked device lost access');
 
@@ -94,7 +95,7 @@ describe('the sign-in and account pages in Chromium', () => {
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
     await page.screenshot({ path: join(SCREENSHOTS, 'account-phone.png'), fullPage: true });
     await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
-    await page.waitForURL(`${server.url}/`);
+    await page.waitForURL(`${server.url}/?done=sessions-revoked`);
     assert.equal(await page.locator('ul.sessions li').count(), 1);
     for (const response of others) assert.equal((await server.request('/get-info', { cookie: `${COOKIE}=${response.setCookie(COOKIE)}` })).status, 401);
     assert.deepEqual(errors, []);
@@ -105,14 +106,74 @@ describe('the sign-in and account pages in Chromium', () => {
     const home = await server.request('/');
     assert.equal(home.status, 200);
     assert.equal(home.headers['content-type'], 'text/html; charset=utf-8');
-    assert.equal(home.headers['content-security-policy'], "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-    assert.doesNotMatch(home.text, /<script|style=/i, 'no inline script or style');
+    assert.equal(home.headers['content-security-policy'], "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    assert.doesNotMatch(home.text, /<script(?![^>]*\bsrc="\/assets\/app\.js")|style=|\bon[a-z]+=/i, 'no inline script, style or handler');
+    assert.equal((await server.request('/assets/app.js')).headers['content-type'], 'text/javascript; charset=utf-8');
     const css = await server.request('/assets/app.css');
     assert.deepEqual([css.status, css.headers['content-type']], [200, 'text/css; charset=utf-8']);
     assert.equal((await server.request('/favicon.svg')).headers['content-type'], 'image/svg+xml');
     const forged = await server.request('/ui/sign-in', { form: { username: 'alice', password: PASSWORD }, headers: { origin: 'https://evil.example' } });
     assert.equal(forged.status, 403);
     assert.equal(forged.setCookie(COOKIE), undefined);
+  });
+
+  test('API keys: create one (shown once, copied), use it, revoke it; change the password', async (t) => {
+    if (typeof browser === 'string') return t.skip(browser);
+    await server.core.users.createUser({ username: 'bob', password: PASSWORD });
+    const context = await newContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('Username').fill('bob');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${server.url}/`);
+
+    await page.getByLabel('Name').fill('deploy script');
+    await page.getByLabel('Scopes').fill('orders:read');
+    await page.getByLabel('Expires').selectOption('90');
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const key = await page.getByLabel('The new API key').inputValue();
+    assert.match(key, /^gh_[A-Za-z0-9_-]{43}$/);
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key);
+    await page.screenshot({ path: join(SCREENSHOTS, 'api-key-created.png'), fullPage: true });
+    const used = await server.request('/get-info', { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(used.status, 200);
+    const [stored] = await server.core.apiKeys.listApiKeys((await server.core.users.findUserByName('bob'))!.id);
+    assert.deepEqual([stored!.name, stored!.scopes], ['deploy script', ['orders:read']]);
+    assert.ok(stored!.expiresAt! > Date.now() + 89 * 86_400_000 && stored!.expiresAt! < Date.now() + 91 * 86_400_000);
+
+    await page.goto(`${server.url}/`);
+    assert.equal(await page.getByLabel('The new API key').count(), 0, 'shown only once');
+    assert.ok(!(await page.content()).includes(key));
+    await page.getByRole('button', { name: 'Revoke the API key deploy script' }).click();
+    await page.waitForURL(`${server.url}/?done=key-revoked`);
+    assert.equal(await page.getByRole('status').textContent(), 'The API key is revoked.');
+    assert.equal((await server.request('/get-info', { headers: { authorization: `Bearer ${key}` } })).status, 401);
+
+    // Password: a wrong current one and a weak new one are refused with the reason; then it changes.
+    const other = await server.request('/login', { form: { username: 'bob', password: PASSWORD } });
+    for (const [current, next, reason] of [
+      ['not my password 7', 'a brand new passphrase 42', /current password is not correct/],
+      [PASSWORD, 'password', /at least 15 characters/],
+    ] as const) {
+      await page.getByLabel('Current password').fill(current);
+      await page.getByLabel('New password').fill(next);
+      await page.getByRole('button', { name: 'Change password' }).click();
+      assert.match((await page.getByRole('alert').textContent())!, reason);
+    }
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByLabel('New password').fill('a brand new passphrase 42');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.waitForURL(`${server.url}/?done=password`);
+    assert.match((await page.getByRole('status').textContent())!, /password is changed/);
+    assert.equal((await server.request('/get-info', { cookie: `${COOKIE}=${other.setCookie(COOKIE)}` })).status, 401, 'other sessions end');
+    assert.equal((await server.request('/login', { form: { username: 'bob', password: 'a brand new passphrase 42' } })).status, 200);
+    assert.deepEqual(errors, []);
+    await context.close();
   });
 
   test('user data is escaped: a user agent with markup shows as text', async (t) => {

@@ -1,11 +1,12 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isGatehouseError } from '../../core/errors.js';
+import { auditRequest } from '../audit.js';
 import { sameSiteOnly } from '../csrf.js';
 import { signedIn, type RouteContext } from '../plugin.js';
 import { AUTH_BODY_LIMIT, IdParams } from '../schemas.js';
 import { signIn, signOut } from '../sign-in.js';
-import { FAVICON_SVG, PAGE_CSP, STYLESHEET } from './assets.js';
-import { accountPage, signInPage } from './views.js';
+import { FAVICON_SVG, PAGE_CSP, SCRIPT, STYLESHEET } from './assets.js';
+import { accountPage, signInPage, type AccountNotice } from './views.js';
 
 /** The one answer to every failed sign-in, as on `POST /login`: it never says which part was wrong. */
 const WRONG = 'Invalid username or password.';
@@ -24,10 +25,20 @@ function sendPage(reply: FastifyReply, status: number, page: string): FastifyRep
   );
 }
 
-/** Goes back to the page after a form post (303: the browser follows with GET). */
-function backHome(reply: FastifyReply): FastifyReply {
-  return reply.code(303).header('location', '/').send();
+/** Messages a redirect may ask the account page to show: fixed words, never text from the request. */
+const DONE: Record<string, string> = {
+  password: 'Your password is changed; your other sessions are signed out.',
+  'key-revoked': 'The API key is revoked.',
+  'session-revoked': 'The session is signed out.',
+  'sessions-revoked': 'Every other session is signed out.',
+};
+
+/** Goes back to the page after a form post (303: the browser follows with GET), optionally with a {@link DONE} message. */
+function backHome(reply: FastifyReply, done?: keyof typeof DONE): FastifyReply {
+  return reply.code(303).header('location', done ? `/?done=${done}` : '/').send();
 }
+
+const DAY_MS = 86_400_000;
 
 /**
  * The web pages: `GET /` (the sign-in form, or the account page when signed
@@ -39,11 +50,19 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
   const { core, guards, origins, rateLimit } = context;
   const sameSite = sameSiteOnly(origins);
 
+  /** The account page of the signed-in request, with a message. */
+  async function renderAccount(request: FastifyRequest, reply: FastifyReply, status: number, message: AccountNotice): Promise<FastifyReply> {
+    const { user, session } = signedIn(request);
+    const [sessions, apiKeys] = await Promise.all([core.sessions.listSessions({ userId: user.id }), core.apiKeys.listApiKeys(user.id)]);
+    return sendPage(reply, status, accountPage(user, sessions, session.id, apiKeys, message));
+  }
+
   app.get('/', async (request, reply) => {
     const principal = await guards.resolve(request);
     if (principal?.kind !== 'session') return sendPage(reply, 200, signInPage());
-    const sessions = await core.sessions.listSessions({ userId: principal.user!.id });
-    return sendPage(reply, 200, accountPage(principal.user!, sessions, principal.session!.id));
+    request.auth = principal;
+    const done = (request.query as Record<string, unknown>).done;
+    return renderAccount(request, reply, 200, { notice: typeof done === 'string' && Object.hasOwn(DONE, done) ? DONE[done] : undefined });
   });
 
   app.post('/ui/sign-in', { config: { rateLimit }, onRequest: sameSite, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
@@ -75,20 +94,74 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
   });
 
   const session = { preValidation: guards.requireSession(), bodyLimit: AUTH_BODY_LIMIT };
+  const form = (request: FastifyRequest) => (request.body ?? {}) as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
   app.post('/ui/sessions/:id/revoke', { ...session, schema: { params: IdParams } }, async (request, reply) => {
     const { user } = signedIn(request);
+    const id = (request.params as { id: string }).id;
     // Only the user's own sessions: another id revokes nothing.
-    await core.sessions.revokeSession((request.params as { id: string }).id, { ownerId: user.id });
-    return backHome(reply);
+    if (await core.sessions.revokeSession(id, { ownerId: user.id })) {
+      await auditRequest(core, request, { type: 'session.revoke', userId: user.id, detail: { sessionId: id } });
+    }
+    return backHome(reply, 'session-revoked');
   });
   app.post('/ui/sessions/revoke-others', session, async (request, reply) => {
     const { user, session: current } = signedIn(request);
-    await core.sessions.revokeUserSessions(user.id, { keepSessionId: current.id });
-    return backHome(reply);
+    const count = await core.sessions.revokeUserSessions(user.id, { keepSessionId: current.id });
+    await auditRequest(core, request, { type: 'session.revoke', userId: user.id, detail: { others: count } });
+    return backHome(reply, 'sessions-revoked');
+  });
+
+  app.post('/ui/password', session, async (request, reply) => {
+    const { user, session: current } = signedIn(request);
+    const body = form(request);
+    try {
+      await core.users.changePassword(user.id, { current: text(body.currentPassword), next: text(body.newPassword) }, { keepSessionId: current.id });
+    } catch (error) {
+      if (isGatehouseError(error, 'ERR_CURRENT_PASSWORD') || isGatehouseError(error, 'ERR_WEAK_PASSWORD') || isGatehouseError(error, 'ERR_VALIDATION')) {
+        return renderAccount(request, reply, 200, { error: error.message });
+      }
+      throw error;
+    }
+    await auditRequest(core, request, { type: 'password.change', userId: user.id, detail: { by: 'self' } });
+    return backHome(reply, 'password');
+  });
+
+  app.post('/ui/api-keys', session, async (request, reply) => {
+    const { user } = signedIn(request);
+    const body = form(request);
+    const days = Number(text(body.expiresInDays) || 'NaN');
+    try {
+      const { key, apiKey } = await core.apiKeys.createApiKey(user.id, {
+        name: text(body.name),
+        scopes: text(body.scopes),
+        expiresAt: [30, 90, 365].includes(days) ? core.clock.now() + days * DAY_MS : null,
+      });
+      await auditRequest(core, request, { type: 'api_key.create', userId: user.id, detail: { apiKeyId: apiKey.id, name: apiKey.name, scopes: apiKey.scopes } });
+      // Shown in this answer only (no redirect, so it is never in a URL or a history entry); only its hash is kept.
+      return renderAccount(request, reply, 201, { newKey: { name: apiKey.name, key } });
+    } catch (error) {
+      if (isGatehouseError(error, 'ERR_VALIDATION') || isGatehouseError(error, 'ERR_INVALID_SCOPE')) return renderAccount(request, reply, 200, { error: error.message });
+      throw error;
+    }
+  });
+  app.post('/ui/api-keys/:id/revoke', { ...session, schema: { params: IdParams } }, async (request, reply) => {
+    const { user } = signedIn(request);
+    const id = (request.params as { id: string }).id;
+    try {
+      await core.apiKeys.revokeApiKey(user.id, id);
+      await auditRequest(core, request, { type: 'api_key.revoke', userId: user.id, detail: { apiKeyId: id } });
+    } catch (error) {
+      // Another user's key, or one already gone: nothing to revoke, and nothing to tell.
+      if (!isGatehouseError(error, 'ERR_API_KEY_NOT_FOUND')) throw error;
+    }
+    return backHome(reply, 'key-revoked');
   });
 
   // Cacheable: they hold nothing about anyone.
   app.get('/assets/app.css', async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').type('text/css; charset=utf-8').send(STYLESHEET));
+  app.get('/assets/app.js', async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').type('text/javascript; charset=utf-8').send(SCRIPT));
   app.get('/favicon.svg', async (_request, reply) => reply.header('cache-control', 'public, max-age=86400').type('image/svg+xml').send(FAVICON_SVG));
   app.get('/favicon.ico', async (_request, reply) => reply.code(301).header('location', '/favicon.svg').send());
 }

@@ -1,3 +1,4 @@
+import type { ApiKey } from '../../core/api-keys.js';
 import type { Session } from '../../core/sessions.js';
 import type { User } from '../../core/users.js';
 import { html, type SafeHtml } from './html.js';
@@ -11,6 +12,7 @@ function layout(title: string, body: SafeHtml, user?: User): string {
 <title>${title} · Gatehouse</title>
 <link rel="stylesheet" href="/assets/app.css">
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<script src="/assets/app.js" defer></script>
 </head>
 <body>
 <header><a class="brand" href="/">Gatehouse</a>${
@@ -42,12 +44,22 @@ ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 
-/** The account page: who I am, my roles, my sessions with revoke buttons. */
-export function accountPage(user: User, sessions: Session[], currentId: string): string {
+/** What the account page shows besides the user's data: at most one message, and a key made just now. */
+export interface AccountNotice {
+  error?: string;
+  notice?: string;
+  /** A new API key: shown this once. */
+  newKey?: { name: string; key: string };
+}
+
+/** The account page: who I am, my roles, my sessions, password change, my API keys. */
+export function accountPage(user: User, sessions: Session[], currentId: string, apiKeys: ApiKey[], message: AccountNotice = {}): string {
   const others = sessions.filter((session) => session.id !== currentId).length;
   return layout(
     'Your account',
     html`<h1>Signed in as <span id="whoami">${user.username}</span></h1>
+${message.error ? html`<p class="error" role="alert">${message.error}</p>` : ''}
+${message.notice ? html`<p class="notice" role="status">${message.notice}</p>` : ''}
 <p>Roles: ${user.roles.length > 0 ? user.roles.join(', ') : html`<span class="muted">none</span>`}</p>
 <h2>Your sessions</h2>
 <ul class="sessions">
@@ -68,7 +80,36 @@ ${
   others > 0
     ? html`<form method="post" action="/ui/sessions/revoke-others"><p><button type="submit" class="danger">Sign out everywhere else</button></p></form>`
     : ''
-}`,
+}
+<h2>Change password</h2>
+<form class="stack" method="post" action="/ui/password">
+<label for="current-password">Current password <input id="current-password" name="currentPassword" type="password" autocomplete="current-password" required maxlength="1024"></label>
+<label for="new-password">New password <input id="new-password" name="newPassword" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></label>
+<button type="submit">Change password</button>
+</form>
+<h2>API keys</h2>
+${
+  message.newKey
+    ? html`<div class="new-key" role="status"><p>Your new key <strong>${message.newKey.name}</strong>. Copy it now: it is shown only this once.</p>
+<p><input id="new-key" readonly value="${message.newKey.key}" aria-label="The new API key"> <button type="button" class="secondary" data-copy="new-key">Copy</button></p></div>`
+    : ''
+}
+${
+  apiKeys.length === 0
+    ? html`<p class="muted">No API keys.</p>`
+    : html`<ul class="sessions">${apiKeys.map(
+        (key) => html`<li data-api-key="${key.id}"><span>${key.name} <span class="muted">· ${key.scopes.length > 0 ? key.scopes.join(' ') : 'no scopes'} · ${
+          key.expiresAt === null ? 'no expiry' : `expires ${when(key.expiresAt)}`
+        } · ${key.lastUsedAt === null ? 'never used' : `last used ${when(key.lastUsedAt)}`}</span></span>
+<form class="inline" method="post" action="/ui/api-keys/${key.id}/revoke"><button type="submit" class="danger" aria-label="Revoke the API key ${key.name}">Revoke</button></form></li>`,
+      )}</ul>`
+}
+<form class="stack" method="post" action="/ui/api-keys">
+<label for="key-name">Name <input id="key-name" name="name" required maxlength="128"></label>
+<label for="key-scopes">Scopes <input id="key-scopes" name="scopes" maxlength="4096" placeholder="space-separated, e.g. orders:read"></label>
+<label for="key-expiry">Expires <select id="key-expiry" name="expiresInDays"><option value="30">in 30 days</option><option value="90">in 90 days</option><option value="365">in a year</option><option value="">never</option></select></label>
+<button type="submit">Create API key</button>
+</form>`,
     user,
   );
 }
