@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, SCREENSHOTS, watchErrors } from '../helpers/browser.js';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -22,6 +22,18 @@ after(async () => {
 /** A fresh browser profile: its own cookie jar. The development certificate is not in Chromium's store. */
 async function newContext(viewport = { width: 1024, height: 760 }): Promise<BrowserContext> {
   return (browser as Browser).newContext({ ignoreHTTPSErrors: true, viewport });
+}
+
+/** A page of `context`, signed in through the form, and the errors it logs. */
+async function signedInPage(context: BrowserContext, username: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${server.url}/`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${server.url}/`);
+  return { page, errors };
 }
 
 describe('the sign-in and account pages in Chromium', () => {
@@ -83,13 +95,7 @@ describe('the sign-in and account pages in Chromium', () => {
     if (typeof browser === 'string') return t.skip(browser);
     const others = await Promise.all([1, 2].map(() => server.request('/login', { form: { username: 'alice', password: PASSWORD } })));
     const context = await newContext({ width: 390, height: 844 });
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    await page.goto(`${server.url}/`);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${server.url}/`);
+    const { page, errors } = await signedInPage(context, 'alice');
     assert.ok((await page.locator('ul.sessions li').count()) >= 3);
     // No sideways scrolling on a phone.
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
@@ -122,13 +128,7 @@ describe('the sign-in and account pages in Chromium', () => {
     await server.core.users.createUser({ username: 'bob', password: PASSWORD });
     const context = await newContext();
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    await page.goto(`${server.url}/`);
-    await page.getByLabel('Username').fill('bob');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${server.url}/`);
+    const { page, errors } = await signedInPage(context, 'bob');
 
     await page.getByLabel('Name').fill('deploy script');
     await page.getByLabel('Scopes').fill('orders:read');
