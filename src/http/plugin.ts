@@ -13,6 +13,7 @@ import { registerAdminAuditRoutes } from './routes/admin-audit.js';
 import { registerAdminUserRoutes } from './routes/admin-users.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerLessonRoutes } from './routes/lesson.js';
+import { registerAdminPageRoutes } from './pages/admin-routes.js';
 import { registerPageRoutes } from './pages/routes.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerMeRoutes } from './routes/me.js';
@@ -104,7 +105,10 @@ export const gatehouse = fp<GatehousePluginOptions>(
           await routes.register(async (oauth) => registerOAuthRoutes(oauth, context));
         }
         if (options.lessonRoutes ?? true) registerLessonRoutes(routes, context);
-        if (options.pages === true) registerPageRoutes(routes, context);
+        if (options.pages === true) {
+          registerPageRoutes(routes, context);
+          registerAdminPageRoutes(routes, context);
+        }
       },
       { prefix: options.prefix ?? '' },
     );

@@ -14,6 +14,7 @@ form.stack{display:grid;gap:.75rem;max-width:22rem}
 label{display:grid;gap:.25rem;font-weight:600}
 input{font:inherit;font-weight:400;padding:.5rem .6rem;border:1px solid var(--line);border-radius:.4rem}
 button{font:inherit;padding:.45rem .9rem;border-radius:.4rem;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer}
+button:disabled{opacity:.5;cursor:not-allowed}
 button.secondary{background:transparent;color:var(--accent)}
 button.danger{border-color:var(--danger);background:transparent;color:var(--danger)}
 button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
@@ -26,6 +27,15 @@ form.inline{display:inline}
 select{font:inherit;font-weight:400;padding:.45rem .5rem;border:1px solid var(--line);border-radius:.4rem}
 .notice{border-left:4px solid var(--accent);padding:.5rem .75rem;background:rgba(47,111,179,.08)}
 .new-key input{width:100%;font-family:ui-monospace,monospace}
+header nav{display:flex;align-items:center;gap:1rem}
+table{width:100%;border-collapse:collapse;margin:.5rem 0 1rem;display:block;overflow-x:auto}
+th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+td.actions{display:grid;gap:.35rem}
+td input{width:11rem;max-width:100%}
+form.row{display:flex;flex-wrap:wrap;align-items:end;gap:.5rem;margin:.5rem 0}
+h3{font-size:1rem;margin:1rem 0 0}
+code{font-family:ui-monospace,monospace;font-size:.9em}
+main:has(table){max-width:64rem}
 @media (max-width:30rem){main{padding:.75rem}ul.sessions li{display:grid}}
 `;
 

@@ -5,25 +5,12 @@ import { sameSiteOnly } from '../csrf.js';
 import { signedIn, type RouteContext } from '../plugin.js';
 import { AUTH_BODY_LIMIT, IdParams } from '../schemas.js';
 import { signIn, signOut } from '../sign-in.js';
-import { FAVICON_SVG, PAGE_CSP, SCRIPT, STYLESHEET } from './assets.js';
+import { FAVICON_SVG, SCRIPT, STYLESHEET } from './assets.js';
+import { sendPage } from './send.js';
 import { accountPage, signInPage, type AccountNotice } from './views.js';
 
 /** The one answer to every failed sign-in, as on `POST /login`: it never says which part was wrong. */
 const WRONG = 'Invalid username or password.';
-
-function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
-  return (
-    reply
-      .code(status)
-      .header('content-security-policy', PAGE_CSP)
-      // Not no-referrer here: with it, browsers send `Origin: null` on form
-      // posts, which the CSRF check must refuse. same-origin still sends no
-      // referrer to any other site.
-      .header('referrer-policy', 'same-origin')
-      .type('text/html; charset=utf-8')
-      .send(page)
-  );
-}
 
 /** Messages a redirect may ask the account page to show: fixed words, never text from the request. */
 const DONE: Record<string, string> = {

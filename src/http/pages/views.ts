@@ -3,7 +3,8 @@ import type { Session } from '../../core/sessions.js';
 import type { User } from '../../core/users.js';
 import { html, type SafeHtml } from './html.js';
 
-function layout(title: string, body: SafeHtml, user?: User): string {
+/** The page shell: head, header with sign-out when signed in, main. */
+export function layout(title: string, body: SafeHtml, user?: User): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -17,7 +18,7 @@ function layout(title: string, body: SafeHtml, user?: User): string {
 <body>
 <header><a class="brand" href="/">Gatehouse</a>${
     user
-      ? html`<form class="inline" method="post" action="/ui/sign-out"><button type="submit" class="secondary">Sign out</button></form>`
+      ? html`<nav>${user.roles.includes('admin') ? html`<a href="/admin">Administration</a> ` : ''}<form class="inline" method="post" action="/ui/sign-out"><button type="submit" class="secondary">Sign out</button></form></nav>`
       : ''
   }</header>
 <main>
@@ -42,7 +43,8 @@ ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
   );
 }
 
-const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+/** A time for people: minutes, UTC. */
+export const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 
 /** What the account page shows besides the user's data: at most one message, and a key made just now. */
 export interface AccountNotice {

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, SCREENSHOTS, watchErrors } from '../helpers/browser.js';
+import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
+
+const PASSWORD = 'admin page password 1';
+let server: TestServer;
+let browser: Browser | string;
+
+before(async () => {
+  server = await startTestServer();
+  await server.core.users.createUser({ username: 'root', password: PASSWORD, roles: ['admin'] });
+  await server.core.users.createUser({ username: 'carol', password: PASSWORD });
+  browser = await launchBrowser();
+});
+after(async () => {
+  if (typeof browser !== 'string') await browser.close();
+  await server.stop();
+});
+
+const login = (username: string, password = PASSWORD) => server.request('/login', { form: { username, password } });
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+const clientToken = (id: string, secret: string) => server.request('/oauth/token', { form: { grant_type: 'client_credentials' }, headers: { authorization: basic(id, secret) } });
+
+test('the admin walk-through in Chromium: users, clients, signing keys, audit log', async (t) => {
+  if (typeof browser === 'string') return t.skip(browser);
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${server.url}/`);
+  await page.getByLabel('Username').fill('root');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Administration' }).click();
+  await page.waitForURL(`${server.url}/admin`);
+
+  // Users: create, search, roles, password reset, disable and enable, sign out everywhere.
+  await page.getByLabel('Username').fill('dave');
+  await page.getByLabel('Password', { exact: true }).fill('dave first password 1');
+  await page.getByLabel('Roles', { exact: true }).fill('ops');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await page.waitForURL(`${server.url}/admin?done=user-created`);
+  assert.equal(await page.getByRole('status').textContent(), 'The user is created.');
+  assert.deepEqual((await server.core.users.findUserByName('dave'))?.roles, ['ops']);
+  assert.equal((await login('dave', 'dave first password 1')).status, 200);
+
+  await page.getByLabel('Search').fill('car');
+  await page.getByRole('button', { name: 'Search' }).click();
+  assert.deepEqual(await page.locator('tr[data-user]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-user'))), ['carol']);
+
+  await page.getByLabel('Roles of carol').fill('auditor ops');
+  await page.getByRole('button', { name: 'Save roles' }).click();
+  await page.waitForURL(/done=user-updated/);
+  assert.deepEqual((await server.core.users.findUserByName('carol'))?.roles.sort(), ['auditor', 'ops']);
+
+  const carolBefore = `${COOKIE}=${(await login('carol')).setCookie(COOKIE)}`;
+  await page.getByLabel('New password for carol').fill('carol reset password 2');
+  await page.locator('tr[data-user="carol"]').getByRole('button', { name: 'Reset password' }).click();
+  await page.waitForURL(/done=user-updated/);
+  assert.equal((await login('carol')).status, 401);
+  assert.equal((await login('carol', 'carol reset password 2')).status, 200);
+  assert.equal((await server.request('/get-info', { cookie: carolBefore })).status, 401, 'a reset ends the sessions');
+
+  await page.getByRole('button', { name: 'Disable carol' }).click();
+  await page.waitForURL(/done=user-updated/);
+  assert.equal((await login('carol', 'carol reset password 2')).status, 401);
+  await page.getByRole('button', { name: 'Enable carol' }).click();
+  await page.waitForURL(/done=user-updated/);
+  const carol = `${COOKIE}=${(await login('carol', 'carol reset password 2')).setCookie(COOKIE)}`;
+  assert.equal((await server.request('/get-info', { cookie: carol })).status, 200);
+  await page.getByRole('button', { name: 'Sign out carol everywhere' }).click();
+  await page.waitForURL(/done=sessions-revoked/);
+  assert.equal((await server.request('/get-info', { cookie: carol })).status, 401);
+  assert.equal(await page.getByRole('button', { name: 'Disable root' }).isDisabled(), true, 'an admin cannot disable themself');
+
+  // Service clients: the secret is shown once, works, rotates, and the client goes.
+  await page.getByLabel('Name', { exact: true }).fill('billing');
+  await page.getByLabel('Scopes', { exact: true }).fill('orders:read');
+  await page.getByRole('button', { name: 'Create client' }).click();
+  const first = await page.getByLabel('The client secret').inputValue();
+  const clientId = (await server.core.clients.listClients()).find((client) => client.name === 'billing')!.id;
+  assert.equal((await clientToken(clientId, first)).status, 200);
+  await page.screenshot({ path: join(SCREENSHOTS, 'admin.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Rotate secret of billing' }).click();
+  const second = await page.getByLabel('The client secret').inputValue();
+  assert.notEqual(second, first);
+  assert.equal((await clientToken(clientId, first)).status, 401);
+  assert.equal((await clientToken(clientId, second)).status, 200);
+  await page.getByRole('button', { name: 'Remove billing' }).click();
+  await page.waitForURL(/done=client-removed/);
+  assert.equal((await clientToken(clientId, second)).status, 401);
+
+  // Signing keys: a rotation adds an active key and keeps the old one published.
+  const kidsBefore = (await server.request('/.well-known/jwks.json')).json.keys.length;
+  await page.getByRole('button', { name: 'Rotate the signing key' }).click();
+  await page.waitForURL(/done=key-rotated/);
+  assert.equal((await server.request('/.well-known/jwks.json')).json.keys.length, kidsBefore + 1);
+
+  // Audit log, filtered.
+  await page.getByLabel('Event').fill('user.create');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  const rows = await page.locator('table.audit tbody tr').allTextContents();
+  assert.ok(rows.length >= 1 && rows.every((row) => row.includes('user.create')));
+  assert.ok(rows.some((row) => row.includes('dave') && row.includes('root')), 'who and by whom, by name');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a user without the admin role is refused, in the page and in its forms', async () => {
+  const cookie = `${COOKIE}=${(await login('dave', 'dave first password 1')).setCookie(COOKIE)}`;
+  const page = await server.request('/admin', { cookie });
+  assert.equal(page.status, 403);
+  assert.match(page.text, /Administration needs the <code>admin<\/code> role/);
+  const forged = await server.request('/admin/ui/users', { cookie, form: { username: 'eve', password: 'eve wants in 1234' } });
+  assert.equal(forged.status, 403);
+  assert.equal(await server.core.users.findUserByName('eve'), null);
+  assert.equal((await server.request('/admin')).status, 303, 'signed out: to the sign-in form');
+});
