@@ -176,6 +176,34 @@ describe('the sign-in and account pages in Chromium', () => {
     await context.close();
   });
 
+  test('the form says when a throttled account may try again; Tab reaches every field in order', async (t) => {
+    await server.core.users.createUser({ username: 'carl', password: PASSWORD });
+    let last;
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      last = await server.request('/ui/sign-in', { form: { username: 'carl', password: `wrong password number ${attempt}` } });
+    }
+    assert.equal(last!.status, 429);
+    const seconds = Number(last!.headers['retry-after']);
+    assert.ok(seconds >= 1);
+    assert.match(last!.text, new RegExp(`Too many attempts; try again in ${seconds} seconds?\\.`));
+    const right = await server.request('/ui/sign-in', { form: { username: 'carl', password: PASSWORD } });
+    assert.equal(right.status, 429, 'even the right password waits');
+    assert.equal(right.setCookie(COOKIE), undefined);
+
+    if (typeof browser === 'string') return t.skip(browser);
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    const focused: string[] = [];
+    for (let step = 0; step < 4; step += 1) {
+      await page.keyboard.press('Tab');
+      focused.push(await page.evaluate(() => document.activeElement?.getAttribute('name') ?? document.activeElement?.textContent ?? ''));
+    }
+    // The username field has focus on load; Tab goes on to the password, the button, then around.
+    assert.deepEqual(focused.slice(0, 2), ['password', 'Sign in']);
+    await context.close();
+  });
+
   test('user data is escaped: a user agent with markup shows as text', async (t) => {
     if (typeof browser === 'string') return t.skip(browser);
     await server.request('/login', { form: { username: 'alice', password: PASSWORD }, headers: { 'user-agent': '<img src=x onerror=alert(1)>' } });
