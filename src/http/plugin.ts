@@ -12,6 +12,7 @@ import { createGuards, type AuthGuards } from './guards.js';
 import { registerAdminAuditRoutes } from './routes/admin-audit.js';
 import { registerAdminUserRoutes } from './routes/admin-users.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerForwardAuthRoutes } from './routes/forward-auth.js';
 import { registerLessonRoutes } from './routes/lesson.js';
 import { registerAdminPageRoutes } from './pages/admin-routes.js';
 import { registerPageRoutes } from './pages/routes.js';
@@ -104,6 +105,7 @@ export const gatehouse = fp<GatehousePluginOptions>(
           registerUserTokenRoutes(routes, context);
           await routes.register(async (oauth) => registerOAuthRoutes(oauth, context));
         }
+        registerForwardAuthRoutes(routes, context);
         if (options.lessonRoutes ?? true) registerLessonRoutes(routes, context);
         if (options.pages === true) {
           registerPageRoutes(routes, context);
