@@ -12,7 +12,7 @@ import { createGuards, type AuthGuards } from './guards.js';
 import { registerAdminAuditRoutes } from './routes/admin-audit.js';
 import { registerAdminUserRoutes } from './routes/admin-users.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
-import { registerForwardAuthRoutes } from './routes/forward-auth.js';
+import { registerForwardAuthRoutes, type ForwardAuthOptions } from './routes/forward-auth.js';
 import { registerLessonRoutes } from './routes/lesson.js';
 import { registerAdminPageRoutes } from './pages/admin-routes.js';
 import { registerPageRoutes } from './pages/routes.js';
@@ -45,6 +45,8 @@ export interface GatehousePluginOptions {
   lessonRoutes?: boolean;
   /** Serve the web pages (`GET /`, sign-in form, account page). Default false: a library user has their own. */
   pages?: boolean;
+  /** Forward auth (`/auth/verify`): identity header prefix and where browsers sign in. */
+  forwardAuth?: ForwardAuthOptions;
   /** Path prefix for Gatehouse's routes. Default none. */
   prefix?: string;
   /**
@@ -105,7 +107,7 @@ export const gatehouse = fp<GatehousePluginOptions>(
           registerUserTokenRoutes(routes, context);
           await routes.register(async (oauth) => registerOAuthRoutes(oauth, context));
         }
-        registerForwardAuthRoutes(routes, context);
+        registerForwardAuthRoutes(routes, context, options.forwardAuth);
         if (options.lessonRoutes ?? true) registerLessonRoutes(routes, context);
         if (options.pages === true) {
           registerPageRoutes(routes, context);

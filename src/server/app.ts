@@ -169,6 +169,7 @@ export async function buildServer(
     cookie: { name: config.cookieName },
     lessonRoutes: config.lessonRoutes,
     pages: true,
+    forwardAuth: { headerPrefix: config.forwardAuthHeaderPrefix, signInUrl: config.publicUrl },
     origins: config.origins ?? (config.publicUrl === undefined ? undefined : [config.publicUrl.toLowerCase()]),
     rateLimitPerMinute: config.rateLimitPerMinute,
   });

@@ -40,6 +40,8 @@ export interface ServerConfig {
   migrate: boolean;
   /** PostgreSQL connections per instance, 1 to 100. Default 10. */
   dbPoolSize: number;
+  /** Prefix of the identity headers `/auth/verify` answers with. Default `X-Auth-`. */
+  forwardAuthHeaderPrefix: string;
   /** Milliseconds a session, user, API key or client may be served from this instance's memory; 0 turns the cache off. Default 500. */
   cacheTtlMs: number;
   /** Redis URL (`redis://HOST:PORT/N`) for shared state between instances. Default none. */
@@ -132,6 +134,14 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   migrate: { env: 'GATEHOUSE_MIGRATE', flag: '--migrate', parse: boolean },
   dbPoolSize: { env: 'GATEHOUSE_DB_POOL_SIZE', flag: '--db-pool-size', parse: integer(1, 100) },
   cacheTtlMs: { env: 'GATEHOUSE_CACHE_TTL_MS', flag: '--cache-ttl-ms', parse: integer(0, 1000) },
+  forwardAuthHeaderPrefix: {
+    env: 'GATEHOUSE_FORWARD_AUTH_HEADER_PREFIX',
+    flag: '--forward-auth-header-prefix',
+    parse(raw) {
+      if (typeof raw !== 'string' || !/^[A-Za-z][A-Za-z0-9-]{0,31}-$/.test(raw)) throw new Error('must be letters, digits and dashes, ending with a dash (e.g. X-Auth-)');
+      return raw;
+    },
+  },
   redis: {
     env: 'GATEHOUSE_REDIS',
     flag: '--redis',
@@ -207,6 +217,7 @@ const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | '
   migrate: false,
   dbPoolSize: 10,
   cacheTtlMs: 500,
+  forwardAuthHeaderPrefix: 'X-Auth-',
   throttleAccountFailures: 10,
   throttleBlockSeconds: 60,
   throttleIpFailures: 100,

@@ -122,3 +122,43 @@ test('/auth/verify answers any method; non-ASCII user names are percent-encoded'
   assert.equal(refused.headers['www-authenticate'], 'Bearer realm="gatehouse"');
   assert.equal(refused.headers['x-auth-user'], undefined);
 });
+
+test('a browser without a session is sent to sign in and back, only to the deployment’s own origins; header prefix configurable', async () => {
+  const server = await startTestServer({ config: { origins: ['https://app.example.com', 'https://auth.example.com'], publicUrl: 'https://auth.example.com', forwardAuthHeaderPrefix: 'Remote-' } });
+  try {
+    await server.core.users.createUser({ username: 'rita', password: PASSWORD });
+    const html = { accept: 'text/html,application/xhtml+xml' };
+    const target = 'https://app.example.com/orders?page=2';
+    const sent = await server.request(`/auth/verify?rd=${encodeURIComponent(target)}`, { headers: html });
+    assert.equal(sent.status, 302);
+    assert.equal(sent.headers.location, `https://auth.example.com/?return_to=${encodeURIComponent(target)}`);
+    // Not a browser, not a safe URL: 401 as usual, never a redirect elsewhere.
+    for (const [rd, headers] of [
+      [target, {}],
+      ['https://evil.example/phish', html],
+      ['http://app.example.com/', html],
+      ['https://user:pw@app.example.com/', html],
+      ['javascript:alert(1)', html],
+    ] as const) {
+      const response = await server.request(`/auth/verify?rd=${encodeURIComponent(rd)}`, { headers });
+      assert.equal(response.status, 401, rd);
+      assert.equal(response.headers.location, undefined);
+    }
+
+    // The sign-in form carries the return URL and goes there after signing in; a foreign one is dropped.
+    const form = await server.request(`/?return_to=${encodeURIComponent(target)}`);
+    assert.match(form.text, new RegExp(`name="return_to" value="${target.replace(/[?.]/g, '\\$&')}"`));
+    const signedIn = await server.request('/ui/sign-in', { form: { username: 'rita', password: PASSWORD, return_to: target } });
+    assert.deepEqual([signedIn.status, signedIn.headers.location], [303, target]);
+    const foreign = await server.request('/ui/sign-in', { form: { username: 'rita', password: PASSWORD, return_to: 'https://evil.example/' } });
+    assert.deepEqual([foreign.status, foreign.headers.location], [303, '/']);
+
+    const cookie = `${COOKIE}=${signedIn.setCookie(COOKIE)}`;
+    const verified = await server.request('/auth/verify', { cookie });
+    assert.equal(verified.headers['remote-user'], 'rita');
+    assert.equal(verified.headers['remote-kind'], 'session');
+    assert.equal(verified.headers['x-auth-user'], undefined);
+  } finally {
+    await server.stop();
+  }
+});

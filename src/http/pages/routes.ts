@@ -6,6 +6,7 @@ import { signedIn, type RouteContext } from '../plugin.js';
 import { AUTH_BODY_LIMIT, IdParams } from '../schemas.js';
 import { signIn, signOut } from '../sign-in.js';
 import { FAVICON_SVG, SCRIPT, STYLESHEET } from './assets.js';
+import { returnTo } from '../routes/forward-auth.js';
 import { sendPage } from './send.js';
 import { accountPage, signInPage, type AccountNotice } from './views.js';
 
@@ -46,7 +47,10 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
 
   app.get('/', async (request, reply) => {
     const principal = await guards.resolve(request);
-    if (principal?.kind !== 'session') return sendPage(reply, 200, signInPage());
+    // Sent here by forward auth: back to the protected site once signed in (its origin must be configured).
+    const back = returnTo(request.query, origins);
+    if (principal?.kind !== 'session') return sendPage(reply, 200, signInPage({ returnTo: back }));
+    if (back) return reply.code(303).header('location', back).send();
     request.auth = principal;
     const done = (request.query as Record<string, unknown>).done;
     return renderAccount(request, reply, 200, { notice: typeof done === 'string' && Object.hasOwn(DONE, done) ? DONE[done] : undefined });
@@ -56,20 +60,21 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
     const body = (request.body ?? {}) as Record<string, unknown>;
     const username = typeof body.username === 'string' ? body.username : '';
     const password = typeof body.password === 'string' ? body.password : '';
+    const back = returnTo(body, origins);
     try {
       await signIn(context, request, reply, { username, password });
-      return backHome(reply);
+      return back ? reply.code(303).header('location', back).send() : backHome(reply);
     } catch (error) {
       if (isGatehouseError(error, 'ERR_THROTTLED') || isGatehouseError(error, 'ERR_BUSY')) {
         const seconds = Math.max(1, Math.ceil(Number(error.details?.retryAfterSeconds ?? 1)));
         const wait = error.code === 'ERR_BUSY' ? 'Too many sign-ins right now' : 'Too many attempts';
         reply.header('retry-after', String(seconds));
-        return sendPage(reply, error.code === 'ERR_BUSY' ? 503 : 429, signInPage({ error: `${wait}; try again in ${seconds} second${seconds === 1 ? '' : 's'}.`, username }));
+        return sendPage(reply, error.code === 'ERR_BUSY' ? 503 : 429, signInPage({ error: `${wait}; try again in ${seconds} second${seconds === 1 ? '' : 's'}.`, username, returnTo: back }));
       }
       if (isGatehouseError(error, 'ERR_INVALID_CREDENTIALS') || isGatehouseError(error, 'ERR_VALIDATION')) {
         // 200, as sign-in pages do (Keycloak, Ory): the form is shown again; a
         // 401 here would only add an error to the browser's console.
-        return sendPage(reply, 200, signInPage({ error: WRONG, username }));
+        return sendPage(reply, 200, signInPage({ error: WRONG, username, returnTo: back }));
       }
       throw error;
     }

@@ -30,12 +30,13 @@ ${body}
 }
 
 /** The sign-in form, with an error message when a try failed. */
-export function signInPage(options: { error?: string; username?: string } = {}): string {
+export function signInPage(options: { error?: string; username?: string; returnTo?: string | null } = {}): string {
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
 ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
 <form class="stack" method="post" action="/ui/sign-in">
+${options.returnTo ? html`<input type="hidden" name="return_to" value="${options.returnTo}">` : ''}
 <label for="username">Username <input id="username" name="username" autocomplete="username" required maxlength="256" value="${options.username ?? ''}" autofocus></label>
 <label for="password">Password <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
 <button type="submit">Sign in</button>
