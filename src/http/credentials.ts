@@ -19,12 +19,16 @@ const MAX_AUTHORIZATION_LENGTH = 8192;
  * silently stand in for a bad token.
  */
 export function readCredential(request: FastifyRequest, cookie: SessionCookieOptions): PresentedCredential {
-  const header = request.headers.authorization;
-  if (header !== undefined) {
-    if (header.length > MAX_AUTHORIZATION_LENGTH) return { kind: 'malformed' };
-    const match = BEARER.exec(header);
+  return readCredentialFrom(request.headers.authorization, () => readSessionCookie(request, cookie));
+}
+
+/** {@link readCredential} for any framework: the `Authorization` header, else the session cookie's value. */
+export function readCredentialFrom(authorization: string | undefined, sessionCookie: () => string | undefined): PresentedCredential {
+  if (authorization !== undefined) {
+    if (authorization.length > MAX_AUTHORIZATION_LENGTH) return { kind: 'malformed' };
+    const match = BEARER.exec(authorization);
     return match ? { kind: 'bearer', token: match[1]! } : { kind: 'malformed' };
   }
-  const token = readSessionCookie(request, cookie);
+  const token = sessionCookie();
   return token === undefined ? { kind: 'none' } : { kind: 'cookie', token };
 }

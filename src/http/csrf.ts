@@ -16,10 +16,14 @@ export function isUnsafeMethod(method: string): boolean {
  * Clients that send neither header (curl, scripts, services) are not browsers
  * acting for someone else and are not affected.
  */
-export function isCrossSite(request: FastifyRequest, allowedOrigins: readonly string[] | undefined): boolean {
+export function isCrossSite(
+  request: { headers: Record<string, string | string[] | undefined>; protocol: string; host: string },
+  allowedOrigins: readonly string[] | undefined,
+): boolean {
   if (request.headers['sec-fetch-site'] === 'cross-site') return true;
   const origin = request.headers.origin;
   if (origin === undefined) return false;
+  if (typeof origin !== 'string') return true;
   // "null" is an opaque origin (sandboxed frame, data: URL): never ours.
   if (origin === 'null') return true;
   const allowed = allowedOrigins && allowedOrigins.length > 0 ? allowedOrigins : [`${request.protocol}://${request.host}`];
