@@ -4,6 +4,7 @@
  * - {@link gatehouse}: the Fastify plugin (routes + `app.auth` guards).
  * - {@link createAuthCore}: users, passwords and sessions, free of HTTP and SQL.
  * - {@link openStore}: the SQLite store the core keeps its data in.
+ * - {@link gatehouseOpenApi}: @fastify/swagger options that document the routes and their guards.
  * - {@link startServer}: the whole HTTPS server, as `gatehouse serve` runs it.
  *
  * @example
@@ -18,6 +19,7 @@
 export * from './core/index.js';
 export { gatehouse, signedIn, type AuthGuard, type AuthGuards, type GatehousePluginOptions } from './http/plugin.js';
 export { createProblem, HTTP_STATUS, type Problem } from './http/problem.js';
+export { gatehouseOpenApi, type OpenApiOptions, type RouteDocs } from './http/openapi.js';
 export type { SessionCookieOptions } from './http/session-cookie.js';
 export { openStore, type OpenStoreOptions } from './store/index.js';
 export { loadConfig, type LoadConfigOptions, type ServerConfig } from './server/config.js';

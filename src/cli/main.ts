@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isGatehouseError } from '../core/errors.js';
 import { registerAuditCommand } from './commands/audit.js';
@@ -10,12 +9,11 @@ import { registerMigrateCommand } from './commands/migrate.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSessionsCommand } from './commands/sessions.js';
 import { registerUserCommand } from './commands/user.js';
-
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+import { GATEHOUSE_VERSION } from '../server/version.js';
 
 const program = new Command('gatehouse')
   .description('Gatehouse: secure authentication for REST APIs')
-  .version(version)
+  .version(GATEHOUSE_VERSION)
   .showHelpAfterError()
   .exitOverride();
 

@@ -43,10 +43,22 @@ export type AuditLog = ReturnType<typeof createAuditLog>;
  * fails the operation it records: a store error is reported to `onError`
  * and the request goes on.
  */
-export function createAuditLog({ store, clock, onError = () => undefined }: { store: Store; clock: Clock; onError?: (error: unknown) => void }) {
+export function createAuditLog({
+  store,
+  clock,
+  onError = () => undefined,
+  onEvent,
+}: {
+  store: Store;
+  clock: Clock;
+  onError?: (error: unknown) => void;
+  /** Told of every event as it is recorded (metrics count them); must not throw. */
+  onEvent?: (event: AuditEventInput) => void;
+}) {
   return {
     /** Appends one event. Never throws. */
     async record(event: AuditEventInput): Promise<void> {
+      onEvent?.(event);
       const record: AuditRecord = {
         id: createId(),
         at: clock.now(),

@@ -1,6 +1,6 @@
 import { createAccessTokens } from './access-tokens.js';
 import { createApiKeys } from './api-keys.js';
-import { createAuditLog } from './audit.js';
+import { createAuditLog, type AuditEventInput } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
 import { createClientService } from './clients.js';
 import { createKeyRing, type SigningAlgorithm } from './keys.js';
@@ -33,6 +33,8 @@ export interface AuthCoreOptions {
   passwordPolicy?: Partial<PasswordPolicy>;
   /** Called when an audit event cannot be stored (the operation itself goes on). Default: ignore. */
   onAuditError?: (error: unknown) => void;
+  /** Told of every audit event as it is recorded (for metrics). Must not throw. */
+  onAuditEvent?: (event: AuditEventInput) => void;
   /** Brute-force protection for password sign-in. Default: {@link DEFAULT_THROTTLE_POLICY} counted in memory. */
   throttle?: LoginThrottle;
 }
@@ -73,7 +75,7 @@ export function createAuthCore(options: AuthCoreOptions) {
   const hasher = withHashQueue(options.hasher ?? createArgon2Hasher(), options.hashQueue);
   const policy: SessionPolicy = { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy };
   const sessions = createSessionService({ store, clock, policy });
-  const audit = createAuditLog({ store, clock, onError: options.onAuditError });
+  const audit = createAuditLog({ store, clock, onError: options.onAuditError, onEvent: options.onAuditEvent });
   const { login, warmUp } = createLogin({ store, hasher, clock, sessions, audit, throttle: options.throttle ?? createLoginThrottle() });
   const apiKeys = createApiKeys({ store, clock });
   const tokens = options.tokens ? createTokenServices(options.tokens, store, clock) : null;

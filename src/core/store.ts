@@ -66,6 +66,8 @@ export interface SessionStore {
   deleteUserSessions(userId: string, options?: { keepId?: string }): Promise<number>;
   /** Deletes sessions whose `expiresAt` is at or before `now`; returns how many went. */
   purgeExpiredSessions(now: number): Promise<number>;
+  /** How many sessions have an `expiresAt` after `now` (live, or idle-expired but not yet touched since). */
+  countSessions(now: number): Promise<number>;
 }
 
 /** A JWT signing key. The private half is stored only encrypted under the master key. */

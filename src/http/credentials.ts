@@ -18,7 +18,7 @@ const MAX_AUTHORIZATION_LENGTH = 8192;
  * cookie: a client that sends one means it, and a stale cookie must not
  * silently stand in for a bad token.
  */
-export function readCredential(request: FastifyRequest, cookie: SessionCookieOptions): PresentedCredential {
+export function readCredential(request: FastifyRequest, cookie: Pick<SessionCookieOptions, 'name'>): PresentedCredential {
   return readCredentialFrom(request.headers.authorization, () => readSessionCookie(request, cookie));
 }
 

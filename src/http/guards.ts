@@ -29,6 +29,26 @@ export interface AuthGuards {
   resolve(request: FastifyRequest): Promise<Principal | null>;
 }
 
+/** What a guard asks of a request: read by the OpenAPI document, never at request time. */
+export interface GuardRequirement {
+  /** `session`: the session cookie only; `any`: cookie, access token or API key. */
+  credentials: 'any' | 'session';
+  role?: string;
+  scopes?: string[];
+}
+
+const REQUIREMENT = Symbol('gatehouse.requirement');
+
+function describeGuard(guard: AuthGuard, requirement: GuardRequirement): AuthGuard {
+  Object.defineProperty(guard, REQUIREMENT, { value: requirement });
+  return guard;
+}
+
+/** The requirement of a Gatehouse guard, or `undefined` for any other hook. */
+export function guardRequirement(hook: unknown): GuardRequirement | undefined {
+  return typeof hook === 'function' ? (hook as { [REQUIREMENT]?: GuardRequirement })[REQUIREMENT] : undefined;
+}
+
 const RESOLVED = Symbol('gatehouse.principal');
 type Resolvable = FastifyRequest & { [RESOLVED]?: Promise<Principal | null> };
 
@@ -83,25 +103,25 @@ export function createGuards(core: AuthCore, cookie: SessionCookieOptions, origi
   return {
     resolve,
     required: () =>
-      async function requireCredential(request, reply) {
+      describeGuard(async function requireCredential(request, reply) {
         // Returning the reply after sending tells Fastify to stop here.
         return (await authenticate(request, reply)) ? undefined : reply;
-      },
+      }, { credentials: 'any' }),
     requireSession: () =>
-      async function requireSession(request, reply) {
+      describeGuard(async function requireSession(request, reply) {
         return (await authenticate(request, reply, true)) ? undefined : reply;
-      },
+      }, { credentials: 'session' }),
     requireRole: (role) =>
-      async function requireRole(request, reply) {
+      describeGuard(async function requireRole(request, reply) {
         const principal = await authenticate(request, reply);
         if (!principal) return reply;
         return principal.roles.includes(role) ? undefined : sendProblem(reply, 'ERR_FORBIDDEN');
-      },
+      }, { credentials: 'any', role }),
     requireScope: (...scopes) => {
       // Misuse fails when the route is built, not at request time.
       if (scopes.length === 0) throw new TypeError('requireScope() needs at least one scope');
       const needed = parseScopes(scopes).join(' ');
-      return async function requireScope(request, reply) {
+      return describeGuard(async function requireScope(request, reply) {
         const principal = await authenticate(request, reply);
         if (!principal) return reply;
         if (hasScopes(principal.scopes, scopes)) return undefined;
@@ -109,7 +129,7 @@ export function createGuards(core: AuthCore, cookie: SessionCookieOptions, origi
         return sendProblem(reply, 'ERR_INSUFFICIENT_SCOPE', undefined, {
           challenge: `${WWW_AUTHENTICATE}, error="insufficient_scope", scope="${needed}"`,
         });
-      };
+      }, { credentials: 'any', scopes: needed.split(' ') });
     },
   };
 }

@@ -52,6 +52,13 @@ export function createProblem(code: ErrorCode, detail?: string): Problem {
   return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, code, detail: detail ?? ERROR_CODES[code] };
 }
 
+const PROBLEM_CODE = Symbol('gatehouse.problemCode');
+
+/** The error code of the problem a reply carries, if it carries one (for metrics and logs). */
+export function problemCodeOf(reply: FastifyReply): ErrorCode | undefined {
+  return (reply as FastifyReply & { [PROBLEM_CODE]?: ErrorCode })[PROBLEM_CODE];
+}
+
 /**
  * Sends a problem+json reply. The body is the same bytes for the same code
  * and detail, with no request id or time in it, so that failures of one
@@ -64,6 +71,7 @@ export function sendProblem(
   options: { challenge?: string; retryAfterSeconds?: number } = {},
 ): FastifyReply {
   const problem = createProblem(code, detail);
+  (reply as FastifyReply & { [PROBLEM_CODE]?: ErrorCode })[PROBLEM_CODE] = code;
   if (options.challenge !== undefined) reply.header('www-authenticate', options.challenge);
   else if (problem.status === 401) reply.header('www-authenticate', WWW_AUTHENTICATE);
   if (options.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(options.retryAfterSeconds))));

@@ -17,7 +17,7 @@ export interface SessionCookieOptions {
 }
 
 /** The session token the request carries in its cookie, if any. */
-export function readSessionCookie(request: FastifyRequest, options: SessionCookieOptions): string | undefined {
+export function readSessionCookie(request: FastifyRequest, options: Pick<SessionCookieOptions, 'name'>): string | undefined {
   const header = request.headers.cookie;
   if (header === undefined || header === '') return undefined;
   // A host that registered @fastify/cookie has parsed the header already.

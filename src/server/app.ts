@@ -1,9 +1,11 @@
+import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createAuthCore, createLoginThrottle, DEFAULT_THROTTLE_POLICY, type AuthCore } from '../core/index.js';
 import type { Clock } from '../core/clock.js';
 import type { HashQueueOptions } from '../core/hash-queue.js';
 import type { PasswordHasher } from '../core/passwords.js';
 import { handleError } from '../http/error-handler.js';
+import { gatehouseOpenApi } from '../http/openapi.js';
 import { gatehouse } from '../http/plugin.js';
 import { sendProblem } from '../http/problem.js';
 import { openStore } from '../store/index.js';
@@ -13,7 +15,9 @@ import type { ServerConfig } from './config.js';
 import { AccessLogController } from './access-log.js';
 import { createLogDestination } from './log-destination.js';
 import { loadMasterKey } from './master-key.js';
+import { ServerMetrics } from './metrics.js';
 import { useSecurityHeaders } from './security-headers.js';
+import { GATEHOUSE_VERSION } from './version.js';
 import type { TLSMaterial } from './tls.js';
 
 /** Paths that pino must never write: credentials in headers, cookies and bodies. */
@@ -92,7 +96,9 @@ export async function buildServer(
           if (status === 'down') log?.warn({ err: error?.message }, 'redis unreachable: serving without shared broadcast; throttling counts per instance');
           else log?.info('redis connected');
         });
+  const metrics = new ServerMetrics();
   const core = createAuthCore({
+    onAuditEvent: metrics.observeAuditEvent,
     passwordPolicy: { minLength: config.passwordMinLength },
     throttle: createLoginThrottle(
       { ...DEFAULT_THROTTLE_POLICY, accountFailures: config.throttleAccountFailures, blockSeconds: config.throttleBlockSeconds, ipFailures: config.throttleIpFailures },
@@ -157,8 +163,12 @@ export async function buildServer(
   useSecurityHeaders(app);
   app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'ERR_NOT_FOUND'));
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
+  // Before any route: @fastify/swagger learns the routes as they are added.
+  await app.register(fastifySwagger, gatehouseOpenApi({ cookieName: config.cookieName, version: GATEHOUSE_VERSION }));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process answers' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { tags: ['operations'], summary: 'The database answers (and whether Redis does)', 'x-problems': ['Problem503'] } }, async (_request, reply) => {
     const redis = bus === null ? 'absent' : bus.status();
     if (await store.ping()) return { status: 'ready', database: 'up', redis };
     return sendProblem(reply, 'ERR_UNAVAILABLE', 'The database does not answer.');
@@ -173,6 +183,7 @@ export async function buildServer(
     origins: config.origins ?? (config.publicUrl === undefined ? undefined : [config.publicUrl.toLowerCase()]),
     rateLimitPerMinute: config.rateLimitPerMinute,
   });
+  metrics.attach(app, core, config.cookieName);
   await core.warmUp();
   await core.tokens!.keys.ensureActiveKey();
   return {

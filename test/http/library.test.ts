@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 import { createAuthCore, type AuthCore } from '../../src/core/index.js';
+import { gatehouseOpenApi } from '../../src/http/openapi.js';
 import { gatehouse } from '../../src/http/plugin.js';
 import { createDevelopmentCertificate } from '../../src/server/tls.js';
 import { openStore } from '../../src/store/index.js';
@@ -31,8 +33,10 @@ before(async () => {
   });
   await core.tokens!.keys.ensureActiveKey();
   app = Fastify({ https: tls });
+  await app.register(fastifySwagger, gatehouseOpenApi({ title: 'Orders', version: '1.2.0' }));
   await app.register(gatehouse, { core, lessonRoutes: false });
-  app.get('/orders', { onRequest: app.auth.requireScope('orders:read') }, async (req) => ({ for: req.auth!.user?.username ?? req.auth!.clientId, via: req.auth!.kind }));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/orders', { onRequest: app.auth.requireScope('orders:read'), schema: { tags: ['orders'], summary: 'List orders' } }, async (req) => ({ for: req.auth!.user?.username ?? req.auth!.clientId, via: req.auth!.kind }));
   app.get('/whoami', { onRequest: app.auth.required() }, async (req) => ({ kind: req.auth!.kind }));
   app.get('/ops', { onRequest: app.auth.requireRole('ops') }, async () => ({ ok: true }));
   app.get('/public', async () => ({ ok: true }));
@@ -55,6 +59,18 @@ async function cookieOf(username: string): Promise<string> {
 }
 
 describe('guards in a host application', () => {
+  test('the OpenAPI document describes the host\'s own guarded routes beside Gatehouse\'s', async () => {
+    const response = await call('/openapi.json');
+    assert.equal(response.status, 200);
+    const { info, paths } = response.json;
+    assert.deepEqual(info.title, 'Orders');
+    assert.deepEqual(paths['/orders'].get.security, [{ session: [] }, { bearer: ['orders:read'] }]);
+    assert.deepEqual(Object.keys(paths['/orders'].get.responses).sort(), ['200', '401', '403', '503']);
+    assert.ok(paths['/login'].post);
+    // Untagged routes stay out of the document.
+    assert.equal(paths['/whoami'], undefined);
+  });
+
   test('misuse is caught when the route is built', () => {
     assert.throws(() => app.auth.requireScope(), /at least one scope/);
     assert.throws(() => app.auth.requireScope('bad scope"'), (error: { code?: string }) => error.code === 'ERR_INVALID_SCOPE');

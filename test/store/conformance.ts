@@ -151,6 +151,20 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       assert.deepEqual(await store.findSessionById(live.id), live);
     });
 
+    test('counts sessions that expire after now, not at or before', async () => {
+      const owner = user();
+      await store.createUser(owner);
+      const now = 8_000_000_000_000;
+      const before = await store.countSessions(now);
+      await store.createSession(session(owner.id, { expiresAt: now }));
+      await store.createSession(session(owner.id, { expiresAt: now + 1 }));
+      await store.createSession(session(owner.id, { expiresAt: now + 2 }));
+      assert.equal(await store.countSessions(now), before + 2);
+      assert.equal(await store.countSessions(now + 1), before + 1);
+      await store.deleteUserSessions(owner.id);
+      assert.equal(await store.countSessions(now), before);
+    });
+
     test('deleting a user deletes its sessions', async () => {
       const owner = user();
       await store.createUser(owner);

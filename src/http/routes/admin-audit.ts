@@ -8,7 +8,7 @@ import { AuditQuery } from '../schemas.js';
 /** `GET /admin/audit?user=&type=&since=&limit=`: the audit log, newest first, for role `admin`. */
 export function registerAdminAuditRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
-  routes.get('/admin/audit', { preValidation: guards.requireRole(ADMIN_ROLE), schema: { querystring: AuditQuery } }, async (request) => {
+  routes.get('/admin/audit', { preValidation: guards.requireRole(ADMIN_ROLE), schema: { tags: ['admin'], summary: 'The audit log, newest first', querystring: AuditQuery } }, async (request) => {
     const { user, type, since, limit } = request.query;
     const sinceMs = since === undefined ? undefined : Date.parse(since);
     if (sinceMs !== undefined && Number.isNaN(sinceMs)) throw new GatehouseError('ERR_VALIDATION', { message: 'since must be an ISO 8601 time' });

@@ -67,6 +67,12 @@ export function registerForwardAuthRoutes(app: FastifyInstance, { guards, origin
   app.route({
     method: METHODS,
     url: '/auth/verify',
+    schema: {
+      tags: ['proxy'],
+      summary: 'Forward auth: 200 with identity headers, or 401 (or 302 to sign in)',
+      security: [{ session: [] }, { bearer: [] }],
+      'x-problems': ['Problem401', 'Problem403', 'Problem503'],
+    },
     handler: async (request, reply) => {
       // The guard answers 401 (or 503) itself; a browser may be sent to sign in instead.
       const principal = await guards.resolve(request).catch(() => null);

@@ -12,12 +12,12 @@ export function registerLoginRoutes(app: FastifyInstance, context: RouteContext)
   const sameSite = sameSiteOnly(context.origins);
 
   // Form-encoded (what the seed lesson's client and HTML forms send) or JSON.
-  routes.post('/login', { config: { rateLimit: context.rateLimit }, onRequest: sameSite, schema: { body: LoginBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+  routes.post('/login', { config: { rateLimit: context.rateLimit }, onRequest: sameSite, schema: { tags: ['sign-in'], summary: 'Sign in with a username and password; sets the session cookie', body: LoginBody, 'x-problems': ['Problem401', 'Problem503'] }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     const { session, user } = await signIn(context, request, reply, request.body);
     return { user: userView(user), session: sessionView(session, session.id) };
   });
 
-  routes.post('/logout', { onRequest: sameSite, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+  routes.post('/logout', { schema: { tags: ['sign-in'], summary: 'Sign out: ends the session and clears the cookie', 'x-problems': ['Problem403'], 'x-success': [204, 'Signed out (also when there was no session)'] }, onRequest: sameSite, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     await signOut(context, request, reply);
     return reply.code(204).send();
   });

@@ -6,6 +6,7 @@ import { useStrictBodyParsers } from '../body-parsers.js';
 import { authenticateClient } from '../client-auth.js';
 import { handleOAuthError, OAuthError } from '../oauth-errors.js';
 import type { RouteContext } from '../plugin.js';
+import type { RouteDocs } from '../openapi.js';
 import { AUTH_BODY_LIMIT } from '../schemas.js';
 
 /** The `client_id` of tokens issued to signed-in users (a public client: it has no secret). */
@@ -31,6 +32,14 @@ const TokenParamBody = Type.Object({
   client_assertion_type: Type.Optional(Param),
 });
 
+/** OpenAPI: form bodies, client authentication (or none: a public client, a refresh token), RFC 6749 errors. */
+const OAUTH_DOCS = {
+  tags: ['oauth'],
+  consumes: ['application/x-www-form-urlencoded'],
+  security: [{ client: [] }, {}] as Record<string, string[]>[],
+  'x-problems': ['OAuthError400', 'OAuthError401'],
+} satisfies RouteDocs & Record<string, unknown>;
+
 function noStore(reply: FastifyReply): FastifyReply {
   // RFC 6749 §5.1: token responses must not be cached.
   return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
@@ -44,7 +53,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
   // RFC 6749 §3.2: the token endpoint takes application/x-www-form-urlencoded.
   useStrictBodyParsers(app, { json: false });
 
-  routes.post('/oauth/token', { config: { rateLimit }, schema: { body: TokenBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+  routes.post('/oauth/token', { config: { rateLimit }, schema: { ...OAUTH_DOCS, summary: 'Issue tokens: client_credentials, refresh_token (RFC 6749)', body: TokenBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     const body = request.body;
     if (body.grant_type === 'client_credentials') {
       const client = await authenticateClient(request, body, core);
@@ -86,7 +95,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
     throw new OAuthError('unsupported_grant_type', 'grant_type must be client_credentials or refresh_token.');
   });
 
-  routes.post('/oauth/revoke', { config: { rateLimit }, schema: { body: TokenParamBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+  routes.post('/oauth/revoke', { config: { rateLimit }, schema: { ...OAUTH_DOCS, summary: 'Revoke a refresh token (RFC 7009)', 'x-success': [200, 'Revoked, or not a token of this client: the answer is the same (RFC 7009 §2.2)'], body: TokenParamBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     const client = await authenticateClient(request, request.body, core);
     const { token } = request.body;
     if (await core.refreshTokens.revokeRefreshToken(token)) {
@@ -106,7 +115,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
     return noStore(reply).code(200).send();
   });
 
-  routes.post('/oauth/introspect', { config: { rateLimit }, schema: { body: TokenParamBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+  routes.post('/oauth/introspect', { config: { rateLimit }, schema: { ...OAUTH_DOCS, summary: 'Is a token active, and for whom (RFC 7662)', security: [{ client: [] }], body: TokenParamBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     const client = await authenticateClient(request, request.body, core);
     if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.');
     const principal = await core.principals.fromBearer(request.body.token);

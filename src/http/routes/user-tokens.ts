@@ -21,7 +21,7 @@ export function registerUserTokenRoutes(app: FastifyInstance, { core, guards, ra
       config: { rateLimit },
       // An empty POST is the common case: validate it as an empty object.
       preValidation: [guards.requireSession(), async (request) => void (request.body ??= {})],
-      schema: { body: UserTokenBody },
+      schema: { tags: ['account'], summary: 'An access token and refresh token for this session', body: UserTokenBody },
       bodyLimit: AUTH_BODY_LIMIT,
     },
     async (request, reply) => {

@@ -9,7 +9,7 @@ export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secre
 export function registerWellKnownRoutes(app: FastifyInstance, { core }: RouteContext): void {
   const tokens = core.tokens!;
 
-  app.get('/.well-known/jwks.json', async (_request, reply) => {
+  app.get('/.well-known/jwks.json', { schema: { tags: ['discovery'], summary: 'The public keys that sign access tokens (RFC 7517)' } }, async (_request, reply) => {
     // Verifiers may cache this for five minutes: a key made by a rotation is
     // unknown to them until they refetch, which jose's remote JWKS does at
     // once on an unknown kid.
@@ -17,7 +17,7 @@ export function registerWellKnownRoutes(app: FastifyInstance, { core }: RouteCon
     return tokens.keys.jwks();
   });
 
-  app.get('/.well-known/oauth-authorization-server', async (_request, reply) => {
+  app.get('/.well-known/oauth-authorization-server', { schema: { tags: ['discovery'], summary: 'Authorization server metadata (RFC 8414)' } }, async (_request, reply) => {
     const issuer = tokens.issuer();
     reply.header('cache-control', 'public, max-age=3600');
     return {

@@ -42,6 +42,12 @@ export function createSessionQueries(db: Kysely<Database>): SessionStore {
       return Number(result.numDeletedRows);
     },
 
+    async countSessions(now) {
+      // An index range scan on sessions_expires_at.
+      const row = await db.selectFrom('sessions').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).where('expires_at', '>', now).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
     async purgeExpiredSessions(now) {
       const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
       return Number(result.numDeletedRows);

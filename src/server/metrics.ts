@@ -1,0 +1,115 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AuditEventInput } from '../core/audit.js';
+import type { ErrorCode } from '../core/errors.js';
+import type { AuthCore } from '../core/index.js';
+import { hasScopes } from '../core/scopes.js';
+import { readCredential } from '../http/credentials.js';
+import { problemCodeOf, sendProblem, WWW_AUTHENTICATE } from '../http/problem.js';
+
+/** The scope a token or API key needs to read `/metrics` from anywhere but loopback. */
+export const METRICS_SCOPE = 'metrics';
+
+/** Counting live sessions scans an index: at most once per this many milliseconds, whatever the scrape rate. */
+const SESSION_COUNT_MAX_AGE_MS = 15_000;
+
+// Loopback peers; a request that came through a proxy on the same host is not "local".
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
+
+/**
+ * Gatehouse's Prometheus metrics (prom-client): sign-in outcomes, throttling,
+ * token issuance, credential rejections, problem answers by code, live
+ * sessions, and request latency per route, plus Node's process metrics.
+ *
+ * Created before the core (which reports its audit events to
+ * {@link ServerMetrics.observeAuditEvent}), then attached to the app.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly logins = new Counter({ name: 'gatehouse_logins_total', help: 'Password sign-ins by outcome: success, failure, throttled, busy.', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly tokens = new Counter({ name: 'gatehouse_tokens_issued_total', help: 'Access tokens issued, by grant: session, client_credentials, refresh_token.', labelNames: ['grant'], registers: [this.registry] });
+  private readonly throttled = new Counter({ name: 'gatehouse_throttled_total', help: 'Requests answered 429 (account or address throttle, or rate limit), by route.', labelNames: ['route'], registers: [this.registry] });
+  private readonly rejections = new Counter({ name: 'gatehouse_credential_rejections_total', help: 'Requests whose presented credential was not accepted, by kind: cookie, bearer (access token or API key), malformed.', labelNames: ['kind'], registers: [this.registry] });
+  private readonly problems = new Counter({ name: 'gatehouse_problems_total', help: 'Problem answers by error code (docs/errors.md).', labelNames: ['code'], registers: [this.registry] });
+  private readonly duration = new Histogram({
+    name: 'gatehouse_http_request_duration_seconds',
+    help: 'Time from request to response, by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status_code'],
+    // Signed-in requests take about a millisecond, sign-ins tens of milliseconds (Argon2id).
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts the events that are metrics too. Given to the core as its audit observer. */
+  observeAuditEvent = (event: AuditEventInput): void => {
+    if (event.type === 'login.success') this.logins.inc({ outcome: 'success' });
+    else if (event.type === 'login.failure') this.logins.inc({ outcome: 'failure' });
+    else if (event.type === 'login.throttled') this.logins.inc({ outcome: 'throttled' });
+    else if (event.type === 'token.issue') this.tokens.inc({ grant: String(event.detail?.grant ?? 'unknown') });
+  };
+
+  /**
+   * Times every request, counts problem answers, and serves `GET /metrics`
+   * to loopback clients (not through a proxy) and to bearer credentials with
+   * the `metrics` scope.
+   */
+  attach(app: FastifyInstance, core: AuthCore, cookieName: string): void {
+    const cookie = { name: cookieName };
+    let sessions = { value: 0, at: -Infinity };
+    new Gauge({
+      name: 'gatehouse_sessions',
+      help: `Sessions not yet expired (counted at most every ${SESSION_COUNT_MAX_AGE_MS / 1000} s).`,
+      registers: [this.registry],
+      collect: async function (this: Gauge) {
+        const now = core.clock.now();
+        if (now - sessions.at >= SESSION_COUNT_MAX_AGE_MS) sessions = { value: await core.store.countSessions(now), at: now };
+        this.set(sessions.value);
+      },
+    });
+
+    // A callback hook, not async: no promise per request on the hot path.
+    app.addHook('onResponse', (request, reply, done) => {
+      // The route pattern, never the raw URL: a label per path would grow without bound.
+      const route = request.routeOptions.url ?? 'unmatched';
+      this.duration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000);
+      const code = problemCodeOf(reply);
+      if (code !== undefined) this.countProblem(code, route, request, cookie);
+      done();
+    });
+
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (!(await this.mayRead(app, request, reply))) return reply;
+      reply.header('cache-control', 'no-store').type(this.registry.contentType);
+      return this.registry.metrics();
+    });
+  }
+
+  private countProblem(code: ErrorCode, route: string, request: FastifyRequest, cookie: { name: string }): void {
+    this.problems.inc({ code });
+    if (code === 'ERR_THROTTLED') this.throttled.inc({ route });
+    else if (code === 'ERR_BUSY' && route.endsWith('/login')) this.logins.inc({ outcome: 'busy' });
+    else if (code === 'ERR_INVALID_TOKEN' || code === 'ERR_UNAUTHENTICATED') {
+      const presented = readCredential(request, cookie).kind;
+      if (presented !== 'none') this.rejections.inc({ kind: presented });
+    }
+  }
+
+  private async mayRead(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const local = LOOPBACK.has(request.socket.remoteAddress ?? '') && !FORWARDING_HEADERS.some((name) => request.headers[name] !== undefined);
+    if (local) return true;
+    const principal = await app.auth.resolve(request).catch(() => null);
+    if (!principal) {
+      sendProblem(reply, 'ERR_UNAUTHENTICATED');
+      return false;
+    }
+    // A session is not scope-limited, so it never counts: a scraper holds a token or key granted `metrics`.
+    if (principal.scopes !== null && hasScopes(principal.scopes, [METRICS_SCOPE])) return true;
+    sendProblem(reply, 'ERR_INSUFFICIENT_SCOPE', undefined, { challenge: `${WWW_AUTHENTICATE}, error="insufficient_scope", scope="${METRICS_SCOPE}"` });
+    return false;
+  }
+}
