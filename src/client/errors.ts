@@ -30,3 +30,18 @@ export class GatehouseClientError extends Error {
     this.problem = body;
   }
 }
+
+/**
+ * The password was right and the account has two-factor sign-in: answer
+ * `challenge` with {@link GatehouseClient.completeTwoFactor} (within
+ * `expiresIn` seconds), or pass a `code` to `login()`.
+ */
+export class TwoFactorRequiredError extends Error {
+  constructor(
+    readonly challenge: string,
+    readonly expiresIn: number,
+  ) {
+    super('This account needs a second factor: a TOTP or recovery code');
+    this.name = 'TwoFactorRequiredError';
+  }
+}

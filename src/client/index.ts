@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { CookieJar } from 'tough-cookie';
 import { Agent, fetch, type RequestInit, type Response } from 'undici';
-import { GatehouseClientError } from './errors.js';
+import { GatehouseClientError, TwoFactorRequiredError } from './errors.js';
 import type { ApiKeyView, SessionView, SignedIn, TokenResponse, UserView } from './types.js';
 
-export { GatehouseClientError, type ProblemDocument } from './errors.js';
+export { GatehouseClientError, TwoFactorRequiredError, type ProblemDocument } from './errors.js';
 export type * from './types.js';
 
 /** Options of {@link GatehouseClient}. */
@@ -75,9 +75,23 @@ export class GatehouseClient {
     return parsed as T;
   }
 
-  /** Signs in (a form post, as the lesson's client does); the session cookie goes into the jar. @throws {GatehouseClientError} 401 `ERR_INVALID_CREDENTIALS`. */
-  login(username: string, password: string): Promise<SignedIn> {
-    return this.#call('POST', '/login', { form: { username, password } });
+  /**
+   * Signs in (a form post, as the lesson's client does); the session cookie
+   * goes into the jar. For an account with two-factor sign-in, `code` is
+   * asked for the TOTP or recovery code.
+   * @throws {GatehouseClientError} 401 `ERR_INVALID_CREDENTIALS`.
+   * @throws {TwoFactorRequiredError} when a second factor is needed and no `code` was given.
+   */
+  async login(username: string, password: string, options: { code?: () => string | Promise<string> } = {}): Promise<SignedIn> {
+    const answer = await this.#call<SignedIn | { status: 'two-factor'; challenge: string; expiresIn: number }>('POST', '/login', { form: { username, password } });
+    if (!('status' in answer)) return answer;
+    if (!options.code) throw new TwoFactorRequiredError(answer.challenge, answer.expiresIn);
+    return this.completeTwoFactor(answer.challenge, await options.code());
+  }
+
+  /** Answers a sign-in's challenge with a TOTP or recovery code. @throws {GatehouseClientError} 401 `ERR_INVALID_CREDENTIALS`, `ERR_TWO_FACTOR_CHALLENGE`. */
+  completeTwoFactor(challenge: string, code: string): Promise<SignedIn> {
+    return this.#call('POST', '/login/two-factor', { json: { challenge, code } });
   }
 
   /** Ends the session on the server and drops the cookie. */

@@ -21,7 +21,10 @@ export type AuditEventType =
   | 'client.rotate_secret'
   | 'key.rotate'
   | 'api_key.create'
-  | 'api_key.revoke';
+  | 'api_key.revoke'
+  | 'login.two_factor_required'
+  | 'two_factor.enable'
+  | 'two_factor.disable';
 
 /** What an event records. `detail` holds names, ids, counts and reasons: never a secret. */
 export interface AuditEventInput {

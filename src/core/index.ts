@@ -8,6 +8,7 @@ import { createPrincipalResolver } from './principals.js';
 import { createRefreshTokens } from './refresh-tokens.js';
 import { createLoginThrottle } from './login-throttle.js';
 import type { LoginThrottle } from './throttle.js';
+import { createTwoFactor, type TwoFactorOptions } from './two-factor.js';
 import { withHashQueue, type HashQueueOptions } from './hash-queue.js';
 import { createLogin } from './login.js';
 import { createArgon2Hasher, PASSWORD_MIN_LENGTH, type PasswordHasher, type PasswordPolicy } from './passwords.js';
@@ -35,6 +36,11 @@ export interface AuthCoreOptions {
   onAuditError?: (error: unknown) => void;
   /** Told of every audit event as it is recorded (for metrics). Must not throw. */
   onAuditEvent?: (event: AuditEventInput) => void;
+  /**
+   * Two-factor sign-in (TOTP). Default: on when {@link tokens} is given, with
+   * its master key; a user who enrolled can then not sign in without a code.
+   */
+  twoFactor?: TwoFactorOptions;
   /** Brute-force protection for password sign-in. Default: {@link DEFAULT_THROTTLE_POLICY} counted in memory. */
   throttle?: LoginThrottle;
 }
@@ -76,7 +82,9 @@ export function createAuthCore(options: AuthCoreOptions) {
   const policy: SessionPolicy = { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy };
   const sessions = createSessionService({ store, clock, policy });
   const audit = createAuditLog({ store, clock, onError: options.onAuditError, onEvent: options.onAuditEvent });
-  const { login, warmUp } = createLogin({ store, hasher, clock, sessions, audit, throttle: options.throttle ?? createLoginThrottle() });
+  const twoFactorOptions = options.twoFactor ?? (options.tokens && { masterKey: options.tokens.masterKey });
+  const twoFactor = twoFactorOptions ? createTwoFactor({ store, clock, options: twoFactorOptions }) : null;
+  const { login, completeTwoFactor, warmUp } = createLogin({ store, hasher, clock, sessions, audit, throttle: options.throttle ?? createLoginThrottle(), twoFactor });
   const apiKeys = createApiKeys({ store, clock });
   const tokens = options.tokens ? createTokenServices(options.tokens, store, clock) : null;
   return {
@@ -86,6 +94,9 @@ export function createAuthCore(options: AuthCoreOptions) {
     users: createUserService({ store, hasher, clock, passwordPolicy: { minLength: PASSWORD_MIN_LENGTH, ...options.passwordPolicy } }),
     sessions,
     login,
+    completeTwoFactor,
+    /** TOTP enrolment and recovery codes, when a master key is known (see {@link AuthCoreOptions.twoFactor}). */
+    twoFactor,
     warmUp,
     audit,
     apiKeys,
@@ -122,6 +133,8 @@ export type AuthCore = ReturnType<typeof createAuthCore>;
 export * from './clock.js';
 export * from './errors.js';
 export * from './hash-queue.js';
+export { TWO_FACTOR_CHALLENGE_SECONDS, type LoginResult } from './login.js';
+export * from './two-factor.js';
 export * from './passwords.js';
 export * from './roles.js';
 export * from './sessions.js';

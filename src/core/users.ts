@@ -131,6 +131,15 @@ export function createUserService({ store, hasher, clock, passwordPolicy }: Depe
       return setPassword(userId, passwords.next, options);
     },
 
+    /**
+     * Asks for the password again before a sensitive change (turning
+     * two-factor sign-in off). @throws {GatehouseError} `ERR_CURRENT_PASSWORD`, `ERR_USER_NOT_FOUND`.
+     */
+    async confirmPassword(userId: string, password: string): Promise<void> {
+      const record = await requireUser(userId);
+      if (!(await hasher.verify(record.passwordHash, password))) throw new GatehouseError('ERR_CURRENT_PASSWORD');
+    },
+
     /** Disables (ending every session) or re-enables a user. @throws {GatehouseError} `ERR_USER_NOT_FOUND`. */
     async setDisabled(userId: string, disabled: boolean): Promise<User> {
       const user = await update(userId, { disabled });

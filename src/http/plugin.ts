@@ -19,6 +19,7 @@ import { registerPageRoutes } from './pages/routes.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerMeRoutes } from './routes/me.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
+import { registerTwoFactorRoutes } from './routes/two-factor.js';
 import { registerUserTokenRoutes } from './routes/user-tokens.js';
 import { registerWellKnownRoutes } from './routes/well-known.js';
 import type { SessionCookieOptions } from './session-cookie.js';
@@ -100,6 +101,7 @@ export const gatehouse = fp<GatehousePluginOptions>(
         registerLoginRoutes(routes, context);
         registerMeRoutes(routes, context);
         registerApiKeyRoutes(routes, context);
+        registerTwoFactorRoutes(routes, context);
         registerAdminUserRoutes(routes, context);
         registerAdminAuditRoutes(routes, context);
         if (core.tokens) {

@@ -11,6 +11,15 @@ export const RoleList = Type.Array(Type.String({ minLength: 1, maxLength: 64 }),
 
 export const LoginBody = Type.Object({ username: Username, password: Password }, { additionalProperties: false });
 
+export const TwoFactorLoginBody = Type.Object(
+  { challenge: Type.String({ minLength: 1, maxLength: 128 }), code: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
+
+export const TwoFactorCodeBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+
+export const TwoFactorDisableBody = Type.Object({ password: Password }, { additionalProperties: false });
+
 export const PasswordChangeBody = Type.Object(
   { currentPassword: Password, newPassword: Password },
   { additionalProperties: false },

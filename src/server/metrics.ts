@@ -27,7 +27,7 @@ const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
  */
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly logins = new Counter({ name: 'gatehouse_logins_total', help: 'Password sign-ins by outcome: success, failure, throttled, busy.', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly logins = new Counter({ name: 'gatehouse_logins_total', help: 'Sign-ins by outcome: success, failure, throttled, busy, two_factor_required.', labelNames: ['outcome'], registers: [this.registry] });
   private readonly tokens = new Counter({ name: 'gatehouse_tokens_issued_total', help: 'Access tokens issued, by grant: session, client_credentials, refresh_token.', labelNames: ['grant'], registers: [this.registry] });
   private readonly throttled = new Counter({ name: 'gatehouse_throttled_total', help: 'Requests answered 429 (account or address throttle, or rate limit), by route.', labelNames: ['route'], registers: [this.registry] });
   private readonly rejections = new Counter({ name: 'gatehouse_credential_rejections_total', help: 'Requests whose presented credential was not accepted, by kind: cookie, bearer (access token or API key), malformed.', labelNames: ['kind'], registers: [this.registry] });
@@ -50,6 +50,7 @@ export class ServerMetrics {
     if (event.type === 'login.success') this.logins.inc({ outcome: 'success' });
     else if (event.type === 'login.failure') this.logins.inc({ outcome: 'failure' });
     else if (event.type === 'login.throttled') this.logins.inc({ outcome: 'throttled' });
+    else if (event.type === 'login.two_factor_required') this.logins.inc({ outcome: 'two_factor_required' });
     else if (event.type === 'token.issue') this.tokens.inc({ grant: String(event.detail?.grant ?? 'unknown') });
   };
 

@@ -19,6 +19,9 @@ const TABLES: { [T in keyof Database]: { columns: (keyof Database[T] & string)[]
   api_keys: { columns: ['id', 'user_id', 'name', 'secret_hash', 'scopes', 'created_at', 'expires_at', 'last_used_at'], numeric: ['created_at', 'expires_at', 'last_used_at'] },
   revoked_tokens: { columns: ['jti', 'expires_at'], numeric: ['expires_at'] },
   audit_events: { columns: ['id', 'at', 'type', 'actor', 'user_id', 'ip', 'user_agent', 'detail'], numeric: ['at'] },
+  two_factor: { columns: ['user_id', 'secret_jwe', 'confirmed_at', 'last_step', 'created_at'], numeric: ['confirmed_at', 'last_step', 'created_at'] },
+  recovery_codes: { columns: ['user_id', 'code_hash', 'used_at'], numeric: ['used_at'] },
+  login_challenges: { columns: ['token_hash', 'user_id', 'created_at', 'expires_at'], numeric: ['created_at', 'expires_at'] },
 };
 
 type TableName = keyof Database;

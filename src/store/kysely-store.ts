@@ -7,6 +7,7 @@ import { createRefreshTokenQueries } from './queries/refresh-tokens.js';
 import { createRevocationQueries } from './queries/revocations.js';
 import { createSessionQueries } from './queries/sessions.js';
 import { createSigningKeyQueries } from './queries/signing-keys.js';
+import { createTwoFactorQueries } from './queries/two-factor.js';
 import { createUserQueries } from './queries/users.js';
 import type { Database } from './schema.js';
 
@@ -25,6 +26,7 @@ export function createKyselyStore(db: Kysely<Database>, options: { close: () => 
     ...createApiKeyQueries(db),
     ...createRevocationQueries(db),
     ...createAuditQueries(db),
+    ...createTwoFactorQueries(db),
 
     async ping() {
       try {

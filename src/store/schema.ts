@@ -92,6 +92,31 @@ export interface AuditEventsTable {
   detail: string;
 }
 
+/** TOTP (RFC 6238) for one user: the secret encrypted under the master key; `confirmed_at` null while enrolling. */
+export interface TwoFactorTable {
+  user_id: string;
+  secret_jwe: string;
+  confirmed_at: number | null;
+  /** The last TOTP time step accepted: a code is never accepted twice. */
+  last_step: number;
+  created_at: number;
+}
+
+/** One-time recovery codes, as SHA-256 hashes. */
+export interface RecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  used_at: number | null;
+}
+
+/** Sign-ins waiting for their second factor: the challenge token's hash. */
+export interface LoginChallengesTable {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -101,4 +126,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   revoked_tokens: RevokedTokensTable;
   audit_events: AuditEventsTable;
+  two_factor: TwoFactorTable;
+  recovery_codes: RecoveryCodesTable;
+  login_challenges: LoginChallengesTable;
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { GatehouseClient, GatehouseClientError } from '../../src/client/index.js';
+import { generate } from 'otplib';
+import { GatehouseClient, GatehouseClientError, TwoFactorRequiredError } from '../../src/client/index.js';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 const PASSWORD = 'alice password 1';
@@ -27,6 +28,25 @@ after(async () => {
 });
 
 describe('GatehouseClient', () => {
+  test('login with two-factor sign-in: without a code, a typed error with the challenge; with one, signed in', async () => {
+    const dora = await server.core.users.createUser({ username: 'dora', password: 'dora password 12' });
+    const { secret } = await server.core.twoFactor!.beginEnrollment(dora);
+    // Confirm with the code of the step before now, so that the current step's code is still unused.
+    await server.core.twoFactor!.confirmEnrollment(dora.id, await generate({ secret, epoch: Math.floor(Date.now() / 1000) - 30 }));
+    const first = client();
+    await assert.rejects(first.login('dora', 'dora password 12'), (error: TwoFactorRequiredError) => {
+      assert.ok(error instanceof TwoFactorRequiredError);
+      assert.equal(error.expiresIn, 300);
+      assert.ok(error.challenge.length >= 43);
+      return true;
+    });
+    assert.equal(await first.session(), null, 'no session before the code');
+    const second = client();
+    const { user } = await second.login('dora', 'dora password 12', { code: () => generate({ secret }) });
+    assert.equal(user.username, 'dora');
+    assert.equal((await second.session())?.user.username, 'dora');
+  });
+
   test('login: a wrong password throws a typed error; the right one fills the jar', async () => {
     const alice = client();
     await assert.rejects(alice.login('alice', 'wrong password'), (error: GatehouseClientError) => {

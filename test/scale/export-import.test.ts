@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { generate } from 'otplib';
 import { runCLI } from '../helpers/process.js';
 import { COOKIE, startTestServer } from '../helpers/server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/services.js';
@@ -18,7 +19,7 @@ if (typeof database === 'string') {
 } else {
   const pg: TestDatabase = database;
   after(() => pg.drop());
-  const state: { cookie?: string; apiKey?: string; refresh?: string; clientId?: string; secret?: string; access?: string; dump?: string } = {};
+  const state: { recoveryCode?: string; cookie?: string; apiKey?: string; refresh?: string; clientId?: string; secret?: string; access?: string; dump?: string } = {};
 
   before(async () => {
     // A deployment that started on the embedded default.
@@ -34,6 +35,10 @@ if (typeof database === 'string') {
       const client = await server.core.clients.createClient({ name: 'svc', scopes: 'a' });
       state.clientId = client.client.id;
       state.secret = client.secret!;
+      // A user with two-factor sign-in: the enrolment and recovery codes must move too.
+      const keeper = await server.core.users.createUser({ username: 'keeper', password: 'keeper password 1' });
+      const { secret } = await server.core.twoFactor!.beginEnrollment(keeper);
+      state.recoveryCode = (await server.core.twoFactor!.confirmEnrollment(keeper.id, await generate({ secret }))).recoveryCodes[0];
     } finally {
       await server.stop();
     }
@@ -46,14 +51,14 @@ if (typeof database === 'string') {
     state.dump = exported.stdout;
     const lines = state.dump.trim().split('\n').map((line) => JSON.parse(line));
     assert.equal(lines[0].type, 'gatehouse-dump');
-    assert.deepEqual([...new Set(lines.slice(1).map((line) => line.table))].sort(), ['api_keys', 'audit_events', 'clients', 'refresh_tokens', 'sessions', 'signing_keys', 'users']);
+    assert.deepEqual([...new Set(lines.slice(1).map((line) => line.table))].sort(), ['api_keys', 'audit_events', 'clients', 'recovery_codes', 'refresh_tokens', 'sessions', 'signing_keys', 'two_factor', 'users']);
     assert.ok(!state.dump.includes('grower password 1'));
 
     const status = await runCLI(['migrate', 'status', '--db', pg.url, '--json']);
-    assert.deepEqual(JSON.parse(status.stdout).pending, ['0001_users_and_sessions', '0002_tokens', '0003_audit']);
+    assert.deepEqual(JSON.parse(status.stdout).pending, ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor']);
     const imported = await runCLI(['import', '--db', pg.url], { input: state.dump });
     assert.equal(imported.code, 0, imported.stderr);
-    assert.match(imported.stdout, /^imported 1 users, 1 sessions, 1 clients, 1 signing_keys, 1 refresh_tokens, 1 api_keys, 0 revoked_tokens, \d+ audit_events\n$/);
+    assert.match(imported.stdout, /^imported 2 users, 1 sessions, 1 clients, 1 signing_keys, 1 refresh_tokens, 1 api_keys, 0 revoked_tokens, \d+ audit_events, 1 two_factor, 10 recovery_codes, 0 login_challenges\n$/);
 
     // Same data folder: same master key, so the signing keys decrypt.
     const server = await startTestServer({ data, config: { db: pg.url, publicUrl: PUBLIC_URL } });
@@ -66,6 +71,10 @@ if (typeof database === 'string') {
       const clientToken = await server.request('/oauth/token', { form: { grant_type: 'client_credentials', client_id: state.clientId!, client_secret: state.secret! } });
       assert.equal(clientToken.status, 200, 'the client secret moved');
       assert.equal((await server.request('/login', { form: { username: 'GROWER', password: 'grower password 1' } })).status, 200);
+      const keeper = await server.request('/login', { form: { username: 'keeper', password: 'keeper password 1' } });
+      assert.equal(keeper.status, 202, 'two-factor sign-in moved: the password alone is not enough');
+      const second = await server.request('/login/two-factor', { json: { challenge: keeper.json.challenge, code: state.recoveryCode! } });
+      assert.equal(second.status, 200, 'the recovery codes moved');
     } finally {
       await server.stop();
     }

@@ -279,6 +279,62 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       assert.deepEqual((await store.listAuditEvents({ userId: 'u-audit', limit: 1 }))[0], event('e2', 200, 'login.failure', 'u-audit'));
     });
 
+    test('two-factor: a pending enrolment is replaced, a confirmed one is not; confirming stores the recovery codes', async () => {
+      const owner = user();
+      await store.createUser(owner);
+      const pending = { userId: owner.id, secretJwe: 'jwe-1', confirmedAt: null, lastStep: 0, createdAt: 1_000 };
+      assert.equal(await store.findTwoFactor(owner.id), null);
+      assert.equal(await store.putPendingTwoFactor(pending), true);
+      assert.equal(await store.putPendingTwoFactor({ ...pending, secretJwe: 'jwe-2' }), true);
+      assert.deepEqual(await store.findTwoFactor(owner.id), { ...pending, secretJwe: 'jwe-2' });
+      assert.equal(await store.confirmTwoFactor(owner.id, 2_000, 77, ['code-a', 'code-b']), true);
+      assert.equal(await store.confirmTwoFactor(owner.id, 3_000, 78, ['code-c']), false, 'confirmed once');
+      assert.deepEqual(await store.findTwoFactor(owner.id), { ...pending, secretJwe: 'jwe-2', confirmedAt: 2_000, lastStep: 77 });
+      assert.equal(await store.putPendingTwoFactor({ ...pending, secretJwe: 'jwe-3' }), false, 'a confirmed enrolment is never overwritten');
+      assert.equal((await store.findTwoFactor(owner.id))!.secretJwe, 'jwe-2');
+      assert.equal(await store.countUnusedRecoveryCodes(owner.id), 2);
+    });
+
+    test('two-factor: time steps only move forward; recovery codes work once; deleting removes both', async () => {
+      const owner = user();
+      await store.createUser(owner);
+      await store.putPendingTwoFactor({ userId: owner.id, secretJwe: 'jwe', confirmedAt: null, lastStep: 0, createdAt: 1_000 });
+      await store.confirmTwoFactor(owner.id, 2_000, 100, ['code-a', 'code-b']);
+      assert.equal(await store.advanceTwoFactorStep(owner.id, 100), false, 'the confirming code cannot be replayed');
+      assert.equal(await store.advanceTwoFactorStep(owner.id, 101), true);
+      assert.equal(await store.advanceTwoFactorStep(owner.id, 101), false);
+      assert.equal(await store.advanceTwoFactorStep(owner.id, 99), false);
+      const racers = await Promise.all([102, 102, 102].map((step) => store.advanceTwoFactorStep(owner.id, step)));
+      assert.equal(racers.filter(Boolean).length, 1, 'one of concurrent uses of a step wins');
+      assert.equal(await store.useRecoveryCode(owner.id, 'code-a', 3_000), true);
+      assert.equal(await store.useRecoveryCode(owner.id, 'code-a', 3_001), false);
+      assert.equal(await store.useRecoveryCode(owner.id, 'code-x', 3_001), false);
+      assert.equal(await store.countUnusedRecoveryCodes(owner.id), 1);
+      assert.equal(await store.deleteTwoFactor(owner.id), true);
+      assert.equal(await store.deleteTwoFactor(owner.id), false);
+      assert.equal(await store.findTwoFactor(owner.id), null);
+      assert.equal(await store.countUnusedRecoveryCodes(owner.id), 0);
+      assert.equal(await store.useRecoveryCode(owner.id, 'code-b', 3_002), false);
+    });
+
+    test('two-factor: login challenges expire, are deleted once, go with their user', async () => {
+      const owner = user();
+      await store.createUser(owner);
+      await store.createLoginChallenge({ tokenHash: `challenge-${owner.id}`, userId: owner.id, createdAt: 1_000, expiresAt: 5_000 });
+      await store.createLoginChallenge({ tokenHash: `old-${owner.id}`, userId: owner.id, createdAt: 1_000, expiresAt: 2_000 });
+      assert.deepEqual(await store.findLoginChallenge(`challenge-${owner.id}`, 4_999), { userId: owner.id });
+      assert.equal(await store.findLoginChallenge(`challenge-${owner.id}`, 5_000), null);
+      assert.ok((await store.purgeExpiredLoginChallenges(2_000)) >= 1);
+      assert.equal(await store.findLoginChallenge(`old-${owner.id}`, 0), null);
+      assert.equal(await store.deleteLoginChallenge(`challenge-${owner.id}`), true);
+      assert.equal(await store.deleteLoginChallenge(`challenge-${owner.id}`), false);
+      await store.createLoginChallenge({ tokenHash: `again-${owner.id}`, userId: owner.id, createdAt: 1_000, expiresAt: 9_000 });
+      await store.putPendingTwoFactor({ userId: owner.id, secretJwe: 'jwe', confirmedAt: null, lastStep: 0, createdAt: 1_000 });
+      assert.equal(await store.deleteUser(owner.id), true);
+      assert.equal(await store.findLoginChallenge(`again-${owner.id}`, 0), null);
+      assert.equal(await store.findTwoFactor(owner.id), null);
+    });
+
     test('answers ping', async () => {
       assert.equal(await store.ping(), true);
     });

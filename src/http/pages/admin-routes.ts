@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isGatehouseError } from '../../core/errors.js';
+import { GatehouseError, isGatehouseError } from '../../core/errors.js';
 import { ADMIN_ROLE } from '../../core/roles.js';
 import { auditRequest } from '../audit.js';
 import { signedIn, type RouteContext } from '../plugin.js';
@@ -13,6 +13,7 @@ const DONE: Record<string, string> = {
   'user-created': 'The user is created.',
   'user-updated': 'The user is updated.',
   'sessions-revoked': "The user's sessions are signed out.",
+  'two-factor-reset': "The user's two-factor sign-in is off; they sign in with their password and may set it up again.",
   'client-removed': 'The client is removed.',
   'key-rotated': 'A new signing key is active; the old one stays published until its tokens expire.',
 };
@@ -98,6 +99,13 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
       }),
     );
   }
+  app.post('/admin/ui/users/:id/two-factor/reset', withId, (request, reply) =>
+    act(request, reply, async () => {
+      if (!(await core.users.findUserById(id(request)))) throw new GatehouseError('ERR_USER_NOT_FOUND');
+      if (await core.twoFactor?.disable(id(request))) await auditRequest(core, request, { type: 'two_factor.disable', userId: id(request), detail: { by: 'admin' } });
+      return done(reply, 'two-factor-reset');
+    }),
+  );
   app.post('/admin/ui/users/:id/roles', withId, (request, reply) =>
     act(request, reply, async () => {
       const user = await core.users.setRoles(id(request), words(body(request).roles));

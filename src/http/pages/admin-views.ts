@@ -42,6 +42,7 @@ ${data.users.map(
 <td class="actions">
 <form class="inline" method="post" action="/admin/ui/users/${user.id}/${user.disabled ? 'enable' : 'disable'}"><button type="submit" class="secondary"${user.id === admin.id ? html` disabled` : ''}>${user.disabled ? 'Enable' : 'Disable'} ${user.username}</button></form>
 <form class="inline" method="post" action="/admin/ui/users/${user.id}/revoke-sessions"><button type="submit" class="danger">Sign out ${user.username} everywhere</button></form>
+<form class="inline" method="post" action="/admin/ui/users/${user.id}/two-factor/reset"><button type="submit" class="secondary">Reset two-factor for ${user.username}</button></form>
 <form class="inline" method="post" action="/admin/ui/users/${user.id}/password"><input name="password" type="password" autocomplete="new-password" aria-label="New password for ${user.username}" maxlength="1024" required> <button type="submit" class="secondary">Reset password</button></form>
 </td>
 </tr>`,

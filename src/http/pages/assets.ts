@@ -27,6 +27,8 @@ form.inline{display:inline}
 select{font:inherit;font-weight:400;padding:.45rem .5rem;border:1px solid var(--line);border-radius:.4rem}
 .notice{border-left:4px solid var(--accent);padding:.5rem .75rem;background:rgba(47,111,179,.08)}
 .new-key input{width:100%;font-family:ui-monospace,monospace}
+.qr svg{display:block;width:12rem;height:12rem;margin:.5rem 0;background:#fff}
+#recovery-codes{columns:2;font-family:ui-monospace,monospace}
 header nav{display:flex;align-items:center;gap:1rem}
 table{width:100%;border-collapse:collapse;margin:.5rem 0 1rem;display:block;overflow-x:auto}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}

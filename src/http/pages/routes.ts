@@ -7,7 +7,9 @@ import { AUTH_BODY_LIMIT, IdParams } from '../schemas.js';
 import { signIn, signOut } from '../sign-in.js';
 import { FAVICON_SVG, SCRIPT, STYLESHEET } from './assets.js';
 import { returnTo } from '../routes/forward-auth.js';
-import { sendPage } from './send.js';
+import { sendPage, sendWaitPage } from './send.js';
+import { registerTwoFactorPageRoutes } from './two-factor-routes.js';
+import { twoFactorSection, twoFactorSignInPage } from './two-factor-views.js';
 import { accountPage, signInPage, type AccountNotice } from './views.js';
 
 /** The one answer to every failed sign-in, as on `POST /login`: it never says which part was wrong. */
@@ -19,10 +21,11 @@ const DONE: Record<string, string> = {
   'key-revoked': 'The API key is revoked.',
   'session-revoked': 'The session is signed out.',
   'sessions-revoked': 'Every other session is signed out.',
+  'two-factor-off': 'Two-factor sign-in is off.',
 };
 
 /** Goes back to the page after a form post (303: the browser follows with GET), optionally with a {@link DONE} message. */
-function backHome(reply: FastifyReply, done?: keyof typeof DONE): FastifyReply {
+export function backHome(reply: FastifyReply, done?: keyof typeof DONE): FastifyReply {
   return reply.code(303).header('location', done ? `/?done=${done}` : '/').send();
 }
 
@@ -41,8 +44,12 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
   /** The account page of the signed-in request, with a message. */
   async function renderAccount(request: FastifyRequest, reply: FastifyReply, status: number, message: AccountNotice): Promise<FastifyReply> {
     const { user, session } = signedIn(request);
-    const [sessions, apiKeys] = await Promise.all([core.sessions.listSessions({ userId: user.id }), core.apiKeys.listApiKeys(user.id)]);
-    return sendPage(reply, status, accountPage(user, sessions, session.id, apiKeys, message));
+    const [sessions, apiKeys, twoFactor] = await Promise.all([
+      core.sessions.listSessions({ userId: user.id }),
+      core.apiKeys.listApiKeys(user.id),
+      core.twoFactor?.status(user.id),
+    ]);
+    return sendPage(reply, status, accountPage(user, sessions, session.id, apiKeys, message, twoFactor && twoFactorSection(twoFactor)));
   }
 
   app.get('/', async (request, reply) => {
@@ -62,15 +69,13 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
     const password = typeof body.password === 'string' ? body.password : '';
     const back = returnTo(body, origins);
     try {
-      await signIn(context, request, reply, { username, password });
+      const outcome = await signIn(context, request, reply, { username, password });
+      // The password was right and a code is needed: the second step carries the challenge (and where to go back).
+      if (outcome.status === 'two-factor') return sendPage(reply, 200, twoFactorSignInPage({ challenge: outcome.challenge, returnTo: back }));
       return back ? reply.code(303).header('location', back).send() : backHome(reply);
     } catch (error) {
-      if (isGatehouseError(error, 'ERR_THROTTLED') || isGatehouseError(error, 'ERR_BUSY')) {
-        const seconds = Math.max(1, Math.ceil(Number(error.details?.retryAfterSeconds ?? 1)));
-        const wait = error.code === 'ERR_BUSY' ? 'Too many sign-ins right now' : 'Too many attempts';
-        reply.header('retry-after', String(seconds));
-        return sendPage(reply, error.code === 'ERR_BUSY' ? 503 : 429, signInPage({ error: `${wait}; try again in ${seconds} second${seconds === 1 ? '' : 's'}.`, username, returnTo: back }));
-      }
+      const waiting = sendWaitPage(reply, error, (message) => signInPage({ error: message, username, returnTo: back }));
+      if (waiting) return waiting;
       if (isGatehouseError(error, 'ERR_INVALID_CREDENTIALS') || isGatehouseError(error, 'ERR_VALIDATION')) {
         // 200, as sign-in pages do (Keycloak, Ory): the form is shown again; a
         // 401 here would only add an error to the browser's console.
@@ -79,6 +84,8 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
       throw error;
     }
   });
+
+  if (core.twoFactor) registerTwoFactorPageRoutes(app, context, { twoFactor: core.twoFactor, renderAccount, backHome });
 
   app.post('/ui/sign-out', { onRequest: sameSite, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     await signOut(context, request, reply);

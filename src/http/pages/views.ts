@@ -56,7 +56,15 @@ export interface AccountNotice {
 }
 
 /** The account page: who I am, my roles, my sessions, password change, my API keys. */
-export function accountPage(user: User, sessions: Session[], currentId: string, apiKeys: ApiKey[], message: AccountNotice = {}): string {
+export function accountPage(
+  user: User,
+  sessions: Session[],
+  currentId: string,
+  apiKeys: ApiKey[],
+  message: AccountNotice = {},
+  /** The two-factor section, when the deployment offers it. */
+  twoFactor?: SafeHtml,
+): string {
   const others = sessions.filter((session) => session.id !== currentId).length;
   return layout(
     'Your account',
@@ -90,6 +98,7 @@ ${
 <label for="new-password">New password <input id="new-password" name="newPassword" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></label>
 <button type="submit">Change password</button>
 </form>
+${twoFactor ?? ''}
 <h2>API keys</h2>
 ${
   message.newKey

@@ -2,8 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { sameSiteOnly } from '../csrf.js';
 import type { RouteContext } from '../plugin.js';
-import { AUTH_BODY_LIMIT, LoginBody } from '../schemas.js';
-import { signIn, signOut } from '../sign-in.js';
+import { AUTH_BODY_LIMIT, LoginBody, TwoFactorLoginBody } from '../schemas.js';
+import { completeSignIn, signIn, signOut } from '../sign-in.js';
 import { sessionView, userView } from '../views.js';
 
 /** `POST /login` and `POST /logout`. */
@@ -12,10 +12,43 @@ export function registerLoginRoutes(app: FastifyInstance, context: RouteContext)
   const sameSite = sameSiteOnly(context.origins);
 
   // Form-encoded (what the seed lesson's client and HTML forms send) or JSON.
-  routes.post('/login', { config: { rateLimit: context.rateLimit }, onRequest: sameSite, schema: { tags: ['sign-in'], summary: 'Sign in with a username and password; sets the session cookie', body: LoginBody, 'x-problems': ['Problem401', 'Problem503'] }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
-    const { session, user } = await signIn(context, request, reply, request.body);
-    return { user: userView(user), session: sessionView(session, session.id) };
-  });
+  routes.post(
+    '/login',
+    {
+      config: { rateLimit: context.rateLimit },
+      onRequest: sameSite,
+      schema: {
+        tags: ['sign-in'],
+        summary: 'Sign in with a username and password; sets the session cookie (202 with a challenge when a second factor is needed)',
+        body: LoginBody,
+        'x-problems': ['Problem401', 'Problem503'],
+      },
+      bodyLimit: AUTH_BODY_LIMIT,
+    },
+    async (request, reply) => {
+      const outcome = await signIn(context, request, reply, request.body);
+      if (outcome.status === 'two-factor') {
+        // 202: the password was right, and the sign-in is not complete; no session exists yet.
+        const expiresIn = Math.round((outcome.expiresAt - context.core.clock.now()) / 1000);
+        return reply.code(202).send({ status: 'two-factor', challenge: outcome.challenge, expiresIn, methods: ['totp', 'recovery_code'] });
+      }
+      return { user: userView(outcome.user), session: sessionView(outcome.session, outcome.session.id) };
+    },
+  );
+
+  routes.post(
+    '/login/two-factor',
+    {
+      config: { rateLimit: context.rateLimit },
+      onRequest: sameSite,
+      schema: { tags: ['sign-in'], summary: 'Complete a sign-in with a TOTP or recovery code; sets the session cookie', body: TwoFactorLoginBody, 'x-problems': ['Problem401', 'Problem503'] },
+      bodyLimit: AUTH_BODY_LIMIT,
+    },
+    async (request, reply) => {
+      const { session, user } = await completeSignIn(context, request, reply, request.body);
+      return { user: userView(user), session: sessionView(session, session.id) };
+    },
+  );
 
   routes.post('/logout', { schema: { tags: ['sign-in'], summary: 'Sign out: ends the session and clears the cookie', 'x-problems': ['Problem403'], 'x-success': [204, 'Signed out (also when there was no session)'] }, onRequest: sameSite, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     await signOut(context, request, reply);

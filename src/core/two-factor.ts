@@ -1,0 +1,162 @@
+import { compactDecrypt, CompactEncrypt } from 'jose';
+import { generateSecret, generateURI, verify } from 'otplib';
+import { randomBytes } from 'node:crypto';
+import type { Clock } from './clock.js';
+import { GatehouseError } from './errors.js';
+import { hashSecret } from './secrets.js';
+import type { Store } from './store.js';
+
+/** TOTP as every authenticator app reads it (RFC 6238 defaults): SHA-1, 6 digits, 30-second steps. */
+const PERIOD_SECONDS = 30;
+/** One step either side of now: a phone clock a little off, or a code typed as it changed. */
+const TOLERANCE_SECONDS = PERIOD_SECONDS;
+/** How many recovery codes an enrolment gives. */
+export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+
+/** Options of {@link createTwoFactor}. */
+export interface TwoFactorOptions {
+  /** 32 bytes that encrypt TOTP secrets at rest (the deployment's master key). */
+  masterKey: Uint8Array;
+  /** The name authenticator apps show beside the account. Default `Gatehouse`. */
+  issuer?: string;
+}
+
+/** Where a user stands with two-factor sign-in. */
+export interface TwoFactorStatus {
+  enabled: boolean;
+  /** An enrolment was started and not yet confirmed with a code. */
+  pending: boolean;
+  recoveryCodesLeft: number;
+}
+
+/** Which second factor a sign-in used. */
+export type SecondFactor = 'totp' | 'recovery_code';
+
+/** The two-factor service; see {@link createTwoFactor}. */
+export type TwoFactor = ReturnType<typeof createTwoFactor>;
+
+/** A code as typed: spaces and dashes dropped, letters lower-cased. */
+function normalizeCode(code: string): string {
+  return code.replace(/[\s-]/g, '').toLowerCase();
+}
+
+/** 50 bits from the CSPRNG in two groups of five (`k7pq2-mx9rt`); no 0/o, 1/l/i to misread. */
+function createRecoveryCode(): string {
+  const bytes = randomBytes(10);
+  const chars = [...bytes].map((byte) => RECOVERY_ALPHABET[byte % RECOVERY_ALPHABET.length]);
+  return `${chars.slice(0, 5).join('')}-${chars.slice(5).join('')}`;
+}
+
+/**
+ * Two-factor sign-in with TOTP (RFC 6238) and one-time recovery codes.
+ *
+ * The TOTP secret is kept encrypted under the master key (AES-256-GCM via JWE
+ * `dir`), never shown again after enrolment. A code is accepted once: the
+ * time step it belongs to is recorded atomically, so it cannot be replayed on
+ * this or another instance. Recovery codes are random (50 bits) and kept as
+ * SHA-256 hashes, like API keys; each works once.
+ */
+export function createTwoFactor({ store, clock, options }: { store: Store; clock: Clock; options: TwoFactorOptions }) {
+  const issuer = options.issuer ?? 'Gatehouse';
+
+  async function encrypt(secret: string): Promise<string> {
+    return new CompactEncrypt(new TextEncoder().encode(secret)).setProtectedHeader({ alg: 'dir', enc: 'A256GCM' }).encrypt(options.masterKey);
+  }
+
+  async function decrypt(secretJwe: string): Promise<string> {
+    const { plaintext } = await compactDecrypt(secretJwe, options.masterKey, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] }).catch(
+      (cause: unknown) => {
+        throw new GatehouseError('ERR_CONFIG', { message: 'invalid configuration: masterKey: it cannot decrypt the stored two-factor secrets', cause });
+      },
+    );
+    return new TextDecoder().decode(plaintext);
+  }
+
+  /** The time step a TOTP code is valid for now, or `null` when it is wrong. Does not record it. */
+  async function matchTotp(secretJwe: string, code: string, afterStep: number): Promise<number | null> {
+    if (!/^[0-9]{6}$/.test(code)) return null;
+    const result = await verify({
+      secret: await decrypt(secretJwe),
+      token: code,
+      epoch: Math.floor(clock.now() / 1000),
+      epochTolerance: TOLERANCE_SECONDS,
+      afterTimeStep: afterStep,
+    });
+    // A TOTP result carries the time step it matched (the HOTP variant of the type does not).
+    return result.valid ? (result as { timeStep: number }).timeStep : null;
+  }
+
+  return {
+    /** Whether the user has two-factor sign-in, and how many recovery codes are left. */
+    async status(userId: string): Promise<TwoFactorStatus> {
+      const record = await store.findTwoFactor(userId);
+      return {
+        enabled: record?.confirmedAt != null,
+        pending: record !== null && record.confirmedAt === null,
+        recoveryCodesLeft: record?.confirmedAt != null ? await store.countUnusedRecoveryCodes(userId) : 0,
+      };
+    },
+
+    /**
+     * Starts an enrolment: a new secret, and the `otpauth://` URI an
+     * authenticator app scans (as a QR code) or the secret it is typed from.
+     * Starting again replaces an unconfirmed enrolment.
+     * @throws {GatehouseError} `ERR_TWO_FACTOR_ENABLED` when it is already on.
+     */
+    async beginEnrollment(user: { id: string; username: string }): Promise<{ secret: string; uri: string }> {
+      const secret = generateSecret({ length: 20 });
+      const stored = await store.putPendingTwoFactor({ userId: user.id, secretJwe: await encrypt(secret), confirmedAt: null, lastStep: 0, createdAt: clock.now() });
+      if (!stored) throw new GatehouseError('ERR_TWO_FACTOR_ENABLED');
+      return { secret, uri: generateURI({ issuer, label: user.username, secret }) };
+    },
+
+    /** The enrolment waiting for its confirming code, to show again (a mistyped code); `null` when none. */
+    async pendingEnrollment(user: { id: string; username: string }): Promise<{ secret: string; uri: string } | null> {
+      const record = await store.findTwoFactor(user.id);
+      if (!record || record.confirmedAt !== null) return null;
+      const secret = await decrypt(record.secretJwe);
+      return { secret, uri: generateURI({ issuer, label: user.username, secret }) };
+    },
+
+    /**
+     * Turns two-factor sign-in on once the user proves their app has the
+     * secret, and returns the recovery codes: shown this once, kept hashed.
+     * @throws {GatehouseError} `ERR_TWO_FACTOR_NOT_PENDING`, `ERR_INVALID_CODE`.
+     */
+    async confirmEnrollment(userId: string, code: string): Promise<{ recoveryCodes: string[] }> {
+      const record = await store.findTwoFactor(userId);
+      if (!record || record.confirmedAt !== null) throw new GatehouseError('ERR_TWO_FACTOR_NOT_PENDING');
+      const step = await matchTotp(record.secretJwe, normalizeCode(code), record.lastStep);
+      if (step === null) throw new GatehouseError('ERR_INVALID_CODE');
+      const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, createRecoveryCode);
+      const confirmed = await store.confirmTwoFactor(userId, clock.now(), step, recoveryCodes.map((item) => hashSecret(normalizeCode(item))));
+      if (!confirmed) throw new GatehouseError('ERR_TWO_FACTOR_NOT_PENDING');
+      return { recoveryCodes };
+    },
+
+    /** Turns two-factor sign-in off (or cancels an enrolment); `false` when there was none. */
+    disable(userId: string): Promise<boolean> {
+      return store.deleteTwoFactor(userId);
+    },
+
+    /** Whether sign-in must ask this user for a second factor. */
+    async isRequired(userId: string): Promise<boolean> {
+      return (await store.findTwoFactor(userId))?.confirmedAt != null;
+    },
+
+    /**
+     * Checks a second factor and uses it up: a TOTP code (its time step is
+     * recorded, so it works once) or a recovery code. `null` when wrong.
+     */
+    async useCode(userId: string, code: string): Promise<SecondFactor | null> {
+      const record = await store.findTwoFactor(userId);
+      if (!record || record.confirmedAt === null) return null;
+      const typed = normalizeCode(code);
+      if (typed.length === 0 || typed.length > 64) return null;
+      const step = await matchTotp(record.secretJwe, typed, record.lastStep);
+      if (step !== null) return (await store.advanceTwoFactorStep(userId, step)) ? 'totp' : null;
+      return (await store.useRecoveryCode(userId, hashSecret(typed), clock.now())) ? 'recovery_code' : null;
+    },
+  };
+}
