@@ -15,6 +15,12 @@ export interface GatehouseClientOptions {
   ca?: string | Buffer;
   /** Path of that PEM file, e.g. `data/tls/cert.pem`. */
   caFile?: string;
+  /**
+   * Credentials sent with every request as `Authorization: Basic` (RFC 7617,
+   * UTF-8): a service client's id and secret, or a user's name and password
+   * where the server allows it (`--basic-auth`). No sign-in, no cookie needed.
+   */
+  basic?: { username: string; password: string };
 }
 
 /**
@@ -32,11 +38,14 @@ export class GatehouseClient {
   /** The cookie jar; inspect it as you would `requests.Session().cookies`. */
   readonly cookies = new CookieJar();
   readonly #dispatcher: Agent;
+  readonly #authorization: string | undefined;
 
   constructor(options: GatehouseClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     const ca = options.ca ?? (options.caFile === undefined ? undefined : readFileSync(options.caFile));
     this.#dispatcher = new Agent(ca === undefined ? {} : { connect: { ca } });
+    const { basic } = options;
+    this.#authorization = basic && `Basic ${Buffer.from(`${basic.username}:${basic.password}`, 'utf8').toString('base64')}`;
   }
 
   /**
@@ -48,6 +57,7 @@ export class GatehouseClient {
     const headers = new Headers(init.headers as HeadersInit | undefined);
     const cookie = await this.cookies.getCookieString(url);
     if (cookie && !headers.has('cookie')) headers.set('cookie', cookie);
+    if (this.#authorization && !headers.has('authorization')) headers.set('authorization', this.#authorization);
     const response = await fetch(url, { ...init, headers: headers as RequestInit['headers'], dispatcher: this.#dispatcher });
     for (const line of response.headers.getSetCookie()) await this.cookies.setCookie(line, url, { ignoreError: true });
     return response;

@@ -1,6 +1,7 @@
 import { createAccessTokens } from './access-tokens.js';
 import { createApiKeys } from './api-keys.js';
 import { createAuditLog, type AuditEventInput } from './audit.js';
+import { createBasicAuth } from './basic-auth.js';
 import { systemClock, type Clock } from './clock.js';
 import { createClientService } from './clients.js';
 import { createKeyRing, type SigningAlgorithm } from './keys.js';
@@ -84,7 +85,9 @@ export function createAuthCore(options: AuthCoreOptions) {
   const audit = createAuditLog({ store, clock, onError: options.onAuditError, onEvent: options.onAuditEvent });
   const twoFactorOptions = options.twoFactor ?? (options.tokens && { masterKey: options.tokens.masterKey });
   const twoFactor = twoFactorOptions ? createTwoFactor({ store, clock, options: twoFactorOptions }) : null;
-  const { login, completeTwoFactor, warmUp } = createLogin({ store, hasher, clock, sessions, audit, throttle: options.throttle ?? createLoginThrottle(), twoFactor });
+  const passwordLogin = createLogin({ store, hasher, clock, sessions, audit, throttle: options.throttle ?? createLoginThrottle(), twoFactor });
+  const { login, completeTwoFactor, warmUp } = passwordLogin;
+  const clients = createClientService({ store, clock });
   const apiKeys = createApiKeys({ store, clock });
   const tokens = options.tokens ? createTokenServices(options.tokens, store, clock) : null;
   return {
@@ -100,7 +103,9 @@ export function createAuthCore(options: AuthCoreOptions) {
     warmUp,
     audit,
     apiKeys,
-    clients: createClientService({ store, clock }),
+    clients,
+    /** `Authorization: Basic` for clients and users (the HTTP layer chooses who may). */
+    basicAuth: createBasicAuth({ store, clock, clients, login: passwordLogin }),
     refreshTokens: createRefreshTokens({ store, clock, reuseGraceSeconds: options.tokens?.refreshTokenReuseGraceSeconds }),
     /** Signing keys and access tokens, when {@link AuthCoreOptions.tokens} was given. */
     tokens,
@@ -133,6 +138,7 @@ export type AuthCore = ReturnType<typeof createAuthCore>;
 export * from './clock.js';
 export * from './errors.js';
 export * from './hash-queue.js';
+export { BASIC_AUTH_MODES, BASIC_CACHE_SECONDS, type BasicAuthMode } from './basic-auth.js';
 export { TWO_FACTOR_CHALLENGE_SECONDS, type LoginResult } from './login.js';
 export * from './two-factor.js';
 export * from './passwords.js';

@@ -5,7 +5,7 @@ import { busyError } from './hash-queue.js';
 import { checkPasswordSize, type PasswordHasher } from './passwords.js';
 import { createSecret, hashSecret } from './secrets.js';
 import type { SessionOrigin, SessionService, Session } from './sessions.js';
-import type { Store } from './store.js';
+import type { Store, UserRecord } from './store.js';
 import type { LoginThrottle } from './throttle.js';
 import type { SecondFactor, TwoFactor } from './two-factor.js';
 import { tryUsernameKey } from './usernames.js';
@@ -62,6 +62,41 @@ export function createLogin({
   const getDummyHash = () => (dummyHash ??= hasher.hash(createSecret()));
 
   /**
+   * The password check every sign-in shares: the user record when the
+   * credentials are right, else one failure for every kind of wrong (audited
+   * with its reason, counted by the throttle).
+   */
+  async function checkPassword(
+    credentials: { username: string; password: string },
+    origin: SessionOrigin,
+  ): Promise<{ record: UserRecord; keys: { account: string; ip: string } }> {
+    checkPasswordSize(credentials.password);
+    // Refuse a sign-in the hasher could not take before any other work
+    // (throttle, database), so that a flood costs as little as possible;
+    // the same for every user, so it says nothing about who exists.
+    if (hasher.saturated?.()) throw busyError();
+    const key = tryUsernameKey(credentials.username);
+    // A name that can never exist is counted under a stand-in key, so that it
+    // is throttled exactly like a real or unknown account.
+    const keys = { account: key ?? `invalid:${credentials.username.slice(0, 256).toLowerCase()}`, ip: origin.ip ?? 'unknown' };
+    const where = { ip: origin.ip ?? null, userAgent: origin.userAgent ?? null };
+    await admit(keys, where);
+    const record = key === null ? null : await store.findUserByKey(key);
+    const passwordHash = record?.passwordHash ?? (await getDummyHash());
+    const passwordMatches = await hasher.verify(passwordHash, credentials.password);
+    if (!record || !passwordMatches || record.disabled) {
+      // The reason stays in the audit log; the caller gets one answer for all of them.
+      const reason = key === null ? 'invalid_name' : !record ? 'unknown_user' : !passwordMatches ? 'wrong_password' : 'disabled';
+      // Only an existing account's name is recorded: an unknown "name" is often a password typed in the wrong field.
+      await audit.record({ type: 'login.failure', userId: record?.id ?? null, ...where, detail: { reason, ...(record && { username: record.username }) } });
+      const blockedFor = await throttle.recordFailure(keys);
+      if (blockedFor > 0) throw throttled(blockedFor);
+      throw new GatehouseError('ERR_INVALID_CREDENTIALS');
+    }
+    return { record, keys };
+  }
+
+  /**
    * Throttled: refused before any check, even of the right password or code;
    * else slowed down after a few failures.
    */
@@ -109,29 +144,7 @@ export function createLogin({
      * @throws {GatehouseError} `ERR_INVALID_CREDENTIALS` for every kind of wrong; `ERR_VALIDATION` for a password over the size limit.
      */
     async login(credentials: { username: string; password: string }, origin: SessionOrigin = {}): Promise<LoginResult> {
-      checkPasswordSize(credentials.password);
-      // Refuse a sign-in the hasher could not take before any other work
-      // (throttle, database), so that a flood costs as little as possible;
-      // the same for every user, so it says nothing about who exists.
-      if (hasher.saturated?.()) throw busyError();
-      const key = tryUsernameKey(credentials.username);
-      // A name that can never exist is counted under a stand-in key, so that it
-      // is throttled exactly like a real or unknown account.
-      const keys = { account: key ?? `invalid:${credentials.username.slice(0, 256).toLowerCase()}`, ip: origin.ip ?? 'unknown' };
-      const where = { ip: origin.ip ?? null, userAgent: origin.userAgent ?? null };
-      await admit(keys, where);
-      const record = key === null ? null : await store.findUserByKey(key);
-      const passwordHash = record?.passwordHash ?? (await getDummyHash());
-      const passwordMatches = await hasher.verify(passwordHash, credentials.password);
-      if (!record || !passwordMatches || record.disabled) {
-        // The reason stays in the audit log; the caller gets one answer for all of them.
-        const reason = key === null ? 'invalid_name' : !record ? 'unknown_user' : !passwordMatches ? 'wrong_password' : 'disabled';
-        // Only an existing account's name is recorded: an unknown "name" is often a password typed in the wrong field.
-        await audit.record({ type: 'login.failure', userId: record?.id ?? null, ...where, detail: { reason, ...(record && { username: record.username }) } });
-        const blockedFor = await throttle.recordFailure(keys);
-        if (blockedFor > 0) throw throttled(blockedFor);
-        throw new GatehouseError('ERR_INVALID_CREDENTIALS');
-      }
+      const { record, keys } = await checkPassword(credentials, origin);
       if (hasher.needsRehash(record.passwordHash)) {
         // The parameters were raised since this hash was made: upgrade it now
         // that the password is known (OWASP Password Storage Cheat Sheet).
@@ -143,11 +156,25 @@ export function createLogin({
         const challenge = createSecret();
         const expiresAt = clock.now() + TWO_FACTOR_CHALLENGE_SECONDS * 1000;
         await store.createLoginChallenge({ tokenHash: hashSecret(challenge), userId: record.id, createdAt: clock.now(), expiresAt });
-        await audit.record({ type: 'login.two_factor_required', actor: record.id, userId: record.id, ...where });
+        await audit.record({ type: 'login.two_factor_required', actor: record.id, userId: record.id, ip: origin.ip ?? null, userAgent: origin.userAgent ?? null });
         return { status: 'two-factor', challenge, expiresAt, user: toUser(record) };
       }
       await throttle.recordSuccess(keys);
       return startSession(record.id, origin);
+    },
+
+    /**
+     * A username and password checked exactly as {@link login} checks them
+     * (throttle, the same failure for every kind of wrong, audit), for
+     * credentials sent with every request (HTTP Basic); no session. `null`
+     * for a user with two-factor sign-in: a password alone never suffices.
+     * @throws {GatehouseError} as {@link login} does.
+     */
+    async verifyPassword(credentials: { username: string; password: string }, origin: SessionOrigin = {}): Promise<UserRecord | null> {
+      const { record, keys } = await checkPassword(credentials, origin);
+      if (await needsSecondFactor(record.id)) return null;
+      await throttle.recordSuccess(keys);
+      return record;
     },
 
     /**

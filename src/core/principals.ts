@@ -7,7 +7,7 @@ import { toUser, type User } from './users.js';
 /** Who a request acts for, whatever credential it carried. */
 export interface Principal {
   /** The credential that authenticated it. */
-  kind: 'session' | 'access_token' | 'api_key';
+  kind: 'session' | 'access_token' | 'api_key' | 'basic';
   /** The user, or `null` for a service client's own token. */
   user: User | null;
   /** The OAuth client the credential was issued to, if any. */

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isGatehouseError } from '../core/errors.js';
-import type { AuthCore } from '../core/index.js';
+import type { AuthCore, BasicAuthMode } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import { hasScopes, parseScopes } from '../core/scopes.js';
 import { readCredential } from './credentials.js';
@@ -52,14 +52,25 @@ export function guardRequirement(hook: unknown): GuardRequirement | undefined {
 const RESOLVED = Symbol('gatehouse.principal');
 type Resolvable = FastifyRequest & { [RESOLVED]?: Promise<Principal | null> };
 
-/** Builds the guards over a core, the cookie settings and the deployment's origins (for CSRF checks). */
-export function createGuards(core: AuthCore, cookie: SessionCookieOptions, origins?: readonly string[]): AuthGuards {
+/** The challenge of a 401 when HTTP Basic is accepted too (RFC 7617 §2.1: the charset is UTF-8). */
+export const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"';
+
+/**
+ * Builds the guards over a core, the cookie settings, the deployment's
+ * origins (for CSRF checks) and who may use HTTP Basic (default `clients`).
+ */
+export function createGuards(core: AuthCore, cookie: SessionCookieOptions, origins?: readonly string[], basicAuth: BasicAuthMode = 'clients'): AuthGuards {
+  // Every 401 names each scheme that would be accepted (RFC 9110 §11.6.1).
+  const withBasic = (bearer: string) => (basicAuth === 'off' ? bearer : `${bearer}, ${BASIC_CHALLENGE}`);
   function resolve(request: FastifyRequest): Promise<Principal | null> {
     const target = request as Resolvable;
     target[RESOLVED] ??= (async () => {
       const credential = readCredential(request, cookie);
       if (credential.kind === 'cookie') return core.principals.fromSessionToken(credential.token);
       if (credential.kind === 'bearer') return core.principals.fromBearer(credential.token);
+      if (credential.kind === 'basic') {
+        return core.basicAuth.authenticate(basicAuth, credential.username, credential.password, { ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
+      }
       return null;
     })();
     return target[RESOLVED];
@@ -72,6 +83,12 @@ export function createGuards(core: AuthCore, cookie: SessionCookieOptions, origi
     } catch (error) {
       // Answer here, whatever error handler the host application has: a
       // database outage is a 503 with Retry-After, never a 500.
+      // Basic credentials of a user are throttled and hashed like a sign-in.
+      if (isGatehouseError(error, 'ERR_THROTTLED') || isGatehouseError(error, 'ERR_BUSY')) {
+        const retryAfterSeconds = Number(error.details?.retryAfterSeconds ?? 1);
+        sendProblem(reply, error.code, undefined, { retryAfterSeconds });
+        return null;
+      }
       if (!isGatehouseError(error, 'ERR_UNAVAILABLE')) throw error;
       sendProblem(reply, 'ERR_UNAVAILABLE', error.message);
       return null;
@@ -79,7 +96,8 @@ export function createGuards(core: AuthCore, cookie: SessionCookieOptions, origi
     if (principal && (!sessionOnly || principal.kind === 'session')) {
       // CSRF: a cookie is sent by the browser whoever made the page; a state
       // change on its strength must come from the deployment's own pages.
-      if (principal.kind === 'session' && isUnsafeMethod(request.method) && isCrossSite(request, origins)) {
+      // Browsers resend Basic credentials by themselves too.
+      if ((principal.kind === 'session' || principal.kind === 'basic') && isUnsafeMethod(request.method) && isCrossSite(request, origins)) {
         sendProblem(reply, 'ERR_CROSS_SITE');
         return null;
       }
@@ -93,9 +111,12 @@ export function createGuards(core: AuthCore, cookie: SessionCookieOptions, origi
     }
     if (credential.kind === 'bearer' || credential.kind === 'malformed') {
       // RFC 6750 §3.1: a credential was presented and is not acceptable here.
-      sendProblem(reply, 'ERR_INVALID_TOKEN', undefined, { challenge: `${WWW_AUTHENTICATE}, error="invalid_token"` });
+      sendProblem(reply, 'ERR_INVALID_TOKEN', undefined, { challenge: withBasic(`${WWW_AUTHENTICATE}, error="invalid_token"`) });
+    } else if (credential.kind === 'basic' && basicAuth !== 'off') {
+      // The same answer for an unknown name and a wrong password (as POST /login).
+      sendProblem(reply, 'ERR_INVALID_CREDENTIALS', undefined, { challenge: withBasic(WWW_AUTHENTICATE) });
     } else {
-      sendProblem(reply, 'ERR_UNAUTHENTICATED');
+      sendProblem(reply, 'ERR_UNAUTHENTICATED', undefined, { challenge: withBasic(WWW_AUTHENTICATE) });
     }
     return null;
   }

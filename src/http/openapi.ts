@@ -1,5 +1,6 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { RouteOptions } from 'fastify';
+import type { BasicAuthMode } from '../core/basic-auth.js';
 import { ERROR_CODES } from '../core/errors.js';
 import { guardRequirement, type GuardRequirement } from './guards.js';
 
@@ -11,6 +12,8 @@ export interface OpenApiOptions {
   version?: string;
   /** Name of the session cookie (the `session` security scheme). Default `__Host-gatehouse`. */
   cookieName?: string;
+  /** Who may use HTTP Basic, as given to the plugin. Default `clients`. */
+  basicAuth?: BasicAuthMode;
 }
 
 type HeaderDoc = { description: string; schema: { type: 'string' | 'integer' } };
@@ -103,10 +106,11 @@ function requirementOf(route: RouteOptions): GuardRequirement | undefined {
 }
 
 /** OpenAPI security requirements of a guard: the session cookie, or it or a bearer credential. */
-function securityOf(requirement: GuardRequirement): Record<string, string[]>[] {
+function securityOf(requirement: GuardRequirement, basicAuth: BasicAuthMode): Record<string, string[]>[] {
   // OpenAPI 3.1 §4.8.30: for schemes other than OAuth2, the array lists the roles (here, scopes) required.
   const scopes = requirement.scopes ?? [];
-  return requirement.credentials === 'session' ? [{ session: [] }] : [{ session: [] }, { bearer: scopes }];
+  if (requirement.credentials === 'session') return [{ session: [] }];
+  return basicAuth === 'off' ? [{ session: [] }, { bearer: scopes }] : [{ session: [] }, { bearer: scopes }, { basic: scopes }];
 }
 
 function errorResponsesOf(route: RouteOptions, schema: Record<string, unknown>, requirement: GuardRequirement | undefined): ErrorResponseName[] {
@@ -154,6 +158,13 @@ export function gatehouseOpenApi(options: OpenApiOptions = {}): FastifyDynamicSw
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: options.cookieName ?? '__Host-gatehouse', description: 'The session cookie set by `POST /login`.' },
           bearer: { type: 'http', scheme: 'bearer', description: 'An access token (JWT from `/token` or `/oauth/token`) or a personal API key (`gh_…`).' },
+          basic: {
+            type: 'http',
+            scheme: 'basic',
+            description: `Credentials on every request (RFC 7617, UTF-8): ${
+              { clients: 'a service client\'s `client_id:client_secret`', users: 'a user\'s `username:password` (throttled like sign-in)', both: 'a service client\'s `client_id:client_secret` or a user\'s `username:password`', off: 'not accepted by this deployment' }[options.basicAuth ?? 'clients']
+            }.`,
+          },
           client: { type: 'http', scheme: 'basic', description: 'A service client: `client_id:client_secret` (`client_secret_basic`); the same may instead be sent in the form body, or a `private_key_jwt` assertion.' },
         },
         schemas: { Problem: PROBLEM_SCHEMA, OAuthError: OAUTH_ERROR_SCHEMA },
@@ -174,7 +185,7 @@ export function gatehouseOpenApi(options: OpenApiOptions = {}): FastifyDynamicSw
       const base = (schema ?? {}) as Record<string, unknown>;
       const requirement = requirementOf(route);
       const documented: Record<string, unknown> = { ...base };
-      if (requirement && !base.security) documented.security = securityOf(requirement);
+      if (requirement && !base.security) documented.security = securityOf(requirement, options.basicAuth ?? 'clients');
       // Gatehouse's bodies are JSON or form-encoded alike (the lesson posts a form).
       if (base.body && !base.consumes) documented.consumes = ['application/json', 'application/x-www-form-urlencoded'];
       const problems = errorResponsesOf(route, base, requirement);

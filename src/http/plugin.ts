@@ -2,7 +2,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { GatehouseError } from '../core/errors.js';
-import type { AuthCore } from '../core/index.js';
+import type { AuthCore, BasicAuthMode } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import type { Session } from '../core/sessions.js';
 import type { User } from '../core/users.js';
@@ -55,6 +55,12 @@ export interface GatehousePluginOptions {
    * state changes and sign in. Default: the origin each request was addressed to.
    */
   origins?: string[];
+  /**
+   * Who may send `Authorization: Basic` on every request: service clients
+   * (`client_id:client_secret`), users (`username:password`, throttled like
+   * sign-in), both, or nobody. Default `clients`.
+   */
+  basicAuth?: BasicAuthMode;
   /** Requests per minute per IP address to `/login`, `/token` and `/oauth/*`. Default 300. */
   rateLimitPerMinute?: number;
 }
@@ -77,7 +83,7 @@ export const gatehouse = fp<GatehousePluginOptions>(
     };
     app.decorateRequest('auth', null);
     const origins = options.origins?.map((origin) => origin.toLowerCase());
-    const guards = createGuards(core, cookie, origins);
+    const guards = createGuards(core, cookie, origins, options.basicAuth ?? 'clients');
     app.decorate('auth', guards);
 
     // Gatehouse's own routes live in a child context: their body parsers and
@@ -97,7 +103,7 @@ export const gatehouse = fp<GatehousePluginOptions>(
             new GatehouseError('ERR_THROTTLED', { details: { retryAfterSeconds: Math.ceil(context.ttl / 1000) } }),
         });
         const rateLimit = { max: options.rateLimitPerMinute ?? 300, timeWindow: 60_000 };
-        const context = { core, cookie, guards, origins, rateLimit };
+        const context = { core, cookie, guards, origins, rateLimit, basicAuth: options.basicAuth ?? 'clients' };
         registerLoginRoutes(routes, context);
         registerMeRoutes(routes, context);
         registerApiKeyRoutes(routes, context);
@@ -130,6 +136,8 @@ export interface RouteContext {
   origins: readonly string[] | undefined;
   /** Route config for @fastify/rate-limit on the endpoints that take secrets. */
   rateLimit: { max: number; timeWindow: number };
+  /** Who may use HTTP Basic. */
+  basicAuth: BasicAuthMode;
 }
 
 /**

@@ -164,7 +164,7 @@ export async function buildServer(
   app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'ERR_NOT_FOUND'));
 
   // Before any route: @fastify/swagger learns the routes as they are added.
-  await app.register(fastifySwagger, gatehouseOpenApi({ cookieName: config.cookieName, version: GATEHOUSE_VERSION }));
+  await app.register(fastifySwagger, gatehouseOpenApi({ cookieName: config.cookieName, version: GATEHOUSE_VERSION, basicAuth: config.basicAuth }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process answers' } }, async () => ({ status: 'ok' }));
@@ -182,6 +182,7 @@ export async function buildServer(
     forwardAuth: { headerPrefix: config.forwardAuthHeaderPrefix, signInUrl: config.publicUrl },
     origins: config.origins ?? (config.publicUrl === undefined ? undefined : [config.publicUrl.toLowerCase()]),
     rateLimitPerMinute: config.rateLimitPerMinute,
+    basicAuth: config.basicAuth,
   });
   metrics.attach(app, core, config.cookieName);
   await core.warmUp();

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { BASIC_AUTH_MODES, type BasicAuthMode } from '../core/basic-auth.js';
 import { GatehouseError } from '../core/errors.js';
 
 /** The server's settings, after defaults and validation. */
@@ -42,6 +43,8 @@ export interface ServerConfig {
   dbPoolSize: number;
   /** Prefix of the identity headers `/auth/verify` answers with. Default `X-Auth-`. */
   forwardAuthHeaderPrefix: string;
+  /** Who may send `Authorization: Basic`: `clients`, `users`, `both` or `off`. Default `clients`. */
+  basicAuth: BasicAuthMode;
   /** Milliseconds a session, user, API key or client may be served from this instance's memory; 0 turns the cache off. Default 500. */
   cacheTtlMs: number;
   /** Redis URL (`redis://HOST:PORT/N`) for shared state between instances. Default none. */
@@ -184,6 +187,14 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     flag: '--refresh-token-reuse-grace',
     parse: integer(0, 60),
   },
+  basicAuth: {
+    env: 'GATEHOUSE_BASIC_AUTH',
+    flag: '--basic-auth',
+    parse(raw) {
+      if (!BASIC_AUTH_MODES.includes(raw as BasicAuthMode)) throw new Error(`must be one of ${BASIC_AUTH_MODES.join(', ')}`);
+      return raw as BasicAuthMode;
+    },
+  },
   signingAlgorithm: {
     env: 'GATEHOUSE_SIGNING_ALGORITHM',
     flag: '--signing-algorithm',
@@ -218,6 +229,7 @@ const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | '
   dbPoolSize: 10,
   cacheTtlMs: 500,
   forwardAuthHeaderPrefix: 'X-Auth-',
+  basicAuth: 'clients',
   throttleAccountFailures: 10,
   throttleBlockSeconds: 60,
   throttleIpFailures: 100,

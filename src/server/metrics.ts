@@ -94,9 +94,10 @@ export class ServerMetrics {
     this.problems.inc({ code });
     if (code === 'ERR_THROTTLED') this.throttled.inc({ route });
     else if (code === 'ERR_BUSY' && route.endsWith('/login')) this.logins.inc({ outcome: 'busy' });
-    else if (code === 'ERR_INVALID_TOKEN' || code === 'ERR_UNAUTHENTICATED') {
+    else if (code === 'ERR_INVALID_TOKEN' || code === 'ERR_UNAUTHENTICATED' || code === 'ERR_INVALID_CREDENTIALS') {
       const presented = readCredential(request, cookie).kind;
-      if (presented !== 'none') this.rejections.inc({ kind: presented });
+      // A failed POST /login is a sign-in failure (counted above), not a rejected credential.
+      if (presented !== 'none' && (code !== 'ERR_INVALID_CREDENTIALS' || presented === 'basic')) this.rejections.inc({ kind: presented });
     }
   }
 

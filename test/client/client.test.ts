@@ -28,6 +28,16 @@ after(async () => {
 });
 
 describe('GatehouseClient', () => {
+  test('basic: a service client calls with its id and secret on every request, no sign-in', async () => {
+    const { client: probe, secret } = await server.core.clients.createClient({ name: 'probe-client', scopes: '' });
+    const withBasic = new GatehouseClient({ baseUrl: server.url, ca: server.ca, basic: { username: probe.id, password: secret! } });
+    clients.push(withBasic);
+    assert.deepEqual(await withBasic.getInfo(), { 'Secret-number': 42 });
+    const wrong = new GatehouseClient({ baseUrl: server.url, ca: server.ca, basic: { username: probe.id, password: 'wrong' } });
+    clients.push(wrong);
+    await assert.rejects(wrong.getInfo(), (error: GatehouseClientError) => error.status === 401 && error.code === 'ERR_INVALID_CREDENTIALS');
+  });
+
   test('login with two-factor sign-in: without a code, a typed error with the challenge; with one, signed in', async () => {
     const dora = await server.core.users.createUser({ username: 'dora', password: 'dora password 12' });
     const { secret } = await server.core.twoFactor!.beginEnrollment(dora);

@@ -119,7 +119,7 @@ test('/auth/verify answers any method; non-ASCII user names are percent-encoded'
   }
   const refused = await gatehouse.request('/auth/verify');
   assert.equal(refused.status, 401);
-  assert.equal(refused.headers['www-authenticate'], 'Bearer realm="gatehouse"');
+  assert.equal(refused.headers['www-authenticate'], 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
   assert.equal(refused.headers['x-auth-user'], undefined);
 });
 

@@ -37,7 +37,7 @@ describe('admin routes', () => {
     for (const [method, path] of routes) {
       const anonymous = await server.request(path, { method });
       assert.equal(anonymous.status, 401, `${method} ${path}`);
-      assert.equal(anonymous.headers['www-authenticate'], 'Bearer realm="gatehouse"');
+      assert.equal(anonymous.headers['www-authenticate'], 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
       const forbidden = await server.request(path, { method, cookie: plain });
       assert.equal(forbidden.status, 403, `${method} ${path}`);
       assert.equal(forbidden.json.code, 'ERR_FORBIDDEN');

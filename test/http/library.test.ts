@@ -64,7 +64,7 @@ describe('guards in a host application', () => {
     assert.equal(response.status, 200);
     const { info, paths } = response.json;
     assert.deepEqual(info.title, 'Orders');
-    assert.deepEqual(paths['/orders'].get.security, [{ session: [] }, { bearer: ['orders:read'] }]);
+    assert.deepEqual(paths['/orders'].get.security, [{ session: [] }, { bearer: ['orders:read'] }, { basic: ['orders:read'] }]);
     assert.deepEqual(Object.keys(paths['/orders'].get.responses).sort(), ['200', '401', '403', '503']);
     assert.ok(paths['/login'].post);
     // Untagged routes stay out of the document.
@@ -87,7 +87,7 @@ describe('guards in a host application', () => {
     assert.equal((await call('/public')).status, 200);
     const anonymous = await call('/whoami');
     assert.equal(anonymous.status, 401);
-    assert.equal(anonymous.headers['www-authenticate'], 'Bearer realm="gatehouse"');
+    assert.equal(anonymous.headers['www-authenticate'], 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
   });
 
   test('scoped access token: 403 insufficient_scope with the scope needed, then 200 with it', async () => {

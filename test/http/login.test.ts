@@ -154,7 +154,7 @@ describe('GET /get-info (the lesson route)', () => {
     for (const cookie of [undefined, `${COOKIE}=`, `${COOKIE}=${'A'.repeat(43)}`, `${COOKIE}=not a token`, 'app1-username=Alice']) {
       const response = await server.request('/get-info', cookie === undefined ? {} : { cookie });
       assert.equal(response.status, 401, String(cookie));
-      assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse"');
+      assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
       assert.ok(!response.text.includes('42'));
     }
   });

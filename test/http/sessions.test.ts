@@ -116,7 +116,7 @@ describe('my sessions', () => {
     for (const [method, path] of [['GET', '/session'], ['GET', '/sessions'], ['DELETE', '/sessions/x'], ['POST', '/password']]) {
       const response = await server.request(path!, { method: method! });
       assert.equal(response.status, 401, `${method} ${path}`);
-      assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse"');
+      assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
     }
   });
 });

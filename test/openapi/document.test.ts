@@ -92,8 +92,8 @@ describe('GET /openapi.json', () => {
   it('gives each route the security its guard enforces', () => {
     const { paths } = document;
     assert.deepEqual(paths['/sessions']!.get!.security, [{ session: [] }]);
-    assert.deepEqual(paths['/get-info']!.get!.security, [{ session: [] }, { bearer: [] }]);
-    assert.deepEqual(paths['/admin/users']!.get!.security, [{ session: [] }, { bearer: [] }]);
+    assert.deepEqual(paths['/get-info']!.get!.security, [{ session: [] }, { bearer: [] }, { basic: [] }]);
+    assert.deepEqual(paths['/admin/users']!.get!.security, [{ session: [] }, { bearer: [] }, { basic: [] }]);
     assert.equal(paths['/login']!.post!.security, undefined);
     assert.equal(paths['/healthz']!.get!.security, undefined);
     assert.deepEqual(paths['/oauth/token']!.post!.security, [{ client: [] }, {}]);
@@ -135,7 +135,7 @@ describe('GET /openapi.json', () => {
     let checked = 0;
     for (const [path, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item)) {
-        const userFacing = operation.security?.every((requirement) => 'session' in requirement || 'bearer' in requirement);
+        const userFacing = operation.security?.every((requirement) => 'session' in requirement || 'bearer' in requirement || 'basic' in requirement);
         if (!userFacing || method === 'head') continue;
         checked += 1;
         const response = await server.request(path, { method: method.toUpperCase(), headers: { origin: server.url } });

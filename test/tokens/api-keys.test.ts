@@ -65,7 +65,7 @@ describe('personal API keys', () => {
     for (const value of [other.key, `gh_${'A'.repeat(43)}`, 'gh_short', `${key}x`]) {
       const response = await server.request('/get-info', { headers: bearer(value) });
       assert.equal(response.status, 401);
-      assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse", error="invalid_token"');
+      assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"');
     }
     assert.ok(id);
   });

@@ -26,7 +26,7 @@ async function accessWith(target: TestServer, token: string) {
 async function assertRefused(token: string, target = server) {
   const response = await accessWith(target, token);
   assert.equal(response.status, 401, `accepted: ${token.slice(0, 60)}…`);
-  assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse", error="invalid_token"');
+  assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"');
   assert.equal(response.json.code, 'ERR_INVALID_TOKEN');
   assert.ok(!response.text.includes(token), 'the token is never echoed');
 }
@@ -228,10 +228,15 @@ describe('forged and misused access tokens are refused', () => {
   });
 
   test('malformed Authorization headers', async () => {
-    for (const value of ['Bearer', 'Bearer ', `Bearer  ${genuine} extra`, `Token ${genuine}`, 'Basic Zm9vOmJhcg==', `Bearer ${'a'.repeat(9000)}`]) {
+    for (const value of ['Bearer', 'Bearer ', `Bearer  ${genuine} extra`, `Token ${genuine}`, 'Basic !!!', 'Basic Zm9vYmFy', `Bearer ${'a'.repeat(9000)}`]) {
       const response = await server.request('/get-info', { headers: { authorization: value } });
       assert.equal(response.status, 401, value.slice(0, 30));
-      assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse", error="invalid_token"');
+      assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"');
     }
+    // Well-formed Basic credentials that name no client: refused as credentials, not as a token.
+    const unknown = await server.request('/get-info', { headers: { authorization: 'Basic Zm9vOmJhcg==' } });
+    assert.equal(unknown.status, 401);
+    assert.equal((unknown.json as { code: string }).code, 'ERR_INVALID_CREDENTIALS');
+    assert.equal(unknown.headers['www-authenticate'], 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
   });
 });

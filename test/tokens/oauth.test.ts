@@ -199,7 +199,7 @@ describe('user tokens and refresh rotation', () => {
     assert.equal((await refresh(tokens.refresh_token)).status, 400);
     const revoked = await server.request('/get-info', { headers: bearer });
     assert.equal(revoked.status, 401);
-    assert.equal(revoked.headers['www-authenticate'], 'Bearer realm="gatehouse", error="invalid_token"');
+    assert.equal(revoked.headers['www-authenticate'], 'Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"');
   });
 
   test('a scoped user token is limited to its scopes', async () => {

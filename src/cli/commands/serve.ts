@@ -12,6 +12,7 @@ export function registerServeCommand(program: Command): void {
     .option('--db <url>', 'database URL, sqlite:PATH or postgres://USER@HOST:PORT/DB (GATEHOUSE_DB, default sqlite:<data>/gatehouse.db)')
     .option('--migrate', 'apply pending database migrations at start (GATEHOUSE_MIGRATE; SQLite always does)')
     .option('--db-pool-size <n>', 'PostgreSQL connections, 1 to 100 (GATEHOUSE_DB_POOL_SIZE, default 10)')
+    .option('--basic-auth <who>', 'who may send Authorization: Basic: clients, users, both or off (GATEHOUSE_BASIC_AUTH, default clients)')
     .option('--forward-auth-header-prefix <prefix>', 'prefix of the identity headers of /auth/verify (GATEHOUSE_FORWARD_AUTH_HEADER_PREFIX, default X-Auth-)')
     .option('--cache-ttl-ms <ms>', 'how late a change made elsewhere may be seen here, 0 to 1000 ms; 0: no cache (GATEHOUSE_CACHE_TTL_MS, default 500)')
     .option('--redis <url>', 'Redis for instances that act as one: redis://HOST:PORT/N (GATEHOUSE_REDIS)')

@@ -61,16 +61,17 @@ const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE',
  * `X-Forwarded-Method`) a cookie-authenticated state change from another
  * site is refused (403) here too.
  */
-export function registerForwardAuthRoutes(app: FastifyInstance, { guards, origins }: RouteContext, options: ForwardAuthOptions = {}): void {
+export function registerForwardAuthRoutes(app: FastifyInstance, { guards, origins, basicAuth }: RouteContext, options: ForwardAuthOptions = {}): void {
   const prefix = (options.headerPrefix ?? 'X-Auth-').toLowerCase();
   const required = guards.required();
+  const security: Record<string, string[]>[] = [{ session: [] }, { bearer: [] }, ...(basicAuth === 'off' ? [] : [{ basic: [] }])];
   app.route({
     method: METHODS,
     url: '/auth/verify',
     schema: {
       tags: ['proxy'],
       summary: 'Forward auth: 200 with identity headers, or 401 (or 302 to sign in)',
-      security: [{ session: [] }, { bearer: [] }],
+      security,
       'x-problems': ['Problem401', 'Problem403', 'Problem503'],
     },
     handler: async (request, reply) => {
