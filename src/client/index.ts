@@ -21,6 +21,13 @@ export interface GatehouseClientOptions {
    * where the server allows it (`--basic-auth`). No sign-in, no cookie needed.
    */
   basic?: { username: string; password: string };
+  /**
+   * A client certificate and its private key (PEM, or the files'
+   * paths), presented on every connection: for `tls_client_auth` /
+   * `self_signed_tls_client_auth` at `/oauth/token`, and for calls with the
+   * certificate-bound tokens it gets (RFC 8705).
+   */
+  certificate?: { cert?: string | Buffer; key?: string | Buffer; certFile?: string; keyFile?: string };
 }
 
 /**
@@ -43,7 +50,10 @@ export class GatehouseClient {
   constructor(options: GatehouseClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     const ca = options.ca ?? (options.caFile === undefined ? undefined : readFileSync(options.caFile));
-    this.#dispatcher = new Agent(ca === undefined ? {} : { connect: { ca } });
+    const pem = options.certificate;
+    const cert = pem?.cert ?? (pem?.certFile === undefined ? undefined : readFileSync(pem.certFile));
+    const key = pem?.key ?? (pem?.keyFile === undefined ? undefined : readFileSync(pem.keyFile));
+    this.#dispatcher = new Agent({ connect: { ...(ca !== undefined && { ca }), ...(cert !== undefined && key !== undefined && { cert, key }) } });
     const { basic } = options;
     this.#authorization = basic && `Basic ${Buffer.from(`${basic.username}:${basic.password}`, 'utf8').toString('base64')}`;
   }
@@ -142,6 +152,19 @@ export class GatehouseClient {
   /** An access token and a refresh token for this session (optionally limited to `scope`). */
   token(options: { scope?: string } = {}): Promise<TokenResponse> {
     return this.#call('POST', '/token', { json: options });
+  }
+
+  /**
+   * A service client's access token (`client_credentials`). Authenticates
+   * with `secret` (`client_secret_basic`), or, without one, with the
+   * client certificate given to the constructor (RFC 8705): then the token is
+   * bound to that certificate and works only on connections presenting it.
+   */
+  clientToken(clientId: string, options: { secret?: string; scope?: string } = {}): Promise<TokenResponse> {
+    const form: Record<string, string> = { grant_type: 'client_credentials', ...(options.scope !== undefined && { scope: options.scope }) };
+    if (options.secret === undefined) return this.#call('POST', '/oauth/token', { form: { ...form, client_id: clientId } });
+    const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(options.secret)}`).toString('base64');
+    return this.#call('POST', '/oauth/token', { form }, { authorization: `Basic ${basic}` });
   }
 
   /** Exchanges a refresh token for new tokens (the old refresh token is spent). */

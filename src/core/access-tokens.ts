@@ -24,6 +24,14 @@ export interface AccessTokenClaims {
   jti: string;
   iat: number;
   exp: number;
+  /** RFC 8705 §3: the SHA-256 thumbprint of the client certificate the token is bound to. */
+  certificateThumbprint?: string;
+}
+
+/** The `x5t#S256` of a `cnf` claim, if it is one. */
+function boundThumbprint(cnf: unknown): string | undefined {
+  const value = (cnf as Record<string, unknown> | null | undefined)?.['x5t#S256'];
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
 }
 
 /** What an access token is issued for. */
@@ -34,6 +42,8 @@ export interface AccessTokenSubject {
   scopes: string[] | null;
   roles?: string[];
   sid?: string;
+  /** Bind the token to this client certificate (RFC 8705 `cnf.x5t#S256`). */
+  certificateThumbprint?: string;
 }
 
 /** Options of {@link createAccessTokens}. */
@@ -79,6 +89,7 @@ export function createAccessTokens(options: AccessTokenOptions) {
       if (subject.scopes !== null) claims.scope = subject.scopes.join(' ');
       if (subject.roles) claims.roles = subject.roles;
       if (subject.sid) claims.sid = subject.sid;
+      if (subject.certificateThumbprint) claims.cnf = { 'x5t#S256': subject.certificateThumbprint };
       const sign = () =>
         new SignJWT(claims)
           .setProtectedHeader({ alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid })
@@ -137,7 +148,10 @@ export function createAccessTokens(options: AccessTokenOptions) {
           jti: payload.jti,
           iat: payload.iat!,
           exp: payload.exp!,
+          ...(boundThumbprint(payload.cnf) !== undefined && { certificateThumbprint: boundThumbprint(payload.cnf) }),
         });
+        // A cnf this deployment cannot honour (another confirmation method) is refused, not ignored.
+        if (payload.cnf !== undefined && claims.certificateThumbprint === undefined) return null;
         verified.set(token, claims, claims.exp * 1000);
         return claims;
       } catch {

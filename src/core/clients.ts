@@ -1,3 +1,4 @@
+import { createHash, X509Certificate } from 'node:crypto';
 import { importJWK, jwtVerify, type JWK } from 'jose';
 import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
@@ -12,7 +13,9 @@ export interface Client {
   name: string;
   scopes: string[];
   /** How it may authenticate at the token endpoint. */
-  authMethods: ('client_secret_basic' | 'client_secret_post' | 'private_key_jwt')[];
+  authMethods: ('client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth')[];
+  /** The subject DN of its CA-issued certificate (`tls_client_auth`), if any. */
+  tlsSubject?: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -33,10 +36,40 @@ function toClient(record: ClientRecord): Client {
     authMethods: [
       ...(record.secretHash !== null ? (['client_secret_basic', 'client_secret_post'] as const) : []),
       ...(record.publicJwk !== null ? (['private_key_jwt'] as const) : []),
+      ...(record.tlsSubject !== null ? (['tls_client_auth'] as const) : []),
+      ...(record.tlsThumbprint !== null ? (['self_signed_tls_client_auth'] as const) : []),
     ],
+    ...(record.tlsSubject !== null && { tlsSubject: record.tlsSubject }),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
+}
+
+/**
+ * A subject DN in one spelling: RDNs in the order given, separated by
+ * commas without spaces, attribute names upper-cased (`cn=orders, o=Example`
+ * and `CN=orders,O=Example` are the same). Values compare exactly.
+ */
+export function normalizeSubject(subject: string): string {
+  const parts = subject.split(/\s*[,\n]\s*/).filter(Boolean);
+  const normalized = parts.map((part) => {
+    const equals = part.indexOf('=');
+    if (equals <= 0) throw new GatehouseError('ERR_VALIDATION', { message: 'A subject DN is NAME=value pairs separated by commas, e.g. CN=orders,O=Example.' });
+    return `${part.slice(0, equals).trim().toUpperCase()}=${part.slice(equals + 1).trim()}`;
+  });
+  if (normalized.length === 0 || normalized.join(',').length > 1024) throw new GatehouseError('ERR_VALIDATION', { message: 'A subject DN is 1 to 1024 characters.' });
+  return normalized.join(',');
+}
+
+/** RFC 8705 §3.1 `x5t#S256`: the base64url SHA-256 of a certificate's DER. @throws {GatehouseError} `ERR_VALIDATION` for a PEM that is not one certificate. */
+export function certificateThumbprint(pem: string | Buffer): string {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(pem);
+  } catch {
+    throw new GatehouseError('ERR_VALIDATION', { message: 'The client certificate is not a PEM X.509 certificate.' });
+  }
+  return createHash('sha256').update(certificate.raw).digest('base64url');
 }
 
 /** The client operations; see {@link createClientService}. */
@@ -61,19 +94,29 @@ export function createClientService({ store, clock }: { store: Store; clock: Clo
      * and gets no secret; otherwise the secret is returned, once.
      * @throws {GatehouseError} `ERR_VALIDATION` (name), `ERR_INVALID_SCOPE`, `ERR_INVALID_CLIENT_KEY`, `ERR_CLIENT_EXISTS`.
      */
-    async createClient(input: { name: string; scopes: string | readonly string[]; publicJwk?: JWK }): Promise<{ client: Client; secret: string | null }> {
+    async createClient(input: {
+      name: string;
+      scopes: string | readonly string[];
+      publicJwk?: JWK;
+      /** RFC 8705: a CA-issued certificate's subject DN (`tls_client_auth`), or a self-signed certificate, PEM, pinned by its thumbprint. */
+      tls?: { subject: string } | { certificate: string };
+    }): Promise<{ client: Client; secret: string | null }> {
       if (!CLIENT_NAME.test(input.name)) {
         throw new GatehouseError('ERR_VALIDATION', { message: 'A client name is 1 to 64 letters, digits, . _ or -, starting with a letter or digit.' });
       }
       const scopes = parseScopes(input.scopes);
       const publicJwk = input.publicJwk ? await checkPublicJwk(input.publicJwk) : null;
-      const secret = publicJwk ? null : createSecret();
+      if (input.tls && publicJwk) throw new GatehouseError('ERR_VALIDATION', { message: 'A client authenticates with a key pair or a certificate, not both.' });
+      // A key pair or a certificate is the credential: then no shared secret exists.
+      const secret = publicJwk || input.tls ? null : createSecret();
       const now = clock.now();
       const record: ClientRecord = {
         id: createId(),
         name: input.name,
         secretHash: secret === null ? null : hashSecret(secret),
         publicJwk: publicJwk === null ? null : JSON.stringify(publicJwk),
+        tlsSubject: input.tls && 'subject' in input.tls ? normalizeSubject(input.tls.subject) : null,
+        tlsThumbprint: input.tls && 'certificate' in input.tls ? certificateThumbprint(input.tls.certificate) : null,
         scopes,
         createdAt: now,
         updatedAt: now,
@@ -105,6 +148,20 @@ export function createClientService({ store, clock }: { store: Store; clock: Clo
     async removeClient(nameOrId: string): Promise<void> {
       const record = await requireClient(nameOrId);
       await store.deleteClient(record.id);
+    },
+
+    /**
+     * RFC 8705: the client when the connection's certificate is its own:
+     * a certificate the server's client CA verified with the registered
+     * subject (`tls_client_auth`), or exactly the registered self-signed
+     * certificate (`self_signed_tls_client_auth`). Else `null`.
+     */
+    async authenticateWithCertificate(clientId: string, presented: { thumbprint: string; subject: string; verifiedByCa: boolean }): Promise<Client | null> {
+      const record = await store.findClientById(clientId);
+      if (!record) return null;
+      if (record.tlsThumbprint !== null && constantTimeEqual(presented.thumbprint, record.tlsThumbprint)) return toClient(record);
+      if (record.tlsSubject !== null && presented.verifiedByCa && normalizeSubject(presented.subject) === record.tlsSubject) return toClient(record);
+      return null;
     },
 
     /** The client when `secret` is its secret, else `null`. Compared in constant time. */

@@ -22,6 +22,16 @@ export interface Principal {
   token?: AccessTokenClaims;
 }
 
+/**
+ * What the TLS connection of a request proved, read only when a token is
+ * certificate-bound: the client certificate's SHA-256 thumbprint (base64url).
+ * `anyConnection`: skip the binding check (introspection reports `cnf` instead).
+ */
+export interface PresentedConnection {
+  certificateThumbprint?: () => string | undefined;
+  anyConnection?: boolean;
+}
+
 /** The credential resolver; see {@link createPrincipalResolver}. */
 export type PrincipalResolver = ReturnType<typeof createPrincipalResolver>;
 
@@ -38,10 +48,12 @@ export function createPrincipalResolver(deps: {
 }) {
   const { store, sessions, accessTokens, apiKeys } = deps;
 
-  async function fromAccessToken(token: string): Promise<Principal | null> {
+  async function fromAccessToken(token: string, connection: PresentedConnection): Promise<Principal | null> {
     if (!accessTokens) return null;
     const claims = await accessTokens.verifyAccessToken(token);
     if (!claims) return null;
+    // RFC 8705 §3: a certificate-bound token is good only on a connection with that certificate.
+    if (claims.certificateThumbprint !== undefined && !connection.anyConnection && claims.certificateThumbprint !== connection.certificateThumbprint?.()) return null;
     if (await store.isTokenIdRevoked(claims.jti)) return null;
     if (claims.sid === undefined) {
       // A service client's own token: no user, only its granted scopes.
@@ -67,13 +79,13 @@ export function createPrincipalResolver(deps: {
     },
 
     /** The principal of a bearer credential (API key or access token), or `null`. */
-    async fromBearer(credential: string): Promise<Principal | null> {
+    async fromBearer(credential: string, connection: PresentedConnection = {}): Promise<Principal | null> {
       if (apiKeys.isApiKey(credential)) {
         const result = await apiKeys.verifyApiKey(credential);
         if (!result) return null;
         return { kind: 'api_key', user: result.user, clientId: null, scopes: result.apiKey.scopes, roles: result.user.roles, session: null };
       }
-      return fromAccessToken(credential);
+      return fromAccessToken(credential, connection);
     },
   };
 }

@@ -94,6 +94,10 @@ export interface ClientRecord {
   secretHash: string | null;
   /** The client's public JWK for `private_key_jwt`, as JSON, or `null`. */
   publicJwk: string | null;
+  /** RFC 8705 `tls_client_auth`: the subject DN of its CA-issued certificate, or `null`. */
+  tlsSubject: string | null;
+  /** RFC 8705 `self_signed_tls_client_auth`: the SHA-256 thumbprint of its certificate (base64url), or `null`. */
+  tlsThumbprint: string | null;
   scopes: string[];
   createdAt: number;
   updatedAt: number;

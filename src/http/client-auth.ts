@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthCore } from '../core/index.js';
 import { CLIENT_ASSERTION_TYPE, type Client } from '../core/clients.js';
+import { presentedCertificate } from './client-certificate.js';
 import { OAuthError } from './oauth-errors.js';
 
 /** The client-authentication parameters of an OAuth request body. */
@@ -13,14 +14,19 @@ export interface ClientAuthParameters {
 
 const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i;
 
+/** A client that authenticated, and the certificate its tokens are bound to when it used one (RFC 8705). */
+export type AuthenticatedClient = Client & { boundCertificate?: string };
+
 /**
  * Authenticates the calling client by exactly one of `client_secret_basic`,
- * `client_secret_post` or `private_key_jwt`. Returns `null` when the request
- * carries no client authentication at all.
+ * `client_secret_post`, `private_key_jwt`, or (RFC 8705) `tls_client_auth` /
+ * `self_signed_tls_client_auth`: `client_id` in the body and the client's
+ * certificate on the connection. Returns `null` when the request carries no
+ * client authentication at all.
  *
  * @throws {OAuthError} `invalid_request` for more than one method, `invalid_client` for a failed one.
  */
-export async function authenticateClient(request: FastifyRequest, body: ClientAuthParameters, core: AuthCore): Promise<Client | null> {
+export async function authenticateClient(request: FastifyRequest, body: ClientAuthParameters, core: AuthCore): Promise<AuthenticatedClient | null> {
   const header = request.headers.authorization;
   const basic = header === undefined ? undefined : parseBasic(header);
   const methods = [basic !== undefined, body.client_secret !== undefined, body.client_assertion !== undefined].filter(Boolean).length;
@@ -47,6 +53,15 @@ export async function authenticateClient(request: FastifyRequest, body: ClientAu
       body.client_id,
     );
     return client ?? throwError(failed);
+  }
+  const certificate = presentedCertificate(request);
+  if (certificate && body.client_id !== undefined) {
+    // Only a client registered with a certificate authenticates this way; others stay public-client requests.
+    const registered = await core.clients.findClient(body.client_id);
+    if (registered?.authMethods.some((method) => method === 'tls_client_auth' || method === 'self_signed_tls_client_auth')) {
+      const client = await core.clients.authenticateWithCertificate(body.client_id, certificate);
+      return client ? { ...client, boundCertificate: certificate.thumbprint } : throwError(failed);
+    }
   }
   return null;
 }

@@ -3,6 +3,7 @@ import { isGatehouseError } from '../core/errors.js';
 import type { AuthCore, BasicAuthMode } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import { hasScopes, parseScopes } from '../core/scopes.js';
+import { presentedCertificate } from './client-certificate.js';
 import { readCredential } from './credentials.js';
 import { isCrossSite, isUnsafeMethod } from './csrf.js';
 import { sendProblem, WWW_AUTHENTICATE } from './problem.js';
@@ -67,7 +68,7 @@ export function createGuards(core: AuthCore, cookie: SessionCookieOptions, origi
     target[RESOLVED] ??= (async () => {
       const credential = readCredential(request, cookie);
       if (credential.kind === 'cookie') return core.principals.fromSessionToken(credential.token);
-      if (credential.kind === 'bearer') return core.principals.fromBearer(credential.token);
+      if (credential.kind === 'bearer') return core.principals.fromBearer(credential.token, { certificateThumbprint: () => presentedCertificate(request)?.thumbprint });
       if (credential.kind === 'basic') {
         return core.basicAuth.authenticate(basicAuth, credential.username, credential.password, { ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
       }

@@ -61,6 +61,12 @@ export interface GatehousePluginOptions {
    * sign-in), both, or nobody. Default `clients`.
    */
   basicAuth?: BasicAuthMode;
+  /**
+   * Whether the server asks for client certificates (RFC 8705): then the
+   * metadata advertises `tls_client_auth`, `self_signed_tls_client_auth` and
+   * certificate-bound tokens. Default false.
+   */
+  clientCertificates?: boolean;
   /** Requests per minute per IP address to `/login`, `/token` and `/oauth/*`. Default 300. */
   rateLimitPerMinute?: number;
 }
@@ -103,7 +109,7 @@ export const gatehouse = fp<GatehousePluginOptions>(
             new GatehouseError('ERR_THROTTLED', { details: { retryAfterSeconds: Math.ceil(context.ttl / 1000) } }),
         });
         const rateLimit = { max: options.rateLimitPerMinute ?? 300, timeWindow: 60_000 };
-        const context = { core, cookie, guards, origins, rateLimit, basicAuth: options.basicAuth ?? 'clients' };
+        const context = { core, cookie, guards, origins, rateLimit, basicAuth: options.basicAuth ?? 'clients', clientCertificates: options.clientCertificates ?? false };
         registerLoginRoutes(routes, context);
         registerMeRoutes(routes, context);
         registerApiKeyRoutes(routes, context);
@@ -138,6 +144,8 @@ export interface RouteContext {
   rateLimit: { max: number; timeWindow: number };
   /** Who may use HTTP Basic. */
   basicAuth: BasicAuthMode;
+  /** Whether the server asks for client certificates (RFC 8705). */
+  clientCertificates: boolean;
 }
 
 /**

@@ -18,7 +18,7 @@ import { loadMasterKey } from './master-key.js';
 import { ServerMetrics } from './metrics.js';
 import { useSecurityHeaders } from './security-headers.js';
 import { GATEHOUSE_VERSION } from './version.js';
-import type { TLSMaterial } from './tls.js';
+import { clientCertificateOptions, type TLSMaterial } from './tls.js';
 
 /** Paths that pino must never write: credentials in headers, cookies and bodies. */
 export const LOG_REDACT_PATHS = [
@@ -57,7 +57,7 @@ export const TLS_SETTINGS = {
 /** Options of {@link buildServer} that tests and embedders may set. */
 export interface BuildServerOptions {
   /** TLS certificate and key. Required: Gatehouse only speaks HTTPS. */
-  tls: Pick<TLSMaterial, 'cert' | 'key'>;
+  tls: Pick<TLSMaterial, 'cert' | 'key' | 'clientCa'>;
   /** The source of time. Default: the system clock. */
   clock?: Clock;
   /** Password hashing. Default: Argon2id at OWASP parameters. */
@@ -121,7 +121,7 @@ export async function buildServer(
       refreshTokenReuseGraceSeconds: config.refreshTokenReuseGrace,
     },
   });
-  const https = { cert: options.tls.cert, key: options.tls.key, ...TLS_SETTINGS };
+  const https = { cert: options.tls.cert, key: options.tls.key, ...TLS_SETTINGS, ...clientCertificateOptions(config, options.tls.clientCa) };
   const destination = options.logStream ? null : createLogDestination();
   const logStream = options.logStream ?? destination!.stream;
   const common = {
@@ -183,6 +183,7 @@ export async function buildServer(
     origins: config.origins ?? (config.publicUrl === undefined ? undefined : [config.publicUrl.toLowerCase()]),
     rateLimitPerMinute: config.rateLimitPerMinute,
     basicAuth: config.basicAuth,
+    clientCertificates: config.tlsClientCa !== undefined || config.tlsClientAuth !== undefined,
   });
   metrics.attach(app, core, config.cookieName);
   await core.warmUp();

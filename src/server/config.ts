@@ -17,6 +17,10 @@ export interface ServerConfig {
   tlsCert: string | undefined;
   /** PEM private key file; required with `tlsCert`. */
   tlsKey: string | undefined;
+  /** PEM file of the CAs that issue client certificates (RFC 8705 `tls_client_auth`). Setting it makes the server ask for certificates. */
+  tlsClientCa: string | undefined;
+  /** Client certificates: `optional` (asked for, not required; self-signed ones allowed for pinned clients) or `require` (CA-issued only). Default: `optional` when `tlsClientCa` is set, else not asked for. */
+  tlsClientAuth: 'optional' | 'require' | undefined;
   /** Seconds of inactivity that end a session. Default 1800. */
   sessionIdleTimeout: number;
   /** Seconds after sign-in that end a session. Default 43200. */
@@ -109,6 +113,15 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   port: { env: 'GATEHOUSE_PORT', flag: '--port', parse: integer(0, 65_535) },
   tlsCert: { env: 'GATEHOUSE_TLS_CERT', flag: '--tls-cert', parse: text },
   tlsKey: { env: 'GATEHOUSE_TLS_KEY', flag: '--tls-key', parse: text },
+  tlsClientCa: { env: 'GATEHOUSE_TLS_CLIENT_CA', flag: '--tls-client-ca', parse: text },
+  tlsClientAuth: {
+    env: 'GATEHOUSE_TLS_CLIENT_AUTH',
+    flag: '--tls-client-auth',
+    parse(raw) {
+      if (raw !== 'optional' && raw !== 'require') throw new Error('must be optional or require');
+      return raw;
+    },
+  },
   sessionIdleTimeout: { env: 'GATEHOUSE_SESSION_IDLE_TIMEOUT', flag: '--session-idle-timeout', parse: integer(1, 31_536_000) },
   sessionAbsoluteTimeout: {
     env: 'GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT',
@@ -213,7 +226,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   },
 };
 
-const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'publicUrl' | 'tokenAudience' | 'redis' | 'origins' | 'trustProxy'> = {
+const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'tlsClientCa' | 'tlsClientAuth' | 'publicUrl' | 'tokenAudience' | 'redis' | 'origins' | 'trustProxy'> = {
   data: './data',
   host: 'localhost',
   port: 8443,
@@ -287,6 +300,9 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   config.db ??= `sqlite:${join(config.data, 'gatehouse.db')}`;
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw configError(config.tlsCert === undefined ? 'tlsCert' : 'tlsKey', 'tlsCert and tlsKey go together: give both or neither');
+  }
+  if (config.tlsClientAuth === 'require' && config.tlsClientCa === undefined) {
+    throw configError('tlsClientAuth', 'require needs tlsClientCa: the CA that issues the client certificates');
   }
   if (config.sessionIdleTimeout > config.sessionAbsoluteTimeout) {
     throw configError('sessionIdleTimeout', 'must not be longer than sessionAbsoluteTimeout');

@@ -3,7 +3,7 @@ import type { AuthCore } from '../core/index.js';
 import { databaseKind } from '../store/index.js';
 import { buildServer, TLS_SETTINGS, type BuildServerOptions } from './app.js';
 import type { ServerConfig } from './config.js';
-import { loadTLS } from './tls.js';
+import { clientCertificateOptions, loadTLS } from './tls.js';
 
 /** A running server. */
 export interface RunningServer {
@@ -70,7 +70,8 @@ export async function startServer(
     },
     async reloadTLS() {
       const fresh = await loadTLS(config);
-      (app.server as import('node:https').Server).setSecureContext({ cert: fresh.cert, key: fresh.key, ...TLS_SETTINGS });
+      const { ca } = clientCertificateOptions(config, fresh.clientCa);
+      (app.server as import('node:https').Server).setSecureContext({ cert: fresh.cert, key: fresh.key, ...TLS_SETTINGS, ...(ca !== undefined && { ca }) });
     },
   };
 }

@@ -12,6 +12,20 @@ export interface TLSMaterial {
   certFile: string;
   /** Whether Gatehouse generated this development certificate (this start or an earlier one). */
   generated: boolean;
+  /** PEM of the CAs that issue client certificates, when configured. */
+  clientCa?: string;
+}
+
+/**
+ * The TLS server options for client certificates (RFC 8705): asked for when
+ * a client CA or a client-auth mode is configured; required only with
+ * `require` (then only CA-issued certificates connect). With `optional`, a
+ * self-signed certificate connects too, and counts only for a client pinned
+ * to exactly that certificate.
+ */
+export function clientCertificateOptions(config: { tlsClientAuth?: 'optional' | 'require' }, clientCa: string | undefined): { requestCert?: boolean; rejectUnauthorized?: boolean; ca?: string } {
+  if (clientCa === undefined && config.tlsClientAuth === undefined) return {};
+  return { requestCert: true, rejectUnauthorized: config.tlsClientAuth === 'require', ...(clientCa !== undefined && { ca: clientCa }) };
 }
 
 const DEV_CERT_DAYS = 825;
@@ -23,7 +37,12 @@ const DEV_CERT_DAYS = 825;
  *
  * @throws {GatehouseError} `ERR_CONFIG` when a configured file cannot be read.
  */
-export async function loadTLS(options: { data: string; tlsCert?: string; tlsKey?: string }): Promise<TLSMaterial> {
+export async function loadTLS(options: { data: string; tlsCert?: string; tlsKey?: string; tlsClientCa?: string }): Promise<TLSMaterial> {
+  const clientCa = options.tlsClientCa === undefined ? {} : { clientCa: readPem(options.tlsClientCa, 'tlsClientCa') };
+  return { ...(await loadServerCertificate(options)), ...clientCa };
+}
+
+async function loadServerCertificate(options: { data: string; tlsCert?: string; tlsKey?: string }): Promise<TLSMaterial> {
   if (options.tlsCert !== undefined && options.tlsKey !== undefined) {
     return {
       cert: readPem(options.tlsCert, 'tlsCert'),

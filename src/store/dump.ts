@@ -10,7 +10,7 @@ import type { Database } from './schema.js';
 const TABLES: { [T in keyof Database]: { columns: (keyof Database[T] & string)[]; numeric: (keyof Database[T] & string)[] } } = {
   users: { columns: ['id', 'username', 'username_key', 'password_hash', 'disabled', 'roles', 'created_at', 'updated_at'], numeric: ['disabled', 'created_at', 'updated_at'] },
   sessions: { columns: ['id', 'token_hash', 'user_id', 'created_at', 'last_seen_at', 'expires_at', 'ip', 'user_agent'], numeric: ['created_at', 'last_seen_at', 'expires_at'] },
-  clients: { columns: ['id', 'name', 'secret_hash', 'public_jwk', 'scopes', 'created_at', 'updated_at'], numeric: ['created_at', 'updated_at'] },
+  clients: { columns: ['id', 'name', 'secret_hash', 'public_jwk', 'scopes', 'created_at', 'updated_at', 'tls_subject', 'tls_thumbprint'], numeric: ['created_at', 'updated_at'] },
   signing_keys: { columns: ['kid', 'alg', 'public_jwk', 'private_jwe', 'created_at', 'retired_at', 'expires_at'], numeric: ['created_at', 'retired_at', 'expires_at'] },
   refresh_tokens: {
     columns: ['id', 'token_hash', 'family_id', 'session_id', 'user_id', 'scope', 'created_at', 'expires_at', 'used_at'],

@@ -130,6 +130,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('login_challenges_expires_at').on('login_challenges').column('expires_at').execute();
     },
   },
+  '0005_client_certificates': {
+    async up(db: Kysely<any>) {
+      // RFC 8705: a client authenticates with a CA-issued certificate (its subject DN) or a self-signed one (its SHA-256 thumbprint).
+      await db.schema.alterTable('clients').addColumn('tls_subject', 'varchar(1024)').execute();
+      await db.schema.alterTable('clients').addColumn('tls_thumbprint', 'varchar(64)').execute();
+    },
+  },
 };
 
 /** The migrations Gatehouse knows, in order. */

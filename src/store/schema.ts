@@ -48,6 +48,10 @@ export interface ClientsTable {
   scopes: string;
   created_at: number;
   updated_at: number;
+  /** RFC 8705 `tls_client_auth`: the subject DN its CA-issued certificate must have. */
+  tls_subject: string | null;
+  /** RFC 8705 `self_signed_tls_client_auth`: the SHA-256 thumbprint (base64url) of its certificate. */
+  tls_thumbprint: string | null;
 }
 
 export interface RefreshTokensTable {

@@ -195,6 +195,8 @@ describe('the sign-in and account pages in Chromium', () => {
     const context = await newContext();
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
+    // autofocus applies once the page has rendered: wait for it (it is part of what is tested), then Tab.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'username', undefined, { timeout: 5000 });
     const focused: string[] = [];
     for (let step = 0; step < 4; step += 1) {
       await page.keyboard.press('Tab');

@@ -55,7 +55,7 @@ if (typeof database === 'string') {
     assert.ok(!state.dump.includes('grower password 1'));
 
     const status = await runCLI(['migrate', 'status', '--db', pg.url, '--json']);
-    assert.deepEqual(JSON.parse(status.stdout).pending, ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor']);
+    assert.deepEqual(JSON.parse(status.stdout).pending, ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor', '0005_client_certificates']);
     const imported = await runCLI(['import', '--db', pg.url], { input: state.dump });
     assert.equal(imported.code, 0, imported.stderr);
     assert.match(imported.stdout, /^imported 2 users, 1 sessions, 1 clients, 1 signing_keys, 1 refresh_tokens, 1 api_keys, 0 revoked_tokens, \d+ audit_events, 1 two_factor, 10 recovery_codes, 0 login_challenges\n$/);

@@ -202,7 +202,11 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
     });
 
     test('clients: unique names, lookups, secret update, delete', async () => {
-      const client = { id: 'c1', name: 'billing', secretHash: 'h1', publicJwk: null, scopes: ['a', 'b'], createdAt: 1, updatedAt: 1 };
+      const client = { id: 'c1', name: 'billing', secretHash: 'h1', publicJwk: null, tlsSubject: null, tlsThumbprint: null, scopes: ['a', 'b'], createdAt: 1, updatedAt: 1 };
+      const certified = { ...client, id: 'c3', name: 'orders', secretHash: null, tlsSubject: 'CN=orders,O=Example', tlsThumbprint: 'x'.repeat(43) };
+      assert.equal(await store.createClient(certified), true);
+      assert.deepEqual(await store.findClientById('c3'), certified, 'certificate bindings are kept');
+      assert.equal(await store.deleteClient('c3'), true);
       assert.equal(await store.createClient(client), true);
       assert.equal(await store.createClient({ ...client, id: 'c2' }), false);
       assert.deepEqual(await store.findClientById('c1'), client);

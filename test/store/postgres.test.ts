@@ -23,12 +23,12 @@ if (typeof database === 'string') {
     test('an older (here: empty) schema is refused unless migrations are applied on purpose', async () => {
       await assert.rejects(openStore({ url: fresh.db!.url }), (error) => {
         assert.ok(isGatehouseError(error, 'ERR_CONFIG'));
-        assert.match(error.message, /schema is older than this Gatehouse \(pending: 0001_users_and_sessions, 0002_tokens, 0003_audit, 0004_two_factor\); run gatehouse migrate up/);
+        assert.match(error.message, /schema is older than this Gatehouse \(pending: 0001_users_and_sessions, 0002_tokens, 0003_audit, 0004_two_factor, 0005_client_certificates\); run gatehouse migrate up/);
         return true;
       });
       const db = openDatabase(fresh.db!.url);
-      assert.deepEqual(await applyMigrations(db), ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor']);
-      assert.deepEqual(await readMigrationStatus(db), { applied: ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor'], pending: [], unknown: [] });
+      assert.deepEqual(await applyMigrations(db), ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor', '0005_client_certificates']);
+      assert.deepEqual(await readMigrationStatus(db), { applied: ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor', '0005_client_certificates'], pending: [], unknown: [] });
       await db.destroy();
       const store = await openStore({ url: fresh.db!.url });
       assert.equal(await store.ping(), true);

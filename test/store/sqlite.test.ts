@@ -35,7 +35,7 @@ test('a new SQLite database is created in WAL mode with the schema migrated, and
   const raw = new SQLite(file, { readonly: true });
   assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
   const migrations = raw.prepare('select name from kysely_migration order by name').all() as { name: string }[];
-  assert.deepEqual(migrations.map((row) => row.name), ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor']);
+  assert.deepEqual(migrations.map((row) => row.name), ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor', '0005_client_certificates']);
   raw.close();
   const reopened = await openStore({ url: `sqlite:${file}` });
   assert.equal((await reopened.findUserByKey('alice'))?.username, 'Alice');

@@ -23,19 +23,31 @@ async function readPublicKey(file: string): Promise<JWK> {
   }
 }
 
+function readCertificate(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new GatehouseError('ERR_VALIDATION', { message: `cannot read ${file}` });
+  }
+}
+
 /** Registers `gatehouse client add|list|remove|rotate-secret`. */
 export function registerClientCommand(program: Command): void {
   const client = program.command('client').description('Manage service clients of /oauth/token');
 
   withDataFlags(client.command('add <name>'))
-    .description('Register a service client; prints its secret once (or none with --public-key)')
+    .description('Register a service client; prints its secret once (or none with --public-key, --tls-subject or --tls-cert)')
     .option('--scope <scopes>', 'space-separated scopes the client may get', '')
     .option('--public-key <file>', 'authenticate with private_key_jwt using this public key (PEM or JWK)')
+    .option('--tls-subject <dn>', 'authenticate with a certificate from the --tls-client-ca CA with this subject (tls_client_auth), e.g. "CN=orders,O=Example"')
+    .option('--tls-cert <file>', 'authenticate with this self-signed certificate, pinned by its SHA-256 thumbprint (self_signed_tls_client_auth)')
     .option('--json', 'print {"client_id", "client_secret"} as JSON')
-    .action(async (name: string, flags: DataFlags & { scope: string; publicKey?: string; json?: boolean }) => {
+    .action(async (name: string, flags: DataFlags & { scope: string; publicKey?: string; tlsSubject?: string; tlsCert?: string; json?: boolean }) => {
       const publicJwk = flags.publicKey === undefined ? undefined : await readPublicKey(flags.publicKey);
+      if (flags.tlsSubject !== undefined && flags.tlsCert !== undefined) throw new GatehouseError('ERR_VALIDATION', { message: 'give --tls-subject or --tls-cert, not both' });
+      const tls = flags.tlsSubject !== undefined ? { subject: flags.tlsSubject } : flags.tlsCert !== undefined ? { certificate: readCertificate(flags.tlsCert) } : undefined;
       const { client: created, secret } = await withCore(flags, async (core) => {
-        const result = await core.clients.createClient({ name, scopes: flags.scope, publicJwk });
+        const result = await core.clients.createClient({ name, scopes: flags.scope, publicJwk, tls });
         await auditCli(core, { type: 'client.create', detail: { clientId: result.client.id, name, scopes: result.client.scopes, authMethods: result.client.authMethods } });
         return result;
       });

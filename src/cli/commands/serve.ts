@@ -20,6 +20,8 @@ export function registerServeCommand(program: Command): void {
     .option('--port <port>', 'port, 0 for any free one (GATEHOUSE_PORT, default 8443)')
     .option('--tls-cert <file>', 'PEM certificate chain (GATEHOUSE_TLS_CERT)')
     .option('--tls-key <file>', 'PEM private key (GATEHOUSE_TLS_KEY)')
+    .option('--tls-client-ca <file>', 'PEM of the CAs that issue client certificates; asks clients for one (GATEHOUSE_TLS_CLIENT_CA)')
+    .option('--tls-client-auth <mode>', 'client certificates: optional or require (GATEHOUSE_TLS_CLIENT_AUTH; default optional with --tls-client-ca)')
     .option('--session-idle-timeout <seconds>', 'end sessions idle this long (GATEHOUSE_SESSION_IDLE_TIMEOUT, default 1800)')
     .option('--session-absolute-timeout <seconds>', 'end sessions this long after sign-in (GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT, default 43200)')
     .option('--cookie-name <name>', 'session cookie name (GATEHOUSE_COOKIE_NAME, default __Host-gatehouse)')

@@ -59,8 +59,14 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
       const client = await authenticateClient(request, body, core);
       if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.');
       const scopes = grantScopes(body.scope, client.scopes);
-      const { token, expiresIn, jti } = await tokens.accessTokens.issueAccessToken({ sub: client.id, clientId: client.id, scopes });
-      await core.audit.record({ type: 'token.issue', actor: client.id, ip: request.ip, detail: { grant: 'client_credentials', clientId: client.id, jti, scope: scopes.join(' ') } });
+      // RFC 8705 §3: a client that authenticated with its certificate gets tokens bound to it.
+      const { token, expiresIn, jti } = await tokens.accessTokens.issueAccessToken({ sub: client.id, clientId: client.id, scopes, certificateThumbprint: client.boundCertificate });
+      await core.audit.record({
+        type: 'token.issue',
+        actor: client.id,
+        ip: request.ip,
+        detail: { grant: 'client_credentials', clientId: client.id, jti, scope: scopes.join(' '), ...(client.boundCertificate && { boundToCertificate: true }) },
+      });
       return noStore(reply).send({ access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: scopes.join(' ') });
     }
     if (body.grant_type === 'refresh_token') {
@@ -118,7 +124,8 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
   routes.post('/oauth/introspect', { config: { rateLimit }, schema: { ...OAUTH_DOCS, summary: 'Is a token active, and for whom (RFC 7662)', security: [{ client: [] }], body: TokenParamBody }, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
     const client = await authenticateClient(request, request.body, core);
     if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.');
-    const principal = await core.principals.fromBearer(request.body.token);
+    // The resource server asking holds the connection, not us: report the binding (RFC 8705 §3.2) rather than check it.
+    const principal = await core.principals.fromBearer(request.body.token, { anyConnection: true });
     noStore(reply);
     if (!principal) return { active: false };
     const common = {
@@ -130,7 +137,16 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
     };
     if (principal.token) {
       const claims = principal.token;
-      return { ...common, client_id: claims.client_id, exp: claims.exp, iat: claims.iat, jti: claims.jti, iss: tokens.issuer(), aud: tokens.audience() };
+      return {
+        ...common,
+        client_id: claims.client_id,
+        exp: claims.exp,
+        iat: claims.iat,
+        jti: claims.jti,
+        iss: tokens.issuer(),
+        aud: tokens.audience(),
+        ...(claims.certificateThumbprint && { cnf: { 'x5t#S256': claims.certificateThumbprint } }),
+      };
     }
     return common;
   });
