@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadMasterKey } from '../../src/server/master-key.js';
+import { createSelfSignedClientCertificate } from '../helpers/certificates.js';
 import { runCLI } from '../helpers/process.js';
 import { createCLIFixture, fails, ok } from './helpers.js';
 
@@ -50,6 +51,25 @@ describe('gatehouse client and keys', () => {
     const refused = await cli(['client', 'add', 'leaky', '--public-key', privateFile]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /is not a public key/);
+  });
+
+  test('client add --tls-subject / --tls-cert registers certificate clients with no secret; bad input is a clear error', async () => {
+    const subject = JSON.parse(ok(await cli(['client', 'add', 'orders', '--scope', 'a', '--tls-subject', 'cn=orders, o=Example', '--json'])));
+    assert.equal(subject.client_secret, null);
+    const { cert } = await createSelfSignedClientCertificate('CN=reporting');
+    const certFile = join(data, 'reporting.pem');
+    writeFileSync(certFile, cert);
+    const pinned = JSON.parse(ok(await cli(['client', 'add', 'reporting', '--tls-cert', certFile, '--json'])));
+    assert.equal(pinned.client_secret, null);
+    const listed = JSON.parse(ok(await cli(['client', 'list', '--json'])));
+    assert.deepEqual(listed.find((row: { name: string }) => row.name === 'orders').auth_methods, ['tls_client_auth']);
+    assert.deepEqual(listed.find((row: { name: string }) => row.name === 'reporting').auth_methods, ['self_signed_tls_client_auth']);
+    const notACert = await cli(['client', 'add', 'broken', '--tls-cert', join(data, 'svc.pub.pem')]);
+    assert.equal(notACert.code, 1);
+    assert.match(notACert.stderr, /not a PEM X\.509 certificate/);
+    const badSubject = await cli(['client', 'add', 'broken', '--tls-subject', 'orders']);
+    assert.equal(badSubject.code, 1);
+    assert.match(badSubject.stderr, /NAME=value pairs/);
   });
 
   test('keys rotate and list: the new key is active, the old one retired but published', async () => {
