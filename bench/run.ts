@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, runLoad, type LoadOptions, type LoadResult } from './lib/load.js';
 import { describeMachine, formatExtras, formatTable, writeReport, type Report, type Row } from './lib/report.js';
-import { addUser, LOGIN_BODY, setupClient, startGatehouse, startPeer } from './lib/servers.js';
+import { addBasicClient, addUser, LOGIN_BODY, setupClient, startGatehouse, startPeer } from './lib/servers.js';
 import { measureColdStart, measureMemory } from './lib/extra.js';
 import { withPostgres, withRedis } from './lib/services.js';
 
@@ -75,6 +75,7 @@ const sqliteData = join(dir, 'sqlite');
 const gatehouse = await startGatehouse(sqliteData);
 try {
   await addUser(sqliteData);
+  const basicClient = await addBasicClient(sqliteData);
   const client = setupClient(sqliteData);
   const cookie = await client.signIn(gatehouse.url);
   const jwt = await client.accessToken(gatehouse.url, cookie);
@@ -84,12 +85,13 @@ try {
   const peers = await Promise.all((QUICK ? ['fastify-hello'] : ['fastify-hello', 'lesson-fastify', 'express-passport']).map((name) => startPeer(name, sqliteData)));
   try {
     const peerCookies = await Promise.all(peers.slice(1).map((peer) => client.signIn(peer.url)));
-    const [helloRow, healthz, cookieRow, jwtRow, keyRow, lessonRow, expressRow] = await measureTogether([
+    const [helloRow, healthz, cookieRow, jwtRow, keyRow, basicRow, lessonRow, expressRow] = await measureTogether([
       { id: 'fastify-hello', label: 'Fastify hello (bare, baseline)', options: { url: `${peers[0]!.url}/` } },
       { id: 'healthz', label: 'Gatehouse /healthz (unauthenticated)', options: { url: `${gatehouse.url}/healthz` } },
       { id: 'cookie-sqlite', label: 'session cookie, SQLite', options: { url: info, headers: { cookie } } },
       { id: 'bearer-jwt', label: 'bearer access token (JWT), SQLite', options: { url: info, headers: { authorization: `Bearer ${jwt}` } } },
       { id: 'api-key', label: 'API key, SQLite', options: { url: info, headers: { authorization: `Bearer ${apiKey}` } } },
+      { id: 'basic-client', label: 'HTTP Basic (service client id:secret), SQLite', options: { url: info, headers: { authorization: basicClient } } },
       ...(QUICK
         ? []
         : [
@@ -101,6 +103,7 @@ try {
     ratio(cookieRow!, healthz!, 0.8);
     ratio(jwtRow!, healthz!, 0.75);
     ratio(keyRow!, healthz!, 0.8);
+    ratio(basicRow!, healthz!);
     if (lessonRow && expressRow) {
       ratio(lessonRow, healthz!);
       ratio(expressRow, healthz!);

@@ -76,6 +76,14 @@ export async function addUser(data: string, db?: string): Promise<void> {
   if (added.code !== 0) throw new Error(added.stderr);
 }
 
+/** Registers a service client with the CLI; returns `Authorization: Basic` for its id and secret. */
+export async function addBasicClient(data: string): Promise<string> {
+  const added = await runCLI(['client', 'add', 'bench-probe', '--json', '--data', data], { env: BENCH_ENV });
+  if (added.code !== 0) throw new Error(added.stderr);
+  const { client_id: id, client_secret: secret } = JSON.parse(added.stdout) as { client_id: string; client_secret: string };
+  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+}
+
 /** A small HTTPS client for the set-up requests, trusting the run's certificate. */
 export function setupClient(data: string) {
   const dispatcher = new Agent({ connect: { ca: readFileSync(join(data, 'tls', 'cert.pem'), 'utf8') } });
