@@ -1,5 +1,4 @@
 import { compactDecrypt, CompactEncrypt } from 'jose';
-import { generateSecret, generateURI, verify } from 'otplib';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
@@ -35,6 +34,10 @@ export type SecondFactor = 'totp' | 'recovery_code';
 
 /** The two-factor service; see {@link createTwoFactor}. */
 export type TwoFactor = ReturnType<typeof createTwoFactor>;
+
+// otplib (and its crypto) loads on first use: most starts never check a code, and start-up time is measured.
+let otplib: Promise<typeof import('otplib')> | undefined;
+const loadOtplib = () => (otplib ??= import('otplib'));
 
 /** A code as typed: spaces and dashes dropped, letters lower-cased. */
 function normalizeCode(code: string): string {
@@ -76,6 +79,7 @@ export function createTwoFactor({ store, clock, options }: { store: Store; clock
   /** The time step a TOTP code is valid for now, or `null` when it is wrong. Does not record it. */
   async function matchTotp(secretJwe: string, code: string, afterStep: number): Promise<number | null> {
     if (!/^[0-9]{6}$/.test(code)) return null;
+    const { verify } = await loadOtplib();
     const result = await verify({
       secret: await decrypt(secretJwe),
       token: code,
@@ -105,6 +109,7 @@ export function createTwoFactor({ store, clock, options }: { store: Store; clock
      * @throws {GatehouseError} `ERR_TWO_FACTOR_ENABLED` when it is already on.
      */
     async beginEnrollment(user: { id: string; username: string }): Promise<{ secret: string; uri: string }> {
+      const { generateSecret, generateURI } = await loadOtplib();
       const secret = generateSecret({ length: 20 });
       const stored = await store.putPendingTwoFactor({ userId: user.id, secretJwe: await encrypt(secret), confirmedAt: null, lastStep: 0, createdAt: clock.now() });
       if (!stored) throw new GatehouseError('ERR_TWO_FACTOR_ENABLED');
@@ -116,6 +121,7 @@ export function createTwoFactor({ store, clock, options }: { store: Store; clock
       const record = await store.findTwoFactor(user.id);
       if (!record || record.confirmedAt !== null) return null;
       const secret = await decrypt(record.secretJwe);
+      const { generateURI } = await loadOtplib();
       return { secret, uri: generateURI({ issuer, label: user.username, secret }) };
     },
 

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
 import { isGatehouseError } from '../../core/errors.js';
 import type { TwoFactor } from '../../core/two-factor.js';
 import { auditRequest } from '../audit.js';
@@ -52,6 +51,8 @@ export function registerTwoFactorPageRoutes(app: FastifyInstance, context: Route
   async function enrollPage(request: FastifyRequest, reply: FastifyReply, error?: string): Promise<FastifyReply> {
     const { user } = signedIn(request);
     const { secret, uri } = (error === undefined ? null : await twoFactor.pendingEnrollment(user)) ?? (await twoFactor.beginEnrollment(user));
+    // Loaded when someone enrols, not at every start.
+    const { default: QRCode } = await import('qrcode');
     const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     reply.header('cache-control', 'no-store');
     return sendPage(reply, 200, twoFactorEnrollPage(user, { secret, qrSvg }, error));
