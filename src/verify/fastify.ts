@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { presentedCertificate } from '../http/client-certificate.js';
 import type { Verifier, VerifiedAccessToken } from './index.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -38,7 +39,8 @@ export function createFastifyVerifierHook(verifier: Verifier, options: { scopes?
       return problem(reply, 401, 'ERR_INVALID_TOKEN', 'The access token is not valid.', `${CHALLENGE}, error="invalid_token"`);
     }
     try {
-      request.accessToken = await verifier.verify(match[1]!);
+      // The connection's client certificate, for certificate-bound tokens (RFC 8705).
+      request.accessToken = await verifier.verify(match[1]!, { certificateThumbprint: presentedCertificate(request)?.thumbprint });
     } catch {
       return problem(reply, 401, 'ERR_INVALID_TOKEN', 'The access token is not valid.', `${CHALLENGE}, error="invalid_token"`);
     }

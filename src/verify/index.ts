@@ -40,6 +40,8 @@ export interface VerifiedAccessToken {
   jti: string;
   iat: number;
   exp: number;
+  /** RFC 8705: the SHA-256 thumbprint of the client certificate the token is bound to, if it is bound. */
+  certificateThumbprint?: string;
   /** Every claim as signed. */
   payload: JWTPayload;
 }
@@ -82,7 +84,13 @@ export function createVerifier(options: VerifierOptions) {
   });
   const maxLifetime = options.maxLifetimeSeconds ?? 3600;
 
-  async function verify(token: string): Promise<VerifiedAccessToken> {
+  /**
+   * The claims of a valid token, else {@link TokenVerificationError}. A
+   * certificate-bound token (`cnf.x5t#S256`, RFC 8705) verifies only when
+   * `connection.certificateThumbprint` (base64url SHA-256 of the client
+   * certificate of the request's TLS connection) is that certificate's.
+   */
+  async function verify(token: string, connection: { certificateThumbprint?: string } = {}): Promise<VerifiedAccessToken> {
     const header = readAccessTokenHeader(token, algorithms);
     if (!header || !hasCanonicalSignature(token, header.alg)) throw new TokenVerificationError();
     let payload: JWTPayload;
@@ -102,6 +110,13 @@ export function createVerifier(options: VerifierOptions) {
       throw new TokenVerificationError();
     }
     if (payload.scope !== undefined && typeof payload.scope !== 'string') throw new TokenVerificationError();
+    let certificateThumbprint: string | undefined;
+    if (payload.cnf !== undefined) {
+      // A bound token is good only on a connection with its certificate; a cnf of another kind is not understood, so refused.
+      const bound = (payload.cnf as Record<string, unknown> | null)?.['x5t#S256'];
+      if (typeof bound !== 'string' || bound !== connection.certificateThumbprint) throw new TokenVerificationError();
+      certificateThumbprint = bound;
+    }
     return {
       sub: payload.sub!,
       client_id: payload.client_id,
@@ -110,6 +125,7 @@ export function createVerifier(options: VerifierOptions) {
       jti: payload.jti,
       iat: payload.iat!,
       exp: payload.exp!,
+      ...(certificateThumbprint !== undefined && { certificateThumbprint }),
       payload,
     };
   }

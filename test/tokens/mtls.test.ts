@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { Agent, request } from 'undici';
+import Fastify from 'fastify';
 import { GatehouseClient, GatehouseClientError } from '../../src/client/index.js';
+import { createDevelopmentCertificate } from '../../src/server/tls.js';
+import { createFastifyVerifierHook, createVerifier, TokenVerificationError } from '../../src/verify/index.js';
 import { createSelfSignedClientCertificate, createTestCa, type IssuedCertificate } from '../helpers/certificates.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -103,6 +106,36 @@ describe('self_signed_tls_client_auth (a pinned certificate)', () => {
     assert.equal((await call('/get-info', { authorization: `Bearer ${token.access_token}` }, pinned)).status, 200);
     await assert.rejects(clientWith(orders).clientToken(ids.reporting!), (error: GatehouseClientError) => error.code === 'invalid_client');
     await assert.rejects(clientWith(impostor).clientToken(ids.reporting!), (error: GatehouseClientError) => error.code === 'invalid_client');
+  });
+});
+
+describe('gatehouse/verify: a resource service that verifies offline', () => {
+  test('accepts a bound token only on a connection with its certificate; verify() without one refuses it', async () => {
+    const tls = await createDevelopmentCertificate();
+    const verifier = createVerifier({ issuer: server.url, audience: server.url, ca: server.ca });
+    const service = Fastify({ https: { ...tls, requestCert: true, rejectUnauthorized: false } });
+    service.get('/orders', { onRequest: createFastifyVerifierHook(verifier, { scopes: ['orders:read'] }) }, async (req) => ({ bound: req.accessToken!.certificateThumbprint }));
+    await service.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const url = `https://127.0.0.1:${(service.server.address() as { port: number }).port}/orders`;
+      const token = (await clientWith(orders).clientToken(ids.orders!)).access_token;
+      const at = async (certificate?: IssuedCertificate) => {
+        const dispatcher = new Agent({ connect: { ca: tls.cert, ...(certificate && { cert: certificate.cert, key: certificate.key }) } });
+        opened.push(dispatcher);
+        const response = await request(url, { headers: { authorization: `Bearer ${token}` }, dispatcher });
+        return { status: response.statusCode, json: (await response.body.json()) as Record<string, unknown> };
+      };
+      const same = await at(orders);
+      assert.equal(same.status, 200);
+      assert.equal(same.json.bound, thumbprint(orders.cert));
+      assert.equal((await at(intruder)).status, 401);
+      assert.equal((await at()).status, 401);
+      await assert.rejects(verifier.verify(token), TokenVerificationError);
+      assert.equal((await verifier.verify(token, { certificateThumbprint: thumbprint(orders.cert) })).certificateThumbprint, thumbprint(orders.cert));
+    } finally {
+      await service.close();
+      await verifier.close();
+    }
   });
 });
 
