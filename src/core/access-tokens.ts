@@ -1,7 +1,7 @@
 import { jwtVerify, SignJWT } from 'jose';
 import { BoundedCache } from './bounded-cache.js';
 import type { Clock } from './clock.js';
-import { hasBoundedLifetime, hasCanonicalSignature, readAccessTokenHeader, ACCESS_TOKEN_TYPE } from './jwt-checks.js';
+import { boundThumbprint, hasBoundedLifetime, hasCanonicalSignature, readAccessTokenHeader, ACCESS_TOKEN_TYPE } from './jwt-checks.js';
 import { SIGNING_ALGORITHMS, type KeyRing } from './keys.js';
 import { createId } from './secrets.js';
 
@@ -26,12 +26,6 @@ export interface AccessTokenClaims {
   exp: number;
   /** RFC 8705 §3: the SHA-256 thumbprint of the client certificate the token is bound to. */
   certificateThumbprint?: string;
-}
-
-/** The `x5t#S256` of a `cnf` claim, if it is one. */
-function boundThumbprint(cnf: unknown): string | undefined {
-  const value = (cnf as Record<string, unknown> | null | undefined)?.['x5t#S256'];
-  return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
 }
 
 /** What an access token is issued for. */
@@ -139,6 +133,7 @@ export function createAccessTokens(options: AccessTokenOptions) {
         if (payload.scope !== undefined && typeof payload.scope !== 'string') return null;
         const roles = Array.isArray(payload.roles) && payload.roles.every((role) => typeof role === 'string') ? (payload.roles as string[]) : [];
         const scopes = payload.scope === undefined ? null : payload.scope === '' ? [] : payload.scope.split(' ');
+        const certificateThumbprint = boundThumbprint(payload.cnf);
         const claims: AccessTokenClaims = Object.freeze({
           sub: payload.sub,
           client_id: payload.client_id,
@@ -148,10 +143,10 @@ export function createAccessTokens(options: AccessTokenOptions) {
           jti: payload.jti,
           iat: payload.iat!,
           exp: payload.exp!,
-          ...(boundThumbprint(payload.cnf) !== undefined && { certificateThumbprint: boundThumbprint(payload.cnf) }),
+          ...(certificateThumbprint !== undefined && { certificateThumbprint }),
         });
         // A cnf this deployment cannot honour (another confirmation method) is refused, not ignored.
-        if (payload.cnf !== undefined && claims.certificateThumbprint === undefined) return null;
+        if (payload.cnf !== undefined && certificateThumbprint === undefined) return null;
         verified.set(token, claims, claims.exp * 1000);
         return claims;
       } catch {

@@ -6,7 +6,7 @@ import type { ClientService } from './clients.js';
 import type { Login } from './login.js';
 import type { Principal } from './principals.js';
 import type { SessionOrigin } from './sessions.js';
-import type { Store } from './store.js';
+import type { Store, UserRecord } from './store.js';
 import { toUser } from './users.js';
 
 /** Who may authenticate with `Authorization: Basic`: service clients, users, both, or nobody. */
@@ -54,10 +54,7 @@ export function createBasicAuth({ store, clock, clients, login }: { store: Store
     if (remembered) {
       const record = await store.findUserById(remembered.userId);
       // The same stored hash: the password has not changed since (every change has a new salt).
-      if (record && !record.disabled && record.passwordHash === remembered.passwordHash) {
-        const user = toUser(record);
-        return { kind: 'basic', user, clientId: null, scopes: null, roles: user.roles, session: null };
-      }
+      if (record && !record.disabled && record.passwordHash === remembered.passwordHash) return asPrincipal(record);
       verified.delete(key);
     }
     let record;
@@ -70,6 +67,11 @@ export function createBasicAuth({ store, clock, clients, login }: { store: Store
     }
     if (!record) return null;
     verified.set(key, { userId: record.id, passwordHash: record.passwordHash }, clock.now() + BASIC_CACHE_SECONDS * 1000);
+    return asPrincipal(record);
+  }
+
+  /** A user over Basic acts as themself, not limited by scope (like a session, without one). */
+  function asPrincipal(record: UserRecord): Principal {
     const user = toUser(record);
     return { kind: 'basic', user, clientId: null, scopes: null, roles: user.roles, session: null };
   }

@@ -154,11 +154,13 @@ export function createClientService({ store, clock }: { store: Store; clock: Clo
      * RFC 8705: the client when the connection's certificate is its own:
      * a certificate the server's client CA verified with the registered
      * subject (`tls_client_auth`), or exactly the registered self-signed
-     * certificate (`self_signed_tls_client_auth`). Else `null`.
+     * certificate (`self_signed_tls_client_auth`). `null` when the
+     * certificate is not the client's; `undefined` when no client with this
+     * id authenticates by certificate (the request is some other kind).
      */
-    async authenticateWithCertificate(clientId: string, presented: { thumbprint: string; subject: string; verifiedByCa: boolean }): Promise<Client | null> {
+    async authenticateWithCertificate(clientId: string, presented: { thumbprint: string; subject: string; verifiedByCa: boolean }): Promise<Client | null | undefined> {
       const record = await store.findClientById(clientId);
-      if (!record) return null;
+      if (!record || (record.tlsThumbprint === null && record.tlsSubject === null)) return undefined;
       if (record.tlsThumbprint !== null && constantTimeEqual(presented.thumbprint, record.tlsThumbprint)) return toClient(record);
       if (record.tlsSubject !== null && presented.verifiedByCa && normalizeSubject(presented.subject) === record.tlsSubject) return toClient(record);
       return null;

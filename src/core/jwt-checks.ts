@@ -68,3 +68,9 @@ export function hasBoundedLifetime(payload: JWTPayload, maxLifetimeSeconds: numb
   const lifetime = (exp as number) - (iat as number);
   return lifetime > 0 && lifetime <= maxLifetimeSeconds;
 }
+
+/** RFC 8705 §3.1: the `x5t#S256` certificate thumbprint of a `cnf` claim, if it is one (base64url SHA-256, 43 characters). */
+export function boundThumbprint(cnf: unknown): string | undefined {
+  const value = (cnf as Record<string, unknown> | null | undefined)?.['x5t#S256'];
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
+}

@@ -118,18 +118,18 @@ export function createLogin({
     return false;
   }
 
-  async function startSession(userId: string, origin: SessionOrigin, secondFactor?: SecondFactor): Promise<LoginResult & { status: 'signed-in' }> {
-    const { token, session } = await sessions.createSession(userId, origin);
-    const record = await store.findUserById(userId);
+  /** Starts the session of a user whose credentials were just checked (`record` as read for that check). */
+  async function startSession(record: UserRecord, origin: SessionOrigin, secondFactor?: SecondFactor): Promise<LoginResult & { status: 'signed-in' }> {
+    const { token, session } = await sessions.createSession(record.id, origin);
     await audit.record({
       type: 'login.success',
-      actor: userId,
-      userId,
+      actor: record.id,
+      userId: record.id,
       ip: origin.ip ?? null,
       userAgent: origin.userAgent ?? null,
       detail: { sessionId: session.id, ...(secondFactor && { secondFactor }) },
     });
-    return { status: 'signed-in', token, session, user: toUser(record!), ...(secondFactor && { secondFactor }) };
+    return { status: 'signed-in', token, session, user: toUser(record), ...(secondFactor && { secondFactor }) };
   }
 
   return {
@@ -160,7 +160,7 @@ export function createLogin({
         return { status: 'two-factor', challenge, expiresAt, user: toUser(record) };
       }
       await throttle.recordSuccess(keys);
-      return startSession(record.id, origin);
+      return startSession(record, origin);
     },
 
     /**
@@ -201,7 +201,7 @@ export function createLogin({
       // One session per challenge, even when two right codes race.
       if (!(await store.deleteLoginChallenge(tokenHash))) throw new GatehouseError('ERR_TWO_FACTOR_CHALLENGE');
       await throttle.recordSuccess(keys);
-      return startSession(record.id, origin, used);
+      return startSession(record, origin, used);
     },
   };
 }

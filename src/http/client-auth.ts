@@ -56,12 +56,10 @@ export async function authenticateClient(request: FastifyRequest, body: ClientAu
   }
   const certificate = presentedCertificate(request);
   if (certificate && body.client_id !== undefined) {
-    // Only a client registered with a certificate authenticates this way; others stay public-client requests.
-    const registered = await core.clients.findClient(body.client_id);
-    if (registered?.authMethods.some((method) => method === 'tls_client_auth' || method === 'self_signed_tls_client_auth')) {
-      const client = await core.clients.authenticateWithCertificate(body.client_id, certificate);
-      return client ? { ...client, boundCertificate: certificate.thumbprint } : throwError(failed);
-    }
+    const client = await core.clients.authenticateWithCertificate(body.client_id, certificate);
+    // Only a client registered with a certificate authenticates this way (undefined: others stay public-client requests).
+    if (client === null) throw failed;
+    if (client) return { ...client, boundCertificate: certificate.thumbprint };
   }
   return null;
 }

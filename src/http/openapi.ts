@@ -105,8 +105,8 @@ function requirementOf(route: RouteOptions): GuardRequirement | undefined {
   return undefined;
 }
 
-/** OpenAPI security requirements of a guard: the session cookie, or it or a bearer credential. */
-function securityOf(requirement: GuardRequirement, basicAuth: BasicAuthMode): Record<string, string[]>[] {
+/** OpenAPI security requirements of a guard: the session cookie, or it, a bearer credential or (when accepted) Basic. */
+export function securityOf(requirement: GuardRequirement, basicAuth: BasicAuthMode): Record<string, string[]>[] {
   // OpenAPI 3.1 §4.8.30: for schemes other than OAuth2, the array lists the roles (here, scopes) required.
   const scopes = requirement.scopes ?? [];
   if (requirement.credentials === 'session') return [{ session: [] }];

@@ -99,6 +99,15 @@ function integer(min: number, max: number) {
   };
 }
 
+/** A parser that accepts exactly one of `values` (case-sensitive). */
+function oneOf<T extends string>(values: readonly T[]) {
+  const expected = values.length === 2 ? `${values[0]} or ${values[1]}` : `one of ${values.join(', ')}`;
+  return (raw: unknown): T => {
+    if (typeof raw !== 'string' || !(values as readonly string[]).includes(raw)) throw new Error(`must be ${expected}`);
+    return raw as T;
+  };
+}
+
 function boolean(raw: unknown): boolean {
   if (raw === true || raw === 'true' || raw === '1') return true;
   if (raw === false || raw === 'false' || raw === '0') return false;
@@ -114,14 +123,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   tlsCert: { env: 'GATEHOUSE_TLS_CERT', flag: '--tls-cert', parse: text },
   tlsKey: { env: 'GATEHOUSE_TLS_KEY', flag: '--tls-key', parse: text },
   tlsClientCa: { env: 'GATEHOUSE_TLS_CLIENT_CA', flag: '--tls-client-ca', parse: text },
-  tlsClientAuth: {
-    env: 'GATEHOUSE_TLS_CLIENT_AUTH',
-    flag: '--tls-client-auth',
-    parse(raw) {
-      if (raw !== 'optional' && raw !== 'require') throw new Error('must be optional or require');
-      return raw;
-    },
-  },
+  tlsClientAuth: { env: 'GATEHOUSE_TLS_CLIENT_AUTH', flag: '--tls-client-auth', parse: oneOf(['optional', 'require'] as const) },
   sessionIdleTimeout: { env: 'GATEHOUSE_SESSION_IDLE_TIMEOUT', flag: '--session-idle-timeout', parse: integer(1, 31_536_000) },
   sessionAbsoluteTimeout: {
     env: 'GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT',
@@ -200,30 +202,9 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     flag: '--refresh-token-reuse-grace',
     parse: integer(0, 60),
   },
-  basicAuth: {
-    env: 'GATEHOUSE_BASIC_AUTH',
-    flag: '--basic-auth',
-    parse(raw) {
-      if (!BASIC_AUTH_MODES.includes(raw as BasicAuthMode)) throw new Error(`must be one of ${BASIC_AUTH_MODES.join(', ')}`);
-      return raw as BasicAuthMode;
-    },
-  },
-  signingAlgorithm: {
-    env: 'GATEHOUSE_SIGNING_ALGORITHM',
-    flag: '--signing-algorithm',
-    parse(raw) {
-      if (raw !== 'EdDSA' && raw !== 'ES256') throw new Error('must be EdDSA or ES256');
-      return raw;
-    },
-  },
-  logLevel: {
-    env: 'GATEHOUSE_LOG_LEVEL',
-    flag: '--log-level',
-    parse(raw) {
-      if (typeof raw !== 'string' || !LOG_LEVELS.includes(raw)) throw new Error(`must be one of ${LOG_LEVELS.join(', ')}`);
-      return raw;
-    },
-  },
+  basicAuth: { env: 'GATEHOUSE_BASIC_AUTH', flag: '--basic-auth', parse: oneOf(BASIC_AUTH_MODES) },
+  signingAlgorithm: { env: 'GATEHOUSE_SIGNING_ALGORITHM', flag: '--signing-algorithm', parse: oneOf(['EdDSA', 'ES256'] as const) },
+  logLevel: { env: 'GATEHOUSE_LOG_LEVEL', flag: '--log-level', parse: oneOf(LOG_LEVELS) },
 };
 
 const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'tlsClientCa' | 'tlsClientAuth' | 'publicUrl' | 'tokenAudience' | 'redis' | 'origins' | 'trustProxy'> = {

@@ -3,6 +3,7 @@ import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from 'jos
 import { Agent, fetch as undiciFetch } from 'undici';
 import {
   ACCESS_TOKEN_TYPE,
+  boundThumbprint,
   hasBoundedLifetime,
   hasCanonicalSignature,
   readAccessTokenHeader,
@@ -113,8 +114,8 @@ export function createVerifier(options: VerifierOptions) {
     let certificateThumbprint: string | undefined;
     if (payload.cnf !== undefined) {
       // A bound token is good only on a connection with its certificate; a cnf of another kind is not understood, so refused.
-      const bound = (payload.cnf as Record<string, unknown> | null)?.['x5t#S256'];
-      if (typeof bound !== 'string' || bound !== connection.certificateThumbprint) throw new TokenVerificationError();
+      const bound = boundThumbprint(payload.cnf);
+      if (bound === undefined || bound !== connection.certificateThumbprint) throw new TokenVerificationError();
       certificateThumbprint = bound;
     }
     return {

@@ -25,6 +25,11 @@ export async function launchBrowser(): Promise<Browser | string> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }
 
+/** Closes what {@link launchBrowser} gave; nothing when it gave a skip reason or, in CI without Chromium, threw (the suite's server must still stop). */
+export async function closeBrowser(browser: Browser | string | undefined): Promise<void> {
+  if (browser !== undefined && typeof browser !== 'string') await browser.close();
+}
+
 /** Collects console errors and uncaught page errors: a page must produce none. */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];

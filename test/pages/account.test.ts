@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, SCREENSHOTS, watchErrors } from '../helpers/browser.js';
+import { closeBrowser, launchBrowser, SCREENSHOTS, watchErrors } from '../helpers/browser.js';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 const PASSWORD = 'browser test password 1';
@@ -15,8 +15,7 @@ before(async () => {
   browser = await launchBrowser();
 });
 after(async () => {
-  // When Chromium is missing in CI, before() threw and there is no browser: the server must still stop.
-  if (browser !== undefined && typeof browser !== 'string') await browser.close();
+  await closeBrowser(browser);
   await server.stop();
 });
 

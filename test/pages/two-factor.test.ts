@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generate } from 'otplib';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, SCREENSHOTS, watchErrors } from '../helpers/browser.js';
+import { closeBrowser, launchBrowser, SCREENSHOTS, watchErrors } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const PASSWORD = 'page two factor password';
@@ -17,8 +17,7 @@ before(async () => {
   browser = await launchBrowser();
 });
 after(async () => {
-  // When Chromium is missing in CI, before() threw and there is no browser: the server must still stop.
-  if (browser !== undefined && typeof browser !== 'string') await browser.close();
+  await closeBrowser(browser);
   await server.stop();
 });
 

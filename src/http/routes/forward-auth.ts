@@ -1,6 +1,7 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { Principal } from '../../core/principals.js';
 import { isCrossSite, isUnsafeMethod } from '../csrf.js';
+import { securityOf } from '../openapi.js';
 import type { RouteContext } from '../plugin.js';
 import { sendProblem } from '../problem.js';
 
@@ -64,14 +65,14 @@ const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE',
 export function registerForwardAuthRoutes(app: FastifyInstance, { guards, origins, basicAuth }: RouteContext, options: ForwardAuthOptions = {}): void {
   const prefix = (options.headerPrefix ?? 'X-Auth-').toLowerCase();
   const required = guards.required();
-  const security: Record<string, string[]>[] = [{ session: [] }, { bearer: [] }, ...(basicAuth === 'off' ? [] : [{ basic: [] }])];
   app.route({
     method: METHODS,
     url: '/auth/verify',
     schema: {
       tags: ['proxy'],
       summary: 'Forward auth: 200 with identity headers, or 401 (or 302 to sign in)',
-      security,
+      // Forward auth accepts what `required()` accepts (it answers with that guard).
+      security: securityOf({ credentials: 'any' }, basicAuth),
       'x-problems': ['Problem401', 'Problem403', 'Problem503'],
     },
     handler: async (request, reply) => {
