@@ -53,14 +53,24 @@ async function measureTogether(scenarios: Scenario[]): Promise<Row[]> {
     log(`… round ${round + 1} of ${ROUNDS}`);
     for (const [index, { options }] of scenarios.entries()) {
       const result = await runLoad({ ...options, connections: CONNECTIONS, seconds: SECONDS });
-      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${scenarios[index]!.id} had failures: ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
+      if (result.non2xx > 0 || result.errors > 0)
+        throw new Error(
+          `${scenarios[index]!.id} had failures: ${JSON.stringify(result.statuses)}, ${result.errors} errors`,
+        );
       results[index]!.push(result);
     }
   }
   const made = scenarios.map(({ id, label }, index) => {
     const sorted = [...results[index]!].sort((a, b) => a.rps - b.rps);
     const middle = sorted[Math.floor(ROUNDS / 2)]!;
-    return { id, label, rps: middle.rps, p50: middle.p50, p99: middle.p99, runs: results[index]!.map((result) => Math.round(result.rps)) };
+    return {
+      id,
+      label,
+      rps: middle.rps,
+      p50: middle.p50,
+      p99: middle.p99,
+      runs: results[index]!.map((result) => Math.round(result.rps)),
+    };
   });
   rows.push(...made);
   return made;
@@ -82,21 +92,45 @@ try {
   const apiKey = await client.apiKey(gatehouse.url, cookie);
 
   const info = `${gatehouse.url}/get-info`;
-  const peers = await Promise.all((QUICK ? ['fastify-hello'] : ['fastify-hello', 'lesson-fastify', 'express-passport']).map((name) => startPeer(name, sqliteData)));
+  const peers = await Promise.all(
+    (QUICK ? ['fastify-hello'] : ['fastify-hello', 'lesson-fastify', 'express-passport']).map((name) =>
+      startPeer(name, sqliteData),
+    ),
+  );
   try {
     const peerCookies = await Promise.all(peers.slice(1).map((peer) => client.signIn(peer.url)));
     const [helloRow, healthz, cookieRow, jwtRow, keyRow, basicRow, lessonRow, expressRow] = await measureTogether([
       { id: 'fastify-hello', label: 'Fastify hello (bare, baseline)', options: { url: `${peers[0]!.url}/` } },
       { id: 'healthz', label: 'Gatehouse /healthz (unauthenticated)', options: { url: `${gatehouse.url}/healthz` } },
       { id: 'cookie-sqlite', label: 'session cookie, SQLite', options: { url: info, headers: { cookie } } },
-      { id: 'bearer-jwt', label: 'bearer access token (JWT), SQLite', options: { url: info, headers: { authorization: `Bearer ${jwt}` } } },
-      { id: 'api-key', label: 'API key, SQLite', options: { url: info, headers: { authorization: `Bearer ${apiKey}` } } },
-      { id: 'basic-client', label: 'HTTP Basic (service client id:secret), SQLite', options: { url: info, headers: { authorization: basicClient } } },
+      {
+        id: 'bearer-jwt',
+        label: 'bearer access token (JWT), SQLite',
+        options: { url: info, headers: { authorization: `Bearer ${jwt}` } },
+      },
+      {
+        id: 'api-key',
+        label: 'API key, SQLite',
+        options: { url: info, headers: { authorization: `Bearer ${apiKey}` } },
+      },
+      {
+        id: 'basic-client',
+        label: 'HTTP Basic (service client id:secret), SQLite',
+        options: { url: info, headers: { authorization: basicClient } },
+      },
       ...(QUICK
         ? []
         : [
-            { id: 'peer-lesson-fastify', label: 'lesson design on Fastify (no hashing, in memory)', options: { url: `${peers[1]!.url}/get-info`, headers: { cookie: peerCookies[0]! } } },
-            { id: 'peer-express-passport', label: 'Express 5 + express-session + passport-local', options: { url: `${peers[2]!.url}/get-info`, headers: { cookie: peerCookies[1]! } } },
+            {
+              id: 'peer-lesson-fastify',
+              label: 'lesson design on Fastify (no hashing, in memory)',
+              options: { url: `${peers[1]!.url}/get-info`, headers: { cookie: peerCookies[0]! } },
+            },
+            {
+              id: 'peer-express-passport',
+              label: 'Express 5 + express-session + passport-local',
+              options: { url: `${peers[2]!.url}/get-info`, headers: { cookie: peerCookies[1]! } },
+            },
           ]),
     ]);
     ratio(healthz!, helloRow!, 0.7);
@@ -123,9 +157,21 @@ try {
 async function loginScenarios(cookie: string, base: string): Promise<void> {
   const info = `${base}/get-info`;
   log('… login throughput');
-  const login: Omit<LoadOptions, 'connections' | 'seconds'> = { url: `${base}/login`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: LOGIN_BODY };
-  const logins = await median(ROUNDS, () => runLoad({ ...login, connections: 8, seconds: SECONDS }), { allowNon2xx: true });
-  extra.login = { loginsPerSecond: (logins.statuses['200'] ?? 0) / SECONDS, statuses: logins.statuses, p50: logins.p50, p99: logins.p99 };
+  const login: Omit<LoadOptions, 'connections' | 'seconds'> = {
+    url: `${base}/login`,
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: LOGIN_BODY,
+  };
+  const logins = await median(ROUNDS, () => runLoad({ ...login, connections: 8, seconds: SECONDS }), {
+    allowNon2xx: true,
+  });
+  extra.login = {
+    loginsPerSecond: (logins.statuses['200'] ?? 0) / SECONDS,
+    statuses: logins.statuses,
+    p50: logins.p50,
+    p99: logins.p99,
+  };
   log('… signed-in requests during a login flood');
   const flood: { p50: number; p99: number; failed: number; served: number; logins: Record<string, number> }[] = [];
   for (let round = 0; round < ROUNDS; round += 1) {
@@ -135,11 +181,22 @@ async function loginScenarios(cookie: string, base: string): Promise<void> {
       // that leaves the server's cores to the server (unbounded, it would take a core itself).
       runLoad({ ...login, connections: 64, seconds: SECONDS, rate: 2000 }),
     ]);
-    flood.push({ p50: signedIn.p50, p99: signedIn.p99, failed: signedIn.non2xx + signedIn.errors, served: signedIn.total, logins: flooding.statuses });
+    flood.push({
+      p50: signedIn.p50,
+      p99: signedIn.p99,
+      failed: signedIn.non2xx + signedIn.errors,
+      served: signedIn.total,
+      logins: flooding.statuses,
+    });
   }
   flood.sort((a, b) => a.p99 - b.p99);
   const middle = flood[Math.floor(ROUNDS / 2)]!;
-  extra.loginFlood = { ...middle, rounds: flood, target: 'p99 ≤ 50 ms, none failed', met: middle.p99 <= 50 && flood.every((round) => round.failed === 0) };
+  extra.loginFlood = {
+    ...middle,
+    rounds: flood,
+    target: 'p99 ≤ 50 ms, none failed',
+    met: middle.p99 <= 50 && flood.every((round) => round.failed === 0),
+  };
 }
 
 if (QUICK) {
@@ -156,11 +213,23 @@ await withPostgres(skipped, async (url) => {
   const servers = [await startGatehouse(data, ['--db', url, '--migrate'])];
   try {
     await addUser(data, url);
-    await withRedis(skipped, async (redis) => void servers.push(await startGatehouse(data, ['--db', url, '--redis', redis])));
+    await withRedis(
+      skipped,
+      async (redis) => void servers.push(await startGatehouse(data, ['--db', url, '--redis', redis])),
+    );
     const client = setupClient(data);
     const cookies = await Promise.all(servers.map((server) => client.signIn(server.url)));
-    const labels = [['cookie-postgres', 'session cookie, PostgreSQL'], ['cookie-postgres-redis', 'session cookie, PostgreSQL + Redis']] as const;
-    const made = await measureTogether(servers.map((server, index) => ({ id: labels[index]![0], label: labels[index]![1], options: { url: `${server.url}/get-info`, headers: { cookie: cookies[index]! } } })));
+    const labels = [
+      ['cookie-postgres', 'session cookie, PostgreSQL'],
+      ['cookie-postgres-redis', 'session cookie, PostgreSQL + Redis'],
+    ] as const;
+    const made = await measureTogether(
+      servers.map((server, index) => ({
+        id: labels[index]![0],
+        label: labels[index]![1],
+        options: { url: `${server.url}/get-info`, headers: { cookie: cookies[index]! } },
+      })),
+    );
     for (const row of made) ratio(row, healthzRow);
     await client.close();
   } finally {

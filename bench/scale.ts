@@ -41,29 +41,64 @@ async function measure(urls: string[], cookie: string): Promise<number> {
     // One autocannon per instance at once, connections split between them: a load balancer's view.
     const results = await Promise.all(
       urls.map((url) =>
-        autocannon({ url: `${url}/get-info`, connections: Math.ceil(CONNECTIONS / urls.length), duration: SECONDS, headers: { cookie }, tlsOptions: { rejectUnauthorized: false } } as autocannon.Options),
+        autocannon({
+          url: `${url}/get-info`,
+          connections: Math.ceil(CONNECTIONS / urls.length),
+          duration: SECONDS,
+          headers: { cookie },
+          tlsOptions: { rejectUnauthorized: false },
+        } as autocannon.Options),
       ),
     );
-    if (results.some((result) => result.non2xx > 0 || result.errors > 0)) throw new Error('non-2xx answers during the benchmark');
+    if (results.some((result) => result.non2xx > 0 || result.errors > 0))
+      throw new Error('non-2xx answers during the benchmark');
     rounds.push(results.reduce((sum, result) => sum + result.requests.average, 0));
   }
   return rounds.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
 }
 
-async function scenario(name: string, db: string | undefined, count: number, extra: string[] = []): Promise<[string, number]> {
+async function scenario(
+  name: string,
+  db: string | undefined,
+  count: number,
+  extra: string[] = [],
+): Promise<[string, number]> {
   const instances: ServeProcess[] = [];
   try {
     for (let index = 0; index < count; index += 1) {
       // One data folder per scenario: the instances share its certificate; the master key comes from the environment.
       instances.push(
-        await startServe(['--data', join(dir, name), '--host', '127.0.0.1', '--port', '0', '--public-url', 'https://bench.test', ...(db ? ['--db', db, ...(index === 0 ? ['--migrate'] : [])] : []), ...extra], { env }),
+        await startServe(
+          [
+            '--data',
+            join(dir, name),
+            '--host',
+            '127.0.0.1',
+            '--port',
+            '0',
+            '--public-url',
+            'https://bench.test',
+            ...(db ? ['--db', db, ...(index === 0 ? ['--migrate'] : [])] : []),
+            ...extra,
+          ],
+          { env },
+        ),
       );
     }
-    const added = await runCLI(['user', 'add', 'bench', '--password-stdin', '--data', join(dir, name), ...(db ? ['--db', db] : [])], { input: 'bench password 1\n', env });
+    const added = await runCLI(
+      ['user', 'add', 'bench', '--password-stdin', '--data', join(dir, name), ...(db ? ['--db', db] : [])],
+      { input: 'bench password 1\n', env },
+    );
     if (added.code !== 0) throw new Error(added.stderr);
     const ca = readFileSync(join(dir, name, 'tls', 'cert.pem'), 'utf8');
     const cookie = await signIn(instances[0]!.url, ca);
-    return [name, await measure(instances.map((instance) => instance.url), cookie)];
+    return [
+      name,
+      await measure(
+        instances.map((instance) => instance.url),
+        cookie,
+      ),
+    ];
   } finally {
     await Promise.all(instances.map((instance) => instance.stop()));
   }
@@ -77,11 +112,19 @@ try {
   const results = [
     await scenario('sqlite-1', undefined, 1),
     await scenario('postgres-1', `postgres://postgres@127.0.0.1:5432/${databases[0]}`, 1),
-    await scenario('postgres-3-redis', `postgres://postgres@127.0.0.1:5432/${databases[1]}`, 3, ['--redis', 'redis://127.0.0.1:6379/14']),
+    await scenario('postgres-3-redis', `postgres://postgres@127.0.0.1:5432/${databases[1]}`, 3, [
+      '--redis',
+      'redis://127.0.0.1:6379/14',
+    ]),
   ];
   const base = results[0]![1];
-  process.stdout.write(`GET /get-info with a session cookie, HTTPS, ${CONNECTIONS} connections, median of ${ROUNDS} × ${SECONDS} s, node ${process.version}\n`);
-  for (const [name, rps] of results) process.stdout.write(`${name.padEnd(18)} ${rps.toFixed(0).padStart(7)} req/s  ${(rps / base).toFixed(2)}× SQLite\n`);
+  process.stdout.write(
+    `GET /get-info with a session cookie, HTTPS, ${CONNECTIONS} connections, median of ${ROUNDS} × ${SECONDS} s, node ${process.version}\n`,
+  );
+  for (const [name, rps] of results)
+    process.stdout.write(
+      `${name.padEnd(18)} ${rps.toFixed(0).padStart(7)} req/s  ${(rps / base).toFixed(2)}× SQLite\n`,
+    );
 } finally {
   for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.end();

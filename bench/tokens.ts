@@ -43,4 +43,5 @@ for (const algorithm of ['EdDSA', 'ES256'] as const) {
 }
 process.stdout.write(`node ${process.version}, ${ROUNDS} rounds of ${DURATION_MS} ms, median, one core\n`);
 process.stdout.write('alg    issue/s  verify/s\n');
-for (const [alg, issue, verify] of rows) process.stdout.write(`${alg!.padEnd(6)} ${issue!.padStart(8)} ${verify!.padStart(9)}\n`);
+for (const [alg, issue, verify] of rows)
+  process.stdout.write(`${alg!.padEnd(6)} ${issue!.padStart(8)} ${verify!.padStart(9)}\n`);

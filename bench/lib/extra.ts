@@ -24,7 +24,8 @@ export async function measureMemory(dir: string, seconds: number) {
     try {
       const requests = tokens.map((token) => ({ headers: { cookie: `${COOKIE}=${token}` } }));
       const load = await runLoad({ url: `${server.url}/get-info`, connections: 50, seconds, requests });
-      if (load.non2xx > 0 || load.errors > 0) throw new Error(`memory run had failures: ${JSON.stringify(load.statuses)}`);
+      if (load.non2xx > 0 || load.errors > 0)
+        throw new Error(`memory run had failures: ${JSON.stringify(load.statuses)}`);
       results.push({ sessions: count, rssMiB: Math.round(rssMiB(server.pid)), rps: Math.round(load.rps) });
     } finally {
       await server.stop();

@@ -20,7 +20,8 @@ const result = await autocannon({
   tlsOptions: { rejectUnauthorized: false },
 } as autocannon.Options);
 const statuses: Record<string, number> = {};
-for (const [code, count] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = (count as { count: number }).count;
+for (const [code, count] of Object.entries(result.statusCodeStats ?? {}))
+  statuses[code] = (count as { count: number }).count;
 const out: LoadResult = {
   rps: result.requests.average,
   total: result.requests.total,

@@ -32,7 +32,9 @@ const WORKER = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
 /** Runs autocannon in a child process (the load generator never shares the server's event loop). */
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(options)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -46,7 +48,11 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
 }
 
 /** The median of `rounds` runs of `run`, by requests per second; every run must answer 2xx only unless `allowNon2xx`. */
-export async function median(rounds: number, run: () => Promise<LoadResult>, options: { allowNon2xx?: boolean } = {}): Promise<LoadResult & { runs: number[] }> {
+export async function median(
+  rounds: number,
+  run: () => Promise<LoadResult>,
+  options: { allowNon2xx?: boolean } = {},
+): Promise<LoadResult & { runs: number[] }> {
   const results: LoadResult[] = [];
   for (let round = 0; round < rounds; round += 1) {
     const result = await run();

@@ -12,7 +12,9 @@ export function seedSessions(file: string, username: string, count: number, samp
   const db = new Database(file);
   try {
     const user = db.prepare('SELECT id FROM users WHERE username = ?').get(username) as { id: string };
-    const insert = db.prepare('INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const insert = db.prepare(
+      'INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     const now = Date.now();
     const tokens: string[] = [];
     db.transaction(() => {

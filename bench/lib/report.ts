@@ -30,7 +30,13 @@ export interface Report {
 /** The machine this run is on. */
 export function describeMachine(): Report['machine'] {
   const list = cpus();
-  return { cpu: list[0]?.model.trim() ?? 'unknown', cores: list.length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+  return {
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    cores: list.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
 }
 
 /** The table printed at the end of a run (also pasted into docs/benchmarks.md). */
@@ -82,27 +88,40 @@ export function writeReport(dir: string, report: Report): void {
 }
 
 /** The figures that are not requests per second, as a second table. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the bench's extra figures are loose JSON
 export function formatExtras(extra: Record<string, any>): string {
   const lines = ['| measure | result | target |', '|---|---|---|'];
   const mark = (met: boolean | undefined) => (met === undefined ? '' : met ? '✔' : '✘ not met');
   if (extra.cookieVsExpress) {
-    lines.push(`| session cookie vs Express + express-session + passport | ${extra.cookieVsExpress.value.toFixed(1)}× | ≥ 3× ${mark(extra.cookieVsExpress.met)} |`);
+    lines.push(
+      `| session cookie vs Express + express-session + passport | ${extra.cookieVsExpress.value.toFixed(1)}× | ≥ 3× ${mark(extra.cookieVsExpress.met)} |`,
+    );
   }
   if (extra.login) {
-    lines.push(`| sign-ins (Argon2id, 8 connections) | ${Math.round(extra.login.loginsPerSecond)}/s, p50 ${extra.login.p50} ms, p99 ${extra.login.p99} ms | |`);
+    lines.push(
+      `| sign-ins (Argon2id, 8 connections) | ${Math.round(extra.login.loginsPerSecond)}/s, p50 ${extra.login.p50} ms, p99 ${extra.login.p99} ms | |`,
+    );
   }
   if (extra.loginFlood) {
     const flood = extra.loginFlood;
     const rounds = flood.rounds.map((round: { p99: number }) => round.p99).join(' / ');
-    const answers = Object.entries(flood.logins as Record<string, number>).map(([status, count]) => `${count} × ${status}`).join(', ');
-    lines.push(`| signed-in requests (500/s) during a sign-in flood (64 connections, 2,000/s) | p50 ${flood.p50} ms, p99 ${flood.p99} ms (rounds, sorted: ${rounds}), ${flood.failed} failed of ${flood.served}; flood answered ${answers} | p99 ≤ 50 ms, none failed ${mark(flood.met)} |`);
+    const answers = Object.entries(flood.logins as Record<string, number>)
+      .map(([status, count]) => `${count} × ${status}`)
+      .join(', ');
+    lines.push(
+      `| signed-in requests (500/s) during a sign-in flood (64 connections, 2,000/s) | p50 ${flood.p50} ms, p99 ${flood.p99} ms (rounds, sorted: ${rounds}), ${flood.failed} failed of ${flood.served}; flood answered ${answers} | p99 ≤ 50 ms, none failed ${mark(flood.met)} |`,
+    );
   }
   if (extra.memory) {
     const [small, large] = extra.memory.results;
-    lines.push(`| resident memory, 10k → 1M stored sessions (SQLite) | ${small.rssMiB} → ${large.rssMiB} MiB (${((extra.memory.growth - 1) * 100).toFixed(1)}%) | ±10% ${mark(extra.memory.met)} |`);
+    lines.push(
+      `| resident memory, 10k → 1M stored sessions (SQLite) | ${small.rssMiB} → ${large.rssMiB} MiB (${((extra.memory.growth - 1) * 100).toFixed(1)}%) | ±10% ${mark(extra.memory.met)} |`,
+    );
   }
   if (extra.coldStart) {
-    lines.push(`| cold start, \`gatehouse serve\` to first 200 on /healthz | ${extra.coldStart.ms} ms | < 1000 ms ${mark(extra.coldStart.met)} |`);
+    lines.push(
+      `| cold start, \`gatehouse serve\` to first 200 on /healthz | ${extra.coldStart.ms} ms | < 1000 ms ${mark(extra.coldStart.met)} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -18,7 +18,11 @@ export interface BenchServer {
  * as a log shipper would, so that the pipe never blocks the server.
  */
 function spawnServer(args: string[], pattern: RegExp, env: NodeJS.ProcessEnv = {}): Promise<BenchServer> {
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let head = '';
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
@@ -47,7 +51,10 @@ function spawnServer(args: string[], pattern: RegExp, env: NodeJS.ProcessEnv = {
 }
 
 /** The one master key of a benchmark run, so every instance reads the same keys. */
-export const BENCH_ENV = { GATEHOUSE_MASTER_KEY: randomBytes(32).toString('base64url'), GATEHOUSE_LOG_LEVEL: process.env.GATEHOUSE_LOG_LEVEL ?? 'info' };
+export const BENCH_ENV = {
+  GATEHOUSE_MASTER_KEY: randomBytes(32).toString('base64url'),
+  GATEHOUSE_LOG_LEVEL: process.env.GATEHOUSE_LOG_LEVEL ?? 'info',
+};
 export const USERNAME = 'bench';
 export const PASSWORD = 'bench password 1';
 export const LOGIN_BODY = `username=${USERNAME}&password=${encodeURIComponent(PASSWORD)}`;
@@ -59,7 +66,23 @@ export const LOGIN_BODY = `username=${USERNAME}&password=${encodeURIComponent(PA
  */
 export function startGatehouse(data: string, extra: string[] = []): Promise<BenchServer> {
   return spawnServer(
-    [join(ROOT, 'dist/cli/main.js'), 'serve', '--data', data, '--host', '127.0.0.1', '--port', '0', '--public-url', 'https://bench.test', '--rate-limit-per-minute', '1000000', '--throttle-ip-failures', '1000000', ...extra],
+    [
+      join(ROOT, 'dist/cli/main.js'),
+      'serve',
+      '--data',
+      data,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--public-url',
+      'https://bench.test',
+      '--rate-limit-per-minute',
+      '1000000',
+      '--throttle-ip-failures',
+      '1000000',
+      ...extra,
+    ],
     /Gatehouse listening on (https:\/\/\S+)/,
     BENCH_ENV,
   );
@@ -67,12 +90,18 @@ export function startGatehouse(data: string, extra: string[] = []): Promise<Benc
 
 /** Starts a peer server (`bench/peers/NAME.ts`) with the certificate from `data`. */
 export function startPeer(name: string, data: string): Promise<BenchServer> {
-  return spawnServer(['--import', 'tsx', join(ROOT, 'bench/peers', `${name}.ts`), data], /Peer listening on (https:\/\/\S+)/);
+  return spawnServer(
+    ['--import', 'tsx', join(ROOT, 'bench/peers', `${name}.ts`), data],
+    /Peer listening on (https:\/\/\S+)/,
+  );
 }
 
 /** Adds the benchmark user through the CLI. */
 export async function addUser(data: string, db?: string): Promise<void> {
-  const added = await runCLI(['user', 'add', USERNAME, '--password-stdin', '--data', data, ...(db ? ['--db', db] : [])], { input: `${PASSWORD}\n`, env: BENCH_ENV });
+  const added = await runCLI(
+    ['user', 'add', USERNAME, '--password-stdin', '--data', data, ...(db ? ['--db', db] : [])],
+    { input: `${PASSWORD}\n`, env: BENCH_ENV },
+  );
   if (added.code !== 0) throw new Error(added.stderr);
 }
 
@@ -80,7 +109,10 @@ export async function addUser(data: string, db?: string): Promise<void> {
 export async function addBasicClient(data: string): Promise<string> {
   const added = await runCLI(['client', 'add', 'bench-probe', '--json', '--data', data], { env: BENCH_ENV });
   if (added.code !== 0) throw new Error(added.stderr);
-  const { client_id: id, client_secret: secret } = JSON.parse(added.stdout) as { client_id: string; client_secret: string };
+  const { client_id: id, client_secret: secret } = JSON.parse(added.stdout) as {
+    client_id: string;
+    client_secret: string;
+  };
   return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 }
 
@@ -96,7 +128,11 @@ export function setupClient(data: string) {
   return {
     /** Signs in and returns the `Cookie` header value. */
     async signIn(base: string): Promise<string> {
-      const { headers } = await send(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: LOGIN_BODY });
+      const { headers } = await send(`${base}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: LOGIN_BODY,
+      });
       return ([] as string[]).concat(headers['set-cookie'] ?? [])[0]!.split(';')[0]!;
     },
     /** An access token (JWT) for the signed-in user. */
@@ -106,7 +142,13 @@ export function setupClient(data: string) {
     /** A new API key of the signed-in user. */
     async apiKey(base: string, cookie: string): Promise<string> {
       const body = JSON.stringify({ name: `bench ${Date.now()}` });
-      return (await send(`${base}/api-keys`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body })).json().key as string;
+      return (
+        await send(`${base}/api-keys`, {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/json' },
+          body,
+        })
+      ).json().key as string;
     },
     /** A GET that must answer 2xx. */
     async get(url: string): Promise<void> {

@@ -18,7 +18,8 @@ passport.use(
   new LocalStrategy((username, password, done) => {
     const user = users.get(username);
     const given = Buffer.from(password);
-    if (!user || given.length !== user.password.length || !timingSafeEqual(given, user.password)) return done(null, false);
+    if (!user || given.length !== user.password.length || !timingSafeEqual(given, user.password))
+      return done(null, false);
     return done(null, { id: user.id });
   }),
 );
@@ -28,7 +29,14 @@ passport.deserializeUser((id: string, done) => done(null, users.has(id) ? { id }
 const app = express();
 app.set('trust proxy', false);
 app.use(express.urlencoded({ extended: false }));
-app.use(session({ secret: 'bench-only-secret', resave: false, saveUninitialized: false, cookie: { secure: true, httpOnly: true, sameSite: 'lax' } }));
+app.use(
+  session({
+    secret: 'bench-only-secret',
+    resave: false,
+    saveUninitialized: false,
+    cookie: { secure: true, httpOnly: true, sameSite: 'lax' },
+  }),
+);
 app.use(passport.session());
 app.post('/login', passport.authenticate('local'), (_request, response) => {
   response.json({ ok: true });

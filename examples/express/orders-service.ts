@@ -29,4 +29,6 @@ app.get('/reports', auth.requireRole('finance'), (_req, res) => {
 });
 
 const tls = { cert: readFileSync(`${data}/tls/cert.pem`), key: readFileSync(`${data}/tls/key.pem`) };
-createServer(tls, app).listen(Number(process.env.PORT ?? 9443), () => process.stdout.write('orders service on https://localhost:9443\n'));
+createServer(tls, app).listen(Number(process.env.PORT ?? 9443), () =>
+  process.stdout.write('orders service on https://localhost:9443\n'),
+);

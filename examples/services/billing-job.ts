@@ -14,7 +14,9 @@ const gatehouseAgent = new Agent({ connect: { ca: readFileSync(process.env.GATEH
 const ordersAgent = new Agent({ connect: { ca: readFileSync(process.env.ORDERS_CA!) } });
 
 // RFC 6749 §4.4 with client_secret_basic (RFC 6749 §2.3.1).
-const credentials = Buffer.from(`${encodeURIComponent(process.env.CLIENT_ID!)}:${encodeURIComponent(process.env.CLIENT_SECRET!)}`).toString('base64');
+const credentials = Buffer.from(
+  `${encodeURIComponent(process.env.CLIENT_ID!)}:${encodeURIComponent(process.env.CLIENT_SECRET!)}`,
+).toString('base64');
 const tokenResponse = await request(`${gatehouse}/oauth/token`, {
   method: 'POST',
   dispatcher: gatehouseAgent,

@@ -21,10 +21,14 @@ const verifier = createVerifier({
 const tls = await createDevelopmentCertificate();
 const app = Fastify({ https: tls });
 
-app.get('/orders', { onRequest: createFastifyVerifierHook(verifier, { scopes: ['orders:read'] }) }, async (request) => ({
-  caller: request.accessToken!.client_id,
-  orders: [{ id: 1, item: 'tea', quantity: 2 }],
-}));
+app.get(
+  '/orders',
+  { onRequest: createFastifyVerifierHook(verifier, { scopes: ['orders:read'] }) },
+  async (request) => ({
+    caller: request.accessToken!.client_id,
+    orders: [{ id: 1, item: 'tea', quantity: 2 }],
+  }),
+);
 
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 0) });
 const { port } = app.server.address() as { port: number };

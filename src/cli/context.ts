@@ -16,7 +16,10 @@ export interface DataFlags {
 export function withDataFlags(command: Command): Command {
   return command
     .option('--data <dir>', 'data folder (GATEHOUSE_DATA, default ./data)')
-    .option('--db <url>', 'database URL, sqlite:PATH or postgres://… (GATEHOUSE_DB, default sqlite:<data>/gatehouse.db)')
+    .option(
+      '--db <url>',
+      'database URL, sqlite:PATH or postgres://… (GATEHOUSE_DB, default sqlite:<data>/gatehouse.db)',
+    )
     .option('--redis <url>', 'Redis URL, to tell running instances about changes at once (GATEHOUSE_REDIS)');
 }
 
@@ -42,7 +45,11 @@ export function resolveDataConfig(flags: DataFlags) {
  * Opens the core on the database the flags name, runs `work`, and closes the
  * store whatever happens. Works while the server runs on the same database.
  */
-export async function withCore<T>(flags: DataFlags, work: (core: AuthCore) => Promise<T>, options: { signingKeys?: boolean } = {}): Promise<T> {
+export async function withCore<T>(
+  flags: DataFlags,
+  work: (core: AuthCore) => Promise<T>,
+  options: { signingKeys?: boolean } = {},
+): Promise<T> {
   const config = resolveDataConfig(flags);
   // The CLI never changes the schema by itself: `gatehouse migrate up` does (SQLite migrates itself anyway).
   const store = await openStore({ url: config.db, poolSize: 2 });
@@ -54,7 +61,10 @@ export async function withCore<T>(flags: DataFlags, work: (core: AuthCore) => Pr
       // The CLI signs nothing; the keys commands need the servers' master key
       // (never a new one) to encrypt a rotated key the servers can read.
       ...(options.signingKeys && {
-        tokens: { masterKey: loadMasterKey(config.data, { create: false }), issuer: config.publicUrl ?? 'https://localhost' },
+        tokens: {
+          masterKey: loadMasterKey(config.data, { create: false }),
+          issuer: config.publicUrl ?? 'https://localhost',
+        },
       }),
     });
     return await work(core);

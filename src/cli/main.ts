@@ -44,7 +44,9 @@ try {
     process.exitCode = 1;
   } else {
     // One line whatever the error; a driver's message may span several.
-    process.stderr.write(`gatehouse: unexpected error: ${String((error as Error)?.message ?? error).replace(/\s*\n\s*/g, ' ')}\n`);
+    process.stderr.write(
+      `gatehouse: unexpected error: ${String((error as Error)?.message ?? error).replace(/\s*\n\s*/g, ' ')}\n`,
+    );
     process.exitCode = 1;
   }
 }

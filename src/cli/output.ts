@@ -16,7 +16,10 @@ export function printable(text: string): string {
 
 // Per UTF-16 code unit, so that a character beyond U+FFFF stays valid in JSON (a surrogate pair).
 function escapeChar(char: string): string {
-  return Array.from({ length: char.length }, (_, index) => `\\u${char.charCodeAt(index).toString(16).padStart(4, '0')}`).join('');
+  return Array.from(
+    { length: char.length },
+    (_, index) => `\\u${char.charCodeAt(index).toString(16).padStart(4, '0')}`,
+  ).join('');
 }
 
 /**
@@ -28,8 +31,14 @@ function escapeChar(char: string): string {
  */
 export function printTable(headers: string[], rows: string[][]): void {
   const safeRows = rows.map((row) => row.map(printable));
-  const widths = headers.map((header, column) => Math.max(header.length, ...safeRows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...safeRows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`${[line(headers), ...safeRows.map(line)].join('\n')}\n`);
 }
 

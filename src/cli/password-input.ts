@@ -5,7 +5,9 @@ import { GatehouseError } from '../core/errors.js';
 export async function readPasswordFromStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 const CTRL_C = '\u0003';
@@ -107,7 +109,9 @@ export async function readNewPassword(options: { passwordStdin?: boolean }): Pro
     return readPasswordFromStdin();
   }
   if (!process.stdin.isTTY) {
-    throw new GatehouseError('ERR_VALIDATION', { message: 'no terminal to prompt for a password: use --password-stdin' });
+    throw new GatehouseError('ERR_VALIDATION', {
+      message: 'no terminal to prompt for a password: use --password-stdin',
+    });
   }
   const reader = new HiddenLineReader();
   const first = await reader.prompt('Password: ');

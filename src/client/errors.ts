@@ -20,8 +20,14 @@ export class GatehouseClientError extends Error {
   readonly problem: Record<string, unknown>;
 
   constructor(status: number, body: Record<string, unknown>) {
-    const code = typeof body.code === 'string' ? body.code : typeof body.error === 'string' ? body.error : `HTTP_${status}`;
-    const detail = typeof body.detail === 'string' ? body.detail : typeof body.error_description === 'string' ? body.error_description : '';
+    const code =
+      typeof body.code === 'string' ? body.code : typeof body.error === 'string' ? body.error : `HTTP_${status}`;
+    const detail =
+      typeof body.detail === 'string'
+        ? body.detail
+        : typeof body.error_description === 'string'
+          ? body.error_description
+          : '';
     super(`${status} ${code}${detail ? `: ${detail}` : ''}`);
     this.name = 'GatehouseClientError';
     this.status = status;

@@ -53,9 +53,12 @@ export class GatehouseClient {
     const pem = options.certificate;
     const cert = pem?.cert ?? (pem?.certFile === undefined ? undefined : readFileSync(pem.certFile));
     const key = pem?.key ?? (pem?.keyFile === undefined ? undefined : readFileSync(pem.keyFile));
-    this.#dispatcher = new Agent({ connect: { ...(ca !== undefined && { ca }), ...(cert !== undefined && key !== undefined && { cert, key }) } });
+    this.#dispatcher = new Agent({
+      connect: { ...(ca !== undefined && { ca }), ...(cert !== undefined && key !== undefined && { cert, key }) },
+    });
     const { basic } = options;
-    this.#authorization = basic && `Basic ${Buffer.from(`${basic.username}:${basic.password}`, 'utf8').toString('base64')}`;
+    this.#authorization =
+      basic && `Basic ${Buffer.from(`${basic.username}:${basic.password}`, 'utf8').toString('base64')}`;
   }
 
   /**
@@ -68,13 +71,22 @@ export class GatehouseClient {
     const cookie = await this.cookies.getCookieString(url);
     if (cookie && !headers.has('cookie')) headers.set('cookie', cookie);
     if (this.#authorization && !headers.has('authorization')) headers.set('authorization', this.#authorization);
-    const response = await fetch(url, { ...init, headers: headers as RequestInit['headers'], dispatcher: this.#dispatcher });
+    const response = await fetch(url, {
+      ...init,
+      headers: headers as RequestInit['headers'],
+      dispatcher: this.#dispatcher,
+    });
     for (const line of response.headers.getSetCookie()) await this.cookies.setCookie(line, url, { ignoreError: true });
     return response;
   }
 
   /** Sends a request and returns its JSON; throws {@link GatehouseClientError} for any 4xx/5xx. */
-  async #call<T>(method: string, path: string, body?: { json?: unknown; form?: Record<string, string> }, headers: Record<string, string> = {}): Promise<T> {
+  async #call<T>(
+    method: string,
+    path: string,
+    body?: { json?: unknown; form?: Record<string, string> },
+    headers: Record<string, string> = {},
+  ): Promise<T> {
     const init: RequestInit = { method, headers: { accept: 'application/json', ...headers } };
     if (body?.json !== undefined) {
       init.body = JSON.stringify(body.json);
@@ -102,8 +114,16 @@ export class GatehouseClient {
    * @throws {GatehouseClientError} 401 `ERR_INVALID_CREDENTIALS`.
    * @throws {TwoFactorRequiredError} when a second factor is needed and no `code` was given.
    */
-  async login(username: string, password: string, options: { code?: () => string | Promise<string> } = {}): Promise<SignedIn> {
-    const answer = await this.#call<SignedIn | { status: 'two-factor'; challenge: string; expiresIn: number }>('POST', '/login', { form: { username, password } });
+  async login(
+    username: string,
+    password: string,
+    options: { code?: () => string | Promise<string> } = {},
+  ): Promise<SignedIn> {
+    const answer = await this.#call<SignedIn | { status: 'two-factor'; challenge: string; expiresIn: number }>(
+      'POST',
+      '/login',
+      { form: { username, password } },
+    );
     if (!('status' in answer)) return answer;
     if (!options.code) throw new TwoFactorRequiredError(answer.challenge, answer.expiresIn);
     return this.completeTwoFactor(answer.challenge, await options.code());
@@ -161,9 +181,15 @@ export class GatehouseClient {
    * bound to that certificate and works only on connections presenting it.
    */
   clientToken(clientId: string, options: { secret?: string; scope?: string } = {}): Promise<TokenResponse> {
-    const form: Record<string, string> = { grant_type: 'client_credentials', ...(options.scope !== undefined && { scope: options.scope }) };
-    if (options.secret === undefined) return this.#call('POST', '/oauth/token', { form: { ...form, client_id: clientId } });
-    const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(options.secret)}`).toString('base64');
+    const form: Record<string, string> = {
+      grant_type: 'client_credentials',
+      ...(options.scope !== undefined && { scope: options.scope }),
+    };
+    if (options.secret === undefined)
+      return this.#call('POST', '/oauth/token', { form: { ...form, client_id: clientId } });
+    const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(options.secret)}`).toString(
+      'base64',
+    );
     return this.#call('POST', '/oauth/token', { form }, { authorization: `Basic ${basic}` });
   }
 
@@ -173,7 +199,11 @@ export class GatehouseClient {
   }
 
   /** Creates a personal API key; `key` is in the answer, once. */
-  createApiKey(input: { name: string; scopes?: string; expiresInSeconds?: number }): Promise<ApiKeyView & { key: string }> {
+  createApiKey(input: {
+    name: string;
+    scopes?: string;
+    expiresInSeconds?: number;
+  }): Promise<ApiKeyView & { key: string }> {
     return this.#call('POST', '/api-keys', { json: input });
   }
 
@@ -190,14 +220,16 @@ export class GatehouseClient {
   /** The admin routes (role `admin`). */
   readonly admin = {
     listUsers: async (): Promise<UserView[]> => (await this.#call<{ users: UserView[] }>('GET', '/admin/users')).users,
-    createUser: (input: { username: string; password: string; roles?: string[] }): Promise<UserView> => this.#call('POST', '/admin/users', { json: input }),
+    createUser: (input: { username: string; password: string; roles?: string[] }): Promise<UserView> =>
+      this.#call('POST', '/admin/users', { json: input }),
     updateUser: (id: string, changes: { roles?: string[]; disabled?: boolean; password?: string }): Promise<UserView> =>
       this.#call('PATCH', `/admin/users/${encodeURIComponent(id)}`, { json: changes }),
     deleteUser: async (id: string): Promise<void> => {
       await this.#call('DELETE', `/admin/users/${encodeURIComponent(id)}`);
     },
     listUserSessions: async (id: string): Promise<SessionView[]> =>
-      (await this.#call<{ sessions: SessionView[] }>('GET', `/admin/users/${encodeURIComponent(id)}/sessions`)).sessions,
+      (await this.#call<{ sessions: SessionView[] }>('GET', `/admin/users/${encodeURIComponent(id)}/sessions`))
+        .sessions,
     revokeUserSessions: async (id: string): Promise<number> =>
       (await this.#call<{ revoked: number }>('DELETE', `/admin/users/${encodeURIComponent(id)}/sessions`)).revoked,
   };

@@ -1,7 +1,13 @@
 import { jwtVerify, SignJWT } from 'jose';
 import { BoundedCache } from './bounded-cache.js';
 import type { Clock } from './clock.js';
-import { boundThumbprint, hasBoundedLifetime, hasCanonicalSignature, readAccessTokenHeader, ACCESS_TOKEN_TYPE } from './jwt-checks.js';
+import {
+  boundThumbprint,
+  hasBoundedLifetime,
+  hasCanonicalSignature,
+  readAccessTokenHeader,
+  ACCESS_TOKEN_TYPE,
+} from './jwt-checks.js';
 import { SIGNING_ALGORITHMS, type KeyRing } from './keys.js';
 import { createId } from './secrets.js';
 
@@ -129,15 +135,19 @@ export function createAccessTokens(options: AccessTokenOptions) {
           requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
         });
         if (!hasBoundedLifetime(payload, MAX_ACCESS_TOKEN_LIFETIME_SECONDS)) return null;
-        if (typeof payload.client_id !== 'string' || typeof payload.jti !== 'string' || typeof payload.sub !== 'string') return null;
+        if (typeof payload.client_id !== 'string' || typeof payload.jti !== 'string' || typeof payload.sub !== 'string')
+          return null;
         if (payload.scope !== undefined && typeof payload.scope !== 'string') return null;
-        const roles = Array.isArray(payload.roles) && payload.roles.every((role) => typeof role === 'string') ? (payload.roles as string[]) : [];
+        const roles =
+          Array.isArray(payload.roles) && payload.roles.every((role) => typeof role === 'string')
+            ? (payload.roles as string[])
+            : [];
         const scopes = payload.scope === undefined ? null : payload.scope === '' ? [] : payload.scope.split(' ');
         const certificateThumbprint = boundThumbprint(payload.cnf);
         const claims: AccessTokenClaims = Object.freeze({
           sub: payload.sub,
           client_id: payload.client_id,
-          scopes: scopes && Object.freeze(scopes) as string[],
+          scopes: scopes && (Object.freeze(scopes) as string[]),
           roles: Object.freeze(roles) as string[],
           sid: typeof payload.sid === 'string' ? payload.sid : undefined,
           jti: payload.jti,

@@ -46,10 +46,15 @@ export function createApiKeys({ store, clock }: { store: Store; clock: Clock }) 
      * Creates a key for a user; returns the key (shown once) and its record.
      * @throws {GatehouseError} `ERR_VALIDATION` (name, expiry), `ERR_INVALID_SCOPE`.
      */
-    async createApiKey(userId: string, input: { name: string; scopes?: string | readonly string[]; expiresAt?: number | null }): Promise<{ key: string; apiKey: ApiKey }> {
+    async createApiKey(
+      userId: string,
+      input: { name: string; scopes?: string | readonly string[]; expiresAt?: number | null },
+    ): Promise<{ key: string; apiKey: ApiKey }> {
       const name = input.name.trim();
       if (name === '' || [...name].length > NAME_MAX || /[\p{Cc}\p{Cf}]/u.test(name)) {
-        throw new GatehouseError('ERR_VALIDATION', { message: `An API key name has 1 to ${NAME_MAX} printable characters.` });
+        throw new GatehouseError('ERR_VALIDATION', {
+          message: `An API key name has 1 to ${NAME_MAX} printable characters.`,
+        });
       }
       const now = clock.now();
       if (input.expiresAt != null && !(Number.isSafeInteger(input.expiresAt) && input.expiresAt > now)) {

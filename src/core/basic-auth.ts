@@ -36,7 +36,17 @@ export type BasicAuth = ReturnType<typeof createBasicAuth>;
  * used only while the user's stored password hash is the same and the user is
  * enabled: a password change (a new salt), disabling or deleting the user ends it at once.
  */
-export function createBasicAuth({ store, clock, clients, login }: { store: Store; clock: Clock; clients: ClientService; login: Login }) {
+export function createBasicAuth({
+  store,
+  clock,
+  clients,
+  login,
+}: {
+  store: Store;
+  clock: Clock;
+  clients: ClientService;
+  login: Login;
+}) {
   const hmacKey = randomBytes(32);
   const verified = new BoundedCache<string, { userId: string; passwordHash: string }>(BASIC_CACHE_ENTRIES);
   const fingerprint = (username: string, password: string) =>
@@ -45,7 +55,9 @@ export function createBasicAuth({ store, clock, clients, login }: { store: Store
 
   async function asClient(id: string, secret: string): Promise<Principal | null> {
     const client = await clients.authenticateWithSecret(id, secret);
-    return client && { kind: 'basic', user: null, clientId: client.id, scopes: client.scopes, roles: [], session: null };
+    return (
+      client && { kind: 'basic', user: null, clientId: client.id, scopes: client.scopes, roles: [], session: null }
+    );
   }
 
   async function asUser(username: string, password: string, origin: SessionOrigin): Promise<Principal | null> {
@@ -66,7 +78,11 @@ export function createBasicAuth({ store, clock, clients, login }: { store: Store
       throw error;
     }
     if (!record) return null;
-    verified.set(key, { userId: record.id, passwordHash: record.passwordHash }, clock.now() + BASIC_CACHE_SECONDS * 1000);
+    verified.set(
+      key,
+      { userId: record.id, passwordHash: record.passwordHash },
+      clock.now() + BASIC_CACHE_SECONDS * 1000,
+    );
     return asPrincipal(record);
   }
 
@@ -83,7 +99,12 @@ export function createBasicAuth({ store, clock, clients, login }: { store: Store
      * (when users may).
      * @throws {GatehouseError} `ERR_THROTTLED`, `ERR_BUSY` for users, as `login()` does.
      */
-    async authenticate(mode: BasicAuthMode, username: string, password: string, origin: SessionOrigin = {}): Promise<Principal | null> {
+    async authenticate(
+      mode: BasicAuthMode,
+      username: string,
+      password: string,
+      origin: SessionOrigin = {},
+    ): Promise<Principal | null> {
       if (mode === 'off') return null;
       if (mode !== 'users') {
         const client = await asClient(username, password);

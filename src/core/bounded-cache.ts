@@ -11,7 +11,8 @@ export class BoundedCache<K, V> {
 
   /** @param maxEntries Most entries kept (at least 1). */
   constructor(maxEntries: number) {
-    if (!(Number.isSafeInteger(maxEntries) && maxEntries >= 1)) throw new RangeError('maxEntries must be a positive integer');
+    if (!(Number.isSafeInteger(maxEntries) && maxEntries >= 1))
+      throw new RangeError('maxEntries must be a positive integer');
     this.#maxEntries = maxEntries;
   }
 

@@ -13,7 +13,9 @@ export interface Client {
   name: string;
   scopes: string[];
   /** How it may authenticate at the token endpoint. */
-  authMethods: ('client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth')[];
+  authMethods: (
+    'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth'
+  )[];
   /** The subject DN of its CA-issued certificate (`tls_client_auth`), if any. */
   tlsSubject?: string;
   createdAt: number;
@@ -54,10 +56,14 @@ export function normalizeSubject(subject: string): string {
   const parts = subject.split(/\s*[,\n]\s*/).filter(Boolean);
   const normalized = parts.map((part) => {
     const equals = part.indexOf('=');
-    if (equals <= 0) throw new GatehouseError('ERR_VALIDATION', { message: 'A subject DN is NAME=value pairs separated by commas, e.g. CN=orders,O=Example.' });
+    if (equals <= 0)
+      throw new GatehouseError('ERR_VALIDATION', {
+        message: 'A subject DN is NAME=value pairs separated by commas, e.g. CN=orders,O=Example.',
+      });
     return `${part.slice(0, equals).trim().toUpperCase()}=${part.slice(equals + 1).trim()}`;
   });
-  if (normalized.length === 0 || normalized.join(',').length > 1024) throw new GatehouseError('ERR_VALIDATION', { message: 'A subject DN is 1 to 1024 characters.' });
+  if (normalized.length === 0 || normalized.join(',').length > 1024)
+    throw new GatehouseError('ERR_VALIDATION', { message: 'A subject DN is 1 to 1024 characters.' });
   return normalized.join(',');
 }
 
@@ -102,11 +108,16 @@ export function createClientService({ store, clock }: { store: Store; clock: Clo
       tls?: { subject: string } | { certificate: string };
     }): Promise<{ client: Client; secret: string | null }> {
       if (!CLIENT_NAME.test(input.name)) {
-        throw new GatehouseError('ERR_VALIDATION', { message: 'A client name is 1 to 64 letters, digits, . _ or -, starting with a letter or digit.' });
+        throw new GatehouseError('ERR_VALIDATION', {
+          message: 'A client name is 1 to 64 letters, digits, . _ or -, starting with a letter or digit.',
+        });
       }
       const scopes = parseScopes(input.scopes);
       const publicJwk = input.publicJwk ? await checkPublicJwk(input.publicJwk) : null;
-      if (input.tls && publicJwk) throw new GatehouseError('ERR_VALIDATION', { message: 'A client authenticates with a key pair or a certificate, not both.' });
+      if (input.tls && publicJwk)
+        throw new GatehouseError('ERR_VALIDATION', {
+          message: 'A client authenticates with a key pair or a certificate, not both.',
+        });
       // A key pair or a certificate is the credential: then no shared secret exists.
       const secret = publicJwk || input.tls ? null : createSecret();
       const now = clock.now();
@@ -158,11 +169,20 @@ export function createClientService({ store, clock }: { store: Store; clock: Clo
      * certificate is not the client's; `undefined` when no client with this
      * id authenticates by certificate (the request is some other kind).
      */
-    async authenticateWithCertificate(clientId: string, presented: { thumbprint: string; subject: string; verifiedByCa: boolean }): Promise<Client | null | undefined> {
+    async authenticateWithCertificate(
+      clientId: string,
+      presented: { thumbprint: string; subject: string; verifiedByCa: boolean },
+    ): Promise<Client | null | undefined> {
       const record = await store.findClientById(clientId);
       if (!record || (record.tlsThumbprint === null && record.tlsSubject === null)) return undefined;
-      if (record.tlsThumbprint !== null && constantTimeEqual(presented.thumbprint, record.tlsThumbprint)) return toClient(record);
-      if (record.tlsSubject !== null && presented.verifiedByCa && normalizeSubject(presented.subject) === record.tlsSubject) return toClient(record);
+      if (record.tlsThumbprint !== null && constantTimeEqual(presented.thumbprint, record.tlsThumbprint))
+        return toClient(record);
+      if (
+        record.tlsSubject !== null &&
+        presented.verifiedByCa &&
+        normalizeSubject(presented.subject) === record.tlsSubject
+      )
+        return toClient(record);
       return null;
     },
 
@@ -189,7 +209,9 @@ export function createClientService({ store, clock }: { store: Store; clock: Clo
       if (assertion.length > MAX_TOKEN_LENGTH || !COMPACT_JWS_PATTERN.test(assertion)) return null;
       let clientId: string;
       try {
-        const payload = JSON.parse(Buffer.from(assertion.split('.')[1]!, 'base64url').toString('utf8')) as { sub?: unknown };
+        const payload = JSON.parse(Buffer.from(assertion.split('.')[1]!, 'base64url').toString('utf8')) as {
+          sub?: unknown;
+        };
         if (typeof payload.sub !== 'string') return null;
         clientId = payload.sub;
       } catch {
@@ -214,7 +236,8 @@ export function createClientService({ store, clock }: { store: Store; clock: Clo
         if (!Number.isSafeInteger(payload.exp) || payload.exp! - now > MAX_ASSERTION_LIFETIME_SECONDS) return null;
         if (typeof payload.jti !== 'string' || payload.jti.length > 256) return null;
         // RFC 7523 §3: a jti is used once. Recorded until the assertion expires.
-        if (!(await store.revokeTokenId(`assertion:${clientId}:${payload.jti}`, (payload.exp! + 60) * 1000))) return null;
+        if (!(await store.revokeTokenId(`assertion:${clientId}:${payload.jti}`, (payload.exp! + 60) * 1000)))
+          return null;
         return toClient(record);
       } catch {
         return null;
@@ -228,13 +251,18 @@ async function checkPublicJwk(jwk: JWK): Promise<JWK> {
   const allowed: Record<string, string[]> = { RSA: ['n', 'e'], EC: ['crv', 'x', 'y'], OKP: ['crv', 'x'] };
   const members = jwk.kty ? allowed[jwk.kty] : undefined;
   if (!members || jwk.d !== undefined) {
-    throw new GatehouseError('ERR_INVALID_CLIENT_KEY', { message: 'The client key must be an RSA, EC or Ed25519 public key.' });
+    throw new GatehouseError('ERR_INVALID_CLIENT_KEY', {
+      message: 'The client key must be an RSA, EC or Ed25519 public key.',
+    });
   }
   const clean: JWK = { kty: jwk.kty };
   for (const member of members) (clean as Record<string, unknown>)[member] = (jwk as Record<string, unknown>)[member];
-  if (jwk.kty === 'OKP' && jwk.crv !== 'Ed25519') throw new GatehouseError('ERR_INVALID_CLIENT_KEY', { message: 'OKP keys must be Ed25519.' });
-  if (jwk.kty === 'EC' && jwk.crv !== 'P-256' && jwk.crv !== 'P-384') throw new GatehouseError('ERR_INVALID_CLIENT_KEY', { message: 'EC keys must be P-256 or P-384.' });
-  if (jwk.kty === 'RSA' && Buffer.from(jwk.n ?? '', 'base64url').length < 256) throw new GatehouseError('ERR_INVALID_CLIENT_KEY', { message: 'RSA keys must have at least 2048 bits.' });
+  if (jwk.kty === 'OKP' && jwk.crv !== 'Ed25519')
+    throw new GatehouseError('ERR_INVALID_CLIENT_KEY', { message: 'OKP keys must be Ed25519.' });
+  if (jwk.kty === 'EC' && jwk.crv !== 'P-256' && jwk.crv !== 'P-384')
+    throw new GatehouseError('ERR_INVALID_CLIENT_KEY', { message: 'EC keys must be P-256 or P-384.' });
+  if (jwk.kty === 'RSA' && Buffer.from(jwk.n ?? '', 'base64url').length < 256)
+    throw new GatehouseError('ERR_INVALID_CLIENT_KEY', { message: 'RSA keys must have at least 2048 bits.' });
   clean.alg = jwk.kty === 'OKP' ? 'EdDSA' : jwk.kty === 'EC' ? (jwk.crv === 'P-256' ? 'ES256' : 'ES384') : 'RS256';
   try {
     await importJWK(clean, clean.alg);

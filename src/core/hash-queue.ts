@@ -28,8 +28,10 @@ export interface HashQueueOptions {
 export function withHashQueue(hasher: PasswordHasher, options: HashQueueOptions = {}): PasswordHasher {
   const concurrency = options.concurrency ?? Math.max(1, availableParallelism() - 1);
   const maxWaiting = options.maxWaiting ?? concurrency * 16;
-  if (!(Number.isSafeInteger(concurrency) && concurrency >= 1)) throw new RangeError('concurrency must be a positive integer');
-  if (!(Number.isSafeInteger(maxWaiting) && maxWaiting >= 0)) throw new RangeError('maxWaiting must be a non-negative integer');
+  if (!(Number.isSafeInteger(concurrency) && concurrency >= 1))
+    throw new RangeError('concurrency must be a positive integer');
+  if (!(Number.isSafeInteger(maxWaiting) && maxWaiting >= 0))
+    throw new RangeError('maxWaiting must be a non-negative integer');
   let running = 0;
   const waiting: (() => void)[] = [];
 

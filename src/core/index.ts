@@ -85,7 +85,15 @@ export function createAuthCore(options: AuthCoreOptions) {
   const audit = createAuditLog({ store, clock, onError: options.onAuditError, onEvent: options.onAuditEvent });
   const twoFactorOptions = options.twoFactor ?? (options.tokens && { masterKey: options.tokens.masterKey });
   const twoFactor = twoFactorOptions ? createTwoFactor({ store, clock, options: twoFactorOptions }) : null;
-  const passwordLogin = createLogin({ store, hasher, clock, sessions, audit, throttle: options.throttle ?? createLoginThrottle(), twoFactor });
+  const passwordLogin = createLogin({
+    store,
+    hasher,
+    clock,
+    sessions,
+    audit,
+    throttle: options.throttle ?? createLoginThrottle(),
+    twoFactor,
+  });
   const { login, completeTwoFactor, warmUp } = passwordLogin;
   const clients = createClientService({ store, clock });
   const apiKeys = createApiKeys({ store, clock });
@@ -94,7 +102,12 @@ export function createAuthCore(options: AuthCoreOptions) {
     store,
     clock,
     policy,
-    users: createUserService({ store, hasher, clock, passwordPolicy: { minLength: PASSWORD_MIN_LENGTH, ...options.passwordPolicy } }),
+    users: createUserService({
+      store,
+      hasher,
+      clock,
+      passwordPolicy: { minLength: PASSWORD_MIN_LENGTH, ...options.passwordPolicy },
+    }),
     sessions,
     login,
     completeTwoFactor,
@@ -106,7 +119,11 @@ export function createAuthCore(options: AuthCoreOptions) {
     clients,
     /** `Authorization: Basic` for clients and users (the HTTP layer chooses who may). */
     basicAuth: createBasicAuth({ store, clock, clients, login: passwordLogin }),
-    refreshTokens: createRefreshTokens({ store, clock, reuseGraceSeconds: options.tokens?.refreshTokenReuseGraceSeconds }),
+    refreshTokens: createRefreshTokens({
+      store,
+      clock,
+      reuseGraceSeconds: options.tokens?.refreshTokenReuseGraceSeconds,
+    }),
     /** Signing keys and access tokens, when {@link AuthCoreOptions.tokens} was given. */
     tokens,
     principals: createPrincipalResolver({ store, sessions, accessTokens: tokens?.accessTokens ?? null, apiKeys }),
@@ -123,7 +140,12 @@ function createTokenServices(options: TokenOptions, store: Store, clock: Clock) 
     maxTokenLifetimeSeconds: lifetimeSeconds,
   });
   const issuer = typeof options.issuer === 'function' ? options.issuer : () => options.issuer as string;
-  const audience = options.audience === undefined ? issuer : typeof options.audience === 'function' ? options.audience : () => options.audience as string;
+  const audience =
+    options.audience === undefined
+      ? issuer
+      : typeof options.audience === 'function'
+        ? options.audience
+        : () => options.audience as string;
   return {
     keys,
     issuer,

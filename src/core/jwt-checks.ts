@@ -25,7 +25,10 @@ const P256_HALF_ORDER = BigInt('0x7fffffff800000007fffffffffffffffde737d56d38bcf
  * acceptable: canonical compact form, `typ: at+jwt`, an allowed `alg`, a
  * string `kid`, and no `crit`. `null` otherwise. No signature is checked here.
  */
-export function readAccessTokenHeader(token: string, allowedAlgorithms: readonly string[]): ProtectedHeaderParameters & { kid: string; alg: string } | null {
+export function readAccessTokenHeader(
+  token: string,
+  allowedAlgorithms: readonly string[],
+): (ProtectedHeaderParameters & { kid: string; alg: string }) | null {
   if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS_PATTERN.test(token)) return null;
   let header: ProtectedHeaderParameters;
   try {

@@ -75,7 +75,8 @@ export type KeyRing = ReturnType<typeof createKeyRing>;
  */
 export function createKeyRing(options: KeyRingOptions) {
   const { store, clock, masterKey } = options;
-  if (masterKey.byteLength !== 32) throw new GatehouseError('ERR_CONFIG', { message: 'invalid configuration: masterKey: must be 32 bytes' });
+  if (masterKey.byteLength !== 32)
+    throw new GatehouseError('ERR_CONFIG', { message: 'invalid configuration: masterKey: must be 32 bytes' });
   const algorithm = options.algorithm ?? 'EdDSA';
   const cacheMs = options.cacheMilliseconds ?? 5000;
   let cache: LoadedKeys | null = null;
@@ -83,7 +84,9 @@ export function createKeyRing(options: KeyRingOptions) {
 
   async function load(): Promise<LoadedKeys> {
     const now = clock.now();
-    const records = (await store.listSigningKeys()).filter((record) => record.expiresAt === null || record.expiresAt > now);
+    const records = (await store.listSigningKeys()).filter(
+      (record) => record.expiresAt === null || record.expiresAt > now,
+    );
     const keys: PublicSigningKey[] = [];
     for (const record of records) {
       const jwk = { ...(JSON.parse(record.publicJwk) as JWK), kid: record.kid, alg: record.alg, use: 'sig' };
@@ -111,7 +114,8 @@ export function createKeyRing(options: KeyRingOptions) {
       contentEncryptionAlgorithms: ['A256GCM'],
     }).catch((cause: unknown) => {
       throw new GatehouseError('ERR_CONFIG', {
-        message: 'invalid configuration: masterKey: it cannot decrypt the stored signing keys (was the master key changed?)',
+        message:
+          'invalid configuration: masterKey: it cannot decrypt the stored signing keys (was the master key changed?)',
         cause,
       });
     });
@@ -122,7 +126,10 @@ export function createKeyRing(options: KeyRingOptions) {
     // Proves this master key is the deployment's before adding a key encrypted
     // under it: a key the other instances could not decrypt would stop them.
     await load();
-    const { publicKey, privateKey } = await generateKeyPair(algorithm, { extractable: true, ...(algorithm === 'EdDSA' && { crv: 'Ed25519' }) });
+    const { publicKey, privateKey } = await generateKeyPair(algorithm, {
+      extractable: true,
+      ...(algorithm === 'EdDSA' && { crv: 'Ed25519' }),
+    });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
     const privateJwe = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(await exportJWK(privateKey))))

@@ -1,4 +1,9 @@
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  type RateLimiterAbstract,
+  type RateLimiterRes,
+} from 'rate-limiter-flexible';
 import { DEFAULT_THROTTLE_POLICY, type LoginThrottle, type ThrottleKeys, type ThrottlePolicy } from './throttle.js';
 
 const DAY_SECONDS = 86_400;
@@ -11,11 +16,21 @@ const MAX_SLOW_DOWN_MS = 1000;
  * attempts. If Redis goes down, each instance falls back to its own memory
  * counters (the insurance limiter) rather than stop throttling.
  */
-export function createLoginThrottle(policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY, options: { redis?: unknown } = {}): LoginThrottle {
+export function createLoginThrottle(
+  policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
+  options: { redis?: unknown } = {},
+): LoginThrottle {
   const make = (keyPrefix: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract => {
     const settings = { keyPrefix: `gatehouse:throttle:${keyPrefix}`, points, duration, blockDuration };
     const memory = new RateLimiterMemory(settings);
-    return options.redis ? new RateLimiterRedis({ ...settings, storeClient: options.redis, rejectIfRedisNotReady: true, insuranceLimiter: memory }) : memory;
+    return options.redis
+      ? new RateLimiterRedis({
+          ...settings,
+          storeClient: options.redis,
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: memory,
+        })
+      : memory;
   };
   // Consecutive failures: counted until a success resets them (or a quiet day passes).
   const byAccount = make('account', policy.accountFailures, DAY_SECONDS);
@@ -49,16 +64,26 @@ export function createLoginThrottle(policy: ThrottlePolicy = DEFAULT_THROTTLE_PO
         blockedFor(byIp, keys.ip),
       ]);
       const failures = (await byAccount.get(accountKey(keys)))?.consumedPoints ?? 0;
-      const delayMs = failures >= policy.slowDownAfter ? Math.min((failures - policy.slowDownAfter + 1) * SLOW_DOWN_STEP_MS, MAX_SLOW_DOWN_MS) : 0;
+      const delayMs =
+        failures >= policy.slowDownAfter
+          ? Math.min((failures - policy.slowDownAfter + 1) * SLOW_DOWN_STEP_MS, MAX_SLOW_DOWN_MS)
+          : 0;
       return { retryAfterSeconds: Math.max(...waits), delayMs };
     },
 
     async recordFailure(keys): Promise<number> {
-      const [accountFull, accountIpFull] = await Promise.all([count(byAccount, accountKey(keys)), count(byAccountAndIp, accountIpKey(keys)), count(byIp, keys.ip)]);
+      const [accountFull, accountIpFull] = await Promise.all([
+        count(byAccount, accountKey(keys)),
+        count(byAccountAndIp, accountIpKey(keys)),
+        count(byIp, keys.ip),
+      ]);
       if (accountFull || accountIpFull) {
         // A growing block: each block of the same account within a day lasts twice the last.
         const previous = await blocks.consume(keys.account).catch((rejection: RateLimiterRes) => rejection);
-        const seconds = Math.min(policy.blockSeconds * 2 ** Math.max(0, previous.consumedPoints - 1), policy.maxBlockSeconds);
+        const seconds = Math.min(
+          policy.blockSeconds * 2 ** Math.max(0, previous.consumedPoints - 1),
+          policy.maxBlockSeconds,
+        );
         await Promise.all([
           accountFull ? byAccount.block(accountKey(keys), seconds) : undefined,
           accountIpFull ? byAccountAndIp.block(accountIpKey(keys), seconds) : undefined,

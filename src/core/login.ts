@@ -78,7 +78,10 @@ export function createLogin({
     const key = tryUsernameKey(credentials.username);
     // A name that can never exist is counted under a stand-in key, so that it
     // is throttled exactly like a real or unknown account.
-    const keys = { account: key ?? `invalid:${credentials.username.slice(0, 256).toLowerCase()}`, ip: origin.ip ?? 'unknown' };
+    const keys = {
+      account: key ?? `invalid:${credentials.username.slice(0, 256).toLowerCase()}`,
+      ip: origin.ip ?? 'unknown',
+    };
     const where = { ip: origin.ip ?? null, userAgent: origin.userAgent ?? null };
     await admit(keys, where);
     const record = key === null ? null : await store.findUserByKey(key);
@@ -86,9 +89,15 @@ export function createLogin({
     const passwordMatches = await hasher.verify(passwordHash, credentials.password);
     if (!record || !passwordMatches || record.disabled) {
       // The reason stays in the audit log; the caller gets one answer for all of them.
-      const reason = key === null ? 'invalid_name' : !record ? 'unknown_user' : !passwordMatches ? 'wrong_password' : 'disabled';
+      const reason =
+        key === null ? 'invalid_name' : !record ? 'unknown_user' : !passwordMatches ? 'wrong_password' : 'disabled';
       // Only an existing account's name is recorded: an unknown "name" is often a password typed in the wrong field.
-      await audit.record({ type: 'login.failure', userId: record?.id ?? null, ...where, detail: { reason, ...(record && { username: record.username }) } });
+      await audit.record({
+        type: 'login.failure',
+        userId: record?.id ?? null,
+        ...where,
+        detail: { reason, ...(record && { username: record.username }) },
+      });
       const blockedFor = await throttle.recordFailure(keys);
       if (blockedFor > 0) throw throttled(blockedFor);
       throw new GatehouseError('ERR_INVALID_CREDENTIALS');
@@ -100,10 +109,19 @@ export function createLogin({
    * Throttled: refused before any check, even of the right password or code;
    * else slowed down after a few failures.
    */
-  async function admit(keys: { account: string; ip: string }, where: { ip: string | null; userAgent: string | null }, userId?: string): Promise<void> {
+  async function admit(
+    keys: { account: string; ip: string },
+    where: { ip: string | null; userAgent: string | null },
+    userId?: string,
+  ): Promise<void> {
     const { retryAfterSeconds, delayMs } = await throttle.check(keys);
     if (retryAfterSeconds > 0) {
-      await audit.record({ type: 'login.throttled', ...(userId && { userId }), ...where, detail: { retryAfterSeconds } });
+      await audit.record({
+        type: 'login.throttled',
+        ...(userId && { userId }),
+        ...where,
+        detail: { retryAfterSeconds },
+      });
       throw throttled(retryAfterSeconds);
     }
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -113,13 +131,19 @@ export function createLogin({
     if (twoFactor) return twoFactor.isRequired(userId);
     // No key to check codes with: refuse rather than let a password alone in.
     if ((await store.findTwoFactor(userId))?.confirmedAt != null) {
-      throw new GatehouseError('ERR_CONFIG', { message: 'invalid configuration: this user has two-factor sign-in, and no master key was given to check codes' });
+      throw new GatehouseError('ERR_CONFIG', {
+        message: 'invalid configuration: this user has two-factor sign-in, and no master key was given to check codes',
+      });
     }
     return false;
   }
 
   /** Starts the session of a user whose credentials were just checked (`record` as read for that check). */
-  async function startSession(record: UserRecord, origin: SessionOrigin, secondFactor?: SecondFactor): Promise<LoginResult & { status: 'signed-in' }> {
+  async function startSession(
+    record: UserRecord,
+    origin: SessionOrigin,
+    secondFactor?: SecondFactor,
+  ): Promise<LoginResult & { status: 'signed-in' }> {
     const { token, session } = await sessions.createSession(record.id, origin);
     await audit.record({
       type: 'login.success',
@@ -148,15 +172,29 @@ export function createLogin({
       if (hasher.needsRehash(record.passwordHash)) {
         // The parameters were raised since this hash was made: upgrade it now
         // that the password is known (OWASP Password Storage Cheat Sheet).
-        await store.updateUser(record.id, { passwordHash: await hasher.hash(credentials.password), updatedAt: clock.now() });
+        await store.updateUser(record.id, {
+          passwordHash: await hasher.hash(credentials.password),
+          updatedAt: clock.now(),
+        });
       }
       if (await needsSecondFactor(record.id)) {
         // The throttle's failure count stands until the second factor is right:
         // a right password alone must not reset what guessing codes adds up.
         const challenge = createSecret();
         const expiresAt = clock.now() + TWO_FACTOR_CHALLENGE_SECONDS * 1000;
-        await store.createLoginChallenge({ tokenHash: hashSecret(challenge), userId: record.id, createdAt: clock.now(), expiresAt });
-        await audit.record({ type: 'login.two_factor_required', actor: record.id, userId: record.id, ip: origin.ip ?? null, userAgent: origin.userAgent ?? null });
+        await store.createLoginChallenge({
+          tokenHash: hashSecret(challenge),
+          userId: record.id,
+          createdAt: clock.now(),
+          expiresAt,
+        });
+        await audit.record({
+          type: 'login.two_factor_required',
+          actor: record.id,
+          userId: record.id,
+          ip: origin.ip ?? null,
+          userAgent: origin.userAgent ?? null,
+        });
         return { status: 'two-factor', challenge, expiresAt, user: toUser(record) };
       }
       await throttle.recordSuccess(keys);
@@ -170,7 +208,10 @@ export function createLogin({
      * for a user with two-factor sign-in: a password alone never suffices.
      * @throws {GatehouseError} as {@link login} does.
      */
-    async verifyPassword(credentials: { username: string; password: string }, origin: SessionOrigin = {}): Promise<UserRecord | null> {
+    async verifyPassword(
+      credentials: { username: string; password: string },
+      origin: SessionOrigin = {},
+    ): Promise<UserRecord | null> {
       const { record, keys } = await checkPassword(credentials, origin);
       if (await needsSecondFactor(record.id)) return null;
       await throttle.recordSuccess(keys);
@@ -183,7 +224,11 @@ export function createLogin({
      * the account and the address exactly like wrong passwords.
      * @throws {GatehouseError} `ERR_TWO_FACTOR_CHALLENGE` (expired, unknown or used), `ERR_INVALID_CREDENTIALS` (wrong code), `ERR_THROTTLED`.
      */
-    async completeTwoFactor(challenge: string, code: string, origin: SessionOrigin = {}): Promise<LoginResult & { status: 'signed-in' }> {
+    async completeTwoFactor(
+      challenge: string,
+      code: string,
+      origin: SessionOrigin = {},
+    ): Promise<LoginResult & { status: 'signed-in' }> {
       const tokenHash = hashSecret(challenge);
       const pending = await store.findLoginChallenge(tokenHash, clock.now());
       const record = pending && (await store.findUserById(pending.userId));
@@ -193,7 +238,12 @@ export function createLogin({
       await admit(keys, where, record.id);
       const used = twoFactor ? await twoFactor.useCode(record.id, code) : null;
       if (!used) {
-        await audit.record({ type: 'login.failure', userId: record.id, ...where, detail: { reason: 'wrong_code', username: record.username } });
+        await audit.record({
+          type: 'login.failure',
+          userId: record.id,
+          ...where,
+          detail: { reason: 'wrong_code', username: record.username },
+        });
         const blockedFor = await throttle.recordFailure(keys);
         if (blockedFor > 0) throw throttled(blockedFor);
         throw new GatehouseError('ERR_INVALID_CREDENTIALS', { message: 'The code is not valid.' });

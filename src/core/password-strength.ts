@@ -3,7 +3,10 @@ import * as common from '@zxcvbn-ts/language-common';
 import * as english from '@zxcvbn-ts/language-en';
 
 // Loaded once: the common-password, name and word lists, and keyboard patterns.
-zxcvbnOptions.setOptions({ dictionary: { ...common.dictionary, ...english.dictionary }, graphs: common.adjacencyGraphs });
+zxcvbnOptions.setOptions({
+  dictionary: { ...common.dictionary, ...english.dictionary },
+  graphs: common.adjacencyGraphs,
+});
 
 /** The name of the service, refused as (part of) a password like the username is. */
 export const SERVICE_NAME = 'gatehouse';

@@ -97,7 +97,8 @@ export function checkPasswordPolicy(password: string, options: { minLength?: num
   }
   if (scorePassword(normalized, options.username === undefined ? [] : [options.username]) < PASSWORD_MIN_SCORE) {
     throw new GatehouseError('ERR_WEAK_PASSWORD', {
-      message: 'This password is too easy to guess (a common password, words, names or a pattern): choose a longer passphrase.',
+      message:
+        'This password is too easy to guess (a common password, words, names or a pattern): choose a longer passphrase.',
     });
   }
 }

@@ -53,12 +53,25 @@ export function createPrincipalResolver(deps: {
     const claims = await accessTokens.verifyAccessToken(token);
     if (!claims) return null;
     // RFC 8705 §3: a certificate-bound token is good only on a connection with that certificate.
-    if (claims.certificateThumbprint !== undefined && !connection.anyConnection && claims.certificateThumbprint !== connection.certificateThumbprint?.()) return null;
+    if (
+      claims.certificateThumbprint !== undefined &&
+      !connection.anyConnection &&
+      claims.certificateThumbprint !== connection.certificateThumbprint?.()
+    )
+      return null;
     if (await store.isTokenIdRevoked(claims.jti)) return null;
     if (claims.sid === undefined) {
       // A service client's own token: no user, only its granted scopes.
       if (claims.sub !== claims.client_id || !(await store.findClientById(claims.client_id))) return null;
-      return { kind: 'access_token', user: null, clientId: claims.client_id, scopes: claims.scopes ?? [], roles: [], session: null, token: claims };
+      return {
+        kind: 'access_token',
+        user: null,
+        clientId: claims.client_id,
+        scopes: claims.scopes ?? [],
+        roles: [],
+        session: null,
+        token: claims,
+      };
     }
     // A user's token: its session must still stand (Gatehouse's own guard
     // sees revocation at once; offline verifiers only at expiry).
@@ -67,7 +80,15 @@ export function createPrincipalResolver(deps: {
     const record = await store.findUserById(claims.sub);
     if (!record || record.disabled) return null;
     const user = toUser(record);
-    return { kind: 'access_token', user, clientId: claims.client_id, scopes: claims.scopes, roles: user.roles, session, token: claims };
+    return {
+      kind: 'access_token',
+      user,
+      clientId: claims.client_id,
+      scopes: claims.scopes,
+      roles: user.roles,
+      session,
+      token: claims,
+    };
   }
 
   return {
@@ -75,7 +96,14 @@ export function createPrincipalResolver(deps: {
     async fromSessionToken(token: string): Promise<Principal | null> {
       const result = await sessions.validateSessionToken(token);
       if (!result) return null;
-      return { kind: 'session', user: result.user, clientId: null, scopes: null, roles: result.user.roles, session: result.session };
+      return {
+        kind: 'session',
+        user: result.user,
+        clientId: null,
+        scopes: null,
+        roles: result.user.roles,
+        session: result.session,
+      };
     },
 
     /** The principal of a bearer credential (API key or access token), or `null`. */
@@ -83,7 +111,14 @@ export function createPrincipalResolver(deps: {
       if (apiKeys.isApiKey(credential)) {
         const result = await apiKeys.verifyApiKey(credential);
         if (!result) return null;
-        return { kind: 'api_key', user: result.user, clientId: null, scopes: result.apiKey.scopes, roles: result.user.roles, session: null };
+        return {
+          kind: 'api_key',
+          user: result.user,
+          clientId: null,
+          scopes: result.apiKey.scopes,
+          roles: result.user.roles,
+          session: null,
+        };
       }
       return fromAccessToken(credential, connection);
     },

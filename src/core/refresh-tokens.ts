@@ -23,14 +23,29 @@ export type RefreshTokens = ReturnType<typeof createRefreshTokens>;
  * reuse, and ends the whole family (only that family, never the user's other
  * sessions). Ending the session ends its refresh tokens (foreign key).
  */
-export function createRefreshTokens({ store, clock, reuseGraceSeconds = 0 }: { store: Store; clock: Clock; reuseGraceSeconds?: number }) {
+export function createRefreshTokens({
+  store,
+  clock,
+  reuseGraceSeconds = 0,
+}: {
+  store: Store;
+  clock: Clock;
+  reuseGraceSeconds?: number;
+}) {
   const graceMs = reuseGraceSeconds * 1000;
   // Within the grace window a second use of a just-spent token is a racing
   // client (two tabs, a retry after a lost response), not theft: it gets its
   // own next token instead of ending the family. Off (0) by default.
-  const isWithinGrace = (usedAt: number | null, now: number) => usedAt !== null && graceMs > 0 && now - usedAt <= graceMs;
+  const isWithinGrace = (usedAt: number | null, now: number) =>
+    usedAt !== null && graceMs > 0 && now - usedAt <= graceMs;
 
-  async function issue(input: { userId: string; sessionId: string; scope: string | null; familyId: string; expiresAt: number }) {
+  async function issue(input: {
+    userId: string;
+    sessionId: string;
+    scope: string | null;
+    familyId: string;
+    expiresAt: number;
+  }) {
     const secret = createSecret();
     await store.createRefreshToken({
       id: createId(),
@@ -54,7 +69,12 @@ export function createRefreshTokens({ store, clock, reuseGraceSeconds = 0 }: { s
 
   return {
     /** Starts a new family for a session; the token lives no longer than `expiresAt` (the session's absolute end). */
-    issueRefreshToken(input: { userId: string; sessionId: string; scope: string | null; expiresAt: number }): Promise<string> {
+    issueRefreshToken(input: {
+      userId: string;
+      sessionId: string;
+      scope: string | null;
+      expiresAt: number;
+    }): Promise<string> {
       return issue({ ...input, familyId: createId() });
     },
 
@@ -65,7 +85,10 @@ export function createRefreshTokens({ store, clock, reuseGraceSeconds = 0 }: { s
      * spent within the grace window.
      * `isSessionLive` says whether the session behind it still stands.
      */
-    async rotateRefreshToken(token: string, isSessionLive: (sessionId: string) => Promise<boolean>): Promise<RefreshGrant | null> {
+    async rotateRefreshToken(
+      token: string,
+      isSessionLive: (sessionId: string) => Promise<boolean>,
+    ): Promise<RefreshGrant | null> {
       const secret = parse(token);
       if (secret === null) return null;
       const record = await store.findRefreshTokenByHash(hashSecret(secret));

@@ -27,7 +27,10 @@ export function hashSecret(secret: string): string {
 /** Compares two strings in time independent of where they differ. */
 export function constantTimeEqual(a: string, b: string): boolean {
   // Compare fixed-length digests so that inputs of different length take the same path.
-  return timingSafeEqual(createHash('sha256').update(a, 'utf8').digest(), createHash('sha256').update(b, 'utf8').digest());
+  return timingSafeEqual(
+    createHash('sha256').update(a, 'utf8').digest(),
+    createHash('sha256').update(b, 'utf8').digest(),
+  );
 }
 
 /** The strict shape of a secret produced by {@link createSecret}; checked before any lookup. */

@@ -238,7 +238,12 @@ export interface TwoFactorStore {
   /** Marks an unused recovery code used; `false` when it is unknown or used. Atomic. */
   useRecoveryCode(userId: string, codeHash: string, usedAt: number): Promise<boolean>;
   countUnusedRecoveryCodes(userId: string): Promise<number>;
-  createLoginChallenge(challenge: { tokenHash: string; userId: string; createdAt: number; expiresAt: number }): Promise<void>;
+  createLoginChallenge(challenge: {
+    tokenHash: string;
+    userId: string;
+    createdAt: number;
+    expiresAt: number;
+  }): Promise<void>;
   /** The user of a challenge that expires after `now`, or `null`. */
   findLoginChallenge(tokenHash: string, now: number): Promise<{ userId: string } | null>;
   /** Deletes a challenge; `false` when it was already gone (used by a concurrent request). */
@@ -248,7 +253,8 @@ export interface TwoFactorStore {
 
 /** Everything the core stores, plus lifecycle. */
 export interface Store
-  extends UserStore,
+  extends
+    UserStore,
     SessionStore,
     SigningKeyStore,
     ClientStore,

@@ -1,5 +1,6 @@
 import { compactDecrypt, CompactEncrypt } from 'jose';
 import { randomBytes } from 'node:crypto';
+import type * as Otplib from 'otplib';
 import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
 import { hashSecret } from './secrets.js';
@@ -36,7 +37,7 @@ export type SecondFactor = 'totp' | 'recovery_code';
 export type TwoFactor = ReturnType<typeof createTwoFactor>;
 
 // otplib (and its crypto) loads on first use: most starts never check a code, and start-up time is measured.
-let otplib: Promise<typeof import('otplib')> | undefined;
+let otplib: Promise<typeof Otplib> | undefined;
 const loadOtplib = () => (otplib ??= import('otplib'));
 
 /** A code as typed: spaces and dashes dropped, letters lower-cased. */
@@ -64,15 +65,21 @@ export function createTwoFactor({ store, clock, options }: { store: Store; clock
   const issuer = options.issuer ?? 'Gatehouse';
 
   async function encrypt(secret: string): Promise<string> {
-    return new CompactEncrypt(new TextEncoder().encode(secret)).setProtectedHeader({ alg: 'dir', enc: 'A256GCM' }).encrypt(options.masterKey);
+    return new CompactEncrypt(new TextEncoder().encode(secret))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .encrypt(options.masterKey);
   }
 
   async function decrypt(secretJwe: string): Promise<string> {
-    const { plaintext } = await compactDecrypt(secretJwe, options.masterKey, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] }).catch(
-      (cause: unknown) => {
-        throw new GatehouseError('ERR_CONFIG', { message: 'invalid configuration: masterKey: it cannot decrypt the stored two-factor secrets', cause });
-      },
-    );
+    const { plaintext } = await compactDecrypt(secretJwe, options.masterKey, {
+      keyManagementAlgorithms: ['dir'],
+      contentEncryptionAlgorithms: ['A256GCM'],
+    }).catch((cause: unknown) => {
+      throw new GatehouseError('ERR_CONFIG', {
+        message: 'invalid configuration: masterKey: it cannot decrypt the stored two-factor secrets',
+        cause,
+      });
+    });
     return new TextDecoder().decode(plaintext);
   }
 
@@ -111,7 +118,13 @@ export function createTwoFactor({ store, clock, options }: { store: Store; clock
     async beginEnrollment(user: { id: string; username: string }): Promise<{ secret: string; uri: string }> {
       const { generateSecret, generateURI } = await loadOtplib();
       const secret = generateSecret({ length: 20 });
-      const stored = await store.putPendingTwoFactor({ userId: user.id, secretJwe: await encrypt(secret), confirmedAt: null, lastStep: 0, createdAt: clock.now() });
+      const stored = await store.putPendingTwoFactor({
+        userId: user.id,
+        secretJwe: await encrypt(secret),
+        confirmedAt: null,
+        lastStep: 0,
+        createdAt: clock.now(),
+      });
       if (!stored) throw new GatehouseError('ERR_TWO_FACTOR_ENABLED');
       return { secret, uri: generateURI({ issuer, label: user.username, secret }) };
     },
@@ -136,7 +149,12 @@ export function createTwoFactor({ store, clock, options }: { store: Store; clock
       const step = await matchTotp(record.secretJwe, normalizeCode(code), record.lastStep);
       if (step === null) throw new GatehouseError('ERR_INVALID_CODE');
       const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, createRecoveryCode);
-      const confirmed = await store.confirmTwoFactor(userId, clock.now(), step, recoveryCodes.map((item) => hashSecret(normalizeCode(item))));
+      const confirmed = await store.confirmTwoFactor(
+        userId,
+        clock.now(),
+        step,
+        recoveryCodes.map((item) => hashSecret(normalizeCode(item))),
+      );
       if (!confirmed) throw new GatehouseError('ERR_TWO_FACTOR_NOT_PENDING');
       return { recoveryCodes };
     },

@@ -59,7 +59,11 @@ export function createUserService({ store, hasher, clock, passwordPolicy }: Depe
    * checked the old one) and ends every session of the user except `keepSessionId`.
    * @throws {GatehouseError} `ERR_WEAK_PASSWORD`, `ERR_USER_NOT_FOUND`.
    */
-  async function setPassword(userId: string, password: string, options: { keepSessionId?: string } = {}): Promise<User> {
+  async function setPassword(
+    userId: string,
+    password: string,
+    options: { keepSessionId?: string } = {},
+  ): Promise<User> {
     const record = await requireUser(userId);
     checkPasswordPolicy(password, { ...passwordPolicy, username: record.username });
     const user = await update(userId, { passwordHash: await hasher.hash(password) });

@@ -86,16 +86,19 @@ export function createExpressAuth(core: AuthCore, options: ExpressAuthOptions = 
         (principal) => {
           if (principal && (!sessionOnly || principal.kind === 'session')) {
             const site = { headers: req.headers, protocol: req.protocol, host: req.host };
-            if (principal.kind === 'session' && isUnsafeMethod(req.method) && isCrossSite(site, origins)) return sendProblem(res, 'ERR_CROSS_SITE');
+            if (principal.kind === 'session' && isUnsafeMethod(req.method) && isCrossSite(site, origins))
+              return sendProblem(res, 'ERR_CROSS_SITE');
             req.auth = principal;
             if (check(principal, res)) next();
             return undefined;
           }
           const kind = credentialOf(req).kind;
-          if (kind === 'bearer' || kind === 'malformed') return sendProblem(res, 'ERR_INVALID_TOKEN', `${WWW_AUTHENTICATE}, error="invalid_token"`);
+          if (kind === 'bearer' || kind === 'malformed')
+            return sendProblem(res, 'ERR_INVALID_TOKEN', `${WWW_AUTHENTICATE}, error="invalid_token"`);
           return sendProblem(res, 'ERR_UNAUTHENTICATED');
         },
-        (error: unknown) => (isGatehouseError(error, 'ERR_UNAVAILABLE') ? sendProblem(res, 'ERR_UNAVAILABLE') : next(error)),
+        (error: unknown) =>
+          isGatehouseError(error, 'ERR_UNAVAILABLE') ? sendProblem(res, 'ERR_UNAVAILABLE') : next(error),
       );
     };
   }
@@ -114,7 +117,11 @@ export function createExpressAuth(core: AuthCore, options: ExpressAuthOptions = 
       const needed = parseScopes(scopes).join(' ');
       return guard((principal, res) => {
         if (hasScopes(principal.scopes, scopes)) return true;
-        sendProblem(res, 'ERR_INSUFFICIENT_SCOPE', `${WWW_AUTHENTICATE}, error="insufficient_scope", scope="${needed}"`);
+        sendProblem(
+          res,
+          'ERR_INSUFFICIENT_SCOPE',
+          `${WWW_AUTHENTICATE}, error="insufficient_scope", scope="${needed}"`,
+        );
         return false;
       });
     },

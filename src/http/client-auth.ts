@@ -26,10 +26,16 @@ export type AuthenticatedClient = Client & { boundCertificate?: string };
  *
  * @throws {OAuthError} `invalid_request` for more than one method, `invalid_client` for a failed one.
  */
-export async function authenticateClient(request: FastifyRequest, body: ClientAuthParameters, core: AuthCore): Promise<AuthenticatedClient | null> {
+export async function authenticateClient(
+  request: FastifyRequest,
+  body: ClientAuthParameters,
+  core: AuthCore,
+): Promise<AuthenticatedClient | null> {
   const header = request.headers.authorization;
   const basic = header === undefined ? undefined : parseBasic(header);
-  const methods = [basic !== undefined, body.client_secret !== undefined, body.client_assertion !== undefined].filter(Boolean).length;
+  const methods = [basic !== undefined, body.client_secret !== undefined, body.client_assertion !== undefined].filter(
+    Boolean,
+  ).length;
   if (methods > 1) throw new OAuthError('invalid_request', 'Use exactly one client authentication method.');
   const failed = new OAuthError('invalid_client', 'Client authentication failed.');
 

@@ -23,7 +23,11 @@ export function presentedCertificate(request: FastifyRequest): PresentedCertific
   if (known !== undefined) return known;
   const certificate = socket.getPeerX509Certificate();
   const presented = certificate
-    ? { thumbprint: createHash('sha256').update(certificate.raw).digest('base64url'), subject: certificate.subject, verifiedByCa: socket.authorized === true }
+    ? {
+        thumbprint: createHash('sha256').update(certificate.raw).digest('base64url'),
+        subject: certificate.subject,
+        verifiedByCa: socket.authorized === true,
+      }
     : null;
   seen.set(socket, presented);
   return presented;

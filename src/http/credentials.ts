@@ -39,12 +39,18 @@ function parseBasic(token68: string): { username: string; password: string } | n
  * cookie: a client that sends one means it, and a stale cookie must not
  * silently stand in for a bad token.
  */
-export function readCredential(request: FastifyRequest, cookie: Pick<SessionCookieOptions, 'name'>): PresentedCredential {
+export function readCredential(
+  request: FastifyRequest,
+  cookie: Pick<SessionCookieOptions, 'name'>,
+): PresentedCredential {
   return readCredentialFrom(request.headers.authorization, () => readSessionCookie(request, cookie));
 }
 
 /** {@link readCredential} for any framework: the `Authorization` header, else the session cookie's value. */
-export function readCredentialFrom(authorization: string | undefined, sessionCookie: () => string | undefined): PresentedCredential {
+export function readCredentialFrom(
+  authorization: string | undefined,
+  sessionCookie: () => string | undefined,
+): PresentedCredential {
   if (authorization !== undefined) {
     if (authorization.length > MAX_AUTHORIZATION_LENGTH) return { kind: 'malformed' };
     const match = BEARER.exec(authorization);

@@ -26,7 +26,8 @@ export function isCrossSite(
   if (typeof origin !== 'string') return true;
   // "null" is an opaque origin (sandboxed frame, data: URL): never ours.
   if (origin === 'null') return true;
-  const allowed = allowedOrigins && allowedOrigins.length > 0 ? allowedOrigins : [`${request.protocol}://${request.host}`];
+  const allowed =
+    allowedOrigins && allowedOrigins.length > 0 ? allowedOrigins : [`${request.protocol}://${request.host}`];
   return !allowed.includes(origin.toLowerCase());
 }
 

@@ -17,7 +17,12 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isGatehouseError(error)) {
     const retryAfterSeconds = error.details?.retryAfterSeconds;
-    return sendProblem(reply, error.code, error.message, typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {});
+    return sendProblem(
+      reply,
+      error.code,
+      error.message,
+      typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {},
+    );
   }
   if (error.validation) {
     return sendProblem(reply, 'ERR_VALIDATION', `${error.validationContext ?? 'request'}${describeValidation(error)}`);

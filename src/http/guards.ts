@@ -60,7 +60,12 @@ export const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"';
  * Builds the guards over a core, the cookie settings, the deployment's
  * origins (for CSRF checks) and who may use HTTP Basic (default `clients`).
  */
-export function createGuards(core: AuthCore, cookie: SessionCookieOptions, origins?: readonly string[], basicAuth: BasicAuthMode = 'clients'): AuthGuards {
+export function createGuards(
+  core: AuthCore,
+  cookie: SessionCookieOptions,
+  origins?: readonly string[],
+  basicAuth: BasicAuthMode = 'clients',
+): AuthGuards {
   // Every 401 names each scheme that would be accepted (RFC 9110 §11.6.1).
   const withBasic = (bearer: string) => (basicAuth === 'off' ? bearer : `${bearer}, ${BASIC_CHALLENGE}`);
   function resolve(request: FastifyRequest): Promise<Principal | null> {
@@ -68,16 +73,26 @@ export function createGuards(core: AuthCore, cookie: SessionCookieOptions, origi
     target[RESOLVED] ??= (async () => {
       const credential = readCredential(request, cookie);
       if (credential.kind === 'cookie') return core.principals.fromSessionToken(credential.token);
-      if (credential.kind === 'bearer') return core.principals.fromBearer(credential.token, { certificateThumbprint: () => presentedCertificate(request)?.thumbprint });
+      if (credential.kind === 'bearer')
+        return core.principals.fromBearer(credential.token, {
+          certificateThumbprint: () => presentedCertificate(request)?.thumbprint,
+        });
       if (credential.kind === 'basic') {
-        return core.basicAuth.authenticate(basicAuth, credential.username, credential.password, { ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
+        return core.basicAuth.authenticate(basicAuth, credential.username, credential.password, {
+          ip: request.ip,
+          userAgent: request.headers['user-agent'] ?? null,
+        });
       }
       return null;
     })();
     return target[RESOLVED];
   }
 
-  async function authenticate(request: FastifyRequest, reply: FastifyReply, sessionOnly = false): Promise<Principal | null> {
+  async function authenticate(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    sessionOnly = false,
+  ): Promise<Principal | null> {
     let principal: Principal | null;
     try {
       principal = await resolve(request);
@@ -98,7 +113,11 @@ export function createGuards(core: AuthCore, cookie: SessionCookieOptions, origi
       // CSRF: a cookie is sent by the browser whoever made the page; a state
       // change on its strength must come from the deployment's own pages.
       // Browsers resend Basic credentials by themselves too.
-      if ((principal.kind === 'session' || principal.kind === 'basic') && isUnsafeMethod(request.method) && isCrossSite(request, origins)) {
+      if (
+        (principal.kind === 'session' || principal.kind === 'basic') &&
+        isUnsafeMethod(request.method) &&
+        isCrossSite(request, origins)
+      ) {
         sendProblem(reply, 'ERR_CROSS_SITE');
         return null;
       }
@@ -112,7 +131,9 @@ export function createGuards(core: AuthCore, cookie: SessionCookieOptions, origi
     }
     if (credential.kind === 'bearer' || credential.kind === 'malformed') {
       // RFC 6750 §3.1: a credential was presented and is not acceptable here.
-      sendProblem(reply, 'ERR_INVALID_TOKEN', undefined, { challenge: withBasic(`${WWW_AUTHENTICATE}, error="invalid_token"`) });
+      sendProblem(reply, 'ERR_INVALID_TOKEN', undefined, {
+        challenge: withBasic(`${WWW_AUTHENTICATE}, error="invalid_token"`),
+      });
     } else if (credential.kind === 'basic' && basicAuth !== 'off') {
       // The same answer for an unknown name and a wrong password (as POST /login).
       sendProblem(reply, 'ERR_INVALID_CREDENTIALS', undefined, { challenge: withBasic(WWW_AUTHENTICATE) });
@@ -125,33 +146,45 @@ export function createGuards(core: AuthCore, cookie: SessionCookieOptions, origi
   return {
     resolve,
     required: () =>
-      describeGuard(async function requireCredential(request, reply) {
-        // Returning the reply after sending tells Fastify to stop here.
-        return (await authenticate(request, reply)) ? undefined : reply;
-      }, { credentials: 'any' }),
+      describeGuard(
+        async function requireCredential(request, reply) {
+          // Returning the reply after sending tells Fastify to stop here.
+          return (await authenticate(request, reply)) ? undefined : reply;
+        },
+        { credentials: 'any' },
+      ),
     requireSession: () =>
-      describeGuard(async function requireSession(request, reply) {
-        return (await authenticate(request, reply, true)) ? undefined : reply;
-      }, { credentials: 'session' }),
+      describeGuard(
+        async function requireSession(request, reply) {
+          return (await authenticate(request, reply, true)) ? undefined : reply;
+        },
+        { credentials: 'session' },
+      ),
     requireRole: (role) =>
-      describeGuard(async function requireRole(request, reply) {
-        const principal = await authenticate(request, reply);
-        if (!principal) return reply;
-        return principal.roles.includes(role) ? undefined : sendProblem(reply, 'ERR_FORBIDDEN');
-      }, { credentials: 'any', role }),
+      describeGuard(
+        async function requireRole(request, reply) {
+          const principal = await authenticate(request, reply);
+          if (!principal) return reply;
+          return principal.roles.includes(role) ? undefined : sendProblem(reply, 'ERR_FORBIDDEN');
+        },
+        { credentials: 'any', role },
+      ),
     requireScope: (...scopes) => {
       // Misuse fails when the route is built, not at request time.
       if (scopes.length === 0) throw new TypeError('requireScope() needs at least one scope');
       const needed = parseScopes(scopes).join(' ');
-      return describeGuard(async function requireScope(request, reply) {
-        const principal = await authenticate(request, reply);
-        if (!principal) return reply;
-        if (hasScopes(principal.scopes, scopes)) return undefined;
-        // RFC 6750 §3.1: say which scope is needed.
-        return sendProblem(reply, 'ERR_INSUFFICIENT_SCOPE', undefined, {
-          challenge: `${WWW_AUTHENTICATE}, error="insufficient_scope", scope="${needed}"`,
-        });
-      }, { credentials: 'any', scopes: needed.split(' ') });
+      return describeGuard(
+        async function requireScope(request, reply) {
+          const principal = await authenticate(request, reply);
+          if (!principal) return reply;
+          if (hasScopes(principal.scopes, scopes)) return undefined;
+          // RFC 6750 §3.1: say which scope is needed.
+          return sendProblem(reply, 'ERR_INSUFFICIENT_SCOPE', undefined, {
+            challenge: `${WWW_AUTHENTICATE}, error="insufficient_scope", scope="${needed}"`,
+          });
+        },
+        { credentials: 'any', scopes: needed.split(' ') },
+      );
     },
   };
 }

@@ -23,12 +23,17 @@ export class OAuthError extends Error {
 }
 
 /** The error handler of the `/oauth/*` routes. */
-export function handleOAuthError(error: FastifyError | OAuthError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function handleOAuthError(
+  error: FastifyError | OAuthError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   if (error instanceof OAuthError) return sendOAuthError(reply, error);
   if ((error as FastifyError).validation) {
     return sendOAuthError(reply, new OAuthError('invalid_request', 'A parameter is missing, repeated or malformed.'));
   }
-  if (isGatehouseError(error, 'ERR_INVALID_SCOPE')) return sendOAuthError(reply, new OAuthError('invalid_scope', error.message));
+  if (isGatehouseError(error, 'ERR_INVALID_SCOPE'))
+    return sendOAuthError(reply, new OAuthError('invalid_scope', error.message));
   return handleError(error as FastifyError, request, reply);
 }
 

@@ -17,7 +17,9 @@ export interface OpenApiOptions {
 }
 
 type HeaderDoc = { description: string; schema: { type: 'string' | 'integer' } };
-const RETRY_AFTER: Record<string, HeaderDoc> = { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } };
+const RETRY_AFTER: Record<string, HeaderDoc> = {
+  'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } },
+};
 const PROBLEM_CONTENT = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
 const OAUTH_CONTENT = { 'application/json': { schema: { $ref: '#/components/schemas/OAuthError' } } };
 
@@ -26,23 +28,51 @@ const OAUTH_CONTENT = { 'application/json': { schema: { $ref: '#/components/sche
  * `'x-problems'`; the rest are completed from its guards, body and rate limit.
  */
 const ERROR_RESPONSES = {
-  Problem400: { status: '400', description: 'The request is malformed (`ERR_VALIDATION` and kin).', content: PROBLEM_CONTENT },
+  Problem400: {
+    status: '400',
+    description: 'The request is malformed (`ERR_VALIDATION` and kin).',
+    content: PROBLEM_CONTENT,
+  },
   Problem401: {
     status: '401',
     description: 'No acceptable credential (`ERR_UNAUTHENTICATED`, `ERR_INVALID_TOKEN`, `ERR_INVALID_CREDENTIALS`).',
-    headers: { 'WWW-Authenticate': { description: 'The challenge (RFC 9110 §11.6.1), `Bearer realm="gatehouse"`.', schema: { type: 'string' } } },
+    headers: {
+      'WWW-Authenticate': {
+        description: 'The challenge (RFC 9110 §11.6.1), `Bearer realm="gatehouse"`.',
+        schema: { type: 'string' },
+      },
+    },
     content: PROBLEM_CONTENT,
   },
   Problem403: {
     status: '403',
-    description: 'Authenticated but not allowed: missing role or scope, or a cross-site cookie request (`ERR_FORBIDDEN`, `ERR_INSUFFICIENT_SCOPE`, `ERR_CROSS_SITE`).',
+    description:
+      'Authenticated but not allowed: missing role or scope, or a cross-site cookie request (`ERR_FORBIDDEN`, `ERR_INSUFFICIENT_SCOPE`, `ERR_CROSS_SITE`).',
     content: PROBLEM_CONTENT,
   },
-  Problem404: { status: '404', description: 'No such thing, or not yours: the answer is the same (`ERR_USER_NOT_FOUND`, `ERR_SESSION_NOT_FOUND`, `ERR_API_KEY_NOT_FOUND`).', content: PROBLEM_CONTENT },
+  Problem404: {
+    status: '404',
+    description:
+      'No such thing, or not yours: the answer is the same (`ERR_USER_NOT_FOUND`, `ERR_SESSION_NOT_FOUND`, `ERR_API_KEY_NOT_FOUND`).',
+    content: PROBLEM_CONTENT,
+  },
   Problem409: { status: '409', description: 'It already exists (`ERR_USER_EXISTS`).', content: PROBLEM_CONTENT },
-  Problem413: { status: '413', description: 'The body is larger than the route accepts (`ERR_PAYLOAD_TOO_LARGE`).', content: PROBLEM_CONTENT },
-  Problem415: { status: '415', description: 'The body is neither JSON nor form-encoded (`ERR_UNSUPPORTED_MEDIA_TYPE`).', content: PROBLEM_CONTENT },
-  Problem429: { status: '429', description: 'Too many attempts (`ERR_THROTTLED`).', headers: RETRY_AFTER, content: PROBLEM_CONTENT },
+  Problem413: {
+    status: '413',
+    description: 'The body is larger than the route accepts (`ERR_PAYLOAD_TOO_LARGE`).',
+    content: PROBLEM_CONTENT,
+  },
+  Problem415: {
+    status: '415',
+    description: 'The body is neither JSON nor form-encoded (`ERR_UNSUPPORTED_MEDIA_TYPE`).',
+    content: PROBLEM_CONTENT,
+  },
+  Problem429: {
+    status: '429',
+    description: 'Too many attempts (`ERR_THROTTLED`).',
+    headers: RETRY_AFTER,
+    content: PROBLEM_CONTENT,
+  },
   Problem503: {
     status: '503',
     description: 'The database is unreachable or too many sign-ins are being checked (`ERR_UNAVAILABLE`, `ERR_BUSY`).',
@@ -51,7 +81,8 @@ const ERROR_RESPONSES = {
   },
   OAuthError400: {
     status: '400',
-    description: 'RFC 6749 §5.2: `invalid_request`, `invalid_grant`, `invalid_scope`, `unsupported_grant_type`, `unauthorized_client`.',
+    description:
+      'RFC 6749 §5.2: `invalid_request`, `invalid_grant`, `invalid_scope`, `unsupported_grant_type`, `unauthorized_client`.',
     content: OAUTH_CONTENT,
   },
   OAuthError401: {
@@ -60,7 +91,10 @@ const ERROR_RESPONSES = {
     headers: { 'WWW-Authenticate': { description: '`Basic realm="gatehouse"`.', schema: { type: 'string' } } },
     content: OAUTH_CONTENT,
   },
-} satisfies Record<string, { status: string; description: string; headers?: Record<string, HeaderDoc>; content: object }>;
+} satisfies Record<
+  string,
+  { status: string; description: string; headers?: Record<string, HeaderDoc>; content: object }
+>;
 
 /**
  * Documentation keys a Gatehouse route schema may carry besides the standard
@@ -110,10 +144,16 @@ export function securityOf(requirement: GuardRequirement, basicAuth: BasicAuthMo
   // OpenAPI 3.1 §4.8.30: for schemes other than OAuth2, the array lists the roles (here, scopes) required.
   const scopes = requirement.scopes ?? [];
   if (requirement.credentials === 'session') return [{ session: [] }];
-  return basicAuth === 'off' ? [{ session: [] }, { bearer: scopes }] : [{ session: [] }, { bearer: scopes }, { basic: scopes }];
+  return basicAuth === 'off'
+    ? [{ session: [] }, { bearer: scopes }]
+    : [{ session: [] }, { bearer: scopes }, { basic: scopes }];
 }
 
-function errorResponsesOf(route: RouteOptions, schema: Record<string, unknown>, requirement: GuardRequirement | undefined): ErrorResponseName[] {
+function errorResponsesOf(
+  route: RouteOptions,
+  schema: Record<string, unknown>,
+  requirement: GuardRequirement | undefined,
+): ErrorResponseName[] {
   const declared = (schema['x-problems'] as ErrorResponseName[] | undefined) ?? [];
   const derived: ErrorResponseName[] = [];
   if (schema.body || schema.querystring || schema.params) derived.push('Problem400');
@@ -121,7 +161,8 @@ function errorResponsesOf(route: RouteOptions, schema: Record<string, unknown>, 
   if (requirement) {
     derived.push('Problem401', 'Problem503');
     const methods = [route.method].flat();
-    if (requirement.role || requirement.scopes || methods.some((method) => UNSAFE_METHODS.has(method))) derived.push('Problem403');
+    if (requirement.role || requirement.scopes || methods.some((method) => UNSAFE_METHODS.has(method)))
+      derived.push('Problem403');
   }
   if ((route.config as { rateLimit?: unknown } | undefined)?.rateLimit) derived.push('Problem429');
   // What a route declares wins over what is derived for the same status (the OAuth routes' 400 and 401).
@@ -152,29 +193,54 @@ export function gatehouseOpenApi(options: OpenApiOptions = {}): FastifyDynamicSw
       info: {
         title: options.title ?? 'Gatehouse',
         version: options.version ?? '0.0.0',
-        description: 'Authentication for REST APIs: sessions, access tokens, API keys, service clients. Errors are RFC 9457 problem documents.',
+        description:
+          'Authentication for REST APIs: sessions, access tokens, API keys, service clients. Errors are RFC 9457 problem documents.',
       },
       components: {
         securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: options.cookieName ?? '__Host-gatehouse', description: 'The session cookie set by `POST /login`.' },
-          bearer: { type: 'http', scheme: 'bearer', description: 'An access token (JWT from `/token` or `/oauth/token`) or a personal API key (`gh_…`).' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: options.cookieName ?? '__Host-gatehouse',
+            description: 'The session cookie set by `POST /login`.',
+          },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An access token (JWT from `/token` or `/oauth/token`) or a personal API key (`gh_…`).',
+          },
           basic: {
             type: 'http',
             scheme: 'basic',
             description: `Credentials on every request (RFC 7617, UTF-8): ${
-              { clients: 'a service client\'s `client_id:client_secret`', users: 'a user\'s `username:password` (throttled like sign-in)', both: 'a service client\'s `client_id:client_secret` or a user\'s `username:password`', off: 'not accepted by this deployment' }[options.basicAuth ?? 'clients']
+              {
+                clients: "a service client's `client_id:client_secret`",
+                users: "a user's `username:password` (throttled like sign-in)",
+                both: "a service client's `client_id:client_secret` or a user's `username:password`",
+                off: 'not accepted by this deployment',
+              }[options.basicAuth ?? 'clients']
             }.`,
           },
-          client: { type: 'http', scheme: 'basic', description: 'A service client: `client_id:client_secret` (`client_secret_basic`); the same may instead be sent in the form body, or a `private_key_jwt` assertion.' },
+          client: {
+            type: 'http',
+            scheme: 'basic',
+            description:
+              'A service client: `client_id:client_secret` (`client_secret_basic`); the same may instead be sent in the form body, or a `private_key_jwt` assertion.',
+          },
         },
         schemas: { Problem: PROBLEM_SCHEMA, OAuthError: OAUTH_ERROR_SCHEMA },
-        responses: Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([name, { status: _status, ...response }]) => [name, response])),
+        responses: Object.fromEntries(
+          Object.entries(ERROR_RESPONSES).map(([name, { status: _status, ...response }]) => [name, response]),
+        ),
       },
       tags: [
-        { name: 'sign-in', description: 'Sessions for people: the lesson\'s `/login` and its cookie.' },
-        { name: 'account', description: 'A signed-in user\'s own sessions, password, API keys and tokens.' },
+        { name: 'sign-in', description: "Sessions for people: the lesson's `/login` and its cookie." },
+        { name: 'account', description: "A signed-in user's own sessions, password, API keys and tokens." },
         { name: 'admin', description: 'User administration and the audit log (the `admin` role).' },
-        { name: 'oauth', description: 'OAuth 2.0 for services: token, revocation, introspection (form bodies, RFC 6749 errors).' },
+        {
+          name: 'oauth',
+          description: 'OAuth 2.0 for services: token, revocation, introspection (form bodies, RFC 6749 errors).',
+        },
         { name: 'discovery', description: 'Public keys and metadata for offline verification.' },
         { name: 'proxy', description: 'Forward auth for reverse proxies.' },
         { name: 'operations', description: 'Health and readiness.' },
@@ -209,7 +275,8 @@ export function gatehouseOpenApi(options: OpenApiOptions = {}): FastifyDynamicSw
           const names = operation['x-problems'] as ErrorResponseName[] | undefined;
           if (!names) continue;
           delete operation['x-problems'];
-          for (const name of names) responses[ERROR_RESPONSES[name].status] = { $ref: `#/components/responses/${name}` };
+          for (const name of names)
+            responses[ERROR_RESPONSES[name].status] = { $ref: `#/components/responses/${name}` };
         }
       }
       return openapiObject;

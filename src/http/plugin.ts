@@ -103,13 +103,30 @@ export const gatehouse = fp<GatehousePluginOptions>(
         await routes.register(fastifyRateLimit, {
           global: false,
           // No counters in ordinary answers: every failed sign-in must look the same.
-          addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-          addHeaders: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false, 'retry-after': true },
+          addHeadersOnExceeding: {
+            'x-ratelimit-limit': false,
+            'x-ratelimit-remaining': false,
+            'x-ratelimit-reset': false,
+          },
+          addHeaders: {
+            'x-ratelimit-limit': false,
+            'x-ratelimit-remaining': false,
+            'x-ratelimit-reset': false,
+            'retry-after': true,
+          },
           errorResponseBuilder: (_request, context) =>
             new GatehouseError('ERR_THROTTLED', { details: { retryAfterSeconds: Math.ceil(context.ttl / 1000) } }),
         });
         const rateLimit = { max: options.rateLimitPerMinute ?? 300, timeWindow: 60_000 };
-        const context = { core, cookie, guards, origins, rateLimit, basicAuth: options.basicAuth ?? 'clients', clientCertificates: options.clientCertificates ?? false };
+        const context = {
+          core,
+          cookie,
+          guards,
+          origins,
+          rateLimit,
+          basicAuth: options.basicAuth ?? 'clients',
+          clientCertificates: options.clientCertificates ?? false,
+        };
         registerLoginRoutes(routes, context);
         registerMeRoutes(routes, context);
         registerApiKeyRoutes(routes, context);

@@ -53,7 +53,13 @@ export interface Problem {
 /** Builds the problem document for a code; `detail` defaults to the registry's message. */
 export function createProblem(code: ErrorCode, detail?: string): Problem {
   const status = HTTP_STATUS[code];
-  return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, code, detail: detail ?? ERROR_CODES[code] };
+  return {
+    type: 'about:blank',
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    code,
+    detail: detail ?? ERROR_CODES[code],
+  };
 }
 
 const PROBLEM_CODE = Symbol('gatehouse.problemCode');
@@ -78,7 +84,8 @@ export function sendProblem(
   (reply as FastifyReply & { [PROBLEM_CODE]?: ErrorCode })[PROBLEM_CODE] = code;
   if (options.challenge !== undefined) reply.header('www-authenticate', options.challenge);
   else if (problem.status === 401) reply.header('www-authenticate', WWW_AUTHENTICATE);
-  if (options.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(options.retryAfterSeconds))));
+  if (options.retryAfterSeconds !== undefined)
+    reply.header('retry-after', String(Math.max(1, Math.ceil(options.retryAfterSeconds))));
   else if (problem.status === 503) reply.header('retry-after', '5');
   return reply.code(problem.status).type('application/problem+json; charset=utf-8').send(problem);
 }

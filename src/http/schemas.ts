@@ -16,7 +16,10 @@ export const TwoFactorLoginBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const TwoFactorCodeBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+export const TwoFactorCodeBody = Type.Object(
+  { code: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
 
 export const TwoFactorDisableBody = Type.Object({ password: Password }, { additionalProperties: false });
 
@@ -40,7 +43,9 @@ export const UpdateUserBody = Type.Object(
 export const ApiKeyCreateBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 128 }),
-    scopes: Type.Optional(Type.Union([Type.String({ maxLength: 4096 }), Type.Array(Type.String({ maxLength: 128 }), { maxItems: 64 })])),
+    scopes: Type.Optional(
+      Type.Union([Type.String({ maxLength: 4096 }), Type.Array(Type.String({ maxLength: 128 }), { maxItems: 64 })]),
+    ),
     /** Seconds from now; omitted: no expiry. */
     expiresInSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 5 * 365 * 86_400 })),
   },

@@ -17,7 +17,10 @@ export interface SessionCookieOptions {
 }
 
 /** The session token the request carries in its cookie, if any. */
-export function readSessionCookie(request: FastifyRequest, options: Pick<SessionCookieOptions, 'name'>): string | undefined {
+export function readSessionCookie(
+  request: FastifyRequest,
+  options: Pick<SessionCookieOptions, 'name'>,
+): string | undefined {
   const header = request.headers.cookie;
   if (header === undefined || header === '') return undefined;
   // A host that registered @fastify/cookie has parsed the header already.
@@ -28,11 +31,26 @@ export function readSessionCookie(request: FastifyRequest, options: Pick<Session
 export function setSessionCookie(reply: FastifyReply, token: string, options: SessionCookieOptions): void {
   reply.header(
     'set-cookie',
-    serialize(options.name, token, { path: '/', secure: true, httpOnly: true, sameSite: options.sameSite, maxAge: options.maxAgeSeconds }),
+    serialize(options.name, token, {
+      path: '/',
+      secure: true,
+      httpOnly: true,
+      sameSite: options.sameSite,
+      maxAge: options.maxAgeSeconds,
+    }),
   );
 }
 
 /** Tells the browser to drop the session cookie. */
 export function clearSessionCookie(reply: FastifyReply, options: SessionCookieOptions): void {
-  reply.header('set-cookie', serialize(options.name, '', { path: '/', secure: true, httpOnly: true, sameSite: options.sameSite, expires: new Date(0) }));
+  reply.header(
+    'set-cookie',
+    serialize(options.name, '', {
+      path: '/',
+      secure: true,
+      httpOnly: true,
+      sameSite: options.sameSite,
+      expires: new Date(0),
+    }),
+  );
 }

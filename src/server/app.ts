@@ -82,10 +82,13 @@ export async function buildServer(
   // The read cache keeps the signed-in hot path off the database (see
   // docs/benchmarks.md). Its revocations go to the other instances through
   // Redis when there is one; without, they see them within cacheTtlMs.
-  const cache = withReadCache(await openStore({ url: config.db, migrations: config.migrate ? 'apply' : undefined, poolSize: config.dbPoolSize }), {
-    ttlMs: config.cacheTtlMs,
-    onChange: (change) => void bus?.publish(REVOCATIONS_TOPIC, JSON.stringify(change)),
-  });
+  const cache = withReadCache(
+    await openStore({ url: config.db, migrations: config.migrate ? 'apply' : undefined, poolSize: config.dbPoolSize }),
+    {
+      ttlMs: config.cacheTtlMs,
+      onChange: (change) => void bus?.publish(REVOCATIONS_TOPIC, JSON.stringify(change)),
+    },
+  );
   const store = cache.store;
   let log: FastifyBaseLogger | undefined;
   const bus =
@@ -93,7 +96,11 @@ export async function buildServer(
       ? null
       : connectRedis(config.redis, (status, error) => {
           // Losing Redis degrades, never stops, the service: say so loudly.
-          if (status === 'down') log?.warn({ err: error?.message }, 'redis unreachable: serving without shared broadcast; throttling counts per instance');
+          if (status === 'down')
+            log?.warn(
+              { err: error?.message },
+              'redis unreachable: serving without shared broadcast; throttling counts per instance',
+            );
           else log?.info('redis connected');
         });
   const metrics = new ServerMetrics();
@@ -101,7 +108,12 @@ export async function buildServer(
     onAuditEvent: metrics.observeAuditEvent,
     passwordPolicy: { minLength: config.passwordMinLength },
     throttle: createLoginThrottle(
-      { ...DEFAULT_THROTTLE_POLICY, accountFailures: config.throttleAccountFailures, blockSeconds: config.throttleBlockSeconds, ipFailures: config.throttleIpFailures },
+      {
+        ...DEFAULT_THROTTLE_POLICY,
+        accountFailures: config.throttleAccountFailures,
+        blockSeconds: config.throttleBlockSeconds,
+        ipFailures: config.throttleIpFailures,
+      },
       { redis: bus?.client },
     ),
     store,
@@ -121,7 +133,12 @@ export async function buildServer(
       refreshTokenReuseGraceSeconds: config.refreshTokenReuseGrace,
     },
   });
-  const https = { cert: options.tls.cert, key: options.tls.key, ...TLS_SETTINGS, ...clientCertificateOptions(config, options.tls.clientCa) };
+  const https = {
+    cert: options.tls.cert,
+    key: options.tls.key,
+    ...TLS_SETTINGS,
+    ...clientCertificateOptions(config, options.tls.clientCa),
+  };
   const destination = options.logStream ? null : createLogDestination();
   const logStream = options.logStream ?? destination!.stream;
   const common = {
@@ -137,13 +154,16 @@ export async function buildServer(
     trustProxy: config.trustProxy ?? false,
     requestTimeout: 30_000,
     return503OnClosing: true,
-    logController: new AccessLogController(destination?.accessSink ?? logStream, ['trace', 'debug', 'info'].includes(config.logLevel)),
+    logController: new AccessLogController(
+      destination?.accessSink ?? logStream,
+      ['trace', 'debug', 'info'].includes(config.logLevel),
+    ),
   } as const;
   // With HTTP/2 on, ALPN still lets HTTP/1.1 clients in (the lesson's requests, curl without --http2).
   // The routes are the same either way; only the server object differs, so one type serves both.
-  const app = (
-    config.http2 ? Fastify({ ...common, http2: true, https: { ...https, allowHTTP1: true } }) : Fastify({ ...common, https })
-  ) as unknown as FastifyInstance;
+  const app = (config.http2
+    ? Fastify({ ...common, http2: true, https: { ...https, allowHTTP1: true } })
+    : Fastify({ ...common, https })) as unknown as FastifyInstance;
   app.addHook('onClose', async () => store.close());
   if (destination) app.addHook('onClose', async () => destination.close());
   log = app.log;
@@ -164,15 +184,30 @@ export async function buildServer(
   app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'ERR_NOT_FOUND'));
 
   // Before any route: @fastify/swagger learns the routes as they are added.
-  await app.register(fastifySwagger, gatehouseOpenApi({ cookieName: config.cookieName, version: GATEHOUSE_VERSION, basicAuth: config.basicAuth }));
+  await app.register(
+    fastifySwagger,
+    gatehouseOpenApi({ cookieName: config.cookieName, version: GATEHOUSE_VERSION, basicAuth: config.basicAuth }),
+  );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process answers' } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { tags: ['operations'], summary: 'The database answers (and whether Redis does)', 'x-problems': ['Problem503'] } }, async (_request, reply) => {
-    const redis = bus === null ? 'absent' : bus.status();
-    if (await store.ping()) return { status: 'ready', database: 'up', redis };
-    return sendProblem(reply, 'ERR_UNAVAILABLE', 'The database does not answer.');
-  });
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process answers' } }, async () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'The database answers (and whether Redis does)',
+        'x-problems': ['Problem503'],
+      },
+    },
+    async (_request, reply) => {
+      const redis = bus === null ? 'absent' : bus.status();
+      if (await store.ping()) return { status: 'ready', database: 'up', redis };
+      return sendProblem(reply, 'ERR_UNAVAILABLE', 'The database does not answer.');
+    },
+  );
 
   await app.register(gatehouse, {
     core,

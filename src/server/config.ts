@@ -123,8 +123,16 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
   tlsCert: { env: 'GATEHOUSE_TLS_CERT', flag: '--tls-cert', parse: text },
   tlsKey: { env: 'GATEHOUSE_TLS_KEY', flag: '--tls-key', parse: text },
   tlsClientCa: { env: 'GATEHOUSE_TLS_CLIENT_CA', flag: '--tls-client-ca', parse: text },
-  tlsClientAuth: { env: 'GATEHOUSE_TLS_CLIENT_AUTH', flag: '--tls-client-auth', parse: oneOf(['optional', 'require'] as const) },
-  sessionIdleTimeout: { env: 'GATEHOUSE_SESSION_IDLE_TIMEOUT', flag: '--session-idle-timeout', parse: integer(1, 31_536_000) },
+  tlsClientAuth: {
+    env: 'GATEHOUSE_TLS_CLIENT_AUTH',
+    flag: '--tls-client-auth',
+    parse: oneOf(['optional', 'require'] as const),
+  },
+  sessionIdleTimeout: {
+    env: 'GATEHOUSE_SESSION_IDLE_TIMEOUT',
+    flag: '--session-idle-timeout',
+    parse: integer(1, 31_536_000),
+  },
   sessionAbsoluteTimeout: {
     env: 'GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT',
     flag: '--session-absolute-timeout',
@@ -134,7 +142,8 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     env: 'GATEHOUSE_COOKIE_NAME',
     flag: '--cookie-name',
     parse(raw) {
-      if (typeof raw !== 'string' || !COOKIE_NAME.test(raw)) throw new Error('must be a cookie name token of 1 to 64 characters');
+      if (typeof raw !== 'string' || !COOKIE_NAME.test(raw))
+        throw new Error('must be a cookie name token of 1 to 64 characters');
       return raw;
     },
   },
@@ -143,12 +152,17 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     env: 'GATEHOUSE_PUBLIC_URL',
     flag: '--public-url',
     parse(raw) {
-      if (typeof raw !== 'string' || !/^https:\/\/[^\s/?#]+$/.test(raw)) throw new Error('must be an https:// origin without a path, e.g. https://auth.example.com');
+      if (typeof raw !== 'string' || !/^https:\/\/[^\s/?#]+$/.test(raw))
+        throw new Error('must be an https:// origin without a path, e.g. https://auth.example.com');
       return raw;
     },
   },
   tokenAudience: { env: 'GATEHOUSE_TOKEN_AUDIENCE', flag: '--token-audience', parse: text },
-  accessTokenLifetime: { env: 'GATEHOUSE_ACCESS_TOKEN_LIFETIME', flag: '--access-token-lifetime', parse: integer(60, 3600) },
+  accessTokenLifetime: {
+    env: 'GATEHOUSE_ACCESS_TOKEN_LIFETIME',
+    flag: '--access-token-lifetime',
+    parse: integer(60, 3600),
+  },
   migrate: { env: 'GATEHOUSE_MIGRATE', flag: '--migrate', parse: boolean },
   dbPoolSize: { env: 'GATEHOUSE_DB_POOL_SIZE', flag: '--db-pool-size', parse: integer(1, 100) },
   cacheTtlMs: { env: 'GATEHOUSE_CACHE_TTL_MS', flag: '--cache-ttl-ms', parse: integer(0, 1000) },
@@ -156,7 +170,8 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     env: 'GATEHOUSE_FORWARD_AUTH_HEADER_PREFIX',
     flag: '--forward-auth-header-prefix',
     parse(raw) {
-      if (typeof raw !== 'string' || !/^[A-Za-z][A-Za-z0-9-]{0,31}-$/.test(raw)) throw new Error('must be letters, digits and dashes, ending with a dash (e.g. X-Auth-)');
+      if (typeof raw !== 'string' || !/^[A-Za-z][A-Za-z0-9-]{0,31}-$/.test(raw))
+        throw new Error('must be letters, digits and dashes, ending with a dash (e.g. X-Auth-)');
       return raw;
     },
   },
@@ -164,34 +179,73 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     env: 'GATEHOUSE_REDIS',
     flag: '--redis',
     parse(raw) {
-      if (typeof raw !== 'string' || !/^rediss?:\/\/\S+$/.test(raw)) throw new Error('must be a redis:// or rediss:// URL');
+      if (typeof raw !== 'string' || !/^rediss?:\/\/\S+$/.test(raw))
+        throw new Error('must be a redis:// or rediss:// URL');
       return raw;
     },
   },
-  throttleAccountFailures: { env: 'GATEHOUSE_THROTTLE_ACCOUNT_FAILURES', flag: '--throttle-account-failures', parse: integer(3, 10) },
-  throttleBlockSeconds: { env: 'GATEHOUSE_THROTTLE_BLOCK_SECONDS', flag: '--throttle-block-seconds', parse: integer(1, 3600) },
-  throttleIpFailures: { env: 'GATEHOUSE_THROTTLE_IP_FAILURES', flag: '--throttle-ip-failures', parse: integer(10, 1_000_000) },
+  throttleAccountFailures: {
+    env: 'GATEHOUSE_THROTTLE_ACCOUNT_FAILURES',
+    flag: '--throttle-account-failures',
+    parse: integer(3, 10),
+  },
+  throttleBlockSeconds: {
+    env: 'GATEHOUSE_THROTTLE_BLOCK_SECONDS',
+    flag: '--throttle-block-seconds',
+    parse: integer(1, 3600),
+  },
+  throttleIpFailures: {
+    env: 'GATEHOUSE_THROTTLE_IP_FAILURES',
+    flag: '--throttle-ip-failures',
+    parse: integer(10, 1_000_000),
+  },
   http2: { env: 'GATEHOUSE_HTTP2', flag: '--http2', parse: boolean },
   trustProxy: {
     env: 'GATEHOUSE_TRUST_PROXY',
     flag: '--trust-proxy',
     parse(raw) {
-      const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',').map((item) => item.trim()).filter(Boolean) : null;
+      const list = Array.isArray(raw)
+        ? raw
+        : typeof raw === 'string'
+          ? raw
+              .split(',')
+              .map((item) => item.trim())
+              .filter(Boolean)
+          : null;
       // IPv4 or IPv6 addresses, optionally with a /prefix: never "true" (that would believe any client).
-      if (!list || list.length === 0 || !list.every((item) => typeof item === 'string' && /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(item))) {
+      if (
+        !list ||
+        list.length === 0 ||
+        !list.every((item) => typeof item === 'string' && /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(item))
+      ) {
         throw new Error('must be a comma-separated list of proxy addresses or CIDR ranges');
       }
       return list as string[];
     },
   },
   passwordMinLength: { env: 'GATEHOUSE_PASSWORD_MIN_LENGTH', flag: '--password-min-length', parse: integer(8, 64) },
-  rateLimitPerMinute: { env: 'GATEHOUSE_RATE_LIMIT_PER_MINUTE', flag: '--rate-limit-per-minute', parse: integer(10, 1_000_000) },
+  rateLimitPerMinute: {
+    env: 'GATEHOUSE_RATE_LIMIT_PER_MINUTE',
+    flag: '--rate-limit-per-minute',
+    parse: integer(10, 1_000_000),
+  },
   origins: {
     env: 'GATEHOUSE_ORIGINS',
     flag: '--origins',
     parse(raw) {
-      const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',').map((item) => item.trim()).filter(Boolean) : null;
-      if (!list || list.length === 0 || !list.every((item) => typeof item === 'string' && /^https:\/\/[^\s/?#]+$/.test(item))) {
+      const list = Array.isArray(raw)
+        ? raw
+        : typeof raw === 'string'
+          ? raw
+              .split(',')
+              .map((item) => item.trim())
+              .filter(Boolean)
+          : null;
+      if (
+        !list ||
+        list.length === 0 ||
+        !list.every((item) => typeof item === 'string' && /^https:\/\/[^\s/?#]+$/.test(item))
+      ) {
         throw new Error('must be a comma-separated list of https:// origins');
       }
       return list.map((item: string) => item.toLowerCase());
@@ -203,11 +257,27 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     parse: integer(0, 60),
   },
   basicAuth: { env: 'GATEHOUSE_BASIC_AUTH', flag: '--basic-auth', parse: oneOf(BASIC_AUTH_MODES) },
-  signingAlgorithm: { env: 'GATEHOUSE_SIGNING_ALGORITHM', flag: '--signing-algorithm', parse: oneOf(['EdDSA', 'ES256'] as const) },
+  signingAlgorithm: {
+    env: 'GATEHOUSE_SIGNING_ALGORITHM',
+    flag: '--signing-algorithm',
+    parse: oneOf(['EdDSA', 'ES256'] as const),
+  },
   logLevel: { env: 'GATEHOUSE_LOG_LEVEL', flag: '--log-level', parse: oneOf(LOG_LEVELS) },
 };
 
-const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'tlsClientCa' | 'tlsClientAuth' | 'publicUrl' | 'tokenAudience' | 'redis' | 'origins' | 'trustProxy'> = {
+const DEFAULTS: Omit<
+  ServerConfig,
+  | 'db'
+  | 'tlsCert'
+  | 'tlsKey'
+  | 'tlsClientCa'
+  | 'tlsClientAuth'
+  | 'publicUrl'
+  | 'tokenAudience'
+  | 'redis'
+  | 'origins'
+  | 'trustProxy'
+> = {
   data: './data',
   host: 'localhost',
   port: 8443,
@@ -234,7 +304,11 @@ const DEFAULTS: Omit<ServerConfig, 'db' | 'tlsCert' | 'tlsKey' | 'tlsClientCa' |
 
 /** Every setting's key, flag and environment variable, for help texts and documentation checks. */
 export function listSettings(): { key: keyof ServerConfig; flag: string; env: string }[] {
-  return (Object.keys(SETTINGS) as (keyof ServerConfig)[]).map((key) => ({ key, flag: SETTINGS[key].flag, env: SETTINGS[key].env }));
+  return (Object.keys(SETTINGS) as (keyof ServerConfig)[]).map((key) => ({
+    key,
+    flag: SETTINGS[key].flag,
+    env: SETTINGS[key].env,
+  }));
 }
 
 /** Options of {@link loadConfig}. */
@@ -280,7 +354,10 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   config.data = resolve(config.data);
   config.db ??= `sqlite:${join(config.data, 'gatehouse.db')}`;
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
-    throw configError(config.tlsCert === undefined ? 'tlsCert' : 'tlsKey', 'tlsCert and tlsKey go together: give both or neither');
+    throw configError(
+      config.tlsCert === undefined ? 'tlsCert' : 'tlsKey',
+      'tlsCert and tlsKey go together: give both or neither',
+    );
   }
   if (config.tlsClientAuth === 'require' && config.tlsClientCa === undefined) {
     throw configError('tlsClientAuth', 'require needs tlsClientCa: the CA that issues the client certificates');

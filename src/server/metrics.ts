@@ -27,11 +27,36 @@ const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
  */
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly logins = new Counter({ name: 'gatehouse_logins_total', help: 'Sign-ins by outcome: success, failure, throttled, busy, two_factor_required.', labelNames: ['outcome'], registers: [this.registry] });
-  private readonly tokens = new Counter({ name: 'gatehouse_tokens_issued_total', help: 'Access tokens issued, by grant: session, client_credentials, refresh_token.', labelNames: ['grant'], registers: [this.registry] });
-  private readonly throttled = new Counter({ name: 'gatehouse_throttled_total', help: 'Requests answered 429 (account or address throttle, or rate limit), by route.', labelNames: ['route'], registers: [this.registry] });
-  private readonly rejections = new Counter({ name: 'gatehouse_credential_rejections_total', help: 'Requests whose presented credential was not accepted, by kind: cookie, bearer (access token or API key), malformed.', labelNames: ['kind'], registers: [this.registry] });
-  private readonly problems = new Counter({ name: 'gatehouse_problems_total', help: 'Problem answers by error code (docs/errors.md).', labelNames: ['code'], registers: [this.registry] });
+  private readonly logins = new Counter({
+    name: 'gatehouse_logins_total',
+    help: 'Sign-ins by outcome: success, failure, throttled, busy, two_factor_required.',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly tokens = new Counter({
+    name: 'gatehouse_tokens_issued_total',
+    help: 'Access tokens issued, by grant: session, client_credentials, refresh_token.',
+    labelNames: ['grant'],
+    registers: [this.registry],
+  });
+  private readonly throttled = new Counter({
+    name: 'gatehouse_throttled_total',
+    help: 'Requests answered 429 (account or address throttle, or rate limit), by route.',
+    labelNames: ['route'],
+    registers: [this.registry],
+  });
+  private readonly rejections = new Counter({
+    name: 'gatehouse_credential_rejections_total',
+    help: 'Requests whose presented credential was not accepted, by kind: cookie, bearer (access token or API key), malformed.',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  private readonly problems = new Counter({
+    name: 'gatehouse_problems_total',
+    help: 'Problem answers by error code (docs/errors.md).',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
   private readonly duration = new Histogram({
     name: 'gatehouse_http_request_duration_seconds',
     help: 'Time from request to response, by method, route pattern and status.',
@@ -68,7 +93,8 @@ export class ServerMetrics {
       registers: [this.registry],
       collect: async function (this: Gauge) {
         const now = core.clock.now();
-        if (now - sessions.at >= SESSION_COUNT_MAX_AGE_MS) sessions = { value: await core.store.countSessions(now), at: now };
+        if (now - sessions.at >= SESSION_COUNT_MAX_AGE_MS)
+          sessions = { value: await core.store.countSessions(now), at: now };
         this.set(sessions.value);
       },
     });
@@ -97,12 +123,15 @@ export class ServerMetrics {
     else if (code === 'ERR_INVALID_TOKEN' || code === 'ERR_UNAUTHENTICATED' || code === 'ERR_INVALID_CREDENTIALS') {
       const presented = readCredential(request, cookie).kind;
       // A failed POST /login is a sign-in failure (counted above), not a rejected credential.
-      if (presented !== 'none' && (code !== 'ERR_INVALID_CREDENTIALS' || presented === 'basic')) this.rejections.inc({ kind: presented });
+      if (presented !== 'none' && (code !== 'ERR_INVALID_CREDENTIALS' || presented === 'basic'))
+        this.rejections.inc({ kind: presented });
     }
   }
 
   private async mayRead(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
-    const local = LOOPBACK.has(request.socket.remoteAddress ?? '') && !FORWARDING_HEADERS.some((name) => request.headers[name] !== undefined);
+    const local =
+      LOOPBACK.has(request.socket.remoteAddress ?? '') &&
+      !FORWARDING_HEADERS.some((name) => request.headers[name] !== undefined);
     if (local) return true;
     const principal = await app.auth.resolve(request).catch(() => null);
     if (!principal) {
@@ -111,7 +140,9 @@ export class ServerMetrics {
     }
     // A session is not scope-limited, so it never counts: a scraper holds a token or key granted `metrics`.
     if (principal.scopes !== null && hasScopes(principal.scopes, [METRICS_SCOPE])) return true;
-    sendProblem(reply, 'ERR_INSUFFICIENT_SCOPE', undefined, { challenge: `${WWW_AUTHENTICATE}, error="insufficient_scope", scope="${METRICS_SCOPE}"` });
+    sendProblem(reply, 'ERR_INSUFFICIENT_SCOPE', undefined, {
+      challenge: `${WWW_AUTHENTICATE}, error="insufficient_scope", scope="${METRICS_SCOPE}"`,
+    });
     return false;
   }
 }

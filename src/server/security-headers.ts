@@ -55,7 +55,10 @@ export function computeSecurityHeaders(options: HelmetOptions = SECURITY_HEADER_
 }
 
 /** Adds the security headers to every answer of `app`, from one frozen object set up front. */
-export function useSecurityHeaders(app: FastifyInstance, headers: Record<string, string> = computeSecurityHeaders()): void {
+export function useSecurityHeaders(
+  app: FastifyInstance,
+  headers: Record<string, string> = computeSecurityHeaders(),
+): void {
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers);
     done();

@@ -1,3 +1,4 @@
+import type { Server as HTTPSServer } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import type { AuthCore } from '../core/index.js';
 import { databaseKind } from '../store/index.js';
@@ -39,7 +40,9 @@ export async function startServer(
   setListeningUrl(url);
   if (config.publicUrl === undefined && databaseKind(config.db) === 'postgres') {
     // Instances behind a load balancer must share one issuer, or their tokens verify only where they were made.
-    app.log.warn(`no --public-url: tokens name ${url} as their issuer; set the URL clients use when several instances serve one deployment`);
+    app.log.warn(
+      `no --public-url: tokens name ${url} as their issuer; set the URL clients use when several instances serve one deployment`,
+    );
   }
 
   const purge = async () => {
@@ -71,7 +74,12 @@ export async function startServer(
     async reloadTLS() {
       const fresh = await loadTLS(config);
       const { ca } = clientCertificateOptions(config, fresh.clientCa);
-      (app.server as import('node:https').Server).setSecureContext({ cert: fresh.cert, key: fresh.key, ...TLS_SETTINGS, ...(ca !== undefined && { ca }) });
+      (app.server as HTTPSServer).setSecureContext({
+        cert: fresh.cert,
+        key: fresh.key,
+        ...TLS_SETTINGS,
+        ...(ca !== undefined && { ca }),
+      });
     },
   };
 }

@@ -23,9 +23,16 @@ export interface TLSMaterial {
  * self-signed certificate connects too, and counts only for a client pinned
  * to exactly that certificate.
  */
-export function clientCertificateOptions(config: { tlsClientAuth?: 'optional' | 'require' }, clientCa: string | undefined): { requestCert?: boolean; rejectUnauthorized?: boolean; ca?: string } {
+export function clientCertificateOptions(
+  config: { tlsClientAuth?: 'optional' | 'require' },
+  clientCa: string | undefined,
+): { requestCert?: boolean; rejectUnauthorized?: boolean; ca?: string } {
   if (clientCa === undefined && config.tlsClientAuth === undefined) return {};
-  return { requestCert: true, rejectUnauthorized: config.tlsClientAuth === 'require', ...(clientCa !== undefined && { ca: clientCa }) };
+  return {
+    requestCert: true,
+    rejectUnauthorized: config.tlsClientAuth === 'require',
+    ...(clientCa !== undefined && { ca: clientCa }),
+  };
 }
 
 const DEV_CERT_DAYS = 825;
@@ -37,12 +44,21 @@ const DEV_CERT_DAYS = 825;
  *
  * @throws {GatehouseError} `ERR_CONFIG` when a configured file cannot be read.
  */
-export async function loadTLS(options: { data: string; tlsCert?: string; tlsKey?: string; tlsClientCa?: string }): Promise<TLSMaterial> {
+export async function loadTLS(options: {
+  data: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+}): Promise<TLSMaterial> {
   const clientCa = options.tlsClientCa === undefined ? {} : { clientCa: readPem(options.tlsClientCa, 'tlsClientCa') };
   return { ...(await loadServerCertificate(options)), ...clientCa };
 }
 
-async function loadServerCertificate(options: { data: string; tlsCert?: string; tlsKey?: string }): Promise<TLSMaterial> {
+async function loadServerCertificate(options: {
+  data: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}): Promise<TLSMaterial> {
   if (options.tlsCert !== undefined && options.tlsKey !== undefined) {
     return {
       cert: readPem(options.tlsCert, 'tlsCert'),
@@ -78,7 +94,9 @@ export async function createDevelopmentCertificate(
     ...(options.ips ?? ['127.0.0.1', '::1']).map((value) => ({ type: 'ip' as const, value })),
   ];
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1'),
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+      .toString('hex')
+      .replace(/^[89a-f]/, '1'),
     name: 'CN=Gatehouse development certificate',
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + DEV_CERT_DAYS * 86_400_000),

@@ -1,4 +1,8 @@
 import type { Kysely } from 'kysely';
+
+// Tables are named at run time here, from the list below: Kysely cannot type that.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDatabase = Kysely<any>;
 import { GatehouseError } from '../core/errors.js';
 import type { Database } from './schema.js';
 
@@ -7,21 +11,54 @@ import type { Database } from './schema.js';
  * (parents before children). Numeric columns are written as JSON numbers
  * whatever the dialect returned (PostgreSQL gives bigints as strings).
  */
-const TABLES: { [T in keyof Database]: { columns: (keyof Database[T] & string)[]; numeric: (keyof Database[T] & string)[] } } = {
-  users: { columns: ['id', 'username', 'username_key', 'password_hash', 'disabled', 'roles', 'created_at', 'updated_at'], numeric: ['disabled', 'created_at', 'updated_at'] },
-  sessions: { columns: ['id', 'token_hash', 'user_id', 'created_at', 'last_seen_at', 'expires_at', 'ip', 'user_agent'], numeric: ['created_at', 'last_seen_at', 'expires_at'] },
-  clients: { columns: ['id', 'name', 'secret_hash', 'public_jwk', 'scopes', 'created_at', 'updated_at', 'tls_subject', 'tls_thumbprint'], numeric: ['created_at', 'updated_at'] },
-  signing_keys: { columns: ['kid', 'alg', 'public_jwk', 'private_jwe', 'created_at', 'retired_at', 'expires_at'], numeric: ['created_at', 'retired_at', 'expires_at'] },
+const TABLES: {
+  [T in keyof Database]: { columns: (keyof Database[T] & string)[]; numeric: (keyof Database[T] & string)[] };
+} = {
+  users: {
+    columns: ['id', 'username', 'username_key', 'password_hash', 'disabled', 'roles', 'created_at', 'updated_at'],
+    numeric: ['disabled', 'created_at', 'updated_at'],
+  },
+  sessions: {
+    columns: ['id', 'token_hash', 'user_id', 'created_at', 'last_seen_at', 'expires_at', 'ip', 'user_agent'],
+    numeric: ['created_at', 'last_seen_at', 'expires_at'],
+  },
+  clients: {
+    columns: [
+      'id',
+      'name',
+      'secret_hash',
+      'public_jwk',
+      'scopes',
+      'created_at',
+      'updated_at',
+      'tls_subject',
+      'tls_thumbprint',
+    ],
+    numeric: ['created_at', 'updated_at'],
+  },
+  signing_keys: {
+    columns: ['kid', 'alg', 'public_jwk', 'private_jwe', 'created_at', 'retired_at', 'expires_at'],
+    numeric: ['created_at', 'retired_at', 'expires_at'],
+  },
   refresh_tokens: {
     columns: ['id', 'token_hash', 'family_id', 'session_id', 'user_id', 'scope', 'created_at', 'expires_at', 'used_at'],
     numeric: ['created_at', 'expires_at', 'used_at'],
   },
-  api_keys: { columns: ['id', 'user_id', 'name', 'secret_hash', 'scopes', 'created_at', 'expires_at', 'last_used_at'], numeric: ['created_at', 'expires_at', 'last_used_at'] },
+  api_keys: {
+    columns: ['id', 'user_id', 'name', 'secret_hash', 'scopes', 'created_at', 'expires_at', 'last_used_at'],
+    numeric: ['created_at', 'expires_at', 'last_used_at'],
+  },
   revoked_tokens: { columns: ['jti', 'expires_at'], numeric: ['expires_at'] },
   audit_events: { columns: ['id', 'at', 'type', 'actor', 'user_id', 'ip', 'user_agent', 'detail'], numeric: ['at'] },
-  two_factor: { columns: ['user_id', 'secret_jwe', 'confirmed_at', 'last_step', 'created_at'], numeric: ['confirmed_at', 'last_step', 'created_at'] },
+  two_factor: {
+    columns: ['user_id', 'secret_jwe', 'confirmed_at', 'last_step', 'created_at'],
+    numeric: ['confirmed_at', 'last_step', 'created_at'],
+  },
   recovery_codes: { columns: ['user_id', 'code_hash', 'used_at'], numeric: ['used_at'] },
-  login_challenges: { columns: ['token_hash', 'user_id', 'created_at', 'expires_at'], numeric: ['created_at', 'expires_at'] },
+  login_challenges: {
+    columns: ['token_hash', 'user_id', 'created_at', 'expires_at'],
+    numeric: ['created_at', 'expires_at'],
+  },
 };
 
 type TableName = keyof Database;
@@ -40,7 +77,11 @@ export async function* exportDump(db: Kysely<Database>, migrations: string[]): A
   yield JSON.stringify(header);
   for (const table of TABLE_NAMES) {
     const { columns, numeric } = TABLES[table];
-    const rows: Record<string, unknown>[] = await (db as Kysely<any>).selectFrom(table).select(columns).orderBy(columns[0]!).execute();
+    const rows: Record<string, unknown>[] = await (db as AnyDatabase)
+      .selectFrom(table)
+      .select(columns)
+      .orderBy(columns[0]!)
+      .execute();
     for (const row of rows) {
       for (const column of numeric as string[]) if (row[column] !== null) row[column] = Number(row[column]);
       yield JSON.stringify({ table, row });
@@ -54,7 +95,11 @@ export async function* exportDump(db: Kysely<Database>, migrations: string[]): A
  *
  * @throws {GatehouseError} `ERR_VALIDATION` naming the line for a malformed dump, or when the database is not empty.
  */
-export async function importDump(db: Kysely<Database>, lines: AsyncIterable<string> | Iterable<string>, migrations: string[]): Promise<Record<string, number>> {
+export async function importDump(
+  db: Kysely<Database>,
+  lines: AsyncIterable<string> | Iterable<string>,
+  migrations: string[],
+): Promise<Record<string, number>> {
   const parsed: { table: TableName; row: Record<string, unknown> }[] = [];
   let lineNumber = 0;
   let header: DumpHeader | undefined;
@@ -69,7 +114,8 @@ export async function importDump(db: Kysely<Database>, lines: AsyncIterable<stri
     }
     if (header === undefined) {
       header = value as DumpHeader;
-      if (header?.type !== 'gatehouse-dump' || header.version !== 1) throw invalid(lineNumber, 'not a Gatehouse dump header');
+      if (header?.type !== 'gatehouse-dump' || header.version !== 1)
+        throw invalid(lineNumber, 'not a Gatehouse dump header');
       const unknown = (header.migrations ?? []).filter((name) => !migrations.includes(name));
       if (unknown.length > 0) throw invalid(lineNumber, `made by a newer Gatehouse (migrations ${unknown.join(', ')})`);
       continue;
@@ -80,13 +126,19 @@ export async function importDump(db: Kysely<Database>, lines: AsyncIterable<stri
   const counts = Object.fromEntries(TABLE_NAMES.map((table) => [table, 0])) as Record<string, number>;
   await db.transaction().execute(async (trx) => {
     for (const table of TABLE_NAMES) {
-      const existing = await (trx as Kysely<any>).selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-      if (Number(existing.n) > 0) throw new GatehouseError('ERR_VALIDATION', { message: `import needs an empty database; table ${table} has rows` });
+      const existing = await (trx as AnyDatabase)
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      if (Number(existing.n) > 0)
+        throw new GatehouseError('ERR_VALIDATION', {
+          message: `import needs an empty database; table ${table} has rows`,
+        });
     }
     // Parents first, whatever order the lines came in.
     for (const table of TABLE_NAMES) {
       for (const item of parsed.filter((entry) => entry.table === table)) {
-        await (trx as Kysely<any>).insertInto(table).values(item.row).execute();
+        await (trx as AnyDatabase).insertInto(table).values(item.row).execute();
         counts[table]! += 1;
       }
     }
@@ -101,8 +153,10 @@ function checkRow(value: unknown, line: number): { table: TableName; row: Record
   const { columns, numeric } = TABLES[table as TableName];
   const clean: Record<string, unknown> = {};
   for (const [column, cell] of Object.entries(row)) {
-    if (!(columns as string[]).includes(column)) throw invalid(line, `unknown column ${JSON.stringify(column.slice(0, 64))} in ${table}`);
-    const ok = cell === null || ((numeric as string[]).includes(column) ? Number.isSafeInteger(cell) : typeof cell === 'string');
+    if (!(columns as string[]).includes(column))
+      throw invalid(line, `unknown column ${JSON.stringify(column.slice(0, 64))} in ${table}`);
+    const ok =
+      cell === null || ((numeric as string[]).includes(column) ? Number.isSafeInteger(cell) : typeof cell === 'string');
     if (!ok) throw invalid(line, `bad value for ${table}.${column}`);
     clean[column] = cell;
   }

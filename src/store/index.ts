@@ -44,18 +44,25 @@ export function openDatabase(url: string, options: { poolSize?: number } = {}): 
 }
 
 /** Migration state: applied and pending names, and names the database has that this version does not know. */
-export async function readMigrationStatus(db: Kysely<Database>): Promise<{ applied: string[]; pending: string[]; unknown: string[] }> {
+export async function readMigrationStatus(
+  db: Kysely<Database>,
+): Promise<{ applied: string[]; pending: string[]; unknown: string[] }> {
   const known = Object.keys(await migrationProvider.getMigrations());
   const infos = await new Migrator({ db, provider: migrationProvider }).getMigrations();
   const applied = infos.filter((info) => info.executedAt !== undefined).map((info) => info.name);
   // Migrator lists only known migrations; read the table for ones from a newer version.
-  let recorded: string[] = [];
+  let recorded: string[];
   try {
-    recorded = (await (db as Kysely<any>).selectFrom('kysely_migration').select('name').execute()).map((row) => row.name as string);
+    const table = db as unknown as Kysely<{ kysely_migration: { name: string } }>;
+    recorded = (await table.selectFrom('kysely_migration').select('name').execute()).map((row) => row.name);
   } catch {
     recorded = [];
   }
-  return { applied, pending: known.filter((name) => !applied.includes(name)), unknown: recorded.filter((name) => !known.includes(name)) };
+  return {
+    applied,
+    pending: known.filter((name) => !applied.includes(name)),
+    unknown: recorded.filter((name) => !known.includes(name)),
+  };
 }
 
 /** Applies pending migrations; returns their names. @throws {GatehouseError} `ERR_CONFIG` for a newer schema. */
@@ -93,7 +100,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   } catch (error) {
     await db.destroy();
     if (isDatabaseUnavailable(error)) {
-      throw new GatehouseError('ERR_UNAVAILABLE', { message: `the database is not reachable (${(error as Error).message})`, cause: error });
+      throw new GatehouseError('ERR_UNAVAILABLE', {
+        message: `the database is not reachable (${(error as Error).message})`,
+        cause: error,
+      });
     }
     throw error;
   }

@@ -137,9 +137,17 @@ export function withReadCache(store: Store, options: ReadCacheOptions): ReadCach
       deleteUser: (id) => write({ kind: 'user-deleted', id }, () => store.deleteUser(id)),
       deleteSession: (id) => write({ kind: 'session', id }, () => store.deleteSession(id)),
       deleteUserSessions: (userId, deleteOptions) =>
-        write({ kind: 'user-sessions', userId, ...(deleteOptions?.keepId !== undefined && { keepId: deleteOptions.keepId }) }, () => store.deleteUserSessions(userId, deleteOptions)),
+        write(
+          {
+            kind: 'user-sessions',
+            userId,
+            ...(deleteOptions?.keepId !== undefined && { keepId: deleteOptions.keepId }),
+          },
+          () => store.deleteUserSessions(userId, deleteOptions),
+        ),
       deleteApiKey: (id, userId) => write({ kind: 'api-key', id }, () => store.deleteApiKey(id, userId)),
-      updateClientSecret: (id, secretHash, updatedAt) => write({ kind: 'client', id }, () => store.updateClientSecret(id, secretHash, updatedAt)),
+      updateClientSecret: (id, secretHash, updatedAt) =>
+        write({ kind: 'client', id }, () => store.updateClientSecret(id, secretHash, updatedAt)),
       deleteClient: (id) => write({ kind: 'client', id }, () => store.deleteClient(id)),
       revokeTokenId: (jti, expiresAt) => write({ kind: 'token-id', jti }, () => store.revokeTokenId(jti, expiresAt)),
     },

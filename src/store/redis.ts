@@ -27,7 +27,10 @@ export const REVOCATIONS_TOPIC = 'revocations';
  * backoff; while down, commands fail fast instead of queueing, and
  * `onStatus` is told so the instance can log it and say so in `/readyz`.
  */
-export function connectRedis(url: string, onStatus: (status: 'up' | 'down', error?: Error) => void = () => undefined): SharedBus {
+export function connectRedis(
+  url: string,
+  onStatus: (status: 'up' | 'down', error?: Error) => void = () => undefined,
+): SharedBus {
   const options = {
     lazyConnect: false,
     enableOfflineQueue: false,
@@ -84,7 +87,12 @@ export function connectRedis(url: string, onStatus: (status: 'up' | 'down', erro
  * instead of throwing when Redis cannot be reached within two seconds.
  */
 export async function publishOnce(url: string, topic: string, message: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

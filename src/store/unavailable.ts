@@ -4,8 +4,22 @@ import type { Store } from '../core/store.js';
 // Signs that the database cannot be reached right now (as opposed to a query
 // that is wrong): socket errors, PostgreSQL connection and shutdown classes
 // (08xxx, 57P0x), pool time-outs, and SQLite's busy time-out.
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'SQLITE_BUSY']);
-const MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Connection ended unexpectedly/i, /Client has encountered a connection error/i, /Query read timeout/i];
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'SQLITE_BUSY',
+]);
+const MESSAGES = [
+  /Connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /Connection ended unexpectedly/i,
+  /Client has encountered a connection error/i,
+  /Query read timeout/i,
+];
 
 /** Whether an error means the database is unreachable, not that the query was wrong. */
 export function isDatabaseUnavailable(error: unknown): boolean {
@@ -27,7 +41,11 @@ export function withUnavailableErrors(store: Store): Store {
             try {
               return await (value as (...a: unknown[]) => Promise<unknown>)(...args);
             } catch (error) {
-              if (isDatabaseUnavailable(error)) throw new GatehouseError('ERR_UNAVAILABLE', { message: 'The database is not reachable; try again shortly.', cause: error });
+              if (isDatabaseUnavailable(error))
+                throw new GatehouseError('ERR_UNAVAILABLE', {
+                  message: 'The database is not reachable; try again shortly.',
+                  cause: error,
+                });
               throw error;
             }
           }

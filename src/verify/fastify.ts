@@ -12,7 +12,10 @@ declare module 'fastify' {
   }
 }
 
-function problem(reply: FastifyReply, status: 401 | 403, code: string, detail: string, challenge: string): FastifyReply {
+function problem(
+  reply: FastifyReply,
+  { status, code, detail, challenge }: { status: 401 | 403; code: string; detail: string; challenge: string },
+): FastifyReply {
   return reply
     .code(status)
     .header('www-authenticate', challenge)
@@ -30,23 +33,50 @@ function problem(reply: FastifyReply, status: 401 | 403, code: string, detail: s
  */
 export function createFastifyVerifierHook(verifier: Verifier, options: { scopes?: string[] } = {}) {
   const scopes = options.scopes ?? [];
-  if (scopes.some((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))) throw new TypeError('createFastifyVerifierHook: invalid scope');
-  return async function verifyAccessToken(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  if (scopes.some((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)))
+    throw new TypeError('createFastifyVerifierHook: invalid scope');
+  return async function verifyAccessToken(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> {
     const header = request.headers.authorization;
     const match = header === undefined ? null : BEARER.exec(header);
     if (!match) {
-      if (header === undefined) return problem(reply, 401, 'ERR_UNAUTHENTICATED', 'Authentication is required.', CHALLENGE);
-      return problem(reply, 401, 'ERR_INVALID_TOKEN', 'The access token is not valid.', `${CHALLENGE}, error="invalid_token"`);
+      if (header === undefined)
+        return problem(reply, {
+          status: 401,
+          code: 'ERR_UNAUTHENTICATED',
+          detail: 'Authentication is required.',
+          challenge: CHALLENGE,
+        });
+      return problem(reply, {
+        status: 401,
+        code: 'ERR_INVALID_TOKEN',
+        detail: 'The access token is not valid.',
+        challenge: `${CHALLENGE}, error="invalid_token"`,
+      });
     }
     try {
       // The connection's client certificate, for certificate-bound tokens (RFC 8705).
-      request.accessToken = await verifier.verify(match[1]!, { certificateThumbprint: presentedCertificate(request)?.thumbprint });
+      request.accessToken = await verifier.verify(match[1]!, {
+        certificateThumbprint: presentedCertificate(request)?.thumbprint,
+      });
     } catch {
-      return problem(reply, 401, 'ERR_INVALID_TOKEN', 'The access token is not valid.', `${CHALLENGE}, error="invalid_token"`);
+      return problem(reply, {
+        status: 401,
+        code: 'ERR_INVALID_TOKEN',
+        detail: 'The access token is not valid.',
+        challenge: `${CHALLENGE}, error="invalid_token"`,
+      });
     }
     const granted = request.accessToken.scopes;
     if (granted !== null && !scopes.every((scope) => granted.includes(scope))) {
-      return problem(reply, 403, 'ERR_INSUFFICIENT_SCOPE', 'The credential lacks a required scope.', `${CHALLENGE}, error="insufficient_scope", scope="${scopes.join(' ')}"`);
+      return problem(reply, {
+        status: 403,
+        code: 'ERR_INSUFFICIENT_SCOPE',
+        detail: 'The credential lacks a required scope.',
+        challenge: `${CHALLENGE}, error="insufficient_scope", scope="${scopes.join(' ')}"`,
+      });
     }
     return undefined;
   };

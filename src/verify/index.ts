@@ -71,7 +71,8 @@ export class TokenVerificationError extends Error {
 export function createVerifier(options: VerifierOptions) {
   if (!options.issuer || !options.audience) throw new TypeError('createVerifier: issuer and audience are required');
   const algorithms = options.algorithms ?? ['EdDSA', 'ES256'];
-  if (algorithms.some((alg) => alg !== 'EdDSA' && alg !== 'ES256')) throw new TypeError('createVerifier: algorithms may only be EdDSA and ES256');
+  if (algorithms.some((alg) => alg !== 'EdDSA' && alg !== 'ES256'))
+    throw new TypeError('createVerifier: algorithms may only be EdDSA and ES256');
   const ca = options.ca ?? (options.caFile ? readFileSync(options.caFile) : undefined);
   const dispatcher = ca ? new Agent({ connect: { ca } }) : undefined;
   const jwks = createRemoteJWKSet(new URL(options.jwksUrl ?? `${options.issuer}/.well-known/jwks.json`), {
@@ -91,7 +92,10 @@ export function createVerifier(options: VerifierOptions) {
    * `connection.certificateThumbprint` (base64url SHA-256 of the client
    * certificate of the request's TLS connection) is that certificate's.
    */
-  async function verify(token: string, connection: { certificateThumbprint?: string } = {}): Promise<VerifiedAccessToken> {
+  async function verify(
+    token: string,
+    connection: { certificateThumbprint?: string } = {},
+  ): Promise<VerifiedAccessToken> {
     const header = readAccessTokenHeader(token, algorithms);
     if (!header || !hasCanonicalSignature(token, header.alg)) throw new TokenVerificationError();
     let payload: JWTPayload;
@@ -107,7 +111,11 @@ export function createVerifier(options: VerifierOptions) {
     } catch (error) {
       throw new TokenVerificationError(error);
     }
-    if (!hasBoundedLifetime(payload, maxLifetime) || typeof payload.client_id !== 'string' || typeof payload.jti !== 'string') {
+    if (
+      !hasBoundedLifetime(payload, maxLifetime) ||
+      typeof payload.client_id !== 'string' ||
+      typeof payload.jti !== 'string'
+    ) {
       throw new TokenVerificationError();
     }
     if (payload.scope !== undefined && typeof payload.scope !== 'string') throw new TokenVerificationError();
@@ -122,7 +130,9 @@ export function createVerifier(options: VerifierOptions) {
       sub: payload.sub!,
       client_id: payload.client_id,
       scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : null,
-      roles: Array.isArray(payload.roles) ? payload.roles.filter((role): role is string => typeof role === 'string') : [],
+      roles: Array.isArray(payload.roles)
+        ? payload.roles.filter((role): role is string => typeof role === 'string')
+        : [],
       jti: payload.jti,
       iat: payload.iat!,
       exp: payload.exp!,

@@ -20,7 +20,9 @@ after(() => fixture.remove());
 
 describe('gatehouse client and keys', () => {
   test('client add --json prints the secret once; it is stored hashed and works', async () => {
-    const { client_id, client_secret, scope } = JSON.parse(ok(await cli(['client', 'add', 'billing', '--scope', 'orders:read orders:write', '--json'])));
+    const { client_id, client_secret, scope } = JSON.parse(
+      ok(await cli(['client', 'add', 'billing', '--scope', 'orders:read orders:write', '--json'])),
+    );
     assert.equal(scope, 'orders:read orders:write');
     await withCore(async (core) => {
       const client = await core.clients.authenticateWithSecret(client_id, client_secret);
@@ -35,7 +37,10 @@ describe('gatehouse client and keys', () => {
       assert.ok(await core.clients.authenticateWithSecret(client_id, rotated.client_secret));
     });
     fails(await cli(['client', 'add', 'billing']), 'A client with this name already exists.');
-    fails(await cli(['client', 'add', 'bad', '--scope', 'no"quotes']), 'A scope is 1 to 128 printable ASCII characters without space, " or \\.');
+    fails(
+      await cli(['client', 'add', 'bad', '--scope', 'no"quotes']),
+      'A scope is 1 to 128 printable ASCII characters without space, " or \\.',
+    );
     ok(await cli(['client', 'remove', 'billing']));
     fails(await cli(['client', 'remove', 'billing']), 'No such client.');
   });
@@ -46,7 +51,9 @@ describe('gatehouse client and keys', () => {
     const privateFile = join(data, 'svc.key.pem');
     writeFileSync(publicFile, publicKey.export({ type: 'spki', format: 'pem' }));
     writeFileSync(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const created = JSON.parse(ok(await cli(['client', 'add', 'keyed', '--scope', 'a', '--public-key', publicFile, '--json'])));
+    const created = JSON.parse(
+      ok(await cli(['client', 'add', 'keyed', '--scope', 'a', '--public-key', publicFile, '--json'])),
+    );
     assert.equal(created.client_secret, null);
     const refused = await cli(['client', 'add', 'leaky', '--public-key', privateFile]);
     assert.equal(refused.code, 1);
@@ -54,7 +61,9 @@ describe('gatehouse client and keys', () => {
   });
 
   test('client add --tls-subject / --tls-cert registers certificate clients with no secret; bad input is a clear error', async () => {
-    const subject = JSON.parse(ok(await cli(['client', 'add', 'orders', '--scope', 'a', '--tls-subject', 'cn=orders, o=Example', '--json'])));
+    const subject = JSON.parse(
+      ok(await cli(['client', 'add', 'orders', '--scope', 'a', '--tls-subject', 'cn=orders, o=Example', '--json'])),
+    );
     assert.equal(subject.client_secret, null);
     const { cert } = await createSelfSignedClientCertificate('CN=reporting');
     const certFile = join(data, 'reporting.pem');
@@ -63,7 +72,9 @@ describe('gatehouse client and keys', () => {
     assert.equal(pinned.client_secret, null);
     const listed = JSON.parse(ok(await cli(['client', 'list', '--json'])));
     assert.deepEqual(listed.find((row: { name: string }) => row.name === 'orders').auth_methods, ['tls_client_auth']);
-    assert.deepEqual(listed.find((row: { name: string }) => row.name === 'reporting').auth_methods, ['self_signed_tls_client_auth']);
+    assert.deepEqual(listed.find((row: { name: string }) => row.name === 'reporting').auth_methods, [
+      'self_signed_tls_client_auth',
+    ]);
     const notACert = await cli(['client', 'add', 'broken', '--tls-cert', join(data, 'svc.pub.pem')]);
     assert.equal(notACert.code, 1);
     assert.match(notACert.stderr, /not a PEM X\.509 certificate/);
@@ -76,7 +87,13 @@ describe('gatehouse client and keys', () => {
     const first = JSON.parse(ok(await cli(['keys', 'rotate', '--json'])));
     const second = JSON.parse(ok(await cli(['keys', 'rotate', '--json'])));
     const keys = JSON.parse(ok(await cli(['keys', 'list', '--json'])));
-    assert.deepEqual(keys.map((key: { kid: string; status: string }) => [key.kid, key.status]), [[second.kid, 'active'], [first.kid, 'retired']]);
+    assert.deepEqual(
+      keys.map((key: { kid: string; status: string }) => [key.kid, key.status]),
+      [
+        [second.kid, 'active'],
+        [first.kid, 'retired'],
+      ],
+    );
     assert.ok(keys[1].expiresAt);
     assert.match(ok(await cli(['keys', 'list'])), /^KID\s+ALG\s+STATUS/);
   });

@@ -73,7 +73,9 @@ export interface TerminalStep {
  * resolves with the exit code and everything the terminal showed.
  */
 export function runInTerminal(args: string[], steps: TerminalStep[]): Promise<{ code: number | null; output: string }> {
-  const command = ['node', '--import', 'tsx', 'src/cli/main.ts', ...args].map((arg) => `'${arg.replaceAll("'", `'\\''`)}'`).join(' ');
+  const command = ['node', '--import', 'tsx', 'src/cli/main.ts', ...args]
+    .map((arg) => `'${arg.replaceAll("'", `'\\''`)}'`)
+    .join(' ');
   const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], { cwd: ROOT });
   let output = '';
   let from = 0;

@@ -40,7 +40,17 @@ test('list: JSON of live sessions with ISO times and user names, table with ever
   const rows = JSON.parse(ok(all)) as Record<string, unknown>[];
   assert.deepEqual(rows.map((row) => row.id).sort(), Object.values(ids).sort());
   const first = rows.find((row) => row.id === ids.alice1)!;
-  assert.deepEqual(Object.keys(first).sort(), ['absoluteExpiresAt', 'createdAt', 'expiresAt', 'id', 'ip', 'lastSeenAt', 'userAgent', 'userId', 'username']);
+  assert.deepEqual(Object.keys(first).sort(), [
+    'absoluteExpiresAt',
+    'createdAt',
+    'expiresAt',
+    'id',
+    'ip',
+    'lastSeenAt',
+    'userAgent',
+    'userId',
+    'username',
+  ]);
   assert.equal(first.username, 'Alice');
   assert.equal(first.ip, '10.0.0.1');
   assert.equal(first.userAgent, 'test-agent/1.0');
@@ -48,21 +58,31 @@ test('list: JSON of live sessions with ISO times and user names, table with ever
     assert.equal(new Date(first[key] as string).toISOString(), first[key]);
   }
   assert.equal(rows.find((row) => row.id === ids.alice2)!.userAgent, HOSTILE_AGENT, 'JSON keeps the value, escaped');
-  assert.deepEqual((JSON.parse(ok(alices)) as { id: string }[]).map((row) => row.id).sort(), [ids.alice1, ids.alice2].sort());
+  assert.deepEqual(
+    (JSON.parse(ok(alices)) as { id: string }[]).map((row) => row.id).sort(),
+    [ids.alice1, ids.alice2].sort(),
+  );
 
   assert.match(ok(table), /^ID\s+USER\s+CREATED\s+LAST SEEN\s+EXPIRES\s+IP\s+USER AGENT\n/);
-  assert.match(table.stdout, new RegExp(`\\n${ids.alice1}\\s+Alice\\s+\\S+Z\\s+\\S+Z\\s+\\S+Z\\s+10\\.0\\.0\\.1\\s+test-agent/1\\.0\\n`));
+  assert.match(
+    table.stdout,
+    new RegExp(`\\n${ids.alice1}\\s+Alice\\s+\\S+Z\\s+\\S+Z\\s+\\S+Z\\s+10\\.0\\.0\\.1\\s+test-agent/1\\.0\\n`),
+  );
   assert.match(table.stdout, new RegExp(`\\n${ids.bob1}\\s+bob\\s.*10\\.0\\.0\\.2\\s+-\\n`));
   assert.ok(table.stdout.includes('curl/8.5\\u001b[2J\\u009b31m'), 'control characters shown escaped');
   for (const output of [all.stdout, table.stdout]) {
     assert.doesNotMatch(output, /[\u001b\u009b]/, 'no raw escape reaches the terminal');
-    for (const token of tokens) assert.ok(!output.includes(token) && !output.includes(hashSecret(token)), 'no token or token hash');
+    for (const token of tokens)
+      assert.ok(!output.includes(token) && !output.includes(hashSecret(token)), 'no token or token hash');
   }
 });
 
 test('revoke ID ends one session; an unknown or already ended ID is "No such session."', async () => {
   assert.equal(ok(await cli(['sessions', 'revoke', ids.alice1])), '1 session ended\n');
-  const [again, unknown] = await Promise.all([cli(['sessions', 'revoke', ids.alice1]), cli(['sessions', 'revoke', 'not-a-session'])]);
+  const [again, unknown] = await Promise.all([
+    cli(['sessions', 'revoke', ids.alice1]),
+    cli(['sessions', 'revoke', 'not-a-session']),
+  ]);
   fails(again, 'No such session.');
   fails(unknown, 'No such session.');
   await withCore(async (core) => {
@@ -74,9 +94,15 @@ test('revoke ID ends one session; an unknown or already ended ID is "No such ses
 test('revoke --user ends every session of that user only, and says how many', async () => {
   await withCore(async (core) => core.sessions.createSession((await core.users.findUserByName('alice'))!.id));
   assert.equal(ok(await cli(['sessions', 'revoke', '--user', 'alice'])), '2 sessions ended\n');
-  const [none, remaining] = await Promise.all([cli(['sessions', 'revoke', '--user', 'Alice']), cli(['sessions', 'list', '--json'])]);
+  const [none, remaining] = await Promise.all([
+    cli(['sessions', 'revoke', '--user', 'Alice']),
+    cli(['sessions', 'list', '--json']),
+  ]);
   assert.equal(ok(none), '0 sessions ended\n');
-  assert.deepEqual((JSON.parse(ok(remaining)) as { id: string }[]).map((row) => row.id), [ids.bob1]);
+  assert.deepEqual(
+    (JSON.parse(ok(remaining)) as { id: string }[]).map((row) => row.id),
+    [ids.bob1],
+  );
 });
 
 test('usage and lookup errors: neither or both of ID and --user, unknown user', async () => {

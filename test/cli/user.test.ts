@@ -14,11 +14,18 @@ const NO_SUCH_USER = 'No such user.';
 const TOO_SHORT = `A password has at least ${PASSWORD_MIN_LENGTH} characters.`;
 
 const signsIn = (username: string, password: string) =>
-  withCore((core) => core.login({ username, password }).then(() => true, () => false));
+  withCore((core) =>
+    core.login({ username, password }).then(
+      () => true,
+      () => false,
+    ),
+  );
 
 before(async () => {
   // CRLF, as a Windows-made file would end: dropped like LF.
-  const added = ok(await cli(['user', 'add', 'Alice', '--role', 'ops', '--role', 'admin', '--password-stdin'], `${PASSWORD}\r\n`));
+  const added = ok(
+    await cli(['user', 'add', 'Alice', '--role', 'ops', '--role', 'admin', '--password-stdin'], `${PASSWORD}\r\n`),
+  );
   assert.equal(added, 'created user Alice (roles: admin, ops)\n');
 });
 after(() => fixture.remove());
@@ -101,7 +108,10 @@ test('passwd, disable, enable, roles, delete: each changes the database and ends
   // Two users, two independent chains, run side by side to keep the suite fast.
   const passwordAndDelete = async () => {
     await startSessions(ids.carol, 2);
-    assert.equal(ok(await cli(['user', 'passwd', 'CAROL', '--password-stdin'], `${NEW_PASSWORD}\n`)), 'password of Carol changed; all sessions ended\n');
+    assert.equal(
+      ok(await cli(['user', 'passwd', 'CAROL', '--password-stdin'], `${NEW_PASSWORD}\n`)),
+      'password of Carol changed; all sessions ended\n',
+    );
     assert.deepEqual(await sessionsOf(ids.carol), []);
     assert.equal(await signsIn('carol', PASSWORD), false);
     assert.equal(await signsIn('carol', NEW_PASSWORD), true);
@@ -144,7 +154,8 @@ test('--db names the database; --help says that roles with none given removes th
   assert.equal(await withCore((core) => core.users.findUserByName('hank')), null, 'not in <data>/gatehouse.db');
 });
 
-const TERMINAL_NAME = 'at a terminal: prompts twice without echo (backspace edits, arrows ignored, typing ahead kept), refuses a mismatch, Ctrl-C exits 130';
+const TERMINAL_NAME =
+  'at a terminal: prompts twice without echo (backspace edits, arrows ignored, typing ahead kept), refuses a mismatch, Ctrl-C exits 130';
 test(TERMINAL_NAME, { skip: !HAS_SCRIPT && 'needs util-linux script' }, async () => {
   const args = (name: string, ...extra: string[]) => ['user', 'add', name, '--data', fixture.data, ...extra];
   const [typed, pasted, mismatch, interrupted, stdinAtTerminal] = await Promise.all([
@@ -172,7 +183,10 @@ test(TERMINAL_NAME, { skip: !HAS_SCRIPT && 'needs util-linux script' }, async ()
   assert.equal(stdinAtTerminal.code, 1);
   assert.match(stdinAtTerminal.output, /gatehouse: --password-stdin reads a pipe or a file/);
   for (const { output } of [typed, pasted, mismatch, interrupted]) {
-    assert.ok(!output.includes(TERMINAL_PASSWORD) && !output.includes(PASSWORD) && !output.includes('half typed'), 'no echo');
+    assert.ok(
+      !output.includes(TERMINAL_PASSWORD) && !output.includes(PASSWORD) && !output.includes('half typed'),
+      'no echo',
+    );
   }
   await withCore(async (core) => {
     assert.equal(await core.users.findUserByName('frank'), null);

@@ -30,19 +30,33 @@ after(async () => {
 describe('GatehouseClient', () => {
   test('basic: a service client calls with its id and secret on every request, no sign-in', async () => {
     const { client: probe, secret } = await server.core.clients.createClient({ name: 'probe-client', scopes: '' });
-    const withBasic = new GatehouseClient({ baseUrl: server.url, ca: server.ca, basic: { username: probe.id, password: secret! } });
+    const withBasic = new GatehouseClient({
+      baseUrl: server.url,
+      ca: server.ca,
+      basic: { username: probe.id, password: secret! },
+    });
     clients.push(withBasic);
     assert.deepEqual(await withBasic.getInfo(), { 'Secret-number': 42 });
-    const wrong = new GatehouseClient({ baseUrl: server.url, ca: server.ca, basic: { username: probe.id, password: 'wrong' } });
+    const wrong = new GatehouseClient({
+      baseUrl: server.url,
+      ca: server.ca,
+      basic: { username: probe.id, password: 'wrong' },
+    });
     clients.push(wrong);
-    await assert.rejects(wrong.getInfo(), (error: GatehouseClientError) => error.status === 401 && error.code === 'ERR_INVALID_CREDENTIALS');
+    await assert.rejects(
+      wrong.getInfo(),
+      (error: GatehouseClientError) => error.status === 401 && error.code === 'ERR_INVALID_CREDENTIALS',
+    );
   });
 
   test('login with two-factor sign-in: without a code, a typed error with the challenge; with one, signed in', async () => {
     const dora = await server.core.users.createUser({ username: 'dora', password: 'dora password 12' });
     const { secret } = await server.core.twoFactor!.beginEnrollment(dora);
     // Confirm with the code of the step before now, so that the current step's code is still unused.
-    await server.core.twoFactor!.confirmEnrollment(dora.id, await generate({ secret, epoch: Math.floor(Date.now() / 1000) - 30 }));
+    await server.core.twoFactor!.confirmEnrollment(
+      dora.id,
+      await generate({ secret, epoch: Math.floor(Date.now() / 1000) - 30 }),
+    );
     const first = client();
     await assert.rejects(first.login('dora', 'dora password 12'), (error: TwoFactorRequiredError) => {
       assert.ok(error instanceof TwoFactorRequiredError);
@@ -86,7 +100,10 @@ describe('GatehouseClient', () => {
     await laptop.revokeSession(other.id);
     await assert.rejects(phone.getInfo(), (error: GatehouseClientError) => error.status === 401);
     assert.deepEqual(await laptop.getInfo(), { 'Secret-number': 42 });
-    await assert.rejects(laptop.revokeSession(other.id), (error: GatehouseClientError) => error.code === 'ERR_SESSION_NOT_FOUND');
+    await assert.rejects(
+      laptop.revokeSession(other.id),
+      (error: GatehouseClientError) => error.code === 'ERR_SESSION_NOT_FOUND',
+    );
   });
 
   test('changePassword: old password refused after, other sessions ended, this one kept', async () => {
@@ -95,7 +112,10 @@ describe('GatehouseClient', () => {
     const there = client();
     await here.login('carol', 'carol password 1');
     await there.login('carol', 'carol password 1');
-    await assert.rejects(here.changePassword('not it', 'carol password 2'), (error: GatehouseClientError) => error.code === 'ERR_CURRENT_PASSWORD');
+    await assert.rejects(
+      here.changePassword('not it', 'carol password 2'),
+      (error: GatehouseClientError) => error.code === 'ERR_CURRENT_PASSWORD',
+    );
     await here.changePassword('carol password 1', 'carol password 2');
     assert.ok(await here.session());
     assert.equal(await there.session(), null);
@@ -120,7 +140,10 @@ describe('GatehouseClient', () => {
     assert.notEqual(refreshed.refresh_token, tokens.refresh_token);
     const created = await alice.createApiKey({ name: 'ci', scopes: 'deploy' });
     assert.match(created.key, /^gh_/);
-    assert.deepEqual((await alice.apiKeys()).map((key) => key.name), ['ci']);
+    assert.deepEqual(
+      (await alice.apiKeys()).map((key) => key.name),
+      ['ci'],
+    );
     const viaKey = await client().fetch('/get-info', { headers: { authorization: `Bearer ${created.key}` } });
     assert.equal(viaKey.status, 200);
     await alice.revokeApiKey(created.id);
@@ -139,13 +162,16 @@ describe('GatehouseClient', () => {
     await alice.admin.deleteUser(dave.id);
     const bob = client();
     await bob.login('bob', 'bob password 12');
-    await assert.rejects(bob.admin.listUsers(), (error: GatehouseClientError) => error.status === 403 && error.code === 'ERR_FORBIDDEN');
+    await assert.rejects(
+      bob.admin.listUsers(),
+      (error: GatehouseClientError) => error.status === 403 && error.code === 'ERR_FORBIDDEN',
+    );
   });
 
   test('caFile works like requests’ verify=; without the CA the TLS handshake fails', async () => {
     const byFile = new GatehouseClient({ baseUrl: server.url, caFile: join(server.data, 'tls', 'cert.pem') });
     clients.push(byFile);
-    assert.equal((await (await byFile.fetch('/healthz')).json() as { status: string }).status, 'ok');
+    assert.equal(((await (await byFile.fetch('/healthz')).json()) as { status: string }).status, 'ok');
     const untrusting = new GatehouseClient({ baseUrl: server.url });
     clients.push(untrusting);
     await assert.rejects(untrusting.fetch('/healthz'));

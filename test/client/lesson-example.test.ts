@@ -18,7 +18,10 @@ test('examples/lesson/server.ts: the lesson’s service on the plugin, with its 
   const client = new GatehouseClient({ baseUrl: server.url, ca: readFileSync(join(data, 'tls', 'cert.pem')) });
   try {
     await assert.rejects(client.getInfo(), (error: { status: number }) => error.status === 401);
-    await assert.rejects(client.login('Alice', 'alice_pw'), (error: { code: string }) => error.code === 'ERR_INVALID_CREDENTIALS');
+    await assert.rejects(
+      client.login('Alice', 'alice_pw'),
+      (error: { code: string }) => error.code === 'ERR_INVALID_CREDENTIALS',
+    );
     await client.login('Carlos', 'carlos-lesson-pw-2021');
     assert.deepEqual(await client.getInfo(), { 'Secret-number': 42 });
   } finally {

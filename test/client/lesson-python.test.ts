@@ -15,14 +15,32 @@ before(async () => {
 });
 after(() => server.stop());
 
-test('the lesson’s own Python client runs unchanged against Gatehouse', { skip: hasRequests ? false : 'python3 with requests is not installed here: the TypeScript transcript test covers the same steps' }, async () => {
-  // Asynchronously: the server runs in this process and must keep answering.
-  const { stdout: out } = await promisify(execFile)('python3', [join(ROOT, 'examples/lesson/client.py'), server.url, join(server.data, 'tls', 'cert.pem')], { timeout: 30_000 });
-  assert.match(out, /^401 \{"type":"about:blank","title":"Unauthorized","status":401,"code":"ERR_INVALID_CREDENTIALS"/m);
-  assert.match(out, /^www-authenticate: Bearer realm="gatehouse"$/im);
-  assert.match(out, /^<RequestsCookieJar\[\]>$/m, 'no cookie for a wrong password');
-  assert.match(out, /^<RequestsCookieJar\[<Cookie __Host-gatehouse=[A-Za-z0-9_-]{43} for localhost(\.local)?\/>\]>$/m);
-  assert.match(out, /^\{'__Host-gatehouse': '[A-Za-z0-9_-]{43}'\}$/m);
-  assert.equal(out.match(/^\{'Secret-number': 42\}$/gm)?.length, 2, 'In [5] and In [8]');
-  assert.match(out, /^200 \{"Secret-number":42\}$/m, 'In [6]: the username cookie changes nothing');
-});
+test(
+  'the lesson’s own Python client runs unchanged against Gatehouse',
+  {
+    skip: hasRequests
+      ? false
+      : 'python3 with requests is not installed here: the TypeScript transcript test covers the same steps',
+  },
+  async () => {
+    // Asynchronously: the server runs in this process and must keep answering.
+    const { stdout: out } = await promisify(execFile)(
+      'python3',
+      [join(ROOT, 'examples/lesson/client.py'), server.url, join(server.data, 'tls', 'cert.pem')],
+      { timeout: 30_000 },
+    );
+    assert.match(
+      out,
+      /^401 \{"type":"about:blank","title":"Unauthorized","status":401,"code":"ERR_INVALID_CREDENTIALS"/m,
+    );
+    assert.match(out, /^www-authenticate: Bearer realm="gatehouse"$/im);
+    assert.match(out, /^<RequestsCookieJar\[\]>$/m, 'no cookie for a wrong password');
+    assert.match(
+      out,
+      /^<RequestsCookieJar\[<Cookie __Host-gatehouse=[A-Za-z0-9_-]{43} for localhost(\.local)?\/>\]>$/m,
+    );
+    assert.match(out, /^\{'__Host-gatehouse': '[A-Za-z0-9_-]{43}'\}$/m);
+    assert.equal(out.match(/^\{'Secret-number': 42\}$/gm)?.length, 2, 'In [5] and In [8]');
+    assert.match(out, /^200 \{"Secret-number":42\}$/m, 'In [6]: the username cookie changes nothing');
+  },
+);

@@ -26,9 +26,15 @@ test('In [3]–[6]: the right password sets one secure cookie; passed back as a 
   assert.equal(response.status, 200);
   const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
   assert.equal(setCookie.length, 1, 'one cookie, not username/token/timestamp');
-  assert.match(setCookie[0]!, /^__Host-gatehouse=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+  assert.match(
+    setCookie[0]!,
+    /^__Host-gatehouse=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
+  );
   const cookies: Record<string, string> = { [COOKIE]: response.setCookie(COOKIE)! };
-  const header = () => Object.entries(cookies).map(([name, value]) => `${name}=${value}`).join('; ');
+  const header = () =>
+    Object.entries(cookies)
+      .map(([name, value]) => `${name}=${value}`)
+      .join('; ');
   const info = await server.request('/get-info', { cookie: header() });
   assert.deepEqual([info.status, info.json], [200, { 'Secret-number': 42 }]);
   cookies['app1-username'] = 'Bob';
@@ -38,7 +44,9 @@ test('In [3]–[6]: the right password sets one secure cookie; passed back as a 
 });
 
 test('a tampered token and no cookie at all are 401 (the lesson answered 200 without a cookie)', async () => {
-  const token = (await server.request('/login', { form: { username: 'Alice', password: 'alice-lesson-pw-2021' } })).setCookie(COOKIE)!;
+  const token = (
+    await server.request('/login', { form: { username: 'Alice', password: 'alice-lesson-pw-2021' } })
+  ).setCookie(COOKIE)!;
   const tampered = `${token.slice(0, 10)}${token[10] === 'A' ? 'B' : 'A'}${token.slice(11)}`;
   assert.equal((await server.request('/get-info', { cookie: `${COOKIE}=${tampered}` })).status, 401);
   const none = await server.request('/get-info');
@@ -47,8 +55,12 @@ test('a tampered token and no cookie at all are 401 (the lesson answered 200 wit
 });
 
 test('every login is a new token, and each stays valid on its own', async () => {
-  const first = (await server.request('/login', { form: { username: 'Bob', password: 'bob-lesson-pw-2021' } })).setCookie(COOKIE)!;
-  const second = (await server.request('/login', { form: { username: 'Bob', password: 'bob-lesson-pw-2021' } })).setCookie(COOKIE)!;
+  const first = (
+    await server.request('/login', { form: { username: 'Bob', password: 'bob-lesson-pw-2021' } })
+  ).setCookie(COOKIE)!;
+  const second = (
+    await server.request('/login', { form: { username: 'Bob', password: 'bob-lesson-pw-2021' } })
+  ).setCookie(COOKIE)!;
   assert.notEqual(first, second);
   assert.equal((await server.request('/get-info', { cookie: `${COOKIE}=${first}` })).status, 200);
   assert.equal((await server.request('/get-info', { cookie: `${COOKIE}=${second}` })).status, 200);

@@ -13,14 +13,18 @@ test('an entry is returned before its deadline and never at or after it', () => 
 
 test('never holds more than maxEntries; the oldest goes first', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 20 }), fc.array(fc.string({ maxLength: 3 }), { maxLength: 200 }), (max, keys) => {
-      const cache = new BoundedCache<string, string>(max);
-      for (const key of keys) {
-        cache.set(key, key, Number.MAX_SAFE_INTEGER);
-        assert.ok(cache.size <= max);
-        assert.equal(cache.get(key, 0), key, 'the newest entry is always kept');
-      }
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 20 }),
+      fc.array(fc.string({ maxLength: 3 }), { maxLength: 200 }),
+      (max, keys) => {
+        const cache = new BoundedCache<string, string>(max);
+        for (const key of keys) {
+          cache.set(key, key, Number.MAX_SAFE_INTEGER);
+          assert.ok(cache.size <= max);
+          assert.equal(cache.get(key, 0), key, 'the newest entry is always kept');
+        }
+      },
+    ),
   );
   const cache = new BoundedCache<string, number>(2);
   cache.set('a', 1, 10);
@@ -35,7 +39,10 @@ test('deleteWhere drops exactly the matching values', () => {
   cache.set('s2', { user: 'u2' }, 10);
   cache.set('s3', { user: 'u1' }, 10);
   cache.deleteWhere((value) => value.user === 'u1');
-  assert.deepEqual([cache.get('s1', 0), cache.get('s2', 0), cache.get('s3', 0)], [undefined, { user: 'u2' }, undefined]);
+  assert.deepEqual(
+    [cache.get('s1', 0), cache.get('s2', 0), cache.get('s3', 0)],
+    [undefined, { user: 'u2' }, undefined],
+  );
 });
 
 test('refuses a size bound that is not a positive integer', () => {

@@ -10,7 +10,11 @@ test('docs/errors.md lists exactly the registry, with the same statuses and mess
     .map((line) => /^\| `(ERR_[A-Z_]+)` \| (\d{3}) \| (.*) \|$/.exec(line))
     .filter((match) => match !== null)
     .map((match) => [match[1], Number(match[2]), match[3]]);
-  const registry = Object.entries(ERROR_CODES).map(([code, message]) => [code, HTTP_STATUS[code as keyof typeof ERROR_CODES], message]);
+  const registry = Object.entries(ERROR_CODES).map(([code, message]) => [
+    code,
+    HTTP_STATUS[code as keyof typeof ERROR_CODES],
+    message,
+  ]);
   assert.deepEqual(rows, registry);
 });
 

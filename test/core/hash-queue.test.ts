@@ -43,7 +43,14 @@ describe('withHashQueue', () => {
     await gate.tick();
     assert.equal(gate.state.running, 2);
     for (let index = 0; index < 6; index += 1) await gate.releaseOne();
-    assert.deepEqual(await Promise.all(calls), ['$fake$p0', '$fake$p1', '$fake$p2', '$fake$p3', '$fake$p4', '$fake$p5']);
+    assert.deepEqual(await Promise.all(calls), [
+      '$fake$p0',
+      '$fake$p1',
+      '$fake$p2',
+      '$fake$p3',
+      '$fake$p4',
+      '$fake$p5',
+    ]);
     assert.equal(gate.state.peak, 2);
     assert.equal(gate.state.started, 6);
   });
@@ -53,7 +60,11 @@ describe('withHashQueue', () => {
     const queued = withHashQueue(gate.hasher, { concurrency: 1, maxWaiting: 2 });
     assert.equal(queued.saturated!(), false);
     const accepted = [queued.verify('$fake$a', 'a'), queued.verify('$fake$b', 'x'), queued.verify('$fake$c', 'c')];
-    assert.equal(queued.saturated!(), true, 'says so before anyone asks, so a sign-in can be refused before any other work');
+    assert.equal(
+      queued.saturated!(),
+      true,
+      'says so before anyone asks, so a sign-in can be refused before any other work',
+    );
     await assert.rejects(queued.verify('$fake$d', 'd'), (error: unknown) => {
       assert.ok(isGatehouseError(error, 'ERR_BUSY'));
       assert.equal(error.details?.retryAfterSeconds, 1);

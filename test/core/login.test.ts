@@ -8,7 +8,10 @@ import { openStore } from '../../src/store/index.js';
 
 test('a hash made with older, cheaper parameters is upgraded at the next successful login', async () => {
   const store = await openStore({ url: 'sqlite::memory:' });
-  const cheap = createAuthCore({ store, hasher: createArgon2Hasher({ memoryCostKiB: 8192, timeCost: 1, parallelism: 1 }) });
+  const cheap = createAuthCore({
+    store,
+    hasher: createArgon2Hasher({ memoryCostKiB: 8192, timeCost: 1, parallelism: 1 }),
+  });
   const user = await cheap.users.createUser({ username: 'Alice', password: 'correct horse 1' });
   assert.match((await store.findUserById(user.id))!.passwordHash, /^\$argon2id\$v=19\$m=8192,t=1,p=1\$/);
 
@@ -60,19 +63,27 @@ test('password policy (NIST SP 800-63B-4): 15 characters by default, up to 1024 
   const store = await openStore({ url: 'sqlite::memory:' });
   const core = createAuthCore({ store });
   const weak = (username: string, password: string, message: RegExp) =>
-    assert.rejects(core.users.createUser({ username, password }), (error) => isGatehouseError(error, 'ERR_WEAK_PASSWORD') && message.test(error.message));
+    assert.rejects(
+      core.users.createUser({ username, password }),
+      (error) => isGatehouseError(error, 'ERR_WEAK_PASSWORD') && message.test(error.message),
+    );
   await weak('short', 'Xq7#mP2$vL9@kR', /^A password has at least 15 characters\.$/);
   await weak('common', 'password12345678', /too easy to guess/);
   await weak('walker', 'qwertyuiopasdfgh', /too easy to guess/);
   await weak('maria', 'mariamariamaria1', /too easy to guess/);
   await weak('someone', 'gatehousegatehouse', /too easy to guess/);
-  await assert.rejects(core.users.createUser({ username: 'huge', password: 'x'.repeat(1025) }), (error) => isGatehouseError(error, 'ERR_VALIDATION'));
+  await assert.rejects(core.users.createUser({ username: 'huge', password: 'x'.repeat(1025) }), (error) =>
+    isGatehouseError(error, 'ERR_VALIDATION'),
+  );
   await core.users.createUser({ username: 'plain', password: 'an ordinary passphrase' });
   const long = randomBytes(768).toString('base64');
   assert.equal(Buffer.byteLength(long), 1024);
   const user = await core.users.createUser({ username: 'max', password: long });
   await core.login({ username: 'max', password: long });
-  await assert.rejects(core.login({ username: 'max', password: long.slice(0, 1023) }), 'no truncation: every byte counts');
+  await assert.rejects(
+    core.login({ username: 'max', password: long.slice(0, 1023) }),
+    'no truncation: every byte counts',
+  );
   assert.ok(user);
   await store.close();
 });

@@ -15,7 +15,10 @@ after(() => gatehouse.stop());
 test('examples/services: a job gets a token with client_credentials and calls a service that verifies it offline', async () => {
   const { client, secret } = await gatehouse.core.clients.createClient({ name: 'billing-job', scopes: 'orders:read' });
   const env = { ...process.env, GATEHOUSE_URL: gatehouse.url, GATEHOUSE_CA: join(gatehouse.data, 'tls', 'cert.pem') };
-  const orders = spawn(process.execPath, ['--import', 'tsx', 'examples/services/orders-service.ts'], { cwd: ROOT, env });
+  const orders = spawn(process.execPath, ['--import', 'tsx', 'examples/services/orders-service.ts'], {
+    cwd: ROOT,
+    env,
+  });
   try {
     const started = await new Promise<{ url: string; cert: string }>((resolve, reject) => {
       let out = '';
@@ -38,7 +41,10 @@ test('examples/services: a job gets a token with client_credentials and calls a 
     job.stderr.on('data', (chunk) => (errors += chunk));
     const code = await new Promise((resolve) => job.on('exit', resolve));
     assert.equal(code, 0, errors);
-    assert.equal(output.trim(), `200 ${JSON.stringify({ caller: client.id, orders: [{ id: 1, item: 'tea', quantity: 2 }] })}`);
+    assert.equal(
+      output.trim(),
+      `200 ${JSON.stringify({ caller: client.id, orders: [{ id: 1, item: 'tea', quantity: 2 }] })}`,
+    );
   } finally {
     orders.kill('SIGTERM');
   }

@@ -19,7 +19,18 @@ before(async () => {
     upstreamHits += 1;
     const pick = (name: string) => req.headers[name] ?? null;
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ path: req.url, method: req.method, user: pick('x-auth-user'), subject: pick('x-auth-subject'), roles: pick('x-auth-roles'), scopes: pick('x-auth-scopes'), kind: pick('x-auth-kind'), cookie: pick('cookie') }));
+    res.end(
+      JSON.stringify({
+        path: req.url,
+        method: req.method,
+        user: pick('x-auth-user'),
+        subject: pick('x-auth-subject'),
+        roles: pick('x-auth-roles'),
+        scopes: pick('x-auth-scopes'),
+        kind: pick('x-auth-kind'),
+        cookie: pick('cookie'),
+      }),
+    );
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const upstreamPort = (upstream.address() as { port: number }).port;
@@ -30,7 +41,8 @@ before(async () => {
   await gatehouse.core.users.createUser({ username: 'alice', password: PASSWORD, roles: ['ops', 'admin'] });
   const gatehousePort = new URL(gatehouse.url).port;
   // The configuration docs/forward-auth.md shows, with this test's ports and paths.
-  nginx = await startNginx(`
+  nginx = await startNginx(
+    `
     location = /_gatehouse {
       internal;
       proxy_pass https://127.0.0.1:${gatehousePort}/auth/verify;
@@ -55,7 +67,9 @@ before(async () => {
       proxy_set_header X-Auth-Scopes $auth_scopes;
       proxy_set_header X-Auth-Kind $auth_kind;
       proxy_pass http://127.0.0.1:${upstreamPort};
-    }`, { port, tls: { cert: join(gatehouse.data, 'tls', 'cert.pem'), key: join(gatehouse.data, 'tls', 'key.pem') } });
+    }`,
+    { port, tls: { cert: join(gatehouse.data, 'tls', 'cert.pem'), key: join(gatehouse.data, 'tls', 'key.pem') } },
+  );
 });
 after(async () => {
   if (typeof nginx !== 'string') await nginx?.stop();
@@ -64,9 +78,16 @@ after(async () => {
 });
 
 async function viaNginx(path: string, options: { method?: string; headers?: Record<string, string> } = {}) {
-  const response = await request(`${front}${path}`, { method: (options.method ?? 'GET') as 'GET', headers: options.headers, dispatcher: new Agent({ connect: { ca: gatehouse.ca } }) });
+  const response = await request(`${front}${path}`, {
+    method: (options.method ?? 'GET') as 'GET',
+    headers: options.headers,
+    dispatcher: new Agent({ connect: { ca: gatehouse.ca } }),
+  });
   const text = await response.body.text();
-  return { status: response.statusCode, json: response.headers['content-type'] === 'application/json' ? JSON.parse(text) : undefined };
+  return {
+    status: response.statusCode,
+    json: response.headers['content-type'] === 'application/json' ? JSON.parse(text) : undefined,
+  };
 }
 
 test('nginx auth_request in front of a service that knows nothing of Gatehouse', async (t) => {
@@ -77,7 +98,11 @@ test('nginx auth_request in front of a service that knows nothing of Gatehouse',
   assert.equal((await viaNginx('/orders')).status, 401);
   assert.equal((await viaNginx('/orders', { headers: { cookie: `${COOKIE}=forged-${'a'.repeat(40)}` } })).status, 401);
   assert.equal((await viaNginx('/orders', { headers: { authorization: 'Bearer not-a-token' } })).status, 401);
-  assert.equal((await viaNginx('/orders', { headers: { 'x-auth-user': 'root' } })).status, 401, 'an identity header from the client is no credential');
+  assert.equal(
+    (await viaNginx('/orders', { headers: { 'x-auth-user': 'root' } })).status,
+    401,
+    'an identity header from the client is no credential',
+  );
   assert.equal(upstreamHits, before);
 
   // A session cookie: the service learns who, by headers nginx sets (a client's own X-Auth-User is replaced).
@@ -87,20 +112,35 @@ test('nginx auth_request in front of a service that knows nothing of Gatehouse',
   const seen = await viaNginx('/orders?page=2', { headers: { cookie, 'x-auth-user': 'root' } });
   assert.equal(seen.status, 200);
   assert.deepEqual(
-    { path: seen.json.path, user: seen.json.user, subject: seen.json.subject, roles: seen.json.roles, kind: seen.json.kind, scopes: seen.json.scopes },
+    {
+      path: seen.json.path,
+      user: seen.json.user,
+      subject: seen.json.subject,
+      roles: seen.json.roles,
+      kind: seen.json.kind,
+      scopes: seen.json.scopes,
+    },
     { path: '/orders?page=2', user: 'alice', subject: userId, roles: 'admin,ops', kind: 'session', scopes: null },
   );
 
   // An API key and an access token, with their scopes.
-  const key = (await gatehouse.request('/api-keys', { cookie, json: { name: 'nginx', scopes: 'orders:read' } })).json.key as string;
+  const key = (await gatehouse.request('/api-keys', { cookie, json: { name: 'nginx', scopes: 'orders:read' } })).json
+    .key as string;
   const byKey = await viaNginx('/orders', { headers: { authorization: `Bearer ${key}` } });
-  assert.deepEqual([byKey.status, byKey.json.user, byKey.json.kind, byKey.json.scopes], [200, 'alice', 'api_key', 'orders:read']);
-  const token = (await gatehouse.request('/token', { method: 'POST', cookie, json: { scope: 'orders:write' } })).json.access_token as string;
+  assert.deepEqual(
+    [byKey.status, byKey.json.user, byKey.json.kind, byKey.json.scopes],
+    [200, 'alice', 'api_key', 'orders:read'],
+  );
+  const token = (await gatehouse.request('/token', { method: 'POST', cookie, json: { scope: 'orders:write' } })).json
+    .access_token as string;
   const byToken = await viaNginx('/orders', { headers: { authorization: `Bearer ${token}` } });
   assert.deepEqual([byToken.status, byToken.json.kind, byToken.json.scopes], [200, 'access_token', 'orders:write']);
 
   // CSRF through the proxy: a cookie-authenticated POST from another site is refused; from the site itself it passes.
-  assert.equal((await viaNginx('/orders', { method: 'POST', headers: { cookie, origin: 'https://evil.example' } })).status, 403);
+  assert.equal(
+    (await viaNginx('/orders', { method: 'POST', headers: { cookie, origin: 'https://evil.example' } })).status,
+    403,
+  );
   const same = await viaNginx('/orders', { method: 'POST', headers: { cookie, origin: front } });
   assert.deepEqual([same.status, same.json.method], [200, 'POST']);
 
@@ -119,12 +159,21 @@ test('/auth/verify answers any method; non-ASCII user names are percent-encoded'
   }
   const refused = await gatehouse.request('/auth/verify');
   assert.equal(refused.status, 401);
-  assert.equal(refused.headers['www-authenticate'], 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
+  assert.equal(
+    refused.headers['www-authenticate'],
+    'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"',
+  );
   assert.equal(refused.headers['x-auth-user'], undefined);
 });
 
 test('a browser without a session is sent to sign in and back, only to the deployment’s own origins; header prefix configurable', async () => {
-  const server = await startTestServer({ config: { origins: ['https://app.example.com', 'https://auth.example.com'], publicUrl: 'https://auth.example.com', forwardAuthHeaderPrefix: 'Remote-' } });
+  const server = await startTestServer({
+    config: {
+      origins: ['https://app.example.com', 'https://auth.example.com'],
+      publicUrl: 'https://auth.example.com',
+      forwardAuthHeaderPrefix: 'Remote-',
+    },
+  });
   try {
     await server.core.users.createUser({ username: 'rita', password: PASSWORD });
     const html = { accept: 'text/html,application/xhtml+xml' };
@@ -148,9 +197,13 @@ test('a browser without a session is sent to sign in and back, only to the deplo
     // The sign-in form carries the return URL and goes there after signing in; a foreign one is dropped.
     const form = await server.request(`/?return_to=${encodeURIComponent(target)}`);
     assert.match(form.text, new RegExp(`name="return_to" value="${target.replace(/[?.]/g, '\\$&')}"`));
-    const signedIn = await server.request('/ui/sign-in', { form: { username: 'rita', password: PASSWORD, return_to: target } });
+    const signedIn = await server.request('/ui/sign-in', {
+      form: { username: 'rita', password: PASSWORD, return_to: target },
+    });
     assert.deepEqual([signedIn.status, signedIn.headers.location], [303, target]);
-    const foreign = await server.request('/ui/sign-in', { form: { username: 'rita', password: PASSWORD, return_to: 'https://evil.example/' } });
+    const foreign = await server.request('/ui/sign-in', {
+      form: { username: 'rita', password: PASSWORD, return_to: 'https://evil.example/' },
+    });
     assert.deepEqual([foreign.status, foreign.headers.location], [303, '/']);
 
     const cookie = `${COOKIE}=${signedIn.setCookie(COOKIE)}`;

@@ -19,7 +19,10 @@ async function pemKey(key: CryptoKey): Promise<string> {
   return `-----BEGIN PRIVATE KEY-----\n${pkcs8.replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
 }
 
-const serial = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+const serial = () =>
+  Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 const validity = () => ({ notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000) });
 const clientUsage = () => [
   new x509.BasicConstraintsExtension(false, undefined, true),
@@ -28,7 +31,9 @@ const clientUsage = () => [
 ];
 
 /** A certificate authority that issues client certificates, made for a test. */
-export async function createTestCa(name = 'CN=Gatehouse test client CA'): Promise<IssuedCertificate & { issue(subject: string): Promise<IssuedCertificate> }> {
+export async function createTestCa(
+  name = 'CN=Gatehouse test client CA',
+): Promise<IssuedCertificate & { issue(subject: string): Promise<IssuedCertificate> }> {
   const keys = await keyPair();
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -36,7 +41,10 @@ export async function createTestCa(name = 'CN=Gatehouse test client CA'): Promis
     ...validity(),
     signingAlgorithm: ALGORITHM,
     keys,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    ],
   });
   return {
     cert: `${ca.toString('pem')}\n`,
@@ -61,6 +69,13 @@ export async function createTestCa(name = 'CN=Gatehouse test client CA'): Promis
 /** A self-signed client certificate (RFC 8705 `self_signed_tls_client_auth`). */
 export async function createSelfSignedClientCertificate(subject: string): Promise<IssuedCertificate> {
   const keys = await keyPair();
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: serial(), name: subject, ...validity(), signingAlgorithm: ALGORITHM, keys, extensions: clientUsage() });
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: subject,
+    ...validity(),
+    signingAlgorithm: ALGORITHM,
+    keys,
+    extensions: clientUsage(),
+  });
   return { cert: `${certificate.toString('pem')}\n`, key: await pemKey(keys.privateKey) };
 }

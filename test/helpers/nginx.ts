@@ -32,7 +32,10 @@ export interface RunningNginx {
  * state in a temporary prefix, on `options.port` (HTTPS with `options.tls`);
  * or returns why the nginx suites skip.
  */
-export async function startNginx(server: string, options: { port?: number; tls?: { cert: string; key: string } } = {}): Promise<RunningNginx | string> {
+export async function startNginx(
+  server: string,
+  options: { port?: number; tls?: { cert: string; key: string } } = {},
+): Promise<RunningNginx | string> {
   if (!existsSync(NGINX)) {
     const reason = `${NGINX} not found (apt-get install nginx-light): nginx suites skipped`;
     if (SERVICES_REQUIRED) throw new Error(reason);
@@ -42,8 +45,12 @@ export async function startNginx(server: string, options: { port?: number; tls?:
   const prefix = mkdtempSync(join(tmpdir(), 'gatehouse-nginx-'));
   mkdirSync(join(prefix, 'tmp'));
   const port = options.port ?? (await freePort());
-  const listen = options.tls ? `listen 127.0.0.1:${port} ssl;\n    ssl_certificate ${options.tls.cert};\n    ssl_certificate_key ${options.tls.key};` : `listen 127.0.0.1:${port};`;
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path ${join(prefix, 'tmp', kind)};`).join('\n  ');
+  const listen = options.tls
+    ? `listen 127.0.0.1:${port} ssl;\n    ssl_certificate ${options.tls.cert};\n    ssl_certificate_key ${options.tls.key};`
+    : `listen 127.0.0.1:${port};`;
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((kind) => `${kind}_temp_path ${join(prefix, 'tmp', kind)};`)
+    .join('\n  ');
   writeFileSync(
     join(prefix, 'nginx.conf'),
     `daemon off;
@@ -61,13 +68,16 @@ http {
 }
 `,
   );
-  const child: ChildProcess = spawn(NGINX, ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(NGINX, ['-p', prefix, '-c', join(prefix, 'nginx.conf')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   // Ready when the port accepts connections.
   for (let attempt = 0; ; attempt += 1) {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}${readFileSync(join(prefix, 'error.log'), 'utf8')}`);
+    if (child.exitCode !== null)
+      throw new Error(`nginx exited: ${stderr}${readFileSync(join(prefix, 'error.log'), 'utf8')}`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = net.connect({ host: '127.0.0.1', port }, () => {
         socket.destroy();

@@ -45,13 +45,24 @@ export interface ServeProcess {
  */
 export function startServe(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; command?: string; commandArgs?: string[]; timeoutMs?: number; processGroup?: boolean; readyPattern?: RegExp } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    command?: string;
+    commandArgs?: string[];
+    timeoutMs?: number;
+    processGroup?: boolean;
+    readyPattern?: RegExp;
+  } = {},
 ): Promise<ServeProcess> {
   const command = options.command ?? process.execPath;
   const commandArgs = options.commandArgs ?? ['--import', 'tsx', 'src/cli/main.ts', 'serve'];
   // With processGroup, signals go to the whole group, as a terminal's Ctrl-C
   // does: `npm start` runs the server under `sh`, which does not pass them on.
-  const child = spawn(command, [...commandArgs, ...args], { cwd: ROOT, env: { ...process.env, ...options.env }, detached: options.processGroup });
+  const child = spawn(command, [...commandArgs, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    detached: options.processGroup,
+  });
   const signal = (name: NodeJS.Signals) => (options.processGroup ? process.kill(-child.pid!, name) : child.kill(name));
   let stdout = '';
   let stderr = '';
@@ -79,7 +90,7 @@ export function startServe(
         });
       }
     });
-    exited.then((code) => {
+    void exited.then((code) => {
       clearTimeout(timer);
       reject(Object.assign(new Error(`serve exited with ${code}: ${stderr.trim()}`), { code, stderr, stdout }));
     });

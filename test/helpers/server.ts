@@ -41,10 +41,16 @@ export interface TestResponse {
 
 /** Starts a server for a test; `config` overrides settings, `clock` pins time. */
 export async function startTestServer(
-  options: { config?: Partial<ServerConfig>; clock?: Clock; data?: string } & Pick<BuildServerOptions, 'hasher' | 'hashQueue'> = {},
+  options: { config?: Partial<ServerConfig>; clock?: Clock; data?: string } & Pick<
+    BuildServerOptions,
+    'hasher' | 'hashQueue'
+  > = {},
 ): Promise<TestServer> {
   const data = options.data ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
-  const config = loadConfig({ flags: { data, host: '127.0.0.1', port: 0, logLevel: 'info', ...options.config }, env: {} });
+  const config = loadConfig({
+    flags: { data, host: '127.0.0.1', port: 0, logLevel: 'info', ...options.config },
+    env: {},
+  });
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk, _encoding, callback) {
@@ -52,7 +58,12 @@ export async function startTestServer(
       callback();
     },
   });
-  const server = await startServer(config, { clock: options.clock, logStream, hasher: options.hasher, hashQueue: options.hashQueue });
+  const server = await startServer(config, {
+    clock: options.clock,
+    logStream,
+    hasher: options.hasher,
+    hashQueue: options.hashQueue,
+  });
   const ca = readFileSync(server.certFile, 'utf8');
   const dispatcher = new Agent({ connect: { ca } });
   return {

@@ -28,7 +28,7 @@ export async function createTestDatabase(): Promise<TestDatabase | string> {
   } catch (error) {
     await admin.end().catch(() => undefined);
     const reason = `PostgreSQL not reachable at ${new URL(ADMIN_URL).host} (${(error as Error).message}): PostgreSQL suites skipped`;
-    if (SERVICES_REQUIRED) throw new Error(reason);
+    if (SERVICES_REQUIRED) throw new Error(reason, { cause: error });
     process.stderr.write(`notice: ${reason}\n`);
     return reason;
   }

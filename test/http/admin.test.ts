@@ -37,7 +37,10 @@ describe('admin routes', () => {
     for (const [method, path] of routes) {
       const anonymous = await server.request(path, { method });
       assert.equal(anonymous.status, 401, `${method} ${path}`);
-      assert.equal(anonymous.headers['www-authenticate'], 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
+      assert.equal(
+        anonymous.headers['www-authenticate'],
+        'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"',
+      );
       const forbidden = await server.request(path, { method, cookie: plain });
       assert.equal(forbidden.status, 403, `${method} ${path}`);
       assert.equal(forbidden.json.code, 'ERR_FORBIDDEN');
@@ -54,23 +57,44 @@ describe('admin routes', () => {
     const id = created.json.id;
     assert.equal((await server.request(`/admin/users/${id}`, { cookie: admin })).json.username, 'Dave');
     const list = await server.request('/admin/users', { cookie: admin });
-    assert.deepEqual(list.json.users.map((user: { username: string }) => user.username), ['carol', 'Dave', 'root']);
+    assert.deepEqual(
+      list.json.users.map((user: { username: string }) => user.username),
+      ['carol', 'Dave', 'root'],
+    );
     assert.ok(!list.text.includes('argon2'), 'no password hash on the wire');
 
     const dave = await signIn('Dave', 'dave password 1');
-    const roles = await server.request(`/admin/users/${id}`, { method: 'PATCH', cookie: admin, json: { roles: ['ops', 'billing'] } });
+    const roles = await server.request(`/admin/users/${id}`, {
+      method: 'PATCH',
+      cookie: admin,
+      json: { roles: ['ops', 'billing'] },
+    });
     assert.deepEqual(roles.json.roles, ['billing', 'ops']);
 
     const sessions = await server.request(`/admin/users/${id}/sessions`, { cookie: admin });
     assert.equal(sessions.json.sessions.length, 1);
 
-    const disabled = await server.request(`/admin/users/${id}`, { method: 'PATCH', cookie: admin, json: { disabled: true } });
+    const disabled = await server.request(`/admin/users/${id}`, {
+      method: 'PATCH',
+      cookie: admin,
+      json: { disabled: true },
+    });
     assert.equal(disabled.json.disabled, true);
     assert.equal((await server.request('/get-info', { cookie: dave })).status, 401, 'disabling ends sessions');
-    assert.equal((await server.request('/login', { form: { username: 'Dave', password: 'dave password 1' } })).status, 401);
+    assert.equal(
+      (await server.request('/login', { form: { username: 'Dave', password: 'dave password 1' } })).status,
+      401,
+    );
 
-    await server.request(`/admin/users/${id}`, { method: 'PATCH', cookie: admin, json: { disabled: false, password: 'dave password 2' } });
-    assert.equal((await server.request('/login', { form: { username: 'Dave', password: 'dave password 1' } })).status, 401);
+    await server.request(`/admin/users/${id}`, {
+      method: 'PATCH',
+      cookie: admin,
+      json: { disabled: false, password: 'dave password 2' },
+    });
+    assert.equal(
+      (await server.request('/login', { form: { username: 'Dave', password: 'dave password 1' } })).status,
+      401,
+    );
     const again = await signIn('Dave', 'dave password 2');
 
     const revoked = await server.request(`/admin/users/${id}/sessions`, { method: 'DELETE', cookie: admin });
@@ -86,8 +110,16 @@ describe('admin routes', () => {
     const cases = [
       { json: { username: 'CAROL', password: 'long enough password' }, status: 409, code: 'ERR_USER_EXISTS' },
       { json: { username: 'frank', password: 'short' }, status: 400, code: 'ERR_WEAK_PASSWORD' },
-      { json: { username: 'frank', password: 'long enough password', roles: ['Bad Role'] }, status: 400, code: 'ERR_INVALID_ROLE' },
-      { json: { username: 'fr\u0000ank', password: 'long enough password' }, status: 400, code: 'ERR_INVALID_USERNAME' },
+      {
+        json: { username: 'frank', password: 'long enough password', roles: ['Bad Role'] },
+        status: 400,
+        code: 'ERR_INVALID_ROLE',
+      },
+      {
+        json: { username: 'fr\u0000ank', password: 'long enough password' },
+        status: 400,
+        code: 'ERR_INVALID_USERNAME',
+      },
       { json: { username: ' frank', password: 'long enough password' }, status: 400, code: 'ERR_INVALID_USERNAME' },
       { json: { username: 'frank' }, status: 400, code: 'ERR_VALIDATION' },
     ];
@@ -96,7 +128,11 @@ describe('admin routes', () => {
       assert.equal(response.status, item.status, JSON.stringify(item.json));
       assert.equal(response.json.code, item.code, JSON.stringify(item.json));
     }
-    const missing = await server.request('/admin/users/nope', { method: 'PATCH', cookie: admin, json: { disabled: true } });
+    const missing = await server.request('/admin/users/nope', {
+      method: 'PATCH',
+      cookie: admin,
+      json: { disabled: true },
+    });
     assert.equal(missing.status, 404);
     assert.equal(missing.json.code, 'ERR_USER_NOT_FOUND');
     const empty = await server.request('/admin/users/nope', { method: 'PATCH', cookie: admin, json: {} });

@@ -46,7 +46,11 @@ test('when the hash queue is full, a sign-in answers 503 ERR_BUSY with Retry-Aft
     while (released.length > 0) released.shift()!();
     assert.equal((await running).status, 200);
     assert.equal((await waiting).status, 401, 'an unknown user waits in the same queue and is refused as usual');
-    assert.equal((await server.request('/login', { form: { username: 'busy', password } })).status, 200, 'accepted again once drained');
+    assert.equal(
+      (await server.request('/login', { form: { username: 'busy', password } })).status,
+      200,
+      'accepted again once drained',
+    );
   } finally {
     await server.stop();
   }

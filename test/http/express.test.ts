@@ -20,12 +20,19 @@ before(async () => {
   await gatehouse.core.users.createUser({ username: 'erin', password: PASSWORD, roles: ['ops'] });
   const auth = createExpressAuth(gatehouse.core);
   const app = express();
-  app.get('/me', auth.required(), (req, res) => void res.json({ user: req.auth!.user?.username ?? null, kind: req.auth!.kind }));
+  app.get(
+    '/me',
+    auth.required(),
+    (req, res) => void res.json({ user: req.auth!.user?.username ?? null, kind: req.auth!.kind }),
+  );
   app.get('/orders', auth.requireScope('orders:read'), (_req, res) => void res.json({ orders: [] }));
   app.post('/profile', auth.requireSession(), (_req, res) => void res.status(204).end());
   app.get('/ops', auth.requireRole('ops'), (_req, res) => void res.json({ ok: true }));
   app.get('/admin', auth.requireRole('admin'), (_req, res) => void res.json({ ok: true }));
-  const tls = { cert: readFileSync(join(gatehouse.data, 'tls', 'cert.pem')), key: readFileSync(join(gatehouse.data, 'tls', 'key.pem')) };
+  const tls = {
+    cert: readFileSync(join(gatehouse.data, 'tls', 'cert.pem')),
+    key: readFileSync(join(gatehouse.data, 'tls', 'key.pem')),
+  };
   service = createServer(tls, app);
   await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
   base = `https://127.0.0.1:${(service.address() as { port: number }).port}`;
@@ -50,28 +57,45 @@ test('Express guards answer as the Fastify plugin does: 401 problem+json with a 
   assert.equal(none.headers['www-authenticate'], 'Bearer realm="gatehouse"');
   assert.equal(none.json.code, 'ERR_UNAUTHENTICATED');
   const bad = await call('/me', { authorization: 'Bearer not-a-token' });
-  assert.deepEqual([bad.status, bad.headers['www-authenticate'], bad.json.code], [401, 'Bearer realm="gatehouse", error="invalid_token"', 'ERR_INVALID_TOKEN']);
+  assert.deepEqual(
+    [bad.status, bad.headers['www-authenticate'], bad.json.code],
+    [401, 'Bearer realm="gatehouse", error="invalid_token"', 'ERR_INVALID_TOKEN'],
+  );
   assert.equal((await call('/me', { cookie: `${COOKIE}=${'x'.repeat(43)}` })).status, 401);
 
   const login = await gatehouse.request('/login', { form: { username: 'erin', password: PASSWORD } });
   const cookie = `${COOKIE}=${login.setCookie(COOKIE)}`;
   assert.deepEqual((await call('/me', { cookie })).json, { user: 'erin', kind: 'session' });
-  const key = (await gatehouse.request('/api-keys', { cookie, json: { name: 'express', scopes: 'orders:read' } })).json.key as string;
+  const key = (await gatehouse.request('/api-keys', { cookie, json: { name: 'express', scopes: 'orders:read' } })).json
+    .key as string;
   assert.deepEqual((await call('/me', { authorization: `Bearer ${key}` })).json, { user: 'erin', kind: 'api_key' });
-  const token = (await gatehouse.request('/token', { method: 'POST', cookie, json: { scope: 'orders:write' } })).json.access_token as string;
-  assert.deepEqual((await call('/me', { authorization: `Bearer ${token}` })).json, { user: 'erin', kind: 'access_token' });
+  const token = (await gatehouse.request('/token', { method: 'POST', cookie, json: { scope: 'orders:write' } })).json
+    .access_token as string;
+  assert.deepEqual((await call('/me', { authorization: `Bearer ${token}` })).json, {
+    user: 'erin',
+    kind: 'access_token',
+  });
 
   // Scopes and roles.
   assert.equal((await call('/orders', { authorization: `Bearer ${key}` })).status, 200);
   const short = await call('/orders', { authorization: `Bearer ${token}` });
-  assert.deepEqual([short.status, short.json.code, short.headers['www-authenticate']], [403, 'ERR_INSUFFICIENT_SCOPE', 'Bearer realm="gatehouse", error="insufficient_scope", scope="orders:read"']);
+  assert.deepEqual(
+    [short.status, short.json.code, short.headers['www-authenticate']],
+    [403, 'ERR_INSUFFICIENT_SCOPE', 'Bearer realm="gatehouse", error="insufficient_scope", scope="orders:read"'],
+  );
   assert.equal((await call('/orders', { cookie })).status, 200, 'a session is not limited by scope');
   assert.equal((await call('/ops', { cookie })).status, 200);
-  assert.deepEqual([(await call('/admin', { cookie })).status, (await call('/admin', { cookie })).json.code], [403, 'ERR_FORBIDDEN']);
+  assert.deepEqual(
+    [(await call('/admin', { cookie })).status, (await call('/admin', { cookie })).json.code],
+    [403, 'ERR_FORBIDDEN'],
+  );
 
   // Session only, and CSRF on cookie-authenticated state changes.
   assert.equal((await call('/profile', { authorization: `Bearer ${key}` }, 'POST')).status, 401);
-  assert.equal((await call('/profile', { cookie, origin: 'https://evil.example' }, 'POST')).json.code, 'ERR_CROSS_SITE');
+  assert.equal(
+    (await call('/profile', { cookie, origin: 'https://evil.example' }, 'POST')).json.code,
+    'ERR_CROSS_SITE',
+  );
   assert.equal((await call('/profile', { cookie, origin: base }, 'POST')).status, 204);
 
   // Revocation through Gatehouse is seen by the service at once.

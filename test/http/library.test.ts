@@ -22,7 +22,13 @@ async function call(path: string, headers: Record<string, string> = {}, method =
   const response = await request(`${url}${path}`, { method: method as 'GET', headers, body, dispatcher });
   const text = await response.body.text();
   const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
-  return { status: response.statusCode, headers: response.headers, text, json: text ? JSON.parse(text) : undefined, setCookie };
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    text,
+    json: text ? JSON.parse(text) : undefined,
+    setCookie,
+  };
 }
 
 before(async () => {
@@ -36,7 +42,11 @@ before(async () => {
   await app.register(fastifySwagger, gatehouseOpenApi({ title: 'Orders', version: '1.2.0' }));
   await app.register(gatehouse, { core, lessonRoutes: false });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/orders', { onRequest: app.auth.requireScope('orders:read'), schema: { tags: ['orders'], summary: 'List orders' } }, async (req) => ({ for: req.auth!.user?.username ?? req.auth!.clientId, via: req.auth!.kind }));
+  app.get(
+    '/orders',
+    { onRequest: app.auth.requireScope('orders:read'), schema: { tags: ['orders'], summary: 'List orders' } },
+    async (req) => ({ for: req.auth!.user?.username ?? req.auth!.clientId, via: req.auth!.kind }),
+  );
   app.get('/whoami', { onRequest: app.auth.required() }, async (req) => ({ kind: req.auth!.kind }));
   app.get('/ops', { onRequest: app.auth.requireRole('ops') }, async () => ({ ok: true }));
   app.get('/public', async () => ({ ok: true }));
@@ -53,18 +63,27 @@ after(async () => {
 });
 
 async function cookieOf(username: string): Promise<string> {
-  const response = await call('/login', { 'content-type': 'application/json' }, 'POST', JSON.stringify({ username, password: `${username} password 1` }));
+  const response = await call(
+    '/login',
+    { 'content-type': 'application/json' },
+    'POST',
+    JSON.stringify({ username, password: `${username} password 1` }),
+  );
   assert.equal(response.status, 200);
   return response.setCookie[0]!.split(';')[0]!;
 }
 
 describe('guards in a host application', () => {
-  test('the OpenAPI document describes the host\'s own guarded routes beside Gatehouse\'s', async () => {
+  test("the OpenAPI document describes the host's own guarded routes beside Gatehouse's", async () => {
     const response = await call('/openapi.json');
     assert.equal(response.status, 200);
     const { info, paths } = response.json;
     assert.deepEqual(info.title, 'Orders');
-    assert.deepEqual(paths['/orders'].get.security, [{ session: [] }, { bearer: ['orders:read'] }, { basic: ['orders:read'] }]);
+    assert.deepEqual(paths['/orders'].get.security, [
+      { session: [] },
+      { bearer: ['orders:read'] },
+      { basic: ['orders:read'] },
+    ]);
     assert.deepEqual(Object.keys(paths['/orders'].get.responses).sort(), ['200', '401', '403', '503']);
     assert.ok(paths['/login'].post);
     // Untagged routes stay out of the document.
@@ -73,7 +92,10 @@ describe('guards in a host application', () => {
 
   test('misuse is caught when the route is built', () => {
     assert.throws(() => app.auth.requireScope(), /at least one scope/);
-    assert.throws(() => app.auth.requireScope('bad scope"'), (error: { code?: string }) => error.code === 'ERR_INVALID_SCOPE');
+    assert.throws(
+      () => app.auth.requireScope('bad scope"'),
+      (error: { code?: string }) => error.code === 'ERR_INVALID_SCOPE',
+    );
   });
 
   test('a session is not limited by scope; roles decide requireRole', async () => {
@@ -87,27 +109,57 @@ describe('guards in a host application', () => {
     assert.equal((await call('/public')).status, 200);
     const anonymous = await call('/whoami');
     assert.equal(anonymous.status, 401);
-    assert.equal(anonymous.headers['www-authenticate'], 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
+    assert.equal(
+      anonymous.headers['www-authenticate'],
+      'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"',
+    );
   });
 
   test('scoped access token: 403 insufficient_scope with the scope needed, then 200 with it', async () => {
     const olga = await cookieOf('olga');
-    const narrow = (await call('/token', { cookie: olga, 'content-type': 'application/json' }, 'POST', '{"scope":"profile"}')).json.access_token;
+    const narrow = (
+      await call('/token', { cookie: olga, 'content-type': 'application/json' }, 'POST', '{"scope":"profile"}')
+    ).json.access_token;
     const denied = await call('/orders', { authorization: `Bearer ${narrow}` });
     assert.equal(denied.status, 403);
-    assert.equal(denied.headers['www-authenticate'], 'Bearer realm="gatehouse", error="insufficient_scope", scope="orders:read"');
+    assert.equal(
+      denied.headers['www-authenticate'],
+      'Bearer realm="gatehouse", error="insufficient_scope", scope="orders:read"',
+    );
     assert.equal(denied.json.code, 'ERR_INSUFFICIENT_SCOPE');
-    const wide = (await call('/token', { cookie: olga, 'content-type': 'application/json' }, 'POST', '{"scope":"orders:read profile"}')).json.access_token;
-    assert.deepEqual((await call('/orders', { authorization: `Bearer ${wide}` })).json, { for: 'olga', via: 'access_token' });
+    const wide = (
+      await call(
+        '/token',
+        { cookie: olga, 'content-type': 'application/json' },
+        'POST',
+        '{"scope":"orders:read profile"}',
+      )
+    ).json.access_token;
+    assert.deepEqual((await call('/orders', { authorization: `Bearer ${wide}` })).json, {
+      for: 'olga',
+      via: 'access_token',
+    });
   });
 
   test('a service client token carries its scopes and no user or role', async () => {
     const { client, secret } = await core.clients.createClient({ name: 'reporting', scopes: 'orders:read' });
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.id, client_secret: secret! }).toString();
-    const token = (await call('/oauth/token', { 'content-type': 'application/x-www-form-urlencoded' }, 'POST', body)).json.access_token;
-    assert.deepEqual((await call('/orders', { authorization: `Bearer ${token}` })).json, { for: client.id, via: 'access_token' });
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: client.id,
+      client_secret: secret!,
+    }).toString();
+    const token = (await call('/oauth/token', { 'content-type': 'application/x-www-form-urlencoded' }, 'POST', body))
+      .json.access_token;
+    assert.deepEqual((await call('/orders', { authorization: `Bearer ${token}` })).json, {
+      for: client.id,
+      via: 'access_token',
+    });
     assert.equal((await call('/ops', { authorization: `Bearer ${token}` })).status, 403);
-    assert.equal((await call('/session', { authorization: `Bearer ${token}` })).status, 401, 'account routes need a session');
+    assert.equal(
+      (await call('/session', { authorization: `Bearer ${token}` })).status,
+      401,
+      'account routes need a session',
+    );
   });
 
   test('host routes keep the host’s own error handling; Gatehouse’s parsers stay inside the plugin', async () => {

@@ -90,7 +90,10 @@ describe('POST /login', () => {
 
   test('every login makes a new token, and a session the browser already had is ended (no fixation)', async () => {
     const first = (await login('Alice', PASSWORD)).setCookie(COOKIE)!;
-    const second = await server.request('/login', { form: { username: 'Alice', password: PASSWORD }, cookie: `${COOKIE}=${first}` });
+    const second = await server.request('/login', {
+      form: { username: 'Alice', password: PASSWORD },
+      cookie: `${COOKIE}=${first}`,
+    });
     const secondToken = second.setCookie(COOKIE)!;
     assert.notEqual(secondToken, first);
     assert.equal((await server.request('/get-info', { cookie: `${COOKIE}=${first}` })).status, 401);
@@ -101,15 +104,61 @@ describe('POST /login', () => {
     const cases: { name: string; options: Parameters<TestServer['request']>[1]; status: number; code: string }[] = [
       { name: 'missing password', options: { form: { username: 'Alice' } }, status: 400, code: 'ERR_VALIDATION' },
       { name: 'empty body', options: { method: 'POST' }, status: 400, code: 'ERR_VALIDATION' },
-      { name: 'number username', options: { json: { username: 1, password: 'x' } }, status: 400, code: 'ERR_VALIDATION' },
-      { name: 'repeated form field', options: { body: 'username=a&username=b&password=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, status: 400, code: 'ERR_VALIDATION' },
-      { name: 'unknown field', options: { json: { username: 'Alice', password: PASSWORD, admin: true } }, status: 400, code: 'ERR_VALIDATION' },
-      { name: 'broken JSON', options: { body: '{"username":', headers: { 'content-type': 'application/json' } }, status: 400, code: 'ERR_VALIDATION' },
+      {
+        name: 'number username',
+        options: { json: { username: 1, password: 'x' } },
+        status: 400,
+        code: 'ERR_VALIDATION',
+      },
+      {
+        name: 'repeated form field',
+        options: {
+          body: 'username=a&username=b&password=x',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        },
+        status: 400,
+        code: 'ERR_VALIDATION',
+      },
+      {
+        name: 'unknown field',
+        options: { json: { username: 'Alice', password: PASSWORD, admin: true } },
+        status: 400,
+        code: 'ERR_VALIDATION',
+      },
+      {
+        name: 'broken JSON',
+        options: { body: '{"username":', headers: { 'content-type': 'application/json' } },
+        status: 400,
+        code: 'ERR_VALIDATION',
+      },
       { name: 'JSON array', options: { json: ['Alice', PASSWORD] }, status: 400, code: 'ERR_VALIDATION' },
-      { name: 'prototype pollution', options: { body: '{"__proto__":{"x":1},"username":"a","password":"b"}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'ERR_VALIDATION' },
-      { name: 'text/plain', options: { body: 'username=Alice', headers: { 'content-type': 'text/plain' } }, status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE' },
-      { name: 'body over 16 KiB', options: { form: { username: 'Alice', password: 'x'.repeat(17 * 1024) } }, status: 413, code: 'ERR_PAYLOAD_TOO_LARGE' },
-      { name: 'password over 1024 bytes', options: { form: { username: 'Alice', password: 'é'.repeat(513) } }, status: 400, code: 'ERR_VALIDATION' },
+      {
+        name: 'prototype pollution',
+        options: {
+          body: '{"__proto__":{"x":1},"username":"a","password":"b"}',
+          headers: { 'content-type': 'application/json' },
+        },
+        status: 400,
+        code: 'ERR_VALIDATION',
+      },
+      {
+        name: 'text/plain',
+        options: { body: 'username=Alice', headers: { 'content-type': 'text/plain' } },
+        status: 415,
+        code: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+      },
+      {
+        name: 'body over 16 KiB',
+        options: { form: { username: 'Alice', password: 'x'.repeat(17 * 1024) } },
+        status: 413,
+        code: 'ERR_PAYLOAD_TOO_LARGE',
+      },
+      {
+        name: 'password over 1024 bytes',
+        options: { form: { username: 'Alice', password: 'é'.repeat(513) } },
+        status: 400,
+        code: 'ERR_VALIDATION',
+      },
     ];
     for (const item of cases) {
       const response = await server.request('/login', { method: 'POST', ...item.options });
@@ -151,10 +200,19 @@ describe('POST /logout', () => {
 
 describe('GET /get-info (the lesson route)', () => {
   test('no cookie, an empty cookie, a forged cookie: 401 with WWW-Authenticate, never the secret', async () => {
-    for (const cookie of [undefined, `${COOKIE}=`, `${COOKIE}=${'A'.repeat(43)}`, `${COOKIE}=not a token`, 'app1-username=Alice']) {
+    for (const cookie of [
+      undefined,
+      `${COOKIE}=`,
+      `${COOKIE}=${'A'.repeat(43)}`,
+      `${COOKIE}=not a token`,
+      'app1-username=Alice',
+    ]) {
       const response = await server.request('/get-info', cookie === undefined ? {} : { cookie });
       assert.equal(response.status, 401, String(cookie));
-      assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
+      assert.equal(
+        response.headers['www-authenticate'],
+        'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"',
+      );
       assert.ok(!response.text.includes('42'));
     }
   });

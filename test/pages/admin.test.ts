@@ -22,7 +22,11 @@ after(async () => {
 
 const login = (username: string, password = PASSWORD) => server.request('/login', { form: { username, password } });
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-const clientToken = (id: string, secret: string) => server.request('/oauth/token', { form: { grant_type: 'client_credentials' }, headers: { authorization: basic(id, secret) } });
+const clientToken = (id: string, secret: string) =>
+  server.request('/oauth/token', {
+    form: { grant_type: 'client_credentials' },
+    headers: { authorization: basic(id, secret) },
+  });
 
 test('the admin walk-through in Chromium: users, clients, signing keys, audit log', async (t) => {
   if (typeof browser === 'string') return t.skip(browser);
@@ -48,7 +52,10 @@ test('the admin walk-through in Chromium: users, clients, signing keys, audit lo
 
   await page.getByLabel('Search').fill('car');
   await page.getByRole('button', { name: 'Search' }).click();
-  assert.deepEqual(await page.locator('tr[data-user]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-user'))), ['carol']);
+  assert.deepEqual(
+    await page.locator('tr[data-user]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-user'))),
+    ['carol'],
+  );
 
   await page.getByLabel('Roles of carol').fill('auditor ops');
   await page.getByRole('button', { name: 'Save roles' }).click();
@@ -73,7 +80,11 @@ test('the admin walk-through in Chromium: users, clients, signing keys, audit lo
   await page.getByRole('button', { name: 'Sign out carol everywhere' }).click();
   await page.waitForURL(/done=sessions-revoked/);
   assert.equal((await server.request('/get-info', { cookie: carol })).status, 401);
-  assert.equal(await page.getByRole('button', { name: 'Disable root' }).isDisabled(), true, 'an admin cannot disable themself');
+  assert.equal(
+    await page.getByRole('button', { name: 'Disable root' }).isDisabled(),
+    true,
+    'an admin cannot disable themself',
+  );
 
   // Service clients: the secret is shown once, works, rotates, and the client goes.
   await page.getByLabel('Name', { exact: true }).fill('billing');
@@ -103,7 +114,10 @@ test('the admin walk-through in Chromium: users, clients, signing keys, audit lo
   await page.getByRole('button', { name: 'Filter' }).click();
   const rows = await page.locator('table.audit tbody tr').allTextContents();
   assert.ok(rows.length >= 1 && rows.every((row) => row.includes('user.create')));
-  assert.ok(rows.some((row) => row.includes('dave') && row.includes('root')), 'who and by whom, by name');
+  assert.ok(
+    rows.some((row) => row.includes('dave') && row.includes('root')),
+    'who and by whom, by name',
+  );
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -113,7 +127,10 @@ test('a user without the admin role is refused, in the page and in its forms', a
   const page = await server.request('/admin', { cookie });
   assert.equal(page.status, 403);
   assert.match(page.text, /Administration needs the <code>admin<\/code> role/);
-  const forged = await server.request('/admin/ui/users', { cookie, form: { username: 'eve', password: 'eve wants in 1234' } });
+  const forged = await server.request('/admin/ui/users', {
+    cookie,
+    form: { username: 'eve', password: 'eve wants in 1234' },
+  });
   assert.equal(forged.status, 403);
   assert.equal(await server.core.users.findUserByName('eve'), null);
   assert.equal((await server.request('/admin')).status, 303, 'signed out: to the sign-in form');

@@ -34,20 +34,23 @@ test('two-factor sign-in in Chromium: set up from the account page, then sign in
   };
   await signInWithPassword();
   await page.waitForURL(`${server.url}/`);
-  assert.match((await page.locator('#two-factor-state').textContent())!, /^Off/);
+  assert.match(await page.locator('#two-factor-state').innerText(), /^Off/);
 
   // Set up: a QR code (inline SVG) and the key to type; a mistyped code keeps the same key.
   await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
   assert.equal(await page.title(), 'Set up two-factor sign-in · Gatehouse');
   assert.equal(await page.locator('.qr svg').count(), 1);
-  const secret = (await page.locator('#totp-secret').textContent())!;
+  const secret = await page.locator('#totp-secret').innerText();
   assert.match(secret, /^[A-Z2-7]{32}$/);
   await page.screenshot({ path: join(SCREENSHOTS, 'two-factor.png'), fullPage: true });
   const code = await generate({ secret, epoch: now / 1000 });
   await page.getByLabel('Code', { exact: true }).fill(code === '000000' ? '111111' : '000000');
   await page.getByRole('button', { name: 'Turn on' }).click();
-  assert.equal(await page.getByRole('alert').textContent(), 'That code is not valid; enter the code the app shows now.');
-  assert.equal(await page.locator('#totp-secret').textContent(), secret, 'the key the app already has');
+  assert.equal(
+    await page.getByRole('alert').textContent(),
+    'That code is not valid; enter the code the app shows now.',
+  );
+  assert.equal(await page.locator('#totp-secret').innerText(), secret, 'the key the app already has');
   await page.getByLabel('Code', { exact: true }).fill(code);
   await page.getByRole('button', { name: 'Turn on' }).click();
   const recoveryCodes = await page.locator('#recovery-codes code').allTextContents();
@@ -55,13 +58,15 @@ test('two-factor sign-in in Chromium: set up from the account page, then sign in
 
   // Sign out, then in: the password, then the code the app shows a step later.
   await page.goto(`${server.url}/`);
-  assert.match((await page.locator('#two-factor-state').textContent())!, /^On · 10 recovery codes left/);
+  assert.match(await page.locator('#two-factor-state').innerText(), /^On · 10 recovery codes left/);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await signInWithPassword();
   assert.equal(await page.title(), 'Two-factor sign-in · Gatehouse');
   assert.equal((await context.cookies()).length, 0, 'no session cookie before the code');
   now += 30_000;
-  await page.getByLabel('Code', { exact: true }).fill('999999' === (await generate({ secret, epoch: now / 1000 })) ? '888888' : '999999');
+  await page
+    .getByLabel('Code', { exact: true })
+    .fill('999999' === (await generate({ secret, epoch: now / 1000 })) ? '888888' : '999999');
   await page.getByRole('button', { name: 'Verify' }).click();
   assert.equal(await page.getByRole('alert').textContent(), 'The code is not valid.');
   await page.getByLabel('Code', { exact: true }).fill(await generate({ secret, epoch: now / 1000 }));
@@ -75,13 +80,13 @@ test('two-factor sign-in in Chromium: set up from the account page, then sign in
   await page.getByLabel('Code', { exact: true }).fill(recoveryCodes[3]!);
   await page.getByRole('button', { name: 'Verify' }).click();
   await page.waitForURL(`${server.url}/`);
-  assert.match((await page.locator('#two-factor-state').textContent())!, /^On · 9 recovery codes left/);
+  assert.match(await page.locator('#two-factor-state').innerText(), /^On · 9 recovery codes left/);
 
   // Off again, with the password.
   await page.locator('#two-factor-password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Turn off two-factor sign-in' }).click();
   await page.waitForURL(`${server.url}/?done=two-factor-off`);
-  assert.match((await page.locator('#two-factor-state').textContent())!, /^Off/);
+  assert.match(await page.locator('#two-factor-state').innerText(), /^Off/);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -19,7 +19,16 @@ if (typeof database === 'string') {
 } else {
   const pg: TestDatabase = database;
   after(() => pg.drop());
-  const state: { recoveryCode?: string; cookie?: string; apiKey?: string; refresh?: string; clientId?: string; secret?: string; access?: string; dump?: string } = {};
+  const state: {
+    recoveryCode?: string;
+    cookie?: string;
+    apiKey?: string;
+    refresh?: string;
+    clientId?: string;
+    secret?: string;
+    access?: string;
+    dump?: string;
+  } = {};
 
   before(async () => {
     // A deployment that started on the embedded default.
@@ -28,7 +37,9 @@ if (typeof database === 'string') {
       await server.core.users.createUser({ username: 'grower', password: 'grower password 1', roles: ['admin'] });
       const login = await server.request('/login', { form: { username: 'grower', password: 'grower password 1' } });
       state.cookie = `${COOKIE}=${login.setCookie(COOKIE)}`;
-      state.apiKey = (await server.request('/api-keys', { cookie: state.cookie, json: { name: 'ci', scopes: 'deploy' } })).json.key;
+      state.apiKey = (
+        await server.request('/api-keys', { cookie: state.cookie, json: { name: 'ci', scopes: 'deploy' } })
+      ).json.key;
       const tokens = (await server.request('/token', { method: 'POST', cookie: state.cookie })).json;
       state.refresh = tokens.refresh_token;
       state.access = tokens.access_token;
@@ -38,7 +49,9 @@ if (typeof database === 'string') {
       // A user with two-factor sign-in: the enrolment and recovery codes must move too.
       const keeper = await server.core.users.createUser({ username: 'keeper', password: 'keeper password 1' });
       const { secret } = await server.core.twoFactor!.beginEnrollment(keeper);
-      state.recoveryCode = (await server.core.twoFactor!.confirmEnrollment(keeper.id, await generate({ secret }))).recoveryCodes[0];
+      state.recoveryCode = (
+        await server.core.twoFactor!.confirmEnrollment(keeper.id, await generate({ secret }))
+      ).recoveryCodes[0];
     } finally {
       await server.stop();
     }
@@ -49,31 +62,70 @@ if (typeof database === 'string') {
     assert.equal(exported.code, 0, exported.stderr);
     assert.match(exported.stderr, /keep it as safe as the database/);
     state.dump = exported.stdout;
-    const lines = state.dump.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = state.dump
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     assert.equal(lines[0].type, 'gatehouse-dump');
-    assert.deepEqual([...new Set(lines.slice(1).map((line) => line.table))].sort(), ['api_keys', 'audit_events', 'clients', 'recovery_codes', 'refresh_tokens', 'sessions', 'signing_keys', 'two_factor', 'users']);
+    assert.deepEqual([...new Set(lines.slice(1).map((line) => line.table))].sort(), [
+      'api_keys',
+      'audit_events',
+      'clients',
+      'recovery_codes',
+      'refresh_tokens',
+      'sessions',
+      'signing_keys',
+      'two_factor',
+      'users',
+    ]);
     assert.ok(!state.dump.includes('grower password 1'));
 
     const status = await runCLI(['migrate', 'status', '--db', pg.url, '--json']);
-    assert.deepEqual(JSON.parse(status.stdout).pending, ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor', '0005_client_certificates']);
+    assert.deepEqual(JSON.parse(status.stdout).pending, [
+      '0001_users_and_sessions',
+      '0002_tokens',
+      '0003_audit',
+      '0004_two_factor',
+      '0005_client_certificates',
+    ]);
     const imported = await runCLI(['import', '--db', pg.url], { input: state.dump });
     assert.equal(imported.code, 0, imported.stderr);
-    assert.match(imported.stdout, /^imported 2 users, 1 sessions, 1 clients, 1 signing_keys, 1 refresh_tokens, 1 api_keys, 0 revoked_tokens, \d+ audit_events, 1 two_factor, 10 recovery_codes, 0 login_challenges\n$/);
+    assert.match(
+      imported.stdout,
+      /^imported 2 users, 1 sessions, 1 clients, 1 signing_keys, 1 refresh_tokens, 1 api_keys, 0 revoked_tokens, \d+ audit_events, 1 two_factor, 10 recovery_codes, 0 login_challenges\n$/,
+    );
 
     // Same data folder: same master key, so the signing keys decrypt.
     const server = await startTestServer({ data, config: { db: pg.url, publicUrl: PUBLIC_URL } });
     try {
       assert.equal((await server.request('/get-info', { cookie: state.cookie })).status, 200, 'the session moved');
-      assert.equal((await server.request('/get-info', { headers: { authorization: `Bearer ${state.apiKey}` } })).status, 200, 'the API key moved');
-      assert.equal((await server.request('/get-info', { headers: { authorization: `Bearer ${state.access}` } })).status, 200, 'tokens signed before the move verify');
-      const refreshed = await server.request('/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: state.refresh! } });
+      assert.equal(
+        (await server.request('/get-info', { headers: { authorization: `Bearer ${state.apiKey}` } })).status,
+        200,
+        'the API key moved',
+      );
+      assert.equal(
+        (await server.request('/get-info', { headers: { authorization: `Bearer ${state.access}` } })).status,
+        200,
+        'tokens signed before the move verify',
+      );
+      const refreshed = await server.request('/oauth/token', {
+        form: { grant_type: 'refresh_token', refresh_token: state.refresh! },
+      });
       assert.equal(refreshed.status, 200, 'the refresh token moved');
-      const clientToken = await server.request('/oauth/token', { form: { grant_type: 'client_credentials', client_id: state.clientId!, client_secret: state.secret! } });
+      const clientToken = await server.request('/oauth/token', {
+        form: { grant_type: 'client_credentials', client_id: state.clientId!, client_secret: state.secret! },
+      });
       assert.equal(clientToken.status, 200, 'the client secret moved');
-      assert.equal((await server.request('/login', { form: { username: 'GROWER', password: 'grower password 1' } })).status, 200);
+      assert.equal(
+        (await server.request('/login', { form: { username: 'GROWER', password: 'grower password 1' } })).status,
+        200,
+      );
       const keeper = await server.request('/login', { form: { username: 'keeper', password: 'keeper password 1' } });
       assert.equal(keeper.status, 202, 'two-factor sign-in moved: the password alone is not enough');
-      const second = await server.request('/login/two-factor', { json: { challenge: keeper.json.challenge, code: state.recoveryCode! } });
+      const second = await server.request('/login/two-factor', {
+        json: { challenge: keeper.json.challenge, code: state.recoveryCode! },
+      });
       assert.equal(second.status, 200, 'the recovery codes moved');
     } finally {
       await server.stop();
@@ -99,7 +151,10 @@ if (typeof database === 'string') {
     for (const [input, message] of [
       ['not json\n', 'dump line 1: not JSON'],
       ['{"type":"something-else"}\n', 'dump line 1: not a Gatehouse dump header'],
-      [`${state.dump!.split('\n')[0]}\n{"table":"users","row":{"id":"x","evil":1}}\n`, 'dump line 2: unknown column "evil" in users'],
+      [
+        `${state.dump!.split('\n')[0]}\n{"table":"users","row":{"id":"x","evil":1}}\n`,
+        'dump line 2: unknown column "evil" in users',
+      ],
       [`${state.dump!.split('\n')[0]}\n{"table":"secrets","row":{}}\n`, 'dump line 2: unknown table'],
     ]) {
       const result = await runCLI(['import', '--db', target], { input });

@@ -16,7 +16,12 @@ const COOKIE = '__Host-gatehouse';
 const REDIS_URL = process.env.GATEHOUSE_TEST_REDIS ?? 'redis://127.0.0.1:6379/15';
 
 async function redisReachable(): Promise<boolean> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 1500,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -32,7 +37,12 @@ async function redisReachable(): Promise<boolean> {
 const database = await createTestDatabase();
 const redisUp = await redisReachable();
 if (!redisUp && SERVICES_REQUIRED) throw new Error(`Redis not reachable at ${REDIS_URL}`);
-const skip = typeof database === 'string' ? database : redisUp ? false : `Redis not reachable at ${REDIS_URL}: multi-instance suite skipped`;
+const skip =
+  typeof database === 'string'
+    ? database
+    : redisUp
+      ? false
+      : `Redis not reachable at ${REDIS_URL}: multi-instance suite skipped`;
 if (typeof skip === 'string') process.stderr.write(`notice: ${skip}\n`);
 
 describe('three instances on one PostgreSQL and one Redis act as one service', { skip }, () => {
@@ -47,8 +57,16 @@ describe('three instances on one PostgreSQL and one Redis act as one service', {
   const args: string[] = [];
   const env = () => ({ GATEHOUSE_MASTER_KEY: masterKey, GATEHOUSE_LOG_LEVEL: 'warn' });
 
-  async function call(base: string, path: string, options: { form?: Record<string, string>; cookie?: string; json?: unknown; authorization?: string } = {}) {
-    const body = options.form ? new URLSearchParams(options.form).toString() : options.json ? JSON.stringify(options.json) : undefined;
+  async function call(
+    base: string,
+    path: string,
+    options: { form?: Record<string, string>; cookie?: string; json?: unknown; authorization?: string } = {},
+  ) {
+    const body = options.form
+      ? new URLSearchParams(options.form).toString()
+      : options.json
+        ? JSON.stringify(options.json)
+        : undefined;
     const response = await request(`${base}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
       dispatcher,
@@ -61,7 +79,9 @@ describe('three instances on one PostgreSQL and one Redis act as one service', {
       body,
     });
     const text = await response.body.text();
-    const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []).find((line) => line.startsWith(`${COOKIE}=`));
+    const setCookie = ([] as string[])
+      .concat(response.headers['set-cookie'] ?? [])
+      .find((line) => line.startsWith(`${COOKIE}=`));
     return { status: response.statusCode, headers: response.headers, text, cookie: setCookie?.split(';')[0] };
   }
   const urls = () => instances.map((instance) => instance.url);
@@ -84,12 +104,29 @@ describe('three instances on one PostgreSQL and one Redis act as one service', {
     dbUrl.port = String(pgProxy.port);
     const redisUrl = new URL(REDIS_URL);
     redisUrl.port = String(redisProxy.port);
-    args.push('--db', dbUrl.toString(), '--redis', redisUrl.toString(), '--host', '127.0.0.1', '--port', '0', '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem'), '--public-url', 'https://auth.example.test');
+    args.push(
+      '--db',
+      dbUrl.toString(),
+      '--redis',
+      redisUrl.toString(),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--tls-cert',
+      join(dir, 'cert.pem'),
+      '--tls-key',
+      join(dir, 'key.pem'),
+      '--public-url',
+      'https://auth.example.test',
+    );
     // The first instance applies the schema on purpose; the others find it current.
     instances.push(await startInstance(0, ['--migrate']));
     instances.push(await startInstance(1));
     instances.push(await startInstance(2));
-    const added = await runCLI(['user', 'add', 'shared', '--password-stdin', '--db', pg.url], { input: 'shared password 1\n' });
+    const added = await runCLI(['user', 'add', 'shared', '--password-stdin', '--db', pg.url], {
+      input: 'shared password 1\n',
+    });
     assert.equal(added.code, 0, added.stderr);
   });
 
@@ -111,8 +148,9 @@ describe('three instances on one PostgreSQL and one Redis act as one service', {
     // Each instance caches sessions for up to 500 ms; the logout reaches their caches through Redis at once.
     const loggedOutAt = Date.now();
     for (const base of [a, b]) {
-      let status = 200;
-      while ((status = (await call(base!, '/get-info', { cookie })).status) === 200 && Date.now() - loggedOutAt < 1000) await sleep(20);
+      let status: number;
+      while ((status = (await call(base!, '/get-info', { cookie })).status) === 200 && Date.now() - loggedOutAt < 1000)
+        await sleep(20);
       assert.equal(status, 401, 'refused within a second');
     }
   });
@@ -121,36 +159,63 @@ describe('three instances on one PostgreSQL and one Redis act as one service', {
     const [a, b, c] = urls();
     const first = (await call(a!, '/login', { form: { username: 'shared', password: 'shared password 1' } })).cookie!;
     const second = (await call(c!, '/login', { form: { username: 'shared', password: 'shared password 1' } })).cookie!;
-    assert.equal((await call(b!, '/password', { cookie: first, json: { currentPassword: 'shared password 1', newPassword: 'shared password 2' } })).status, 204);
+    assert.equal(
+      (
+        await call(b!, '/password', {
+          cookie: first,
+          json: { currentPassword: 'shared password 1', newPassword: 'shared password 2' },
+        })
+      ).status,
+      204,
+    );
     for (const base of [a, b, c]) assert.equal((await call(base!, '/get-info', { cookie: second })).status, 401);
-    await call(b!, '/password', { cookie: first, json: { currentPassword: 'shared password 2', newPassword: 'shared password 1' } });
+    await call(b!, '/password', {
+      cookie: first,
+      json: { currentPassword: 'shared password 2', newPassword: 'shared password 1' },
+    });
   });
 
   test('one JWKS everywhere; a rotation from the CLI is used by all instances within a second (Redis broadcast)', async () => {
-    const jwks = async (base: string) => JSON.parse((await call(base, '/.well-known/jwks.json')).text).keys.map((key: { kid: string }) => key.kid).sort();
+    const jwks = async (base: string) =>
+      JSON.parse((await call(base, '/.well-known/jwks.json')).text)
+        .keys.map((key: { kid: string }) => key.kid)
+        .sort();
     const before = await jwks(urls()[0]!);
     for (const base of urls()) assert.deepEqual(await jwks(base), before);
-    const rotated = await runCLI(['keys', 'rotate', '--json', '--db', pg.url, '--redis', REDIS_URL], { env: { GATEHOUSE_MASTER_KEY: masterKey } });
+    const rotated = await runCLI(['keys', 'rotate', '--json', '--db', pg.url, '--redis', REDIS_URL], {
+      env: { GATEHOUSE_MASTER_KEY: masterKey },
+    });
     assert.equal(rotated.code, 0, rotated.stderr);
     const { kid, announced } = JSON.parse(rotated.stdout);
     assert.equal(announced, true);
     await sleep(1000);
-    const { cookie } = await call(urls()[1]!, '/login', { form: { username: 'shared', password: 'shared password 1' } });
+    const { cookie } = await call(urls()[1]!, '/login', {
+      form: { username: 'shared', password: 'shared password 1' },
+    });
     for (const base of urls()) {
       assert.ok((await jwks(base)).includes(kid), 'the new key is published');
       const token = JSON.parse((await call(base, '/token', { cookie, json: {} })).text).access_token as string;
       assert.equal(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid, kid, 'and signs');
-      for (const other of urls()) assert.equal((await call(other, '/get-info', { authorization: `Bearer ${token}` })).status, 200, 'and verifies everywhere');
+      for (const other of urls())
+        assert.equal(
+          (await call(other, '/get-info', { authorization: `Bearer ${token}` })).status,
+          200,
+          'and verifies everywhere',
+        );
     }
   });
 
   test('login throttling counters are shared through Redis: failures on A, B and C add up', async () => {
-    const added = await runCLI(['user', 'add', 'targeted', '--password-stdin', '--db', pg.url], { input: 'targeted password 1\n' });
+    const added = await runCLI(['user', 'add', 'targeted', '--password-stdin', '--db', pg.url], {
+      input: 'targeted password 1\n',
+    });
     assert.equal(added.code, 0, added.stderr);
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const base = urls()[attempt % 3]!;
-      statuses.push((await call(base, '/login', { form: { username: 'targeted', password: `wrong guess ${attempt}` } })).status);
+      statuses.push(
+        (await call(base, '/login', { form: { username: 'targeted', password: `wrong guess ${attempt}` } })).status,
+      );
     }
     assert.deepEqual(statuses, [...Array(9).fill(401), 429], 'the 10th failure, wherever it lands, starts the block');
     for (const base of urls()) {
@@ -161,7 +226,9 @@ describe('three instances on one PostgreSQL and one Redis act as one service', {
   });
 
   test('SIGKILL of an instance loses no session; the others keep serving; it comes back', async () => {
-    const { cookie } = await call(urls()[2]!, '/login', { form: { username: 'shared', password: 'shared password 1' } });
+    const { cookie } = await call(urls()[2]!, '/login', {
+      form: { username: 'shared', password: 'shared password 1' },
+    });
     assert.equal(await instances[2]!.stop('SIGKILL'), null);
     for (const base of urls().slice(0, 2)) assert.equal((await call(base, '/get-info', { cookie })).status, 200);
     instances[2] = await startInstance(2);
@@ -202,7 +269,11 @@ describe('three instances on one PostgreSQL and one Redis act as one service', {
     await load;
     assert.ok(recovered, 'recovered by itself');
     assert.equal((await call(a!, '/readyz')).status, 200);
-    assert.deepEqual([...statuses.keys()].filter((status) => status !== 200 && status !== 503), [], `statuses seen: ${JSON.stringify([...statuses])}`);
+    assert.deepEqual(
+      [...statuses.keys()].filter((status) => status !== 200 && status !== 503),
+      [],
+      `statuses seen: ${JSON.stringify([...statuses])}`,
+    );
     assert.ok((statuses.get(503) ?? 0) > 0 && (statuses.get(200) ?? 0) > 0);
     assert.equal(instances[0]!.child.exitCode, null, 'still running');
   });
@@ -211,7 +282,9 @@ describe('three instances on one PostgreSQL and one Redis act as one service', {
     const [a] = urls();
     await redisProxy.cut();
     await sleep(1500);
-    const { cookie, status } = await call(a!, '/login', { form: { username: 'shared', password: 'shared password 1' } });
+    const { cookie, status } = await call(a!, '/login', {
+      form: { username: 'shared', password: 'shared password 1' },
+    });
     assert.equal(status, 200);
     assert.equal((await call(a!, '/get-info', { cookie })).status, 200);
     const ready = await call(a!, '/readyz');

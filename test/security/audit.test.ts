@@ -16,30 +16,63 @@ after(() => server.stop());
 
 describe('audit log', () => {
   test('sign-ins, failures (reason kept internal), logout, password and role changes, tokens and keys are recorded with time, actor, IP and user agent', async () => {
-    await server.request('/login', { form: { username: 'subject', password: 'not the password' }, headers: { 'user-agent': 'audit-test/1' } });
+    await server.request('/login', {
+      form: { username: 'subject', password: 'not the password' },
+      headers: { 'user-agent': 'audit-test/1' },
+    });
     await server.request('/login', { form: { username: 'ghost', password: 'not the password' } });
-    const login = await server.request('/login', { form: { username: 'subject', password: PASSWORD }, headers: { 'user-agent': 'audit-test/1' } });
+    const login = await server.request('/login', {
+      form: { username: 'subject', password: PASSWORD },
+      headers: { 'user-agent': 'audit-test/1' },
+    });
     const cookie = `${COOKIE}=${login.setCookie(COOKIE)}`;
     await server.request('/token', { method: 'POST', cookie });
     await server.request('/api-keys', { cookie, json: { name: 'audited key' } });
-    await server.request('/password', { cookie, json: { currentPassword: PASSWORD, newPassword: 'audited password 2' } });
+    await server.request('/password', {
+      cookie,
+      json: { currentPassword: PASSWORD, newPassword: 'audited password 2' },
+    });
     const subjectId = (await server.core.users.findUserByName('subject'))!.id;
     await server.request(`/admin/users/${subjectId}`, { method: 'PATCH', cookie: admin, json: { roles: ['ops'] } });
     await server.request('/logout', { method: 'POST', cookie });
 
     const response = await server.request('/admin/audit?user=subject', { cookie: admin });
     assert.equal(response.status, 200);
-    const events = response.json.events as { type: string; actor: string | null; ip: string; userAgent: string | null; detail: Record<string, unknown> }[];
-    assert.deepEqual(events.map((event) => event.type).reverse(), ['login.failure', 'login.success', 'token.issue', 'api_key.create', 'password.change', 'user.update', 'logout']);
+    const events = response.json.events as {
+      type: string;
+      actor: string | null;
+      ip: string;
+      userAgent: string | null;
+      detail: Record<string, unknown>;
+    }[];
+    assert.deepEqual(events.map((event) => event.type).reverse(), [
+      'login.failure',
+      'login.success',
+      'token.issue',
+      'api_key.create',
+      'password.change',
+      'user.update',
+      'logout',
+    ]);
     const failure = events.find((event) => event.type === 'login.failure')!;
     assert.deepEqual(failure.detail, { reason: 'wrong_password', username: 'subject' });
     assert.equal(failure.ip, '127.0.0.1');
     assert.equal(failure.userAgent, 'audit-test/1');
-    assert.equal(events.find((event) => event.type === 'user.update')!.actor, (await server.core.users.findUserByName('auditor'))!.id);
-    const unknown = (await server.request('/admin/audit?type=login.failure', { cookie: admin })).json.events.find((event: { detail: { reason: string } }) => event.detail.reason === 'unknown_user');
-    assert.deepEqual(unknown.detail, { reason: 'unknown_user' }, 'an unknown name is not recorded: it may be a mistyped password');
+    assert.equal(
+      events.find((event) => event.type === 'user.update')!.actor,
+      (await server.core.users.findUserByName('auditor'))!.id,
+    );
+    const unknown = (await server.request('/admin/audit?type=login.failure', { cookie: admin })).json.events.find(
+      (event: { detail: { reason: string } }) => event.detail.reason === 'unknown_user',
+    );
+    assert.deepEqual(
+      unknown.detail,
+      { reason: 'unknown_user' },
+      'an unknown name is not recorded: it may be a mistyped password',
+    );
     const all = JSON.stringify((await server.request('/admin/audit?limit=1000', { cookie: admin })).json);
-    for (const secret of [PASSWORD, 'audited password 2', 'not the password', login.setCookie(COOKIE)!]) assert.ok(!all.includes(secret), 'no secret in the audit log');
+    for (const secret of [PASSWORD, 'audited password 2', 'not the password', login.setCookie(COOKIE)!])
+      assert.ok(!all.includes(secret), 'no secret in the audit log');
   });
 
   test('admins only; filters by type and time; bad filters are a 400', async () => {
@@ -47,7 +80,10 @@ describe('audit log', () => {
     assert.equal((await server.request('/admin/audit', { cookie: subject })).status, 403);
     assert.equal((await server.request('/admin/audit')).status, 401);
     const future = new Date(Date.now() + 3_600_000).toISOString();
-    assert.deepEqual((await server.request(`/admin/audit?since=${encodeURIComponent(future)}`, { cookie: admin })).json.events, []);
+    assert.deepEqual(
+      (await server.request(`/admin/audit?since=${encodeURIComponent(future)}`, { cookie: admin })).json.events,
+      [],
+    );
     assert.equal((await server.request('/admin/audit?since=yesterday', { cookie: admin })).status, 400);
     assert.equal((await server.request('/admin/audit?limit=lots', { cookie: admin })).status, 400);
     assert.equal((await server.request('/admin/audit?sql=1', { cookie: admin })).status, 400);

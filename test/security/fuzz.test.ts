@@ -11,7 +11,11 @@ import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 /** Property-based tests: arbitrary input to every parser Gatehouse owns, and to its routes. */
 const RUNS = { numRuns: 300 };
 const bytes = fc.uint8Array({ maxLength: 512 }).map((array) => Buffer.from(array));
-const anyText = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), bytes.map((buffer) => buffer.toString('latin1')));
+const anyText = fc.oneof(
+  fc.string({ maxLength: 300 }),
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  bytes.map((buffer) => buffer.toString('latin1')),
+);
 
 describe('parsers never throw anything but their own error', () => {
   test('form bodies: a result or a 400', () => {
@@ -44,7 +48,12 @@ describe('parsers never throw anything but their own error', () => {
   });
 
   test('token shape checks: a header or null, true or false, never an exception', () => {
-    const tokenish = fc.oneof(anyText, fc.tuple(anyText, anyText, anyText).map((parts) => parts.map((part) => Buffer.from(part).toString('base64url')).join('.')));
+    const tokenish = fc.oneof(
+      anyText,
+      fc
+        .tuple(anyText, anyText, anyText)
+        .map((parts) => parts.map((part) => Buffer.from(part).toString('base64url')).join('.')),
+    );
     fc.assert(
       fc.property(tokenish, fc.constantFrom('EdDSA', 'ES256', 'HS256', 'none'), (token, alg) => {
         const header = readAccessTokenHeader(token, ['EdDSA', 'ES256']);
@@ -70,8 +79,22 @@ describe('routes answer arbitrary input with a 4xx, never a 5xx', () => {
   after(() => server.stop());
 
   test('bodies of every accepted type (and others) to the routes that take bodies', async () => {
-    const routes = ['/login', '/password', '/api-keys', '/token', '/oauth/token', '/oauth/revoke', '/oauth/introspect', '/admin/users'];
-    const types = ['application/json', 'application/x-www-form-urlencoded', 'text/plain', 'application/json; charset=latin1'];
+    const routes = [
+      '/login',
+      '/password',
+      '/api-keys',
+      '/token',
+      '/oauth/token',
+      '/oauth/revoke',
+      '/oauth/introspect',
+      '/admin/users',
+    ];
+    const types = [
+      'application/json',
+      'application/x-www-form-urlencoded',
+      'text/plain',
+      'application/json; charset=latin1',
+    ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), fc.constantFrom(...types), bytes, async (path, type, body) => {
         const response = await server.request(path, { method: 'POST', body, headers: { 'content-type': type } });
@@ -82,21 +105,43 @@ describe('routes answer arbitrary input with a 4xx, never a 5xx', () => {
   });
 
   test('cookies and Authorization headers', async () => {
-    const headerValue = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 400 });
+    const headerValue = fc.string({
+      unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)),
+      maxLength: 400,
+    });
     await fc.assert(
-      fc.asyncProperty(headerValue, headerValue, fc.constantFrom('/get-info', '/session', '/admin/users', '/sessions'), async (cookie, authorization, path) => {
-        const withCookie = await server.request(path, { headers: { cookie: `${COOKIE}=${cookie}; other=${authorization}` } });
-        assert.equal(withCookie.status, 401, `cookie: ${withCookie.status}`);
-        const withBearer = await server.request(path, { headers: { authorization } });
-        assert.equal(withBearer.status, 401, `authorization: ${withBearer.status}`);
-      }),
+      fc.asyncProperty(
+        headerValue,
+        headerValue,
+        fc.constantFrom('/get-info', '/session', '/admin/users', '/sessions'),
+        async (cookie, authorization, path) => {
+          const withCookie = await server.request(path, {
+            headers: { cookie: `${COOKIE}=${cookie}; other=${authorization}` },
+          });
+          assert.equal(withCookie.status, 401, `cookie: ${withCookie.status}`);
+          const withBearer = await server.request(path, { headers: { authorization } });
+          assert.equal(withBearer.status, 401, `authorization: ${withBearer.status}`);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   test('injection strings as usernames answer like any unknown user, and leave nothing in headers', async () => {
-    const nasty = ["' OR '1'='1", 'admin\'--', '"; DROP TABLE users; --', 'a\r\nSet-Cookie: x=1', '${jndi:ldap://x}', '<script>alert(1)</script>', '\u0000', '%00', '../../etc/passwd'];
-    const reference = await server.request('/login', { form: { username: 'nobody-at-all', password: 'wrong password 123' } });
+    const nasty = [
+      "' OR '1'='1",
+      "admin'--",
+      '"; DROP TABLE users; --',
+      'a\r\nSet-Cookie: x=1',
+      '${jndi:ldap://x}',
+      '<script>alert(1)</script>',
+      '\u0000',
+      '%00',
+      '../../etc/passwd',
+    ];
+    const reference = await server.request('/login', {
+      form: { username: 'nobody-at-all', password: 'wrong password 123' },
+    });
     for (const username of nasty) {
       const response = await server.request('/login', { form: { username, password: 'wrong password 123' } });
       assert.equal(response.status, 401, username);

@@ -12,17 +12,26 @@ import { startServe } from '../helpers/process.js';
 import { startTestServer } from '../helpers/server.js';
 
 test('X-Forwarded-For is believed only from configured proxies', async () => {
-  for (const [trustProxy, expected] of [[undefined, '127.0.0.1'], [['127.0.0.1'], '203.0.113.9']] as const) {
+  for (const [trustProxy, expected] of [
+    [undefined, '127.0.0.1'],
+    [['127.0.0.1'], '203.0.113.9'],
+  ] as const) {
     const server = await startTestServer({ config: trustProxy ? { trustProxy: [...trustProxy] } : {} });
     try {
       await server.core.users.createUser({ username: 'behind', password: 'behind a proxy 1' });
-      const login = await server.request('/login', { form: { username: 'behind', password: 'behind a proxy 1' }, headers: { 'x-forwarded-for': '203.0.113.9' } });
+      const login = await server.request('/login', {
+        form: { username: 'behind', password: 'behind a proxy 1' },
+        headers: { 'x-forwarded-for': '203.0.113.9' },
+      });
       assert.equal(login.json.session.ip, expected, `trustProxy ${trustProxy}`);
     } finally {
       await server.stop();
     }
   }
-  assert.throws(() => loadConfig({ flags: { trustProxy: 'true' }, env: {} }), /trustProxy: must be a comma-separated list of proxy addresses/);
+  assert.throws(
+    () => loadConfig({ flags: { trustProxy: 'true' }, env: {} }),
+    /trustProxy: must be a comma-separated list of proxy addresses/,
+  );
 });
 
 test('SIGHUP reloads the certificate without a restart', async () => {
@@ -32,13 +41,27 @@ test('SIGHUP reloads the certificate without a restart', async () => {
   const first = await createDevelopmentCertificate();
   writeFileSync(certFile, first.cert);
   writeFileSync(keyFile, first.key);
-  const server = await startServe(['--data', dir, '--host', '127.0.0.1', '--port', '0', '--tls-cert', certFile, '--tls-key', keyFile]);
+  const server = await startServe([
+    '--data',
+    dir,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--tls-cert',
+    certFile,
+    '--tls-key',
+    keyFile,
+  ]);
   const served = (ca: string) =>
     new Promise<string>((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port: Number(new URL(server.url).port), ca, servername: 'localhost' }, () => {
-        resolve(new X509Certificate(socket.getPeerX509Certificate()!.raw).fingerprint256);
-        socket.end();
-      });
+      const socket = connect(
+        { host: '127.0.0.1', port: Number(new URL(server.url).port), ca, servername: 'localhost' },
+        () => {
+          resolve(new X509Certificate(socket.getPeerX509Certificate()!.raw).fingerprint256);
+          socket.end();
+        },
+      );
       socket.on('error', reject);
     });
   try {
@@ -48,11 +71,19 @@ test('SIGHUP reloads the certificate without a restart', async () => {
     writeFileSync(keyFile, second.key);
     server.child.kill('SIGHUP');
     let fingerprint = '';
-    for (let attempt = 0; attempt < 20 && fingerprint !== new X509Certificate(second.cert).fingerprint256; attempt += 1) {
+    for (
+      let attempt = 0;
+      attempt < 20 && fingerprint !== new X509Certificate(second.cert).fingerprint256;
+      attempt += 1
+    ) {
       await sleep(100);
       fingerprint = await served(second.cert).catch(() => '');
     }
-    assert.equal(fingerprint, new X509Certificate(second.cert).fingerprint256, 'new connections get the new certificate');
+    assert.equal(
+      fingerprint,
+      new X509Certificate(second.cert).fingerprint256,
+      'new connections get the new certificate',
+    );
     assert.equal(server.child.exitCode, null, 'still running');
   } finally {
     await server.stop();

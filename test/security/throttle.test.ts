@@ -7,7 +7,8 @@ const PASSWORD = 'throttle password 1';
 let server: TestServer;
 before(async () => {
   server = await startTestServer({ config: { throttleBlockSeconds: 1, throttleIpFailures: 1000 } });
-  for (const name of ['target', 'bystander', 'again', 'known']) await server.core.users.createUser({ username: name, password: PASSWORD });
+  for (const name of ['target', 'bystander', 'again', 'known'])
+    await server.core.users.createUser({ username: name, password: PASSWORD });
 });
 after(() => server.stop());
 
@@ -38,7 +39,8 @@ describe('brute-force protection', () => {
   test('a success resets the count; a second block lasts longer', async () => {
     for (let attempt = 1; attempt <= 9; attempt += 1) await login('again', 'nope nope nope');
     assert.equal((await login('again', PASSWORD)).status, 200, 'nine failures, then success: reset');
-    for (let attempt = 1; attempt <= 9; attempt += 1) assert.equal((await login('again', 'nope nope nope')).status, 401);
+    for (let attempt = 1; attempt <= 9; attempt += 1)
+      assert.equal((await login('again', 'nope nope nope')).status, 401);
     assert.equal((await login('again', 'nope nope nope')).headers['retry-after'], '1');
     await sleep(1100);
     for (let attempt = 1; attempt <= 9; attempt += 1) await login('again', 'nope nope nope');
@@ -64,7 +66,9 @@ describe('brute-force protection', () => {
       await fresh.core.users.createUser({ username: 'office-user', password: PASSWORD });
       // Twelve failures are allowed; the thirteenth is refused.
       for (let attempt = 0; attempt < 13; attempt += 1) {
-        const response = await fresh.request('/login', { form: { username: `spray-${attempt}`, password: 'spray password 1' } });
+        const response = await fresh.request('/login', {
+          form: { username: `spray-${attempt}`, password: 'spray password 1' },
+        });
         assert.equal(response.status, attempt < 12 ? 401 : 429, `attempt ${attempt}`);
       }
       const blocked = await fresh.request('/login', { form: { username: 'office-user', password: PASSWORD } });

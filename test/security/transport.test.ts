@@ -17,10 +17,13 @@ function handshake(
   target: { port: number; ca: string } = { port: Number(new URL(server.url).port), ca: server.ca },
 ): Promise<{ ok: true; protocol: string | null; cipher: string } | { ok: false; error: string }> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port: target.port, ca: target.ca, servername: 'localhost', ...options }, () => {
-      resolve({ ok: true, protocol: socket.getProtocol(), cipher: socket.getCipher().name });
-      socket.end();
-    });
+    const socket = connect(
+      { host: '127.0.0.1', port: target.port, ca: target.ca, servername: 'localhost', ...options },
+      () => {
+        resolve({ ok: true, protocol: socket.getProtocol(), cipher: socket.getCipher().name });
+        socket.end();
+      },
+    );
     socket.on('error', (error) => resolve({ ok: false, error: error.message }));
   });
 }
@@ -40,7 +43,10 @@ describe('TLS', () => {
     const attempts: ConnectionOptions[] = [
       { minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' },
       { minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' },
-      ...['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA384', 'ECDHE-ECDSA-AES128-SHA256'].map((ciphers) => ({ maxVersion: 'TLSv1.2' as const, ciphers })),
+      ...['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA384', 'ECDHE-ECDSA-AES128-SHA256'].map((ciphers) => ({
+        maxVersion: 'TLSv1.2' as const,
+        ciphers,
+      })),
     ];
     // The control: this client does complete each of these handshakes with a permissive server.
     const { cert, key } = await createDevelopmentCertificate();
@@ -69,7 +75,13 @@ describe('security headers', () => {
       assert.equal(response.headers['x-frame-options'], 'DENY', path);
       assert.equal(response.headers['cross-origin-resource-policy'], 'same-origin', path);
       // Headers for documents and old browsers mean nothing on a JSON answer and are not sent.
-      for (const legacy of ['x-xss-protection', 'x-download-options', 'x-dns-prefetch-control', 'x-permitted-cross-domain-policies', 'origin-agent-cluster']) {
+      for (const legacy of [
+        'x-xss-protection',
+        'x-download-options',
+        'x-dns-prefetch-control',
+        'x-permitted-cross-domain-policies',
+        'origin-agent-cluster',
+      ]) {
         assert.equal(response.headers[legacy], undefined, `${path} ${legacy}`);
       }
       assert.equal(response.headers['x-powered-by'], undefined, path);
@@ -85,7 +97,12 @@ describe('security headers', () => {
       assert.equal((await server.request(path, { cookie })).headers['cache-control'], 'no-store', path);
     }
     assert.equal((await server.request('/token', { method: 'POST', cookie })).headers['cache-control'], 'no-store');
-    assert.equal((await server.request('/login', { form: { username: 'hdr', password: 'wrong password!' } })).headers['cache-control'], 'no-store');
+    assert.equal(
+      (await server.request('/login', { form: { username: 'hdr', password: 'wrong password!' } })).headers[
+        'cache-control'
+      ],
+      'no-store',
+    );
     assert.equal((await server.request('/.well-known/jwks.json')).headers['cache-control'], 'public, max-age=300');
   });
 });

@@ -51,7 +51,10 @@ test('a bad value stops the start with one line naming the key and its source', 
     configError(() => loadConfig({ env: { GATEHOUSE_PORT: 'eighty' } })),
     'invalid configuration: port: must be a whole number from 0 to 65535 (from GATEHOUSE_PORT)',
   );
-  assert.match(configError(() => loadConfig({ flags: { port: '70000' }, env: {} })), /^invalid configuration: port: .*\(from --port\)$/);
+  assert.match(
+    configError(() => loadConfig({ flags: { port: '70000' }, env: {} })),
+    /^invalid configuration: port: .*\(from --port\)$/,
+  );
   assert.match(
     configError(() => loadConfig({ flags: { sessionIdleTimeout: '0' }, env: {} })),
     /^invalid configuration: sessionIdleTimeout: /,
@@ -60,26 +63,53 @@ test('a bad value stops the start with one line naming the key and its source', 
     configError(() => loadConfig({ flags: { sessionIdleTimeout: '7200', sessionAbsoluteTimeout: '3600' }, env: {} })),
     /^invalid configuration: sessionIdleTimeout: must not be longer than sessionAbsoluteTimeout$/,
   );
-  assert.match(configError(() => loadConfig({ flags: { tlsCert: 'cert.pem' }, env: {} })), /^invalid configuration: tlsKey: /);
-  assert.match(configError(() => loadConfig({ flags: { cookieName: 'bad name;' }, env: {} })), /^invalid configuration: cookieName: /);
-  assert.match(configError(() => loadConfig({ flags: { logLevel: 'loud' }, env: {} })), /^invalid configuration: logLevel: /);
-  assert.match(configError(() => loadConfig({ flags: { lessonRoutes: 'maybe' }, env: {} })), /^invalid configuration: lessonRoutes: /);
+  assert.match(
+    configError(() => loadConfig({ flags: { tlsCert: 'cert.pem' }, env: {} })),
+    /^invalid configuration: tlsKey: /,
+  );
+  assert.match(
+    configError(() => loadConfig({ flags: { cookieName: 'bad name;' }, env: {} })),
+    /^invalid configuration: cookieName: /,
+  );
+  assert.match(
+    configError(() => loadConfig({ flags: { logLevel: 'loud' }, env: {} })),
+    /^invalid configuration: logLevel: /,
+  );
+  assert.match(
+    configError(() => loadConfig({ flags: { lessonRoutes: 'maybe' }, env: {} })),
+    /^invalid configuration: lessonRoutes: /,
+  );
 });
 
 test('config file problems: missing, not JSON, not an object, unknown key, wrong type', () => {
-  assert.match(configError(() => loadConfig({ flags: { config: join(dir, 'missing.json') }, env: {} })), /^invalid configuration: config: file not found: /);
+  assert.match(
+    configError(() => loadConfig({ flags: { config: join(dir, 'missing.json') }, env: {} })),
+    /^invalid configuration: config: file not found: /,
+  );
   const broken = join(dir, 'broken.json');
   writeFileSync(broken, '{ port: ');
-  assert.match(configError(() => loadConfig({ flags: { config: broken }, env: {} })), /^invalid configuration: config: not a readable JSON file/);
+  assert.match(
+    configError(() => loadConfig({ flags: { config: broken }, env: {} })),
+    /^invalid configuration: config: not a readable JSON file/,
+  );
   const array = join(dir, 'array.json');
   writeFileSync(array, '[]');
-  assert.match(configError(() => loadConfig({ flags: { config: array }, env: {} })), /must hold a JSON object/);
+  assert.match(
+    configError(() => loadConfig({ flags: { config: array }, env: {} })),
+    /must hold a JSON object/,
+  );
   const unknown = join(dir, 'unknown.json');
   writeFileSync(unknown, '{"prot": 8443}');
-  assert.match(configError(() => loadConfig({ flags: { config: unknown }, env: {} })), /^invalid configuration: prot: unknown key/);
+  assert.match(
+    configError(() => loadConfig({ flags: { config: unknown }, env: {} })),
+    /^invalid configuration: prot: unknown key/,
+  );
   const typed = join(dir, 'typed.json');
   writeFileSync(typed, '{"port": "8443x"}');
-  assert.match(configError(() => loadConfig({ flags: { config: typed }, env: {} })), /^invalid configuration: port: .*\(from the config file\)$/);
+  assert.match(
+    configError(() => loadConfig({ flags: { config: typed }, env: {} })),
+    /^invalid configuration: port: .*\(from the config file\)$/,
+  );
 });
 
 test('every setting has its flag on `gatehouse serve` and its row in docs/configuration.md', async () => {

@@ -40,13 +40,19 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
       consumed = labelPair.lastIndex;
     }
     assert.equal(consumed, body.length, `bad labels in: ${line}`);
-    samples.push({ name: match[1]!, labels, value: Number(match[3]!.toLowerCase().replace('nan', 'NaN').replace('inf', 'Infinity')) });
+    samples.push({
+      name: match[1]!,
+      labels,
+      value: Number(match[3]!.toLowerCase().replace('nan', 'NaN').replace('inf', 'Infinity')),
+    });
   }
   return { samples, types };
 }
 
 function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  const found = samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
+  const found = samples.filter(
+    (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  );
   return found.reduce((sum, sample) => sum + sample.value, 0);
 }
 
@@ -86,14 +92,18 @@ describe('GET /metrics', () => {
     const before = (await scrape()).samples;
     const wrong = await server.request('/login', { json: { username: 'ned', password: 'not the password at all' } });
     assert.equal(wrong.status, 401);
-    const unknown = await server.request('/login', { json: { username: 'nobody', password: 'not the password at all' } });
+    const unknown = await server.request('/login', {
+      json: { username: 'nobody', password: 'not the password at all' },
+    });
     assert.equal(unknown.status, 401);
     const right = await server.request('/login', { json: { username: 'ned', password: PASSWORD } });
     assert.equal(right.status, 200);
     // Three failures lock ned's account for a while: wrong passwords until one is throttled.
     const statuses: number[] = [];
     while (!statuses.includes(429) && statuses.length < 6) {
-      statuses.push((await server.request('/login', { json: { username: 'ned', password: 'still not the password' } })).status);
+      statuses.push(
+        (await server.request('/login', { json: { username: 'ned', password: 'still not the password' } })).status,
+      );
     }
     const throttled = await server.request('/login', { json: { username: 'ned', password: PASSWORD } });
     assert.equal(throttled.status, 429);
@@ -106,7 +116,8 @@ describe('GET /metrics', () => {
     assert.equal((await server.request('/get-info')).status, 401);
 
     const after = (await scrape()).samples;
-    const delta = (name: string, labels: Record<string, string> = {}) => valueOf(after, name, labels) - valueOf(before, name, labels);
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      valueOf(after, name, labels) - valueOf(before, name, labels);
     assert.equal(delta('gatehouse_logins_total', { outcome: 'success' }), 1);
     // Every wrong password was checked (the one that locks the account answers 429 itself);
     // only the last attempt was refused before any check.
@@ -120,16 +131,29 @@ describe('GET /metrics', () => {
     assert.equal(delta('gatehouse_problems_total', { code: 'ERR_UNAUTHENTICATED' }), 2);
     // Latency per route pattern and status: the three 401s on /get-info, the 200 and 429s on /login.
     assert.equal(delta('gatehouse_http_request_duration_seconds_count', { route: '/get-info', status_code: '401' }), 3);
-    assert.equal(delta('gatehouse_http_request_duration_seconds_count', { route: '/login', status_code: '429' }), throttledCount);
-    const fast = delta('gatehouse_http_request_duration_seconds_bucket', { route: '/get-info', status_code: '401', le: '+Inf' });
+    assert.equal(
+      delta('gatehouse_http_request_duration_seconds_count', { route: '/login', status_code: '429' }),
+      throttledCount,
+    );
+    const fast = delta('gatehouse_http_request_duration_seconds_bucket', {
+      route: '/get-info',
+      status_code: '401',
+      le: '+Inf',
+    });
     assert.equal(fast, 3);
   });
 
   it('labels unknown paths as unmatched, not by their URL', async () => {
     await server.request('/no/such/path/12345');
     const { samples } = await scrape();
-    assert.ok(valueOf(samples, 'gatehouse_http_request_duration_seconds_count', { route: 'unmatched', status_code: '404' }) >= 1);
-    assert.equal(samples.some((sample) => sample.labels.route?.includes('12345')), false);
+    assert.ok(
+      valueOf(samples, 'gatehouse_http_request_duration_seconds_count', { route: 'unmatched', status_code: '404' }) >=
+        1,
+    );
+    assert.equal(
+      samples.some((sample) => sample.labels.route?.includes('12345')),
+      false,
+    );
   });
 
   it('answers only loopback clients not behind a proxy, or a token or key with the metrics scope', async () => {
@@ -143,15 +167,25 @@ describe('GET /metrics', () => {
     assert.equal(session.status, 403);
     const { client, secret } = await server.core.clients.createClient({ name: 'prometheus', scopes: 'metrics' });
     const basic = `Basic ${Buffer.from(`${client.id}:${secret}`).toString('base64')}`;
-    const issued = await server.request('/oauth/token', { form: { grant_type: 'client_credentials' }, headers: { authorization: basic } });
+    const issued = await server.request('/oauth/token', {
+      form: { grant_type: 'client_credentials' },
+      headers: { authorization: basic },
+    });
     assert.equal(issued.status, 200, issued.text);
     const { access_token: accessToken } = issued.json as { access_token: string };
-    const scraped = await server.request('/metrics', { headers: { ...viaProxy, authorization: `Bearer ${accessToken}` } });
+    const scraped = await server.request('/metrics', {
+      headers: { ...viaProxy, authorization: `Bearer ${accessToken}` },
+    });
     assert.equal(scraped.status, 200);
     assert.match(scraped.text, /^# HELP /m);
     const other = await server.core.clients.createClient({ name: 'reporting', scopes: 'orders:read' });
-    const otherToken = await server.request('/oauth/token', { form: { grant_type: 'client_credentials' }, headers: { authorization: `Basic ${Buffer.from(`${other.client.id}:${other.secret}`).toString('base64')}` } });
-    const refused = await server.request('/metrics', { headers: { ...viaProxy, authorization: `Bearer ${(otherToken.json as { access_token: string }).access_token}` } });
+    const otherToken = await server.request('/oauth/token', {
+      form: { grant_type: 'client_credentials' },
+      headers: { authorization: `Basic ${Buffer.from(`${other.client.id}:${other.secret}`).toString('base64')}` },
+    });
+    const refused = await server.request('/metrics', {
+      headers: { ...viaProxy, authorization: `Bearer ${(otherToken.json as { access_token: string }).access_token}` },
+    });
     assert.equal(refused.status, 403);
     assert.match(String(refused.headers['www-authenticate']), /insufficient_scope.*scope="metrics"/);
   });
@@ -173,7 +207,8 @@ describe('gatehouse_sessions', () => {
       };
       assert.equal(await sessions(), 0);
       await server.core.users.createUser({ username: 'ola', password: PASSWORD });
-      for (let i = 0; i < 2; i += 1) assert.equal((await server.request('/login', { json: { username: 'ola', password: PASSWORD } })).status, 200);
+      for (let i = 0; i < 2; i += 1)
+        assert.equal((await server.request('/login', { json: { username: 'ola', password: PASSWORD } })).status, 200);
       assert.equal(await sessions(), 0, 'still the count of the last 15 s');
       now += 15_000;
       assert.equal(await sessions(), 2);

@@ -12,7 +12,12 @@ after(() => rmSync(data, { recursive: true, force: true }));
 const COOKIE = '__Host-gatehouse';
 const PASSWORD = 'alice password 1';
 
-async function call(url: string, ca: string, path: string, options: { form?: Record<string, string>; cookie?: string } = {}) {
+async function call(
+  url: string,
+  ca: string,
+  path: string,
+  options: { form?: Record<string, string>; cookie?: string } = {},
+) {
   const dispatcher = new Agent({ connect: { ca } });
   try {
     const response = await request(`${url}${path}`, {
@@ -52,7 +57,10 @@ describe('gatehouse serve, end to end', () => {
       const health = await call(server.url, certPem, '/healthz');
       assert.deepEqual([health.status, JSON.parse(health.text)], [200, { status: 'ok' }]);
       const ready = await call(server.url, certPem, '/readyz');
-      assert.deepEqual([ready.status, JSON.parse(ready.text)], [200, { status: 'ready', database: 'up', redis: 'absent' }]);
+      assert.deepEqual(
+        [ready.status, JSON.parse(ready.text)],
+        [200, { status: 'ready', database: 'up', redis: 'absent' }],
+      );
     } finally {
       assert.equal(await server.stop('SIGTERM'), 0, 'graceful shutdown exits 0');
     }
@@ -62,7 +70,13 @@ describe('gatehouse serve, end to end', () => {
       .split('\n')
       .filter((line) => line.includes('"msg":"request"'))
       .map((line) => JSON.parse(line) as { url: string; status: number });
-    assert.deepEqual(requests.map(({ url, status }) => [url, status]), [['/healthz', 200], ['/readyz', 200]]);
+    assert.deepEqual(
+      requests.map(({ url, status }) => [url, status]),
+      [
+        ['/healthz', 200],
+        ['/readyz', 200],
+      ],
+    );
   });
 
   test('the CLI works while the server runs; sessions survive a restart; the certificate is reused', async () => {
@@ -70,7 +84,9 @@ describe('gatehouse serve, end to end', () => {
     const ca = readFileSync(join(data, 'tls', 'cert.pem'), 'utf8');
     let cookie: string | undefined;
     try {
-      const added = await runCLI(['user', 'add', 'Alice', '--role', 'admin', '--password-stdin', '--data', data], { input: `${PASSWORD}\n` });
+      const added = await runCLI(['user', 'add', 'Alice', '--role', 'admin', '--password-stdin', '--data', data], {
+        input: `${PASSWORD}\n`,
+      });
       assert.equal(added.code, 0, added.stderr);
       const login = await call(first.url, ca, '/login', { form: { username: 'Alice', password: PASSWORD } });
       assert.equal(login.status, 200);
@@ -88,29 +104,41 @@ describe('gatehouse serve, end to end', () => {
       assert.equal((await call(second.url, ca, '/get-info', { cookie })).status, 200, 'session survived the restart');
       const revoked = await runCLI(['sessions', 'revoke', '--user', 'alice', '--data', data]);
       assert.equal(revoked.code, 0, revoked.stderr);
-      assert.equal((await call(second.url, ca, '/get-info', { cookie })).status, 401, 'revoked from the CLI while running');
+      assert.equal(
+        (await call(second.url, ca, '/get-info', { cookie })).status,
+        401,
+        'revoked from the CLI while running',
+      );
     } finally {
       await second.stop();
     }
   });
 
   test('invalid configuration stops the start with one line naming the key', async () => {
-    await assert.rejects(startServe([...args, '--session-idle-timeout', 'soon']), (error: { code: number; stderr: string }) => {
-      assert.notEqual(error.code, 0);
-      assert.equal(
-        error.stderr.trim(),
-        'gatehouse: invalid configuration: sessionIdleTimeout: must be a whole number from 1 to 31536000 (from --session-idle-timeout)',
-      );
-      return true;
-    });
+    await assert.rejects(
+      startServe([...args, '--session-idle-timeout', 'soon']),
+      (error: { code: number; stderr: string }) => {
+        assert.notEqual(error.code, 0);
+        assert.equal(
+          error.stderr.trim(),
+          'gatehouse: invalid configuration: sessionIdleTimeout: must be a whole number from 1 to 31536000 (from --session-idle-timeout)',
+        );
+        return true;
+      },
+    );
     // A flag wins over its variable: with --port 0 the bad GATEHOUSE_PORT is never read.
     const flagWins = await startServe(args, { env: { GATEHOUSE_PORT: '99999' } });
     await flagWins.stop();
-    const envOnly = await startServe(['--data', data, '--host', '127.0.0.1'], { env: { GATEHOUSE_PORT: '99999' } }).then(
+    const envOnly = await startServe(['--data', data, '--host', '127.0.0.1'], {
+      env: { GATEHOUSE_PORT: '99999' },
+    }).then(
       (server) => server.stop().then(() => 'started'),
       (error: { stderr: string }) => error.stderr.trim(),
     );
-    assert.equal(envOnly, 'gatehouse: invalid configuration: port: must be a whole number from 0 to 65535 (from GATEHOUSE_PORT)');
+    assert.equal(
+      envOnly,
+      'gatehouse: invalid configuration: port: must be a whole number from 0 to 65535 (from GATEHOUSE_PORT)',
+    );
   });
 
   test('npm start runs the built server (dist/) with the same defaults', async () => {

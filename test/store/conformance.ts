@@ -133,7 +133,10 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       assert.equal(await store.deleteSession(a!.id), true);
       assert.equal(await store.deleteSession(a!.id), false);
       assert.equal(await store.deleteUserSessions(owner.id, { keepId: b!.id }), 2);
-      assert.deepEqual((await store.listSessions({ userId: owner.id })).map((item) => item.id), [b!.id]);
+      assert.deepEqual(
+        (await store.listSessions({ userId: owner.id })).map((item) => item.id),
+        [b!.id],
+      );
       assert.equal(await store.deleteUserSessions(owner.id), 1);
       assert.deepEqual(await store.listSessions({ userId: owner.id }), []);
     });
@@ -194,16 +197,46 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       await store.rotateSigningKey(key('k2', 2), 2, 500);
       await store.rotateSigningKey(key('k3', 3), 3, 900);
       const keys = await store.listSigningKeys();
-      assert.deepEqual(keys.map((item) => [item.kid, item.retiredAt, item.expiresAt]), [['k3', null, null], ['k2', 3, 900], ['k1', 2, 500]]);
+      assert.deepEqual(
+        keys.map((item) => [item.kid, item.retiredAt, item.expiresAt]),
+        [
+          ['k3', null, null],
+          ['k2', 3, 900],
+          ['k1', 2, 500],
+        ],
+      );
       assert.equal(await store.purgeExpiredSigningKeys(500), 1);
-      assert.deepEqual((await store.listSigningKeys()).map((item) => item.kid), ['k3', 'k2']);
+      assert.deepEqual(
+        (await store.listSigningKeys()).map((item) => item.kid),
+        ['k3', 'k2'],
+      );
       assert.equal(await store.purgeExpiredSigningKeys(10_000), 1, 'never the active key');
-      assert.deepEqual((await store.listSigningKeys()).map((item) => item.kid), ['k3']);
+      assert.deepEqual(
+        (await store.listSigningKeys()).map((item) => item.kid),
+        ['k3'],
+      );
     });
 
     test('clients: unique names, lookups, secret update, delete', async () => {
-      const client = { id: 'c1', name: 'billing', secretHash: 'h1', publicJwk: null, tlsSubject: null, tlsThumbprint: null, scopes: ['a', 'b'], createdAt: 1, updatedAt: 1 };
-      const certified = { ...client, id: 'c3', name: 'orders', secretHash: null, tlsSubject: 'CN=orders,O=Example', tlsThumbprint: 'x'.repeat(43) };
+      const client = {
+        id: 'c1',
+        name: 'billing',
+        secretHash: 'h1',
+        publicJwk: null,
+        tlsSubject: null,
+        tlsThumbprint: null,
+        scopes: ['a', 'b'],
+        createdAt: 1,
+        updatedAt: 1,
+      };
+      const certified = {
+        ...client,
+        id: 'c3',
+        name: 'orders',
+        secretHash: null,
+        tlsSubject: 'CN=orders,O=Example',
+        tlsThumbprint: 'x'.repeat(43),
+      };
       assert.equal(await store.createClient(certified), true);
       assert.deepEqual(await store.findClientById('c3'), certified, 'certificate bindings are kept');
       assert.equal(await store.deleteClient('c3'), true);
@@ -214,7 +247,10 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       assert.equal(await store.updateClientSecret('c1', 'h2', 5), true);
       assert.deepEqual(await store.findClientById('c1'), { ...client, secretHash: 'h2', updatedAt: 5 });
       assert.equal(await store.updateClientSecret('nope', 'h', 5), false);
-      assert.deepEqual((await store.listClients()).map((item) => item.id), ['c1']);
+      assert.deepEqual(
+        (await store.listClients()).map((item) => item.id),
+        ['c1'],
+      );
       assert.equal(await store.deleteClient('c1'), true);
       assert.equal(await store.findClientById('c1'), null);
     });
@@ -225,13 +261,24 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       const live = session(owner.id);
       await store.createSession(live);
       const token = (id: string, familyId: string, expiresAt = 50_000) => ({
-        id, tokenHash: `rt-${id}`, familyId, sessionId: live.id, userId: owner.id, scope: null, createdAt: 1, expiresAt, usedAt: null,
+        id,
+        tokenHash: `rt-${id}`,
+        familyId,
+        sessionId: live.id,
+        userId: owner.id,
+        scope: null,
+        createdAt: 1,
+        expiresAt,
+        usedAt: null,
       });
       await store.createRefreshToken(token('r1', 'f1'));
       await store.createRefreshToken(token('r2', 'f1'));
       await store.createRefreshToken(token('r3', 'f2', 10));
       assert.deepEqual(await store.findRefreshTokenByHash('rt-r1'), token('r1', 'f1'));
-      const [first, second] = await Promise.all([store.markRefreshTokenUsed('r1', 7), store.markRefreshTokenUsed('r1', 8)]);
+      const [first, second] = await Promise.all([
+        store.markRefreshTokenUsed('r1', 7),
+        store.markRefreshTokenUsed('r1', 8),
+      ]);
       assert.deepEqual([first, second].sort(), [false, true]);
       assert.ok((await store.findRefreshTokenByHash('rt-r1'))!.usedAt !== null);
       assert.equal(await store.purgeExpiredRefreshTokens(10), 1);
@@ -246,7 +293,16 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       const other = user();
       await store.createUser(owner);
       await store.createUser(other);
-      const key = { id: 'ak1', userId: owner.id, name: 'ci', secretHash: 'akh1', scopes: ['deploy'], createdAt: 1, expiresAt: null, lastUsedAt: null };
+      const key = {
+        id: 'ak1',
+        userId: owner.id,
+        name: 'ci',
+        secretHash: 'akh1',
+        scopes: ['deploy'],
+        createdAt: 1,
+        expiresAt: null,
+        lastUsedAt: null,
+      };
       await store.createApiKey(key);
       assert.deepEqual(await store.findApiKeyByHash('akh1'), key);
       assert.deepEqual(await store.listApiKeys(owner.id), [key]);
@@ -271,16 +327,38 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
 
     test('audit events: appended, listed newest first, filtered by user, type and time, limited', async () => {
       const event = (id: string, at: number, type: string, userId: string | null) => ({
-        id, at, type, actor: 'cli', userId, ip: '127.0.0.1', userAgent: null, detail: { n: at, list: ['a'] },
+        id,
+        at,
+        type,
+        actor: 'cli',
+        userId,
+        ip: '127.0.0.1',
+        userAgent: null,
+        detail: { n: at, list: ['a'] },
       });
       await store.appendAuditEvent(event('e1', 100, 'login.success', 'u-audit'));
       await store.appendAuditEvent(event('e2', 200, 'login.failure', 'u-audit'));
       await store.appendAuditEvent(event('e3', 300, 'login.failure', null));
-      assert.deepEqual((await store.listAuditEvents({ userId: 'u-audit', limit: 10 })).map((item) => item.id), ['e2', 'e1']);
-      assert.deepEqual((await store.listAuditEvents({ type: 'login.failure', limit: 10 })).map((item) => item.id), ['e3', 'e2']);
-      assert.deepEqual((await store.listAuditEvents({ since: 200, limit: 10 })).map((item) => item.id), ['e3', 'e2']);
-      assert.deepEqual((await store.listAuditEvents({ limit: 1 })).map((item) => item.id), ['e3']);
-      assert.deepEqual((await store.listAuditEvents({ userId: 'u-audit', limit: 1 }))[0], event('e2', 200, 'login.failure', 'u-audit'));
+      assert.deepEqual(
+        (await store.listAuditEvents({ userId: 'u-audit', limit: 10 })).map((item) => item.id),
+        ['e2', 'e1'],
+      );
+      assert.deepEqual(
+        (await store.listAuditEvents({ type: 'login.failure', limit: 10 })).map((item) => item.id),
+        ['e3', 'e2'],
+      );
+      assert.deepEqual(
+        (await store.listAuditEvents({ since: 200, limit: 10 })).map((item) => item.id),
+        ['e3', 'e2'],
+      );
+      assert.deepEqual(
+        (await store.listAuditEvents({ limit: 1 })).map((item) => item.id),
+        ['e3'],
+      );
+      assert.deepEqual(
+        (await store.listAuditEvents({ userId: 'u-audit', limit: 1 }))[0],
+        event('e2', 200, 'login.failure', 'u-audit'),
+      );
     });
 
     test('two-factor: a pending enrolment is replaced, a confirmed one is not; confirming stores the recovery codes', async () => {
@@ -293,8 +371,17 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       assert.deepEqual(await store.findTwoFactor(owner.id), { ...pending, secretJwe: 'jwe-2' });
       assert.equal(await store.confirmTwoFactor(owner.id, 2_000, 77, ['code-a', 'code-b']), true);
       assert.equal(await store.confirmTwoFactor(owner.id, 3_000, 78, ['code-c']), false, 'confirmed once');
-      assert.deepEqual(await store.findTwoFactor(owner.id), { ...pending, secretJwe: 'jwe-2', confirmedAt: 2_000, lastStep: 77 });
-      assert.equal(await store.putPendingTwoFactor({ ...pending, secretJwe: 'jwe-3' }), false, 'a confirmed enrolment is never overwritten');
+      assert.deepEqual(await store.findTwoFactor(owner.id), {
+        ...pending,
+        secretJwe: 'jwe-2',
+        confirmedAt: 2_000,
+        lastStep: 77,
+      });
+      assert.equal(
+        await store.putPendingTwoFactor({ ...pending, secretJwe: 'jwe-3' }),
+        false,
+        'a confirmed enrolment is never overwritten',
+      );
       assert.equal((await store.findTwoFactor(owner.id))!.secretJwe, 'jwe-2');
       assert.equal(await store.countUnusedRecoveryCodes(owner.id), 2);
     });
@@ -302,7 +389,13 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
     test('two-factor: time steps only move forward; recovery codes work once; deleting removes both', async () => {
       const owner = user();
       await store.createUser(owner);
-      await store.putPendingTwoFactor({ userId: owner.id, secretJwe: 'jwe', confirmedAt: null, lastStep: 0, createdAt: 1_000 });
+      await store.putPendingTwoFactor({
+        userId: owner.id,
+        secretJwe: 'jwe',
+        confirmedAt: null,
+        lastStep: 0,
+        createdAt: 1_000,
+      });
       await store.confirmTwoFactor(owner.id, 2_000, 100, ['code-a', 'code-b']);
       assert.equal(await store.advanceTwoFactorStep(owner.id, 100), false, 'the confirming code cannot be replayed');
       assert.equal(await store.advanceTwoFactorStep(owner.id, 101), true);
@@ -324,16 +417,37 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
     test('two-factor: login challenges expire, are deleted once, go with their user', async () => {
       const owner = user();
       await store.createUser(owner);
-      await store.createLoginChallenge({ tokenHash: `challenge-${owner.id}`, userId: owner.id, createdAt: 1_000, expiresAt: 5_000 });
-      await store.createLoginChallenge({ tokenHash: `old-${owner.id}`, userId: owner.id, createdAt: 1_000, expiresAt: 2_000 });
+      await store.createLoginChallenge({
+        tokenHash: `challenge-${owner.id}`,
+        userId: owner.id,
+        createdAt: 1_000,
+        expiresAt: 5_000,
+      });
+      await store.createLoginChallenge({
+        tokenHash: `old-${owner.id}`,
+        userId: owner.id,
+        createdAt: 1_000,
+        expiresAt: 2_000,
+      });
       assert.deepEqual(await store.findLoginChallenge(`challenge-${owner.id}`, 4_999), { userId: owner.id });
       assert.equal(await store.findLoginChallenge(`challenge-${owner.id}`, 5_000), null);
       assert.ok((await store.purgeExpiredLoginChallenges(2_000)) >= 1);
       assert.equal(await store.findLoginChallenge(`old-${owner.id}`, 0), null);
       assert.equal(await store.deleteLoginChallenge(`challenge-${owner.id}`), true);
       assert.equal(await store.deleteLoginChallenge(`challenge-${owner.id}`), false);
-      await store.createLoginChallenge({ tokenHash: `again-${owner.id}`, userId: owner.id, createdAt: 1_000, expiresAt: 9_000 });
-      await store.putPendingTwoFactor({ userId: owner.id, secretJwe: 'jwe', confirmedAt: null, lastStep: 0, createdAt: 1_000 });
+      await store.createLoginChallenge({
+        tokenHash: `again-${owner.id}`,
+        userId: owner.id,
+        createdAt: 1_000,
+        expiresAt: 9_000,
+      });
+      await store.putPendingTwoFactor({
+        userId: owner.id,
+        secretJwe: 'jwe',
+        confirmedAt: null,
+        lastStep: 0,
+        createdAt: 1_000,
+      });
       assert.equal(await store.deleteUser(owner.id), true);
       assert.equal(await store.findLoginChallenge(`again-${owner.id}`, 0), null);
       assert.equal(await store.findTwoFactor(owner.id), null);

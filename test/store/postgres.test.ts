@@ -23,12 +23,31 @@ if (typeof database === 'string') {
     test('an older (here: empty) schema is refused unless migrations are applied on purpose', async () => {
       await assert.rejects(openStore({ url: fresh.db!.url }), (error) => {
         assert.ok(isGatehouseError(error, 'ERR_CONFIG'));
-        assert.match(error.message, /schema is older than this Gatehouse \(pending: 0001_users_and_sessions, 0002_tokens, 0003_audit, 0004_two_factor, 0005_client_certificates\); run gatehouse migrate up/);
+        assert.match(
+          error.message,
+          /schema is older than this Gatehouse \(pending: 0001_users_and_sessions, 0002_tokens, 0003_audit, 0004_two_factor, 0005_client_certificates\); run gatehouse migrate up/,
+        );
         return true;
       });
       const db = openDatabase(fresh.db!.url);
-      assert.deepEqual(await applyMigrations(db), ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor', '0005_client_certificates']);
-      assert.deepEqual(await readMigrationStatus(db), { applied: ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor', '0005_client_certificates'], pending: [], unknown: [] });
+      assert.deepEqual(await applyMigrations(db), [
+        '0001_users_and_sessions',
+        '0002_tokens',
+        '0003_audit',
+        '0004_two_factor',
+        '0005_client_certificates',
+      ]);
+      assert.deepEqual(await readMigrationStatus(db), {
+        applied: [
+          '0001_users_and_sessions',
+          '0002_tokens',
+          '0003_audit',
+          '0004_two_factor',
+          '0005_client_certificates',
+        ],
+        pending: [],
+        unknown: [],
+      });
       await db.destroy();
       const store = await openStore({ url: fresh.db!.url });
       assert.equal(await store.ping(), true);
@@ -37,10 +56,16 @@ if (typeof database === 'string') {
 
     test('a schema newer than this Gatehouse is always refused', async () => {
       const db = openDatabase(fresh.db!.url);
-      await db.insertInto('kysely_migration' as never).values({ name: '9999_from_the_future', timestamp: new Date().toISOString() } as never).execute();
+      await db
+        .insertInto('kysely_migration' as never)
+        .values({ name: '9999_from_the_future', timestamp: new Date().toISOString() } as never)
+        .execute();
       await db.destroy();
       for (const migrations of ['apply', 'verify'] as const) {
-        await assert.rejects(openStore({ url: fresh.db!.url, migrations }), /schema is newer than this Gatehouse \(unknown migrations: 9999_from_the_future\)/);
+        await assert.rejects(
+          openStore({ url: fresh.db!.url, migrations }),
+          /schema is newer than this Gatehouse \(unknown migrations: 9999_from_the_future\)/,
+        );
       }
     });
   });

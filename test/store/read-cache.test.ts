@@ -15,8 +15,26 @@ const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cache-'));
 let here: Store;
 let elsewhere: Store;
 
-const alice: UserRecord = { id: 'u1', username: 'alice', usernameKey: 'alice', passwordHash: 'h', disabled: false, roles: [], createdAt: 1, updatedAt: 1 };
-const session = (id: string): SessionRecord => ({ id, tokenHash: `hash-${id}`, userId: 'u1', createdAt: 1, lastSeenAt: 1, expiresAt: Date.now() + 60_000, ip: null, userAgent: null });
+const alice: UserRecord = {
+  id: 'u1',
+  username: 'alice',
+  usernameKey: 'alice',
+  passwordHash: 'h',
+  disabled: false,
+  roles: [],
+  createdAt: 1,
+  updatedAt: 1,
+};
+const session = (id: string): SessionRecord => ({
+  id,
+  tokenHash: `hash-${id}`,
+  userId: 'u1',
+  createdAt: 1,
+  lastSeenAt: 1,
+  expiresAt: Date.now() + 60_000,
+  ip: null,
+  userAgent: null,
+});
 
 before(async () => {
   const url = `sqlite:${join(dir, 'shared.db')}`;
@@ -92,7 +110,10 @@ test('a change announced by another instance is applied at once (the Redis broad
     assert.equal((await b.store.findUserById('u1'))?.disabled, false);
     await a.store.deleteSession('s5');
     await a.store.updateUser('u1', { disabled: true, updatedAt: 6 });
-    assert.deepEqual(changes, [{ kind: 'session', id: 's5' }, { kind: 'user', id: 'u1' }]);
+    assert.deepEqual(changes, [
+      { kind: 'session', id: 's5' },
+      { kind: 'user', id: 'u1' },
+    ]);
     // Round-trip through JSON, as over Redis; junk is ignored.
     for (const change of changes) b.apply(JSON.parse(JSON.stringify(change)));
     b.apply({ kind: 'nonsense' } as never);

@@ -15,7 +15,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 runStoreConformance('SQLite file', () => openStore({ url: `sqlite:${join(dir, 'conformance.db')}` }));
 runStoreConformance('SQLite in memory', () => openStore({ url: 'sqlite::memory:' }));
 // A long time to live: every answer must come out right through invalidation alone, never through expiry.
-runStoreConformance('SQLite behind the read cache', async () => withReadCache(await openStore({ url: 'sqlite::memory:' }), { ttlMs: 60_000 }).store);
+runStoreConformance(
+  'SQLite behind the read cache',
+  async () => withReadCache(await openStore({ url: 'sqlite::memory:' }), { ttlMs: 60_000 }).store,
+);
 
 test('a new SQLite database is created in WAL mode with the schema migrated, and reopening keeps the data', async () => {
   const file = join(dir, 'nested', 'gatehouse.db');
@@ -35,7 +38,10 @@ test('a new SQLite database is created in WAL mode with the schema migrated, and
   const raw = new SQLite(file, { readonly: true });
   assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
   const migrations = raw.prepare('select name from kysely_migration order by name').all() as { name: string }[];
-  assert.deepEqual(migrations.map((row) => row.name), ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor', '0005_client_certificates']);
+  assert.deepEqual(
+    migrations.map((row) => row.name),
+    ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor', '0005_client_certificates'],
+  );
   raw.close();
   const reopened = await openStore({ url: `sqlite:${file}` });
   assert.equal((await reopened.findUserByKey('alice'))?.username, 'Alice');

@@ -21,7 +21,10 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 describe('personal API keys', () => {
   test('created once with a recognisable prefix, stored hashed, listed without the key', async () => {
-    const created = await server.request('/api-keys', { cookie, json: { name: 'CI deploy', scopes: 'deploy:write', expiresInSeconds: 3600 } });
+    const created = await server.request('/api-keys', {
+      cookie,
+      json: { name: 'CI deploy', scopes: 'deploy:write', expiresInSeconds: 3600 },
+    });
     assert.equal(created.status, 201);
     assert.equal(created.headers['cache-control'], 'no-store');
     assert.match(created.json.key, /^gh_[A-Za-z0-9_-]{43}$/);
@@ -41,7 +44,9 @@ describe('personal API keys', () => {
     const { key, id } = (await server.request('/api-keys', { cookie, json: { name: 'script' } })).json;
     const info = await server.request('/get-info', { headers: bearer(key) });
     assert.equal(info.status, 200);
-    const listed = (await server.request('/api-keys', { cookie })).json.apiKeys.find((item: { id: string }) => item.id === id);
+    const listed = (await server.request('/api-keys', { cookie })).json.apiKeys.find(
+      (item: { id: string }) => item.id === id,
+    );
     assert.equal(listed.lastUsedAt, new Date(clock.now()).toISOString());
     assert.equal((await server.request('/admin/users', { headers: bearer(key) })).status, 200, 'roles are the owner’s');
   });
@@ -49,13 +54,23 @@ describe('personal API keys', () => {
   test('a key cannot manage the account: no new keys, no password change, no tokens, no session list', async () => {
     const { key } = (await server.request('/api-keys', { cookie, json: { name: 'limited' } })).json;
     assert.equal((await server.request('/api-keys', { headers: bearer(key), json: { name: 'escalate' } })).status, 401);
-    assert.equal((await server.request('/password', { headers: bearer(key), json: { currentPassword: 'x', newPassword: 'y'.repeat(20) } })).status, 401);
+    assert.equal(
+      (
+        await server.request('/password', {
+          headers: bearer(key),
+          json: { currentPassword: 'x', newPassword: 'y'.repeat(20) },
+        })
+      ).status,
+      401,
+    );
     assert.equal((await server.request('/token', { method: 'POST', headers: bearer(key) })).status, 401);
     assert.equal((await server.request('/sessions', { headers: bearer(key) })).status, 401);
   });
 
   test('revoked, expired, unknown and malformed keys get 401 invalid_token', async () => {
-    const { key, id } = (await server.request('/api-keys', { cookie, json: { name: 'short-lived', expiresInSeconds: 60 } })).json;
+    const { key, id } = (
+      await server.request('/api-keys', { cookie, json: { name: 'short-lived', expiresInSeconds: 60 } })
+    ).json;
     assert.equal((await server.request('/get-info', { headers: bearer(key) })).status, 200);
     clock.advance(61_000);
     assert.equal((await server.request('/get-info', { headers: bearer(key) })).status, 401);
@@ -65,7 +80,10 @@ describe('personal API keys', () => {
     for (const value of [other.key, `gh_${'A'.repeat(43)}`, 'gh_short', `${key}x`]) {
       const response = await server.request('/get-info', { headers: bearer(value) });
       assert.equal(response.status, 401);
-      assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"');
+      assert.equal(
+        response.headers['www-authenticate'],
+        'Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"',
+      );
     }
     assert.ok(id);
   });

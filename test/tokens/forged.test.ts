@@ -14,7 +14,8 @@ let refreshToken: string;
 let sessionCookie: string;
 let kid: string;
 
-const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const parts = (token: string) => token.split('.') as [string, string, string];
 const header = (token: string) => JSON.parse(Buffer.from(parts(token)[0], 'base64url').toString());
 const payload = (token: string) => JSON.parse(Buffer.from(parts(token)[1], 'base64url').toString());
@@ -26,7 +27,10 @@ async function accessWith(target: TestServer, token: string) {
 async function assertRefused(token: string, target = server) {
   const response = await accessWith(target, token);
   assert.equal(response.status, 401, `accepted: ${token.slice(0, 60)}…`);
-  assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"');
+  assert.equal(
+    response.headers['www-authenticate'],
+    'Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"',
+  );
   assert.equal(response.json.code, 'ERR_INVALID_TOKEN');
   assert.ok(!response.text.includes(token), 'the token is never echoed');
 }
@@ -39,15 +43,22 @@ async function userTokens(target: TestServer) {
 }
 
 /** Signs any claims with the server's real active key: for claim checks, not a forgery. */
-async function signWithRealKey(target: TestServer, claims: Record<string, unknown>, protectedHeader: Record<string, unknown> = {}) {
+async function signWithRealKey(
+  target: TestServer,
+  claims: Record<string, unknown>,
+  protectedHeader: Record<string, unknown> = {},
+) {
   const key = await target.core.tokens!.keys.activeKey();
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid, ...protectedHeader }).sign(key.privateKey);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid, ...protectedHeader })
+    .sign(key.privateKey);
 }
 
 before(async () => {
   server = await startTestServer({ clock });
   es256 = await startTestServer({ clock, config: { signingAlgorithm: 'ES256' } });
-  for (const target of [server, es256]) await target.core.users.createUser({ username: 'mallory-target', password: 'target password 1' });
+  for (const target of [server, es256])
+    await target.core.users.createUser({ username: 'mallory-target', password: 'target password 1' });
   const tokens = await userTokens(server);
   genuine = tokens.access;
   refreshToken = tokens.refresh;
@@ -90,7 +101,12 @@ describe('forged and misused access tokens are refused', () => {
     const [head, body, signature] = parts(genuine);
     await assertRefused(`${head}.${body}`);
     await assertRefused(`${head}.${body}.`);
-    for (const change of [{ sub: 'someone-else' }, { roles: ['admin', 'root'] }, { exp: payload(genuine).exp + 3600 }, { scope: 'everything' }]) {
+    for (const change of [
+      { sub: 'someone-else' },
+      { roles: ['admin', 'root'] },
+      { exp: payload(genuine).exp + 3600 },
+      { scope: 'everything' },
+    ]) {
       await assertRefused(`${head}.${b64({ ...payload(genuine), ...change })}.${signature}`);
     }
   });
@@ -115,7 +131,9 @@ describe('forged and misused access tokens are refused', () => {
         { x5u: baitUrl, kid: attackerKid },
         { jku: baitUrl, kid },
       ]) {
-        const token = await new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', ...extra }).sign(privateKey);
+        const token = await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', ...extra })
+          .sign(privateKey);
         await assertRefused(token);
       }
       assert.equal(fetched, 0, 'no URL from a token header was fetched');
@@ -136,7 +154,11 @@ describe('forged and misused access tokens are refused', () => {
       const input = `${head}.${b64(claims)}`;
       return `${input}.${sign(null, Buffer.from(input), KeyObject.from(key.privateKey)).toString('base64url')}`;
     };
-    assert.equal((await accessWith(server, handSigned(b64({ alg: 'EdDSA', typ: 'at+jwt', kid: key.kid })))).status, 200, 'hand signing works');
+    assert.equal(
+      (await accessWith(server, handSigned(b64({ alg: 'EdDSA', typ: 'at+jwt', kid: key.kid })))).status,
+      200,
+      'hand signing works',
+    );
     const head = b64({ alg: 'EdDSA', typ: 'at+jwt', kid: key.kid, crit: ['exp-extension'], 'exp-extension': true });
     await assertRefused(handSigned(head));
   });
@@ -189,7 +211,8 @@ describe('forged and misused access tokens are refused', () => {
   test('the verified-token cache is keyed by the exact string: any altered byte of a cached token is checked afresh and refused', async () => {
     assert.equal((await accessWith(server, genuine)).status, 200);
     assert.equal((await accessWith(server, genuine)).status, 200, 'served again, from the cache');
-    const flip = (text: string, at: number) => `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
+    const flip = (text: string, at: number) =>
+      `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
     const [head, body, signature] = parts(genuine);
     for (const at of [0, 5, signature.length - 1]) await assertRefused(`${head}.${body}.${flip(signature, at)}`);
     await assertRefused(`${flip(head, 3)}.${body}.${signature}`);
@@ -218,25 +241,43 @@ describe('forged and misused access tokens are refused', () => {
   test('credentials of another kind are never accepted in place of an access token, nor the reverse', async () => {
     await assertRefused(refreshToken);
     await assertRefused(sessionCookie.slice(`${COOKIE}=`.length));
-    const asRefresh = await server.request('/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: genuine } });
+    const asRefresh = await server.request('/oauth/token', {
+      form: { grant_type: 'refresh_token', refresh_token: genuine },
+    });
     assert.equal(asRefresh.status, 400);
     assert.equal(asRefresh.json.error, 'invalid_grant');
-    const cookieAsRefresh = await server.request('/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: sessionCookie.slice(`${COOKIE}=`.length) } });
+    const cookieAsRefresh = await server.request('/oauth/token', {
+      form: { grant_type: 'refresh_token', refresh_token: sessionCookie.slice(`${COOKIE}=`.length) },
+    });
     assert.equal(cookieAsRefresh.json.error, 'invalid_grant');
     const tokenAsCookie = await server.request('/get-info', { cookie: `${COOKIE}=${genuine}` });
     assert.equal(tokenAsCookie.status, 401);
   });
 
   test('malformed Authorization headers', async () => {
-    for (const value of ['Bearer', 'Bearer ', `Bearer  ${genuine} extra`, `Token ${genuine}`, 'Basic !!!', 'Basic Zm9vYmFy', `Bearer ${'a'.repeat(9000)}`]) {
+    for (const value of [
+      'Bearer',
+      'Bearer ',
+      `Bearer  ${genuine} extra`,
+      `Token ${genuine}`,
+      'Basic !!!',
+      'Basic Zm9vYmFy',
+      `Bearer ${'a'.repeat(9000)}`,
+    ]) {
       const response = await server.request('/get-info', { headers: { authorization: value } });
       assert.equal(response.status, 401, value.slice(0, 30));
-      assert.equal(response.headers['www-authenticate'], 'Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"');
+      assert.equal(
+        response.headers['www-authenticate'],
+        'Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"',
+      );
     }
     // Well-formed Basic credentials that name no client: refused as credentials, not as a token.
     const unknown = await server.request('/get-info', { headers: { authorization: 'Basic Zm9vOmJhcg==' } });
     assert.equal(unknown.status, 401);
     assert.equal((unknown.json as { code: string }).code, 'ERR_INVALID_CREDENTIALS');
-    assert.equal(unknown.headers['www-authenticate'], 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
+    assert.equal(
+      unknown.headers['www-authenticate'],
+      'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"',
+    );
   });
 });

@@ -14,12 +14,15 @@ let clientId: string;
 let secret: string;
 
 async function clientToken(target = server): Promise<string> {
-  const response = await target.request('/oauth/token', { form: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret } });
+  const response = await target.request('/oauth/token', {
+    form: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret },
+  });
   assert.equal(response.status, 200);
   return response.json.access_token;
 }
 const introspect = async (token: string) =>
-  (await server.request('/oauth/introspect', { form: { token, client_id: clientId, client_secret: secret } })).json.active;
+  (await server.request('/oauth/introspect', { form: { token, client_id: clientId, client_secret: secret } })).json
+    .active;
 
 before(async () => {
   server = await startTestServer({ clock });
@@ -35,7 +38,12 @@ describe('signing keys', () => {
     assert.equal(statSync(masterKey).mode & 0o777, 0o600);
     assert.match(readFileSync(masterKey, 'utf8').trim(), /^[A-Za-z0-9_-]{43}$/);
     const db = new SQLite(join(server.data, 'gatehouse.db'), { readonly: true });
-    const rows = db.prepare('select kid, alg, public_jwk, private_jwe from signing_keys').all() as { kid: string; alg: string; public_jwk: string; private_jwe: string }[];
+    const rows = db.prepare('select kid, alg, public_jwk, private_jwe from signing_keys').all() as {
+      kid: string;
+      alg: string;
+      public_jwk: string;
+      private_jwe: string;
+    }[];
     db.close();
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.alg, 'EdDSA');
@@ -60,7 +68,10 @@ describe('signing keys', () => {
     assert.equal((await server.request('/get-info', { headers: { authorization: `Bearer ${before}` } })).status, 200);
 
     const listed = await server.core.tokens!.keys.listKeys();
-    assert.deepEqual(listed.map((key) => key.status), ['active', 'retired']);
+    assert.deepEqual(
+      listed.map((key) => key.status),
+      ['active', 'retired'],
+    );
     // The old key is published until the longest token it signed has expired (+1 min margin).
     clock.advance(600_000 + 61_000);
     assert.equal(await server.core.tokens!.keys.purgeExpiredKeys(), 1);
@@ -83,10 +94,16 @@ describe('signing keys', () => {
     const previous = process.env.GATEHOUSE_MASTER_KEY;
     process.env.GATEHOUSE_MASTER_KEY = Buffer.alloc(32, 7).toString('base64url');
     try {
-      await assert.rejects(startTestServer({ data: server.data }), /masterKey: it cannot decrypt the stored signing keys/);
+      await assert.rejects(
+        startTestServer({ data: server.data }),
+        /masterKey: it cannot decrypt the stored signing keys/,
+      );
       process.env.GATEHOUSE_MASTER_KEY = 'short';
       await assert.rejects(startTestServer({ data: server.data }), (error: Error) => {
-        assert.match(error.message, /^invalid configuration: masterKey: must be 32 bytes .*\(from GATEHOUSE_MASTER_KEY\)$/);
+        assert.match(
+          error.message,
+          /^invalid configuration: masterKey: must be 32 bytes .*\(from GATEHOUSE_MASTER_KEY\)$/,
+        );
         assert.doesNotMatch(error.message, /short/);
         return true;
       });
@@ -101,7 +118,9 @@ describe('signing keys', () => {
     try {
       const created = await es256.core.clients.createClient({ name: 'svc', scopes: '' });
       for (let i = 0; i < 40; i += 1) {
-        const response = await es256.request('/oauth/token', { form: { grant_type: 'client_credentials', client_id: created.client.id, client_secret: created.secret! } });
+        const response = await es256.request('/oauth/token', {
+          form: { grant_type: 'client_credentials', client_id: created.client.id, client_secret: created.secret! },
+        });
         assert.equal(decodeProtectedHeader(response.json.access_token).alg, 'ES256');
         assert.ok(hasCanonicalSignature(response.json.access_token, 'ES256'));
       }

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { Agent, request } from 'undici';
 import Fastify from 'fastify';
-import { GatehouseClient, GatehouseClientError } from '../../src/client/index.js';
+import { GatehouseClient, type GatehouseClientError } from '../../src/client/index.js';
 import { createDevelopmentCertificate } from '../../src/server/tls.js';
 import { createFastifyVerifierHook, createVerifier, TokenVerificationError } from '../../src/verify/index.js';
 import { createSelfSignedClientCertificate, createTestCa, type IssuedCertificate } from '../helpers/certificates.js';
@@ -31,17 +31,27 @@ let caFile: string;
 const opened: { close(): Promise<void> }[] = [];
 
 function clientWith(certificate?: IssuedCertificate): GatehouseClient {
-  const client = new GatehouseClient({ baseUrl: server.url, ca: server.ca, ...(certificate && { certificate: { cert: certificate.cert, key: certificate.key } }) });
+  const client = new GatehouseClient({
+    baseUrl: server.url,
+    ca: server.ca,
+    ...(certificate && { certificate: { cert: certificate.cert, key: certificate.key } }),
+  });
   opened.push(client);
   return client;
 }
 
 /** A raw call on a connection presenting `certificate` (or none). */
 async function call(path: string, headers: Record<string, string>, certificate?: IssuedCertificate) {
-  const dispatcher = new Agent({ connect: { ca: server.ca, ...(certificate && { cert: certificate.cert, key: certificate.key }) } });
+  const dispatcher = new Agent({
+    connect: { ca: server.ca, ...(certificate && { cert: certificate.cert, key: certificate.key }) },
+  });
   opened.push(dispatcher);
   const response = await request(`${server.url}${path}`, { headers, dispatcher });
-  return { status: response.statusCode, headers: response.headers, json: (await response.body.json().catch(() => undefined)) as Record<string, unknown> | undefined };
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    json: (await response.body.json().catch(() => undefined)) as Record<string, unknown> | undefined,
+  };
 }
 
 before(async () => {
@@ -55,8 +65,20 @@ before(async () => {
   caFile = join(data, 'client-ca.pem');
   writeFileSync(caFile, ca.cert);
   server = await startTestServer({ data, config: { tlsClientCa: caFile } });
-  ids.orders = (await server.core.clients.createClient({ name: 'orders', scopes: 'orders:read', tls: { subject: 'cn=orders, o=Example' } })).client.id;
-  ids.reporting = (await server.core.clients.createClient({ name: 'reporting', scopes: 'reports:read', tls: { certificate: pinned.cert } })).client.id;
+  ids.orders = (
+    await server.core.clients.createClient({
+      name: 'orders',
+      scopes: 'orders:read',
+      tls: { subject: 'cn=orders, o=Example' },
+    })
+  ).client.id;
+  ids.reporting = (
+    await server.core.clients.createClient({
+      name: 'reporting',
+      scopes: 'reports:read',
+      tls: { certificate: pinned.cert },
+    })
+  ).client.id;
 });
 after(async () => {
   await Promise.all(opened.map((item) => item.close()));
@@ -104,8 +126,14 @@ describe('self_signed_tls_client_auth (a pinned certificate)', () => {
     const token = await clientWith(pinned).clientToken(ids.reporting!);
     assert.deepEqual(decodeJwt(token.access_token).cnf, { 'x5t#S256': thumbprint(pinned.cert) });
     assert.equal((await call('/get-info', { authorization: `Bearer ${token.access_token}` }, pinned)).status, 200);
-    await assert.rejects(clientWith(orders).clientToken(ids.reporting!), (error: GatehouseClientError) => error.code === 'invalid_client');
-    await assert.rejects(clientWith(impostor).clientToken(ids.reporting!), (error: GatehouseClientError) => error.code === 'invalid_client');
+    await assert.rejects(
+      clientWith(orders).clientToken(ids.reporting!),
+      (error: GatehouseClientError) => error.code === 'invalid_client',
+    );
+    await assert.rejects(
+      clientWith(impostor).clientToken(ids.reporting!),
+      (error: GatehouseClientError) => error.code === 'invalid_client',
+    );
   });
 });
 
@@ -114,13 +142,19 @@ describe('gatehouse/verify: a resource service that verifies offline', () => {
     const tls = await createDevelopmentCertificate();
     const verifier = createVerifier({ issuer: server.url, audience: server.url, ca: server.ca });
     const service = Fastify({ https: { ...tls, requestCert: true, rejectUnauthorized: false } });
-    service.get('/orders', { onRequest: createFastifyVerifierHook(verifier, { scopes: ['orders:read'] }) }, async (req) => ({ bound: req.accessToken!.certificateThumbprint }));
+    service.get(
+      '/orders',
+      { onRequest: createFastifyVerifierHook(verifier, { scopes: ['orders:read'] }) },
+      async (req) => ({ bound: req.accessToken!.certificateThumbprint }),
+    );
     await service.listen({ host: '127.0.0.1', port: 0 });
     try {
       const url = `https://127.0.0.1:${(service.server.address() as { port: number }).port}/orders`;
       const token = (await clientWith(orders).clientToken(ids.orders!)).access_token;
       const at = async (certificate?: IssuedCertificate) => {
-        const dispatcher = new Agent({ connect: { ca: tls.cert, ...(certificate && { cert: certificate.cert, key: certificate.key }) } });
+        const dispatcher = new Agent({
+          connect: { ca: tls.cert, ...(certificate && { cert: certificate.cert, key: certificate.key }) },
+        });
         opened.push(dispatcher);
         const response = await request(url, { headers: { authorization: `Bearer ${token}` }, dispatcher });
         return { status: response.statusCode, json: (await response.body.json()) as Record<string, unknown> };
@@ -131,7 +165,10 @@ describe('gatehouse/verify: a resource service that verifies offline', () => {
       assert.equal((await at(intruder)).status, 401);
       assert.equal((await at()).status, 401);
       await assert.rejects(verifier.verify(token), TokenVerificationError);
-      assert.equal((await verifier.verify(token, { certificateThumbprint: thumbprint(orders.cert) })).certificateThumbprint, thumbprint(orders.cert));
+      assert.equal(
+        (await verifier.verify(token, { certificateThumbprint: thumbprint(orders.cert) })).certificateThumbprint,
+        thumbprint(orders.cert),
+      );
     } finally {
       await service.close();
       await verifier.close();
@@ -175,6 +212,9 @@ describe('--tls-client-auth require', () => {
   });
 
   test('require without a client CA is a configuration error', async () => {
-    await assert.rejects(startTestServer({ config: { tlsClientAuth: 'require' } }), /tlsClientAuth: require needs tlsClientCa/);
+    await assert.rejects(
+      startTestServer({ config: { tlsClientAuth: 'require' } }),
+      /tlsClientAuth: require needs tlsClientCa/,
+    );
   });
 });

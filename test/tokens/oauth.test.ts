@@ -6,7 +6,8 @@ import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 let server: TestServer;
 let clientId: string;
 let clientSecret: string;
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 before(async () => {
   server = await startTestServer();
@@ -42,8 +43,16 @@ describe('discovery', () => {
     assert.equal(metadata.revocation_endpoint, `${server.url}/oauth/revoke`);
     assert.equal(metadata.introspection_endpoint, `${server.url}/oauth/introspect`);
     assert.deepEqual(metadata.grant_types_supported, ['client_credentials', 'refresh_token']);
-    assert.deepEqual(metadata.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
-    assert.ok(!metadata.token_endpoint_auth_signing_alg_values_supported.some((alg: string) => alg.startsWith('HS') || alg === 'none'));
+    assert.deepEqual(metadata.token_endpoint_auth_methods_supported, [
+      'client_secret_basic',
+      'client_secret_post',
+      'private_key_jwt',
+    ]);
+    assert.ok(
+      !metadata.token_endpoint_auth_signing_alg_values_supported.some(
+        (alg: string) => alg.startsWith('HS') || alg === 'none',
+      ),
+    );
   });
 });
 
@@ -74,7 +83,12 @@ describe('client_credentials', () => {
 
   test('client_secret_post, and a narrower scope on request', async () => {
     const response = await server.request('/oauth/token', {
-      form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'orders:read' },
+      form: {
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: clientSecret,
+        scope: 'orders:read',
+      },
     });
     assert.equal(response.status, 200);
     assert.equal(response.json.scope, 'orders:read');
@@ -82,11 +96,23 @@ describe('client_credentials', () => {
 
   test('private_key_jwt: the client signs an assertion; no shared secret exists', async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-    const created = await server.core.clients.createClient({ name: 'keyed', scopes: 'reports:read', publicJwk: await exportJWK(publicKey) });
+    const created = await server.core.clients.createClient({
+      name: 'keyed',
+      scopes: 'reports:read',
+      publicJwk: await exportJWK(publicKey),
+    });
     assert.equal(created.secret, null);
     const id = created.client.id;
     const assertion = (jti: string, audience = `${server.url}/oauth/token`) =>
-      new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(id).setSubject(id).setAudience(audience).setIssuedAt().setExpirationTime('2m').setJti(jti).sign(privateKey);
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256' })
+        .setIssuer(id)
+        .setSubject(id)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime('2m')
+        .setJti(jti)
+        .sign(privateKey);
     const form = async (jti: string, audience?: string) => ({
       grant_type: 'client_credentials',
       client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
@@ -98,25 +124,64 @@ describe('client_credentials', () => {
     const replay = await server.request('/oauth/token', { form: await form('a-1') });
     assert.equal(replay.status, 401, 'a jti is good once');
     assert.equal(replay.json.error, 'invalid_client');
-    const wrongAudience = await server.request('/oauth/token', { form: await form('a-2', 'https://elsewhere.example') });
+    const wrongAudience = await server.request('/oauth/token', {
+      form: await form('a-2', 'https://elsewhere.example'),
+    });
     assert.equal(wrongAudience.status, 401);
     const { privateKey: stranger } = await generateKeyPair('ES256');
-    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(id).setSubject(id).setAudience(`${server.url}/oauth/token`).setIssuedAt().setExpirationTime('2m').setJti('a-3').sign(stranger);
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer(id)
+      .setSubject(id)
+      .setAudience(`${server.url}/oauth/token`)
+      .setIssuedAt()
+      .setExpirationTime('2m')
+      .setJti('a-3')
+      .sign(stranger);
     const forgedResponse = await server.request('/oauth/token', {
-      form: { grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: forged },
+      form: {
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: forged,
+      },
     });
     assert.equal(forgedResponse.status, 401);
   });
 
   test('RFC 6749 §5.2 errors: invalid_client 401, invalid_scope, unsupported_grant_type, invalid_request', async () => {
     const cases: { form: Record<string, string>; headers: Record<string, string>; status: number; error: string }[] = [
-      { form: { grant_type: 'client_credentials' }, headers: { authorization: basic(clientId, 'wrong') }, status: 401, error: 'invalid_client' },
-      { form: { grant_type: 'client_credentials' }, headers: { authorization: basic('nobody', clientSecret) }, status: 401, error: 'invalid_client' },
+      {
+        form: { grant_type: 'client_credentials' },
+        headers: { authorization: basic(clientId, 'wrong') },
+        status: 401,
+        error: 'invalid_client',
+      },
+      {
+        form: { grant_type: 'client_credentials' },
+        headers: { authorization: basic('nobody', clientSecret) },
+        status: 401,
+        error: 'invalid_client',
+      },
       { form: { grant_type: 'client_credentials' }, headers: {}, status: 401, error: 'invalid_client' },
-      { form: { grant_type: 'client_credentials', scope: 'admin' }, headers: { authorization: basic(clientId, clientSecret) }, status: 400, error: 'invalid_scope' },
-      { form: { grant_type: 'password', username: 'alice', password: 'alice password 1' }, headers: {}, status: 400, error: 'unsupported_grant_type' },
+      {
+        form: { grant_type: 'client_credentials', scope: 'admin' },
+        headers: { authorization: basic(clientId, clientSecret) },
+        status: 400,
+        error: 'invalid_scope',
+      },
+      {
+        form: { grant_type: 'password', username: 'alice', password: 'alice password 1' },
+        headers: {},
+        status: 400,
+        error: 'unsupported_grant_type',
+      },
       { form: { scope: 'x' }, headers: {}, status: 400, error: 'invalid_request' },
-      { form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }, headers: { authorization: basic(clientId, clientSecret) }, status: 400, error: 'invalid_request' },
+      {
+        form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret },
+        headers: { authorization: basic(clientId, clientSecret) },
+        status: 400,
+        error: 'invalid_request',
+      },
     ];
     for (const item of cases) {
       const response = await server.request('/oauth/token', { form: item.form, headers: item.headers });
@@ -133,7 +198,11 @@ describe('client_credentials', () => {
   test('a rotated secret works at once and the old one stops', async () => {
     const { client, secret } = await server.core.clients.createClient({ name: 'rotating', scopes: 'a' });
     const rotated = await server.core.clients.rotateClientSecret('rotating');
-    const token = (s: string) => server.request('/oauth/token', { form: { grant_type: 'client_credentials' }, headers: { authorization: basic(client.id, s) } });
+    const token = (s: string) =>
+      server.request('/oauth/token', {
+        form: { grant_type: 'client_credentials' },
+        headers: { authorization: basic(client.id, s) },
+      });
     assert.equal((await token(secret!)).status, 401);
     assert.equal((await token(rotated.secret)).status, 200);
   });
@@ -144,7 +213,8 @@ describe('user tokens and refresh rotation', () => {
     const response = await server.request('/login', { form: { username: 'alice', password: 'alice password 1' } });
     return `${COOKIE}=${response.setCookie(COOKIE)}`;
   }
-  const refresh = (token: string) => server.request('/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: token } });
+  const refresh = (token: string) =>
+    server.request('/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: token } });
 
   test('POST /token gives a signed-in user an access token and a refresh token; the access token opens protected routes', async () => {
     const cookie = await signIn();
@@ -157,9 +227,13 @@ describe('user tokens and refresh rotation', () => {
     assert.deepEqual(claims.roles, ['admin']);
     assert.equal(typeof claims.sid, 'string');
     assert.equal(claims.scope, undefined);
-    const info = await server.request('/get-info', { headers: { authorization: `Bearer ${response.json.access_token}` } });
+    const info = await server.request('/get-info', {
+      headers: { authorization: `Bearer ${response.json.access_token}` },
+    });
     assert.equal(info.status, 200);
-    const admin = await server.request('/admin/users', { headers: { authorization: `Bearer ${response.json.access_token}` } });
+    const admin = await server.request('/admin/users', {
+      headers: { authorization: `Bearer ${response.json.access_token}` },
+    });
     assert.equal(admin.status, 200, 'roles come with the user');
     const anonymous = await server.request('/token', { method: 'POST' });
     assert.equal(anonymous.status, 401);
@@ -199,7 +273,10 @@ describe('user tokens and refresh rotation', () => {
     assert.equal((await refresh(tokens.refresh_token)).status, 400);
     const revoked = await server.request('/get-info', { headers: bearer });
     assert.equal(revoked.status, 401);
-    assert.equal(revoked.headers['www-authenticate'], 'Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"');
+    assert.equal(
+      revoked.headers['www-authenticate'],
+      'Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"',
+    );
   });
 
   test('a scoped user token is limited to its scopes', async () => {
@@ -214,10 +291,14 @@ describe('user tokens and refresh rotation', () => {
 
 describe('revocation (RFC 7009) and introspection (RFC 7662)', () => {
   async function clientToken(): Promise<string> {
-    const response = await server.request('/oauth/token', { form: { grant_type: 'client_credentials' }, headers: { authorization: basic(clientId, clientSecret) } });
+    const response = await server.request('/oauth/token', {
+      form: { grant_type: 'client_credentials' },
+      headers: { authorization: basic(clientId, clientSecret) },
+    });
     return response.json.access_token;
   }
-  const introspect = (token: string) => server.request('/oauth/introspect', { form: { token }, headers: { authorization: basic(clientId, clientSecret) } });
+  const introspect = (token: string) =>
+    server.request('/oauth/introspect', { form: { token }, headers: { authorization: basic(clientId, clientSecret) } });
 
   test('introspection needs client authentication and tells active tokens from the rest', async () => {
     const token = await clientToken();
@@ -235,7 +316,10 @@ describe('revocation (RFC 7009) and introspection (RFC 7662)', () => {
 
   test('a revoked access token is refused by the guard and introspects inactive; unknown tokens revoke with 200', async () => {
     const token = await clientToken();
-    const revoke = await server.request('/oauth/revoke', { form: { token }, headers: { authorization: basic(clientId, clientSecret) } });
+    const revoke = await server.request('/oauth/revoke', {
+      form: { token },
+      headers: { authorization: basic(clientId, clientSecret) },
+    });
     assert.equal(revoke.status, 200);
     assert.deepEqual((await introspect(token)).json, { active: false });
     assert.equal((await server.request('/get-info', { headers: { authorization: `Bearer ${token}` } })).status, 401);
@@ -245,7 +329,10 @@ describe('revocation (RFC 7009) and introspection (RFC 7662)', () => {
   test("another client cannot revoke a client's token", async () => {
     const token = await clientToken();
     const other = await server.core.clients.createClient({ name: 'other', scopes: '' });
-    const response = await server.request('/oauth/revoke', { form: { token }, headers: { authorization: basic(other.client.id, other.secret!) } });
+    const response = await server.request('/oauth/revoke', {
+      form: { token },
+      headers: { authorization: basic(other.client.id, other.secret!) },
+    });
     assert.equal(response.status, 400);
     assert.equal(response.json.error, 'unauthorized_client');
     assert.equal((await introspect(token)).json.active, true);
@@ -254,7 +341,14 @@ describe('revocation (RFC 7009) and introspection (RFC 7662)', () => {
   test('a refresh token revoked by its holder stops working', async () => {
     const cookie = `${COOKIE}=${(await server.request('/login', { form: { username: 'alice', password: 'alice password 1' } })).setCookie(COOKIE)}`;
     const { refresh_token } = (await server.request('/token', { method: 'POST', cookie })).json;
-    assert.equal((await server.request('/oauth/revoke', { form: { token: refresh_token, token_type_hint: 'refresh_token' } })).status, 200);
-    assert.equal((await server.request('/oauth/token', { form: { grant_type: 'refresh_token', refresh_token } })).status, 400);
+    assert.equal(
+      (await server.request('/oauth/revoke', { form: { token: refresh_token, token_type_hint: 'refresh_token' } }))
+        .status,
+      200,
+    );
+    assert.equal(
+      (await server.request('/oauth/token', { form: { grant_type: 'refresh_token', refresh_token } })).status,
+      400,
+    );
   });
 });

@@ -13,12 +13,16 @@ before(async () => {
 });
 after(() => server.stop());
 
-const refresh = (token: string) => server.request('/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: token } });
+const refresh = (token: string) =>
+  server.request('/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: token } });
 
 test('with a 5 s grace window, racing clients both succeed; a reuse after the window still ends the family', async () => {
   const { refresh_token } = (await server.request('/token', { method: 'POST', cookie })).json;
   const racing = await Promise.all([refresh(refresh_token), refresh(refresh_token)]);
-  assert.deepEqual(racing.map((response) => response.status), [200, 200]);
+  assert.deepEqual(
+    racing.map((response) => response.status),
+    [200, 200],
+  );
   clock.advance(3000);
   const retry = await refresh(refresh_token);
   assert.equal(retry.status, 200, 'a retry within the window');
@@ -34,5 +38,8 @@ test('with a 5 s grace window, racing clients both succeed; a reuse after the wi
 test('the grace window is off by default and bounded to 60 s', async () => {
   const { loadConfig } = await import('../../src/server/config.js');
   assert.equal(loadConfig({ env: {} }).refreshTokenReuseGrace, 0);
-  assert.throws(() => loadConfig({ flags: { refreshTokenReuseGrace: '61' }, env: {} }), /refreshTokenReuseGrace: must be a whole number from 0 to 60/);
+  assert.throws(
+    () => loadConfig({ flags: { refreshTokenReuseGrace: '61' }, env: {} }),
+    /refreshTokenReuseGrace: must be a whole number from 0 to 60/,
+  );
 });

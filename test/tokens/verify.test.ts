@@ -4,7 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 import { createDevelopmentCertificate } from '../../src/server/tls.js';
-import { createFastifyVerifierHook, createVerifier, TokenVerificationError, type Verifier } from '../../src/verify/index.js';
+import {
+  createFastifyVerifierHook,
+  createVerifier,
+  TokenVerificationError,
+  type Verifier,
+} from '../../src/verify/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let gatehouse: TestServer;
@@ -21,7 +26,10 @@ async function clientToken(scope?: string): Promise<string> {
 
 before(async () => {
   gatehouse = await startTestServer();
-  const created = await gatehouse.core.clients.createClient({ name: 'orders-caller', scopes: 'orders:read orders:write' });
+  const created = await gatehouse.core.clients.createClient({
+    name: 'orders-caller',
+    scopes: 'orders:read orders:write',
+  });
   clientId = created.client.id;
   secret = created.secret!;
   verifier = createVerifier({ issuer: gatehouse.url, audience: gatehouse.url, ca: gatehouse.ca });
@@ -42,14 +50,23 @@ describe('gatehouse/verify: offline verification in another service', () => {
   test('refuses what Gatehouse refuses, with one error that never echoes the token', async () => {
     const token = await clientToken();
     const [head, body, signature] = token.split('.');
-    for (const bad of [`${head}.${body}.`, `${head}.${body}.${signature}==`, 'garbage', `${head}.${Buffer.from('{"sub":"x"}').toString('base64url')}.${signature}`]) {
+    for (const bad of [
+      `${head}.${body}.`,
+      `${head}.${body}.${signature}==`,
+      'garbage',
+      `${head}.${Buffer.from('{"sub":"x"}').toString('base64url')}.${signature}`,
+    ]) {
       await assert.rejects(verifier.verify(bad), (error: Error) => {
         assert.ok(error instanceof TokenVerificationError);
         assert.equal(error.message, 'The access token is not valid.');
         return true;
       });
     }
-    const otherAudience = createVerifier({ issuer: gatehouse.url, audience: 'https://other.example', ca: gatehouse.ca });
+    const otherAudience = createVerifier({
+      issuer: gatehouse.url,
+      audience: 'https://other.example',
+      ca: gatehouse.ca,
+    });
     await assert.rejects(otherAudience.verify(token), TokenVerificationError);
     await otherAudience.close();
   });
@@ -69,20 +86,30 @@ describe('gatehouse/verify: offline verification in another service', () => {
     const token = await clientToken();
     await gatehouse.request('/oauth/revoke', { form: { token, client_id: clientId, client_secret: secret } });
     assert.equal((await verifier.verify(token)).client_id, clientId);
-    const introspection = await gatehouse.request('/oauth/introspect', { form: { token, client_id: clientId, client_secret: secret } });
+    const introspection = await gatehouse.request('/oauth/introspect', {
+      form: { token, client_id: clientId, client_secret: secret },
+    });
     assert.equal(introspection.json.active, false);
   });
 
   test('the Fastify hook protects a resource service: 401, 403 insufficient_scope, 200', async () => {
     const tls = await createDevelopmentCertificate();
     const service: FastifyInstance = Fastify({ https: tls });
-    service.get('/orders', { onRequest: createFastifyVerifierHook(verifier, { scopes: ['orders:read'] }) }, async (req) => ({ caller: req.accessToken!.client_id }));
+    service.get(
+      '/orders',
+      { onRequest: createFastifyVerifierHook(verifier, { scopes: ['orders:read'] }) },
+      async (req) => ({ caller: req.accessToken!.client_id }),
+    );
     await service.listen({ host: '127.0.0.1', port: 0 });
     const dispatcher = new Agent({ connect: { ca: tls.cert } });
     const url = `https://127.0.0.1:${(service.server.address() as { port: number }).port}/orders`;
     const call = async (authorization?: string) => {
       const response = await request(url, { dispatcher, headers: authorization ? { authorization } : {} });
-      return { status: response.statusCode, challenge: response.headers['www-authenticate'], body: await response.body.json() as Record<string, unknown> };
+      return {
+        status: response.statusCode,
+        challenge: response.headers['www-authenticate'],
+        body: (await response.body.json()) as Record<string, unknown>,
+      };
     };
     try {
       const none = await call();
@@ -90,7 +117,10 @@ describe('gatehouse/verify: offline verification in another service', () => {
       const bad = await call('Bearer nope');
       assert.deepEqual([bad.status, bad.challenge], [401, 'Bearer realm="gatehouse", error="invalid_token"']);
       const narrow = await call(`Bearer ${await clientToken('orders:write')}`);
-      assert.deepEqual([narrow.status, narrow.challenge], [403, 'Bearer realm="gatehouse", error="insufficient_scope", scope="orders:read"']);
+      assert.deepEqual(
+        [narrow.status, narrow.challenge],
+        [403, 'Bearer realm="gatehouse", error="insufficient_scope", scope="orders:read"'],
+      );
       const ok = await call(`Bearer ${await clientToken('orders:read')}`);
       assert.deepEqual([ok.status, ok.body], [200, { caller: clientId }]);
     } finally {

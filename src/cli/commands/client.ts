@@ -19,7 +19,9 @@ async function readPublicKey(file: string): Promise<JWK> {
     if (text.includes('PRIVATE KEY')) throw new Error('private');
     return await exportJWK(createPublicKey(text));
   } catch {
-    throw new GatehouseError('ERR_INVALID_CLIENT_KEY', { message: `${file} is not a public key (PEM or JWK); never give a private key` });
+    throw new GatehouseError('ERR_INVALID_CLIENT_KEY', {
+      message: `${file} is not a public key (PEM or JWK); never give a private key`,
+    });
   }
 }
 
@@ -36,34 +38,71 @@ export function registerClientCommand(program: Command): void {
   const client = program.command('client').description('Manage service clients of /oauth/token');
 
   withDataFlags(client.command('add <name>'))
-    .description('Register a service client; prints its secret once (or none with --public-key, --tls-subject or --tls-cert)')
+    .description(
+      'Register a service client; prints its secret once (or none with --public-key, --tls-subject or --tls-cert)',
+    )
     .option('--scope <scopes>', 'space-separated scopes the client may get', '')
     .option('--public-key <file>', 'authenticate with private_key_jwt using this public key (PEM or JWK)')
-    .option('--tls-subject <dn>', 'authenticate with a certificate from the --tls-client-ca CA with this subject (tls_client_auth), e.g. "CN=orders,O=Example"')
-    .option('--tls-cert <file>', 'authenticate with this self-signed certificate, pinned by its SHA-256 thumbprint (self_signed_tls_client_auth)')
+    .option(
+      '--tls-subject <dn>',
+      'authenticate with a certificate from the --tls-client-ca CA with this subject (tls_client_auth), e.g. "CN=orders,O=Example"',
+    )
+    .option(
+      '--tls-cert <file>',
+      'authenticate with this self-signed certificate, pinned by its SHA-256 thumbprint (self_signed_tls_client_auth)',
+    )
     .option('--json', 'print {"client_id", "client_secret"} as JSON')
-    .action(async (name: string, flags: DataFlags & { scope: string; publicKey?: string; tlsSubject?: string; tlsCert?: string; json?: boolean }) => {
-      const publicJwk = flags.publicKey === undefined ? undefined : await readPublicKey(flags.publicKey);
-      if (flags.tlsSubject !== undefined && flags.tlsCert !== undefined) throw new GatehouseError('ERR_VALIDATION', { message: 'give --tls-subject or --tls-cert, not both' });
-      const tls = flags.tlsSubject !== undefined ? { subject: flags.tlsSubject } : flags.tlsCert !== undefined ? { certificate: readCertificate(flags.tlsCert) } : undefined;
-      const { client: created, secret } = await withCore(flags, async (core) => {
-        const result = await core.clients.createClient({ name, scopes: flags.scope, publicJwk, tls });
-        await auditCli(core, { type: 'client.create', detail: { clientId: result.client.id, name, scopes: result.client.scopes, authMethods: result.client.authMethods } });
-        return result;
-      });
-      if (flags.json) return printJSON({ client_id: created.id, client_secret: secret, scope: created.scopes.join(' ') });
-      say(`client ${created.name}: client_id ${created.id}`);
-      if (secret !== null) say(`client_secret ${secret}\n(shown once: store it now; only its hash is kept)`);
-    });
+    .action(
+      async (
+        name: string,
+        flags: DataFlags & { scope: string; publicKey?: string; tlsSubject?: string; tlsCert?: string; json?: boolean },
+      ) => {
+        const publicJwk = flags.publicKey === undefined ? undefined : await readPublicKey(flags.publicKey);
+        if (flags.tlsSubject !== undefined && flags.tlsCert !== undefined)
+          throw new GatehouseError('ERR_VALIDATION', { message: 'give --tls-subject or --tls-cert, not both' });
+        const tls =
+          flags.tlsSubject !== undefined
+            ? { subject: flags.tlsSubject }
+            : flags.tlsCert !== undefined
+              ? { certificate: readCertificate(flags.tlsCert) }
+              : undefined;
+        const { client: created, secret } = await withCore(flags, async (core) => {
+          const result = await core.clients.createClient({ name, scopes: flags.scope, publicJwk, tls });
+          await auditCli(core, {
+            type: 'client.create',
+            detail: {
+              clientId: result.client.id,
+              name,
+              scopes: result.client.scopes,
+              authMethods: result.client.authMethods,
+            },
+          });
+          return result;
+        });
+        if (flags.json)
+          return printJSON({ client_id: created.id, client_secret: secret, scope: created.scopes.join(' ') });
+        say(`client ${created.name}: client_id ${created.id}`);
+        if (secret !== null) say(`client_secret ${secret}\n(shown once: store it now; only its hash is kept)`);
+      },
+    );
 
   withDataFlags(client.command('list'))
     .description('List service clients')
     .option('--json', 'print JSON')
     .action(async (flags: DataFlags & { json?: boolean }) => {
       const clients = await withCore(flags, (core) => core.clients.listClients());
-      const rows = clients.map((item) => ({ client_id: item.id, name: item.name, scope: item.scopes.join(' '), auth_methods: item.authMethods, createdAt: isoTime(item.createdAt) }));
+      const rows = clients.map((item) => ({
+        client_id: item.id,
+        name: item.name,
+        scope: item.scopes.join(' '),
+        auth_methods: item.authMethods,
+        createdAt: isoTime(item.createdAt),
+      }));
       if (flags.json) return printJSON(rows);
-      printTable(['NAME', 'CLIENT ID', 'SCOPE', 'AUTH', 'CREATED'], rows.map((row) => [row.name, row.client_id, row.scope || '-', row.auth_methods.join(','), row.createdAt]));
+      printTable(
+        ['NAME', 'CLIENT ID', 'SCOPE', 'AUTH', 'CREATED'],
+        rows.map((row) => [row.name, row.client_id, row.scope || '-', row.auth_methods.join(','), row.createdAt]),
+      );
     });
 
   withDataFlags(client.command('remove <name>'))
@@ -82,7 +121,10 @@ export function registerClientCommand(program: Command): void {
     .action(async (name: string, flags: DataFlags & { json?: boolean }) => {
       const { client: rotated, secret } = await withCore(flags, async (core) => {
         const result = await core.clients.rotateClientSecret(name);
-        await auditCli(core, { type: 'client.rotate_secret', detail: { clientId: result.client.id, name: result.client.name } });
+        await auditCli(core, {
+          type: 'client.rotate_secret',
+          detail: { clientId: result.client.id, name: result.client.name },
+        });
         return result;
       });
       if (flags.json) return printJSON({ client_id: rotated.id, client_secret: secret });

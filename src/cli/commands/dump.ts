@@ -14,7 +14,9 @@ export function registerDumpCommands(program: Command): void {
       try {
         const { applied, unknown } = await readMigrationStatus(db);
         // Hashes and encrypted keys, not plain secrets; still as sensitive as the database itself.
-        process.stderr.write('gatehouse: the dump holds password hashes and encrypted signing keys: keep it as safe as the database\n');
+        process.stderr.write(
+          'gatehouse: the dump holds password hashes and encrypted signing keys: keep it as safe as the database\n',
+        );
         for await (const line of exportDump(db, [...applied, ...unknown])) {
           if (!process.stdout.write(`${line}\n`)) await new Promise((resolve) => process.stdout.once('drain', resolve));
         }
@@ -31,7 +33,11 @@ export function registerDumpCommands(program: Command): void {
         await applyMigrations(db);
         const known = Object.keys(await migrationProvider.getMigrations());
         const counts = await importDump(db, createInterface({ input: process.stdin, crlfDelay: Infinity }), known);
-        process.stdout.write(`imported ${Object.entries(counts).map(([table, count]) => `${count} ${table}`).join(', ')}\n`);
+        process.stdout.write(
+          `imported ${Object.entries(counts)
+            .map(([table, count]) => `${count} ${table}`)
+            .join(', ')}\n`,
+        );
       } finally {
         await db.destroy();
       }

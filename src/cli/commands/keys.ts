@@ -12,9 +12,17 @@ export function registerKeysCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (flags: DataFlags & { json?: boolean }) => {
       const list = await withCore(flags, (core) => core.tokens!.keys.listKeys(), { signingKeys: true });
-      const rows = list.map((key) => ({ ...key, createdAt: isoTime(key.createdAt), retiredAt: key.retiredAt === null ? null : isoTime(key.retiredAt), expiresAt: key.expiresAt === null ? null : isoTime(key.expiresAt) }));
+      const rows = list.map((key) => ({
+        ...key,
+        createdAt: isoTime(key.createdAt),
+        retiredAt: key.retiredAt === null ? null : isoTime(key.retiredAt),
+        expiresAt: key.expiresAt === null ? null : isoTime(key.expiresAt),
+      }));
       if (flags.json) return printJSON(rows);
-      printTable(['KID', 'ALG', 'STATUS', 'CREATED', 'PUBLISHED UNTIL'], rows.map((key) => [key.kid, key.alg, key.status, key.createdAt, key.expiresAt ?? '-']));
+      printTable(
+        ['KID', 'ALG', 'STATUS', 'CREATED', 'PUBLISHED UNTIL'],
+        rows.map((key) => [key.kid, key.alg, key.status, key.createdAt, key.expiresAt ?? '-']),
+      );
     });
 
   withDataFlags(keys.command('rotate'))
@@ -34,6 +42,8 @@ export function registerKeysCommand(program: Command): void {
       // Running instances re-read their keys at once when told; otherwise within seconds.
       const announced = url === undefined ? false : await publishOnce(url, KEYS_TOPIC, key.kid);
       if (flags.json) return printJSON({ kid: key.kid, alg: key.alg, createdAt: isoTime(key.createdAt), announced });
-      say(`new active key ${key.kid} (${key.alg})${url === undefined ? '' : announced ? '; instances told through Redis' : '; Redis not reachable: instances pick it up within 5 s'}`);
+      say(
+        `new active key ${key.kid} (${key.alg})${url === undefined ? '' : announced ? '; instances told through Redis' : '; Redis not reachable: instances pick it up within 5 s'}`,
+      );
     });
 }

@@ -18,8 +18,13 @@ export function registerMigrateCommand(program: Command): void {
         const status = await readMigrationStatus(db);
         if (flags.json) return printJSON({ ...status, appliedNow: applied });
         for (const name of applied) say(`applied ${name}`);
-        say(`applied: ${status.applied.length}, pending: ${status.pending.length}${status.pending.length > 0 ? ` (${status.pending.join(', ')})` : ''}`);
-        if (status.unknown.length > 0) say(`the database has migrations this Gatehouse does not know: ${status.unknown.join(', ')}; upgrade Gatehouse`);
+        say(
+          `applied: ${status.applied.length}, pending: ${status.pending.length}${status.pending.length > 0 ? ` (${status.pending.join(', ')})` : ''}`,
+        );
+        if (status.unknown.length > 0)
+          say(
+            `the database has migrations this Gatehouse does not know: ${status.unknown.join(', ')}; upgrade Gatehouse`,
+          );
       } finally {
         await db.destroy();
       }

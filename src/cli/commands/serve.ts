@@ -9,36 +9,90 @@ export function registerServeCommand(program: Command): void {
     .description('Start the HTTPS server (flags override GATEHOUSE_* variables, which override the config file)')
     .option('--config <file>', 'JSON config file (GATEHOUSE_CONFIG)')
     .option('--data <dir>', 'data folder: SQLite database, development certificate (GATEHOUSE_DATA, default ./data)')
-    .option('--db <url>', 'database URL, sqlite:PATH or postgres://USER@HOST:PORT/DB (GATEHOUSE_DB, default sqlite:<data>/gatehouse.db)')
+    .option(
+      '--db <url>',
+      'database URL, sqlite:PATH or postgres://USER@HOST:PORT/DB (GATEHOUSE_DB, default sqlite:<data>/gatehouse.db)',
+    )
     .option('--migrate', 'apply pending database migrations at start (GATEHOUSE_MIGRATE; SQLite always does)')
     .option('--db-pool-size <n>', 'PostgreSQL connections, 1 to 100 (GATEHOUSE_DB_POOL_SIZE, default 10)')
-    .option('--basic-auth <who>', 'who may send Authorization: Basic: clients, users, both or off (GATEHOUSE_BASIC_AUTH, default clients)')
-    .option('--forward-auth-header-prefix <prefix>', 'prefix of the identity headers of /auth/verify (GATEHOUSE_FORWARD_AUTH_HEADER_PREFIX, default X-Auth-)')
-    .option('--cache-ttl-ms <ms>', 'how late a change made elsewhere may be seen here, 0 to 1000 ms; 0: no cache (GATEHOUSE_CACHE_TTL_MS, default 500)')
+    .option(
+      '--basic-auth <who>',
+      'who may send Authorization: Basic: clients, users, both or off (GATEHOUSE_BASIC_AUTH, default clients)',
+    )
+    .option(
+      '--forward-auth-header-prefix <prefix>',
+      'prefix of the identity headers of /auth/verify (GATEHOUSE_FORWARD_AUTH_HEADER_PREFIX, default X-Auth-)',
+    )
+    .option(
+      '--cache-ttl-ms <ms>',
+      'how late a change made elsewhere may be seen here, 0 to 1000 ms; 0: no cache (GATEHOUSE_CACHE_TTL_MS, default 500)',
+    )
     .option('--redis <url>', 'Redis for instances that act as one: redis://HOST:PORT/N (GATEHOUSE_REDIS)')
     .option('--host <host>', 'address to listen on (GATEHOUSE_HOST, default localhost)')
     .option('--port <port>', 'port, 0 for any free one (GATEHOUSE_PORT, default 8443)')
     .option('--tls-cert <file>', 'PEM certificate chain (GATEHOUSE_TLS_CERT)')
     .option('--tls-key <file>', 'PEM private key (GATEHOUSE_TLS_KEY)')
-    .option('--tls-client-ca <file>', 'PEM of the CAs that issue client certificates; asks clients for one (GATEHOUSE_TLS_CLIENT_CA)')
-    .option('--tls-client-auth <mode>', 'client certificates: optional or require (GATEHOUSE_TLS_CLIENT_AUTH; default optional with --tls-client-ca)')
-    .option('--session-idle-timeout <seconds>', 'end sessions idle this long (GATEHOUSE_SESSION_IDLE_TIMEOUT, default 1800)')
-    .option('--session-absolute-timeout <seconds>', 'end sessions this long after sign-in (GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT, default 43200)')
+    .option(
+      '--tls-client-ca <file>',
+      'PEM of the CAs that issue client certificates; asks clients for one (GATEHOUSE_TLS_CLIENT_CA)',
+    )
+    .option(
+      '--tls-client-auth <mode>',
+      'client certificates: optional or require (GATEHOUSE_TLS_CLIENT_AUTH; default optional with --tls-client-ca)',
+    )
+    .option(
+      '--session-idle-timeout <seconds>',
+      'end sessions idle this long (GATEHOUSE_SESSION_IDLE_TIMEOUT, default 1800)',
+    )
+    .option(
+      '--session-absolute-timeout <seconds>',
+      'end sessions this long after sign-in (GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT, default 43200)',
+    )
     .option('--cookie-name <name>', 'session cookie name (GATEHOUSE_COOKIE_NAME, default __Host-gatehouse)')
     .option('--lesson-routes <bool>', "serve the seed lesson's GET /get-info (GATEHOUSE_LESSON_ROUTES, default true)")
-    .option('--public-url <url>', 'https origin clients use; the iss of tokens (GATEHOUSE_PUBLIC_URL, default https://<host>:<port>)')
+    .option(
+      '--public-url <url>',
+      'https origin clients use; the iss of tokens (GATEHOUSE_PUBLIC_URL, default https://<host>:<port>)',
+    )
     .option('--token-audience <aud>', 'aud of access tokens (GATEHOUSE_TOKEN_AUDIENCE, default the public URL)')
-    .option('--access-token-lifetime <seconds>', 'access-token lifetime, 60 to 3600 (GATEHOUSE_ACCESS_TOKEN_LIFETIME, default 600)')
-    .option('--signing-algorithm <alg>', 'EdDSA or ES256 for new signing keys (GATEHOUSE_SIGNING_ALGORITHM, default EdDSA)')
-    .option('--refresh-token-reuse-grace <seconds>', 'reuse window for racing refreshes, 0 to 60 (GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE, default 0: off)')
-    .option('--origins <list>', 'comma-separated https origins whose pages may sign in (GATEHOUSE_ORIGINS, default the public URL or the request origin)')
-    .option('--throttle-account-failures <n>', 'consecutive failed sign-ins per account that start a block, 3 to 10 (GATEHOUSE_THROTTLE_ACCOUNT_FAILURES, default 10)')
-    .option('--throttle-block-seconds <seconds>', 'first block; each further one doubles (GATEHOUSE_THROTTLE_BLOCK_SECONDS, default 60)')
-    .option('--throttle-ip-failures <n>', 'failed sign-ins per IP in 15 min before a 15 min block (GATEHOUSE_THROTTLE_IP_FAILURES, default 100)')
+    .option(
+      '--access-token-lifetime <seconds>',
+      'access-token lifetime, 60 to 3600 (GATEHOUSE_ACCESS_TOKEN_LIFETIME, default 600)',
+    )
+    .option(
+      '--signing-algorithm <alg>',
+      'EdDSA or ES256 for new signing keys (GATEHOUSE_SIGNING_ALGORITHM, default EdDSA)',
+    )
+    .option(
+      '--refresh-token-reuse-grace <seconds>',
+      'reuse window for racing refreshes, 0 to 60 (GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE, default 0: off)',
+    )
+    .option(
+      '--origins <list>',
+      'comma-separated https origins whose pages may sign in (GATEHOUSE_ORIGINS, default the public URL or the request origin)',
+    )
+    .option(
+      '--throttle-account-failures <n>',
+      'consecutive failed sign-ins per account that start a block, 3 to 10 (GATEHOUSE_THROTTLE_ACCOUNT_FAILURES, default 10)',
+    )
+    .option(
+      '--throttle-block-seconds <seconds>',
+      'first block; each further one doubles (GATEHOUSE_THROTTLE_BLOCK_SECONDS, default 60)',
+    )
+    .option(
+      '--throttle-ip-failures <n>',
+      'failed sign-ins per IP in 15 min before a 15 min block (GATEHOUSE_THROTTLE_IP_FAILURES, default 100)',
+    )
     .option('--password-min-length <n>', 'shortest new password, 8 to 64 (GATEHOUSE_PASSWORD_MIN_LENGTH, default 15)')
-    .option('--rate-limit-per-minute <n>', 'requests per minute per IP to /login, /token, /oauth/* (GATEHOUSE_RATE_LIMIT_PER_MINUTE, default 300)')
+    .option(
+      '--rate-limit-per-minute <n>',
+      'requests per minute per IP to /login, /token, /oauth/* (GATEHOUSE_RATE_LIMIT_PER_MINUTE, default 300)',
+    )
     .option('--http2', 'offer HTTP/2; HTTP/1.1 is still accepted (GATEHOUSE_HTTP2, default false)')
-    .option('--trust-proxy <list>', 'proxy addresses/CIDRs whose X-Forwarded-* headers are believed (GATEHOUSE_TRUST_PROXY, default none)')
+    .option(
+      '--trust-proxy <list>',
+      'proxy addresses/CIDRs whose X-Forwarded-* headers are believed (GATEHOUSE_TRUST_PROXY, default none)',
+    )
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (GATEHOUSE_LOG_LEVEL, default info)')
     .action(async (flags: Record<string, unknown>) => {
       const config = loadConfig({ flags });
@@ -73,7 +127,8 @@ export function registerServeCommand(program: Command): void {
       process.on('SIGHUP', () => {
         server.reloadTLS().then(
           () => server.app.log.info('TLS certificate reloaded'),
-          (error: Error) => server.app.log.error({ err: error.message }, 'TLS certificate reload failed; keeping the old one'),
+          (error: Error) =>
+            server.app.log.error({ err: error.message }, 'TLS certificate reload failed; keeping the old one'),
         );
       });
     });

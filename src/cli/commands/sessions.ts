@@ -20,7 +20,10 @@ export function registerSessionsCommand(program: Command): void {
           if (!user) throw new GatehouseError('ERR_USER_NOT_FOUND');
           userId = user.id;
         }
-        return (await core.sessions.listSessions({ userId })).map((session) => ({ ...session, username: users.get(session.userId) ?? '?' }));
+        return (await core.sessions.listSessions({ userId })).map((session) => ({
+          ...session,
+          username: users.get(session.userId) ?? '?',
+        }));
       });
       if (flags.json) {
         printJSON(
@@ -40,7 +43,15 @@ export function registerSessionsCommand(program: Command): void {
       }
       printTable(
         ['ID', 'USER', 'CREATED', 'LAST SEEN', 'EXPIRES', 'IP', 'USER AGENT'],
-        rows.map((row) => [row.id, row.username, isoTime(row.createdAt), isoTime(row.lastSeenAt), isoTime(row.expiresAt), row.ip ?? '-', (row.userAgent ?? '-').slice(0, 60)]),
+        rows.map((row) => [
+          row.id,
+          row.username,
+          isoTime(row.createdAt),
+          isoTime(row.lastSeenAt),
+          isoTime(row.expiresAt),
+          row.ip ?? '-',
+          (row.userAgent ?? '-').slice(0, 60),
+        ]),
       );
     });
 

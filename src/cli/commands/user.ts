@@ -28,7 +28,12 @@ export function registerUserCommand(program: Command): void {
 
   withDataFlags(user.command('add <name>'))
     .description('Add a user; the password is prompted for without echo, or read from standard input')
-    .option('--role <role>', 'give a role (repeatable)', (role: string, roles: string[]) => [...roles, role], [] as string[])
+    .option(
+      '--role <role>',
+      'give a role (repeatable)',
+      (role: string, roles: string[]) => [...roles, role],
+      [] as string[],
+    )
     .option('--password-stdin', 'read the password from standard input')
     .action(async (name: string, flags: DataFlags & { role: string[]; passwordStdin?: boolean }) => {
       // Refuse a bad name, role or a taken name before asking for a password.
@@ -40,7 +45,11 @@ export function registerUserCommand(program: Command): void {
       const password = await readNewPassword(flags);
       const created = await withCore(flags, async (core) => {
         const user = await core.users.createUser({ username: name, password, roles: flags.role });
-        await auditCli(core, { type: 'user.create', userId: user.id, detail: { username: user.username, roles: user.roles } });
+        await auditCli(core, {
+          type: 'user.create',
+          userId: user.id,
+          detail: { username: user.username, roles: user.roles },
+        });
         return user;
       });
       say(`created user ${created.username} (roles: ${roleList(created)})`);
@@ -52,12 +61,19 @@ export function registerUserCommand(program: Command): void {
     .action(async (flags: DataFlags & { json?: boolean }) => {
       const users = await withCore(flags, (core) => core.users.listUsers());
       if (flags.json) {
-        printJSON(users.map((item) => ({ ...item, createdAt: isoTime(item.createdAt), updatedAt: isoTime(item.updatedAt) })));
+        printJSON(
+          users.map((item) => ({ ...item, createdAt: isoTime(item.createdAt), updatedAt: isoTime(item.updatedAt) })),
+        );
         return;
       }
       printTable(
         ['USERNAME', 'ROLES', 'STATUS', 'CREATED'],
-        users.map((item) => [item.username, item.roles.join(',') || '-', item.disabled ? 'disabled' : 'enabled', isoTime(item.createdAt)]),
+        users.map((item) => [
+          item.username,
+          item.roles.join(',') || '-',
+          item.disabled ? 'disabled' : 'enabled',
+          isoTime(item.createdAt),
+        ]),
       );
     });
 
@@ -76,7 +92,10 @@ export function registerUserCommand(program: Command): void {
       say(`password of ${updated.username} changed; all sessions ended`);
     });
 
-  for (const [verb, disabled] of [['disable', true], ['enable', false]] as const) {
+  for (const [verb, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
     withDataFlags(user.command(`${verb} <name>`))
       .description(disabled ? 'Disable a user and end all of its sessions' : 'Enable a disabled user')
       .action(async (name: string, flags: DataFlags) => {

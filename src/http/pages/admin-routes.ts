@@ -30,13 +30,21 @@ const text = (value: unknown) => (typeof value === 'string' ? value : '');
 export function registerAdminPageRoutes(app: FastifyInstance, context: RouteContext): void {
   const { core, guards } = context;
 
-  async function render(request: FastifyRequest, reply: FastifyReply, status: number, extra: Pick<AdminData, 'error' | 'notice' | 'secret'>) {
+  async function render(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    extra: Pick<AdminData, 'error' | 'notice' | 'secret'>,
+  ) {
     const query = request.query as Record<string, unknown>;
     const search = text(query.q).trim().toLowerCase();
     const auditFilter = { type: text(query.type).trim(), user: text(query.user).trim() };
     const all = await core.users.listUsers();
     const names = new Map(all.map((user) => [user.id, user.username]));
-    const auditUser = auditFilter.user === '' ? undefined : ((await core.users.findUserByName(auditFilter.user))?.id ?? auditFilter.user);
+    const auditUser =
+      auditFilter.user === ''
+        ? undefined
+        : ((await core.users.findUserByName(auditFilter.user))?.id ?? auditFilter.user);
     const data: AdminData = {
       users: search === '' ? all : all.filter((user) => user.username.toLowerCase().includes(search)),
       query: text(query.q),
@@ -51,20 +59,29 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
   }
 
   /** Runs an action; a refusal the admin can fix (4xx) shows on the page, anything else is a failure. */
-  async function act(request: FastifyRequest, reply: FastifyReply, action: () => Promise<FastifyReply>): Promise<FastifyReply> {
+  async function act(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    action: () => Promise<FastifyReply>,
+  ): Promise<FastifyReply> {
     try {
       return await action();
     } catch (error) {
-      if (isGatehouseError(error) && HTTP_STATUS[error.code] < 500) return render(request, reply, 200, { error: error.message });
+      if (isGatehouseError(error) && HTTP_STATUS[error.code] < 500)
+        return render(request, reply, 200, { error: error.message });
       throw error;
     }
   }
-  const done = (reply: FastifyReply, what: keyof typeof DONE) => reply.code(303).header('location', `/admin?done=${what}`).send();
+  const done = (reply: FastifyReply, what: keyof typeof DONE) =>
+    reply.code(303).header('location', `/admin?done=${what}`).send();
 
   // Signed in with a session (these are forms), and an administrator; anyone else sees why not.
   const adminOnly = [
     guards.requireSession(),
-    async (request: FastifyRequest, reply: FastifyReply) => (signedIn(request).user.roles.includes(ADMIN_ROLE) ? undefined : sendPage(reply, 403, forbiddenPage(signedIn(request).user))),
+    async (request: FastifyRequest, reply: FastifyReply) =>
+      signedIn(request).user.roles.includes(ADMIN_ROLE)
+        ? undefined
+        : sendPage(reply, 403, forbiddenPage(signedIn(request).user)),
   ];
   const post = { preValidation: adminOnly, bodyLimit: AUTH_BODY_LIMIT };
   const withId = { ...post, schema: { params: IdParams } };
@@ -77,22 +94,36 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
     request.auth = principal;
     if (!principal.user!.roles.includes(ADMIN_ROLE)) return sendPage(reply, 403, forbiddenPage(principal.user!));
     const what = (request.query as Record<string, unknown>).done;
-    return render(request, reply, 200, { notice: typeof what === 'string' && Object.hasOwn(DONE, what) ? DONE[what] : undefined });
+    return render(request, reply, 200, {
+      notice: typeof what === 'string' && Object.hasOwn(DONE, what) ? DONE[what] : undefined,
+    });
   });
 
   app.post('/admin/ui/users', post, (request, reply) =>
     act(request, reply, async () => {
       const form = body(request);
-      const user = await core.users.createUser({ username: text(form.username), password: text(form.password), roles: words(form.roles) });
-      await auditRequest(core, request, { type: 'user.create', userId: user.id, detail: { username: user.username, roles: user.roles } });
+      const user = await core.users.createUser({
+        username: text(form.username),
+        password: text(form.password),
+        roles: words(form.roles),
+      });
+      await auditRequest(core, request, {
+        type: 'user.create',
+        userId: user.id,
+        detail: { username: user.username, roles: user.roles },
+      });
       return done(reply, 'user-created');
     }),
   );
-  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
     app.post(`/admin/ui/users/:id/${action}`, withId, (request, reply) =>
       act(request, reply, async () => {
         // An administrator cannot lock themself out from here.
-        if (disabled && id(request) === signedIn(request).user.id) return render(request, reply, 200, { error: 'You cannot disable yourself.' });
+        if (disabled && id(request) === signedIn(request).user.id)
+          return render(request, reply, 200, { error: 'You cannot disable yourself.' });
         await core.users.setDisabled(id(request), disabled);
         await auditRequest(core, request, { type: 'user.update', userId: id(request), detail: { disabled } });
         return done(reply, 'user-updated');
@@ -102,7 +133,8 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
   app.post('/admin/ui/users/:id/two-factor/reset', withId, (request, reply) =>
     act(request, reply, async () => {
       if (!(await core.users.findUserById(id(request)))) throw new GatehouseError('ERR_USER_NOT_FOUND');
-      if (await core.twoFactor?.disable(id(request))) await auditRequest(core, request, { type: 'two_factor.disable', userId: id(request), detail: { by: 'admin' } });
+      if (await core.twoFactor?.disable(id(request)))
+        await auditRequest(core, request, { type: 'two_factor.disable', userId: id(request), detail: { by: 'admin' } });
       return done(reply, 'two-factor-reset');
     }),
   );
@@ -116,7 +148,11 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
   app.post('/admin/ui/users/:id/password', withId, (request, reply) =>
     act(request, reply, async () => {
       await core.users.setPassword(id(request), text(body(request).password));
-      await auditRequest(core, request, { type: 'password.change', userId: id(request), detail: { password: 'reset' } });
+      await auditRequest(core, request, {
+        type: 'password.change',
+        userId: id(request),
+        detail: { password: 'reset' },
+      });
       return done(reply, 'user-updated');
     }),
   );
@@ -132,7 +168,10 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
     act(request, reply, async () => {
       const form = body(request);
       const { client, secret } = await core.clients.createClient({ name: text(form.name), scopes: text(form.scopes) });
-      await auditRequest(core, request, { type: 'client.create', detail: { clientId: client.id, name: client.name, scopes: client.scopes } });
+      await auditRequest(core, request, {
+        type: 'client.create',
+        detail: { clientId: client.id, name: client.name, scopes: client.scopes },
+      });
       // Shown in this answer only; only its hash is kept.
       return render(request, reply, 201, { secret: { client: client.name, secret: secret! } });
     }),

@@ -27,80 +27,191 @@ export function adminPage(admin: User, data: AdminData): string {
   return layout(
     'Administration',
     html`<h1>Administration</h1>
-${data.error ? html`<p class="error" role="alert">${data.error}</p>` : ''}
-${data.notice ? html`<p class="notice" role="status">${data.notice}</p>` : ''}
-<h2 id="users">Users</h2>
-<form class="row" method="get" action="/admin"><label for="q">Search <input id="q" name="q" value="${data.query}"></label> <button type="submit" class="secondary">Search</button></form>
-<table>
-<thead><tr><th scope="col">User</th><th scope="col">Roles</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
-<tbody>
-${data.users.map(
-  (user) => html`<tr data-user="${user.username}">
-<td>${user.username}</td>
-<td><form class="inline" method="post" action="/admin/ui/users/${user.id}/roles"><input name="roles" value="${user.roles.join(' ')}" aria-label="Roles of ${user.username}" maxlength="1024"> <button type="submit" class="secondary">Save roles</button></form></td>
-<td>${user.disabled ? 'disabled' : 'active'}</td>
-<td class="actions">
-<form class="inline" method="post" action="/admin/ui/users/${user.id}/${user.disabled ? 'enable' : 'disable'}"><button type="submit" class="secondary"${user.id === admin.id ? html` disabled` : ''}>${user.disabled ? 'Enable' : 'Disable'} ${user.username}</button></form>
-<form class="inline" method="post" action="/admin/ui/users/${user.id}/revoke-sessions"><button type="submit" class="danger">Sign out ${user.username} everywhere</button></form>
-<form class="inline" method="post" action="/admin/ui/users/${user.id}/two-factor/reset"><button type="submit" class="secondary">Reset two-factor for ${user.username}</button></form>
-<form class="inline" method="post" action="/admin/ui/users/${user.id}/password"><input name="password" type="password" autocomplete="new-password" aria-label="New password for ${user.username}" maxlength="1024" required> <button type="submit" class="secondary">Reset password</button></form>
-</td>
-</tr>`,
-)}
-</tbody>
-</table>
-<form class="stack" method="post" action="/admin/ui/users">
-<h3>New user</h3>
-<label for="new-username">Username <input id="new-username" name="username" required maxlength="256" autocomplete="off"></label>
-<label for="new-user-password">Password <input id="new-user-password" name="password" type="password" required maxlength="1024" autocomplete="new-password"></label>
-<label for="new-roles">Roles <input id="new-roles" name="roles" maxlength="1024" placeholder="space-separated, e.g. admin"></label>
-<button type="submit">Create user</button>
-</form>
-<h2 id="clients">Service clients</h2>
-${
-  data.secret
-    ? html`<div class="new-key" role="status"><p>The secret of <strong>${data.secret.client}</strong>. Copy it now: it is shown only this once.</p>
-<p><input id="client-secret" readonly value="${data.secret.secret}" aria-label="The client secret"> <button type="button" class="secondary" data-copy="client-secret">Copy</button></p></div>`
-    : ''
-}
-<ul class="sessions">
-${data.clients.map(
-  (client) => html`<li data-client="${client.name}"><span>${client.name} <span class="muted">· ${client.id} · ${client.scopes.join(' ') || 'no scopes'}</span></span>
-<span><form class="inline" method="post" action="/admin/ui/clients/${client.id}/rotate"><button type="submit" class="secondary">Rotate secret of ${client.name}</button></form>
-<form class="inline" method="post" action="/admin/ui/clients/${client.id}/remove"><button type="submit" class="danger">Remove ${client.name}</button></form></span></li>`,
-)}
-</ul>
-<form class="stack" method="post" action="/admin/ui/clients">
-<h3>New client</h3>
-<label for="client-name">Name <input id="client-name" name="name" required maxlength="64"></label>
-<label for="client-scopes">Scopes <input id="client-scopes" name="scopes" required maxlength="4096" placeholder="space-separated"></label>
-<button type="submit">Create client</button>
-</form>
-<h2 id="keys">Signing keys</h2>
-<ul class="sessions">
-${data.keys.map(
-  (key) => html`<li><span><code>${key.kid}</code> <span class="muted">· ${key.alg} · ${key.status} · made ${when(key.createdAt)}${
-    key.expiresAt === null ? '' : ` · published until ${when(key.expiresAt)}`
-  }</span></span></li>`,
-)}
-</ul>
-<form method="post" action="/admin/ui/keys/rotate"><p><button type="submit" class="danger">Rotate the signing key</button></p></form>
-<h2 id="audit">Audit log</h2>
-<form class="row" method="get" action="/admin#audit"><label for="audit-type">Event <input id="audit-type" name="type" value="${data.auditFilter.type}" placeholder="e.g. login.failure"></label>
-<label for="audit-user">User <input id="audit-user" name="user" value="${data.auditFilter.user}"></label> <button type="submit" class="secondary">Filter</button></form>
-<table class="audit">
-<thead><tr><th scope="col">Time</th><th scope="col">Event</th><th scope="col">User</th><th scope="col">By</th><th scope="col">Address</th></tr></thead>
-<tbody>
-${data.audit.map(
-  (event) => html`<tr><td>${when(event.at)}</td><td>${event.type}</td><td>${name(event.userId)}</td><td>${name(event.actor)}</td><td>${event.ip ?? ''}</td></tr>`,
-)}
-</tbody>
-</table>`,
+      ${data.error ? html`<p class="error" role="alert">${data.error}</p>` : ''}
+      ${data.notice ? html`<p class="notice" role="status">${data.notice}</p>` : ''}
+      <h2 id="users">Users</h2>
+      <form class="row" method="get" action="/admin">
+        <label for="q">Search <input id="q" name="q" value="${data.query}" /></label>
+        <button type="submit" class="secondary">Search</button>
+      </form>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">User</th>
+            <th scope="col">Roles</th>
+            <th scope="col">Status</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${data.users.map(
+            (user) =>
+              html`<tr data-user="${user.username}">
+                <td>${user.username}</td>
+                <td>
+                  <form class="inline" method="post" action="/admin/ui/users/${user.id}/roles">
+                    <input
+                      name="roles"
+                      value="${user.roles.join(' ')}"
+                      aria-label="Roles of ${user.username}"
+                      maxlength="1024"
+                    />
+                    <button type="submit" class="secondary">Save roles</button>
+                  </form>
+                </td>
+                <td>${user.disabled ? 'disabled' : 'active'}</td>
+                <td class="actions">
+                  <form
+                    class="inline"
+                    method="post"
+                    action="/admin/ui/users/${user.id}/${user.disabled ? 'enable' : 'disable'}"
+                  >
+                    <button type="submit" class="secondary" ${user.id === admin.id ? html` disabled` : ''}>
+                      ${user.disabled ? 'Enable' : 'Disable'} ${user.username}
+                    </button>
+                  </form>
+                  <form class="inline" method="post" action="/admin/ui/users/${user.id}/revoke-sessions">
+                    <button type="submit" class="danger">Sign out ${user.username} everywhere</button>
+                  </form>
+                  <form class="inline" method="post" action="/admin/ui/users/${user.id}/two-factor/reset">
+                    <button type="submit" class="secondary">Reset two-factor for ${user.username}</button>
+                  </form>
+                  <form class="inline" method="post" action="/admin/ui/users/${user.id}/password">
+                    <input
+                      name="password"
+                      type="password"
+                      autocomplete="new-password"
+                      aria-label="New password for ${user.username}"
+                      maxlength="1024"
+                      required
+                    />
+                    <button type="submit" class="secondary">Reset password</button>
+                  </form>
+                </td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+      <form class="stack" method="post" action="/admin/ui/users">
+        <h3>New user</h3>
+        <label for="new-username"
+          >Username <input id="new-username" name="username" required maxlength="256" autocomplete="off"
+        /></label>
+        <label for="new-user-password"
+          >Password
+          <input
+            id="new-user-password"
+            name="password"
+            type="password"
+            required
+            maxlength="1024"
+            autocomplete="new-password"
+        /></label>
+        <label for="new-roles"
+          >Roles <input id="new-roles" name="roles" maxlength="1024" placeholder="space-separated, e.g. admin"
+        /></label>
+        <button type="submit">Create user</button>
+      </form>
+      <h2 id="clients">Service clients</h2>
+      ${
+        data.secret
+          ? html`<div class="new-key" role="status">
+              <p>The secret of <strong>${data.secret.client}</strong>. Copy it now: it is shown only this once.</p>
+              <p>
+                <input id="client-secret" readonly value="${data.secret.secret}" aria-label="The client secret" />
+                <button type="button" class="secondary" data-copy="client-secret">Copy</button>
+              </p>
+            </div>`
+          : ''
+      }
+      <ul class="sessions">
+        ${data.clients.map(
+          (client) =>
+            html`<li data-client="${client.name}">
+              <span
+                >${client.name}
+                <span class="muted">· ${client.id} · ${client.scopes.join(' ') || 'no scopes'}</span></span
+              >
+              <span
+                ><form class="inline" method="post" action="/admin/ui/clients/${client.id}/rotate">
+                  <button type="submit" class="secondary">Rotate secret of ${client.name}</button>
+                </form>
+                <form class="inline" method="post" action="/admin/ui/clients/${client.id}/remove">
+                  <button type="submit" class="danger">Remove ${client.name}</button>
+                </form></span
+              >
+            </li>`,
+        )}
+      </ul>
+      <form class="stack" method="post" action="/admin/ui/clients">
+        <h3>New client</h3>
+        <label for="client-name">Name <input id="client-name" name="name" required maxlength="64" /></label>
+        <label for="client-scopes"
+          >Scopes <input id="client-scopes" name="scopes" required maxlength="4096" placeholder="space-separated"
+        /></label>
+        <button type="submit">Create client</button>
+      </form>
+      <h2 id="keys">Signing keys</h2>
+      <ul class="sessions">
+        ${data.keys.map(
+          (key) =>
+            html`<li>
+              <span
+                ><code>${key.kid}</code>
+                <span class="muted"
+                  >· ${key.alg} · ${key.status} · made
+                  ${when(key.createdAt)}${
+                    key.expiresAt === null ? '' : ` · published until ${when(key.expiresAt)}`
+                  }</span
+                ></span
+              >
+            </li>`,
+        )}
+      </ul>
+      <form method="post" action="/admin/ui/keys/rotate">
+        <p><button type="submit" class="danger">Rotate the signing key</button></p>
+      </form>
+      <h2 id="audit">Audit log</h2>
+      <form class="row" method="get" action="/admin#audit">
+        <label for="audit-type"
+          >Event <input id="audit-type" name="type" value="${data.auditFilter.type}" placeholder="e.g. login.failure"
+        /></label>
+        <label for="audit-user">User <input id="audit-user" name="user" value="${data.auditFilter.user}" /></label>
+        <button type="submit" class="secondary">Filter</button>
+      </form>
+      <table class="audit">
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Event</th>
+            <th scope="col">User</th>
+            <th scope="col">By</th>
+            <th scope="col">Address</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${data.audit.map(
+            (event) =>
+              html`<tr>
+                <td>${when(event.at)}</td>
+                <td>${event.type}</td>
+                <td>${name(event.userId)}</td>
+                <td>${name(event.actor)}</td>
+                <td>${event.ip ?? ''}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>`,
     admin,
   );
 }
 
 /** The answer to a signed-in user without the admin role. */
 export function forbiddenPage(user: User): string {
-  return layout('Not allowed', html`<h1>Not allowed</h1><p>Administration needs the <code>admin</code> role. <a href="/">Back to your account</a>.</p>`, user);
+  return layout(
+    'Not allowed',
+    html`<h1>Not allowed</h1>
+      <p>Administration needs the <code>admin</code> role. <a href="/">Back to your account</a>.</p>`,
+    user,
+  );
 }

@@ -26,7 +26,10 @@ const DONE: Record<string, string> = {
 
 /** Goes back to the page after a form post (303: the browser follows with GET), optionally with a {@link DONE} message. */
 export function backHome(reply: FastifyReply, done?: keyof typeof DONE): FastifyReply {
-  return reply.code(303).header('location', done ? `/?done=${done}` : '/').send();
+  return reply
+    .code(303)
+    .header('location', done ? `/?done=${done}` : '/')
+    .send();
 }
 
 const DAY_MS = 86_400_000;
@@ -42,14 +45,30 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
   const sameSite = sameSiteOnly(origins);
 
   /** The account page of the signed-in request, with a message. */
-  async function renderAccount(request: FastifyRequest, reply: FastifyReply, status: number, message: AccountNotice): Promise<FastifyReply> {
+  async function renderAccount(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    message: AccountNotice,
+  ): Promise<FastifyReply> {
     const { user, session } = signedIn(request);
     const [sessions, apiKeys, twoFactor] = await Promise.all([
       core.sessions.listSessions({ userId: user.id }),
       core.apiKeys.listApiKeys(user.id),
       core.twoFactor?.status(user.id),
     ]);
-    return sendPage(reply, status, accountPage(user, sessions, session.id, apiKeys, message, twoFactor && twoFactorSection(twoFactor)));
+    return sendPage(
+      reply,
+      status,
+      accountPage({
+        user,
+        sessions,
+        currentId: session.id,
+        apiKeys,
+        message,
+        twoFactor: twoFactor && twoFactorSection(twoFactor),
+      }),
+    );
   }
 
   app.get('/', async (request, reply) => {
@@ -60,30 +79,39 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
     if (back) return reply.code(303).header('location', back).send();
     request.auth = principal;
     const done = (request.query as Record<string, unknown>).done;
-    return renderAccount(request, reply, 200, { notice: typeof done === 'string' && Object.hasOwn(DONE, done) ? DONE[done] : undefined });
+    return renderAccount(request, reply, 200, {
+      notice: typeof done === 'string' && Object.hasOwn(DONE, done) ? DONE[done] : undefined,
+    });
   });
 
-  app.post('/ui/sign-in', { config: { rateLimit }, onRequest: sameSite, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const username = typeof body.username === 'string' ? body.username : '';
-    const password = typeof body.password === 'string' ? body.password : '';
-    const back = returnTo(body, origins);
-    try {
-      const outcome = await signIn(context, request, reply, { username, password });
-      // The password was right and a code is needed: the second step carries the challenge (and where to go back).
-      if (outcome.status === 'two-factor') return sendPage(reply, 200, twoFactorSignInPage({ challenge: outcome.challenge, returnTo: back }));
-      return back ? reply.code(303).header('location', back).send() : backHome(reply);
-    } catch (error) {
-      const waiting = sendWaitPage(reply, error, (message) => signInPage({ error: message, username, returnTo: back }));
-      if (waiting) return waiting;
-      if (isGatehouseError(error, 'ERR_INVALID_CREDENTIALS') || isGatehouseError(error, 'ERR_VALIDATION')) {
-        // 200, as sign-in pages do (Keycloak, Ory): the form is shown again; a
-        // 401 here would only add an error to the browser's console.
-        return sendPage(reply, 200, signInPage({ error: WRONG, username, returnTo: back }));
+  app.post(
+    '/ui/sign-in',
+    { config: { rateLimit }, onRequest: sameSite, bodyLimit: AUTH_BODY_LIMIT },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const username = typeof body.username === 'string' ? body.username : '';
+      const password = typeof body.password === 'string' ? body.password : '';
+      const back = returnTo(body, origins);
+      try {
+        const outcome = await signIn(context, request, reply, { username, password });
+        // The password was right and a code is needed: the second step carries the challenge (and where to go back).
+        if (outcome.status === 'two-factor')
+          return sendPage(reply, 200, twoFactorSignInPage({ challenge: outcome.challenge, returnTo: back }));
+        return back ? reply.code(303).header('location', back).send() : backHome(reply);
+      } catch (error) {
+        const waiting = sendWaitPage(reply, error, (message) =>
+          signInPage({ error: message, username, returnTo: back }),
+        );
+        if (waiting) return waiting;
+        if (isGatehouseError(error, 'ERR_INVALID_CREDENTIALS') || isGatehouseError(error, 'ERR_VALIDATION')) {
+          // 200, as sign-in pages do (Keycloak, Ory): the form is shown again; a
+          // 401 here would only add an error to the browser's console.
+          return sendPage(reply, 200, signInPage({ error: WRONG, username, returnTo: back }));
+        }
+        throw error;
       }
-      throw error;
-    }
-  });
+    },
+  );
 
   if (core.twoFactor) registerTwoFactorPageRoutes(app, context, { twoFactor: core.twoFactor, renderAccount, backHome });
 
@@ -116,9 +144,17 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
     const { user, session: current } = signedIn(request);
     const body = form(request);
     try {
-      await core.users.changePassword(user.id, { current: text(body.currentPassword), next: text(body.newPassword) }, { keepSessionId: current.id });
+      await core.users.changePassword(
+        user.id,
+        { current: text(body.currentPassword), next: text(body.newPassword) },
+        { keepSessionId: current.id },
+      );
     } catch (error) {
-      if (isGatehouseError(error, 'ERR_CURRENT_PASSWORD') || isGatehouseError(error, 'ERR_WEAK_PASSWORD') || isGatehouseError(error, 'ERR_VALIDATION')) {
+      if (
+        isGatehouseError(error, 'ERR_CURRENT_PASSWORD') ||
+        isGatehouseError(error, 'ERR_WEAK_PASSWORD') ||
+        isGatehouseError(error, 'ERR_VALIDATION')
+      ) {
         return renderAccount(request, reply, 200, { error: error.message });
       }
       throw error;
@@ -137,11 +173,16 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
         scopes: text(body.scopes),
         expiresAt: [30, 90, 365].includes(days) ? core.clock.now() + days * DAY_MS : null,
       });
-      await auditRequest(core, request, { type: 'api_key.create', userId: user.id, detail: { apiKeyId: apiKey.id, name: apiKey.name, scopes: apiKey.scopes } });
+      await auditRequest(core, request, {
+        type: 'api_key.create',
+        userId: user.id,
+        detail: { apiKeyId: apiKey.id, name: apiKey.name, scopes: apiKey.scopes },
+      });
       // Shown in this answer only (no redirect, so it is never in a URL or a history entry); only its hash is kept.
       return renderAccount(request, reply, 201, { newKey: { name: apiKey.name, key } });
     } catch (error) {
-      if (isGatehouseError(error, 'ERR_VALIDATION') || isGatehouseError(error, 'ERR_INVALID_SCOPE')) return renderAccount(request, reply, 200, { error: error.message });
+      if (isGatehouseError(error, 'ERR_VALIDATION') || isGatehouseError(error, 'ERR_INVALID_SCOPE'))
+        return renderAccount(request, reply, 200, { error: error.message });
       throw error;
     }
   });
@@ -159,8 +200,14 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
   });
 
   // Cacheable: they hold nothing about anyone.
-  app.get('/assets/app.css', async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').type('text/css; charset=utf-8').send(STYLESHEET));
-  app.get('/assets/app.js', async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').type('text/javascript; charset=utf-8').send(SCRIPT));
-  app.get('/favicon.svg', async (_request, reply) => reply.header('cache-control', 'public, max-age=86400').type('image/svg+xml').send(FAVICON_SVG));
+  app.get('/assets/app.css', async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=3600').type('text/css; charset=utf-8').send(STYLESHEET),
+  );
+  app.get('/assets/app.js', async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=3600').type('text/javascript; charset=utf-8').send(SCRIPT),
+  );
+  app.get('/favicon.svg', async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=86400').type('image/svg+xml').send(FAVICON_SVG),
+  );
   app.get('/favicon.ico', async (_request, reply) => reply.code(301).header('location', '/favicon.svg').send());
 }

@@ -6,12 +6,20 @@ import { PAGE_CSP } from './assets.js';
  * A sign-in that must wait (throttled: 429, too busy: 503) as a page: sets
  * `Retry-After` and sends the page made from the message. `null` for any other error.
  */
-export function sendWaitPage(reply: FastifyReply, error: unknown, page: (message: string) => string): FastifyReply | null {
+export function sendWaitPage(
+  reply: FastifyReply,
+  error: unknown,
+  page: (message: string) => string,
+): FastifyReply | null {
   if (!isGatehouseError(error, 'ERR_THROTTLED') && !isGatehouseError(error, 'ERR_BUSY')) return null;
   const seconds = Math.max(1, Math.ceil(Number(error.details?.retryAfterSeconds ?? 1)));
   const wait = error.code === 'ERR_BUSY' ? 'Too many sign-ins right now' : 'Too many attempts';
   reply.header('retry-after', String(seconds));
-  return sendPage(reply, error.code === 'ERR_BUSY' ? 503 : 429, page(`${wait}; try again in ${seconds} second${seconds === 1 ? '' : 's'}.`));
+  return sendPage(
+    reply,
+    error.code === 'ERR_BUSY' ? 503 : 429,
+    page(`${wait}; try again in ${seconds} second${seconds === 1 ? '' : 's'}.`),
+  );
 }
 
 /** Sends a page with the pages' Content-Security-Policy. */

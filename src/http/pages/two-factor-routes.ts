@@ -15,7 +15,12 @@ import { signInPage } from './views.js';
 /** What the account pages lend these routes. */
 interface PageHelpers {
   twoFactor: TwoFactor;
-  renderAccount(request: FastifyRequest, reply: FastifyReply, status: number, message: AccountNotice): Promise<FastifyReply>;
+  renderAccount(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    message: AccountNotice,
+  ): Promise<FastifyReply>;
   backHome(reply: FastifyReply, done?: 'two-factor-off'): FastifyReply;
 }
 
@@ -27,30 +32,47 @@ const form = (request: FastifyRequest) => (request.body ?? {}) as Record<string,
  * enrolment (QR code, confirming code, recovery codes shown once) and
  * turning it off from the account page.
  */
-export function registerTwoFactorPageRoutes(app: FastifyInstance, context: RouteContext, { twoFactor, renderAccount, backHome }: PageHelpers): void {
+export function registerTwoFactorPageRoutes(
+  app: FastifyInstance,
+  context: RouteContext,
+  { twoFactor, renderAccount, backHome }: PageHelpers,
+): void {
   const { core, guards, origins, rateLimit } = context;
   const session = { preValidation: guards.requireSession(), bodyLimit: AUTH_BODY_LIMIT };
 
-  app.post('/ui/sign-in/two-factor', { config: { rateLimit }, onRequest: sameSiteOnly(origins), bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
-    const body = form(request);
-    const challenge = text(body.challenge);
-    const back = returnTo(body, origins);
-    try {
-      await completeSignIn(context, request, reply, { challenge, code: text(body.code) });
-      return back ? reply.code(303).header('location', back).send() : backHome(reply);
-    } catch (error) {
-      const waiting = sendWaitPage(reply, error, (message) => twoFactorSignInPage({ challenge, error: message, returnTo: back }));
-      if (waiting) return waiting;
-      if (isGatehouseError(error, 'ERR_INVALID_CREDENTIALS')) return sendPage(reply, 200, twoFactorSignInPage({ challenge, error: 'The code is not valid.', returnTo: back }));
-      if (isGatehouseError(error, 'ERR_TWO_FACTOR_CHALLENGE')) return sendPage(reply, 200, signInPage({ error: 'That sign-in expired; sign in again.', returnTo: back }));
-      throw error;
-    }
-  });
+  app.post(
+    '/ui/sign-in/two-factor',
+    { config: { rateLimit }, onRequest: sameSiteOnly(origins), bodyLimit: AUTH_BODY_LIMIT },
+    async (request, reply) => {
+      const body = form(request);
+      const challenge = text(body.challenge);
+      const back = returnTo(body, origins);
+      try {
+        await completeSignIn(context, request, reply, { challenge, code: text(body.code) });
+        return back ? reply.code(303).header('location', back).send() : backHome(reply);
+      } catch (error) {
+        const waiting = sendWaitPage(reply, error, (message) =>
+          twoFactorSignInPage({ challenge, error: message, returnTo: back }),
+        );
+        if (waiting) return waiting;
+        if (isGatehouseError(error, 'ERR_INVALID_CREDENTIALS'))
+          return sendPage(
+            reply,
+            200,
+            twoFactorSignInPage({ challenge, error: 'The code is not valid.', returnTo: back }),
+          );
+        if (isGatehouseError(error, 'ERR_TWO_FACTOR_CHALLENGE'))
+          return sendPage(reply, 200, signInPage({ error: 'That sign-in expired; sign in again.', returnTo: back }));
+        throw error;
+      }
+    },
+  );
 
   /** The enrolment page: a new secret, or (after a mistyped code) the one the app already has. */
   async function enrollPage(request: FastifyRequest, reply: FastifyReply, error?: string): Promise<FastifyReply> {
     const { user } = signedIn(request);
-    const { secret, uri } = (error === undefined ? null : await twoFactor.pendingEnrollment(user)) ?? (await twoFactor.beginEnrollment(user));
+    const { secret, uri } =
+      (error === undefined ? null : await twoFactor.pendingEnrollment(user)) ?? (await twoFactor.beginEnrollment(user));
     // Loaded when someone enrols, not at every start.
     const { default: QRCode } = await import('qrcode');
     const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
@@ -62,7 +84,8 @@ export function registerTwoFactorPageRoutes(app: FastifyInstance, context: Route
     try {
       return await enrollPage(request, reply);
     } catch (error) {
-      if (isGatehouseError(error, 'ERR_TWO_FACTOR_ENABLED')) return renderAccount(request, reply, 200, { error: error.message });
+      if (isGatehouseError(error, 'ERR_TWO_FACTOR_ENABLED'))
+        return renderAccount(request, reply, 200, { error: error.message });
       throw error;
     }
   });
@@ -75,8 +98,10 @@ export function registerTwoFactorPageRoutes(app: FastifyInstance, context: Route
       reply.header('cache-control', 'no-store');
       return sendPage(reply, 200, recoveryCodesPage(user, recoveryCodes));
     } catch (error) {
-      if (isGatehouseError(error, 'ERR_INVALID_CODE')) return enrollPage(request, reply, 'That code is not valid; enter the code the app shows now.');
-      if (isGatehouseError(error, 'ERR_TWO_FACTOR_NOT_PENDING')) return renderAccount(request, reply, 200, { error: error.message });
+      if (isGatehouseError(error, 'ERR_INVALID_CODE'))
+        return enrollPage(request, reply, 'That code is not valid; enter the code the app shows now.');
+      if (isGatehouseError(error, 'ERR_TWO_FACTOR_NOT_PENDING'))
+        return renderAccount(request, reply, 200, { error: error.message });
       throw error;
     }
   });
@@ -86,10 +111,12 @@ export function registerTwoFactorPageRoutes(app: FastifyInstance, context: Route
     try {
       await core.users.confirmPassword(user.id, text(form(request).password));
     } catch (error) {
-      if (isGatehouseError(error, 'ERR_CURRENT_PASSWORD')) return renderAccount(request, reply, 200, { error: 'The password is not correct.' });
+      if (isGatehouseError(error, 'ERR_CURRENT_PASSWORD'))
+        return renderAccount(request, reply, 200, { error: 'The password is not correct.' });
       throw error;
     }
-    if (await twoFactor.disable(user.id)) await auditRequest(core, request, { type: 'two_factor.disable', userId: user.id, detail: { by: 'self' } });
+    if (await twoFactor.disable(user.id))
+      await auditRequest(core, request, { type: 'two_factor.disable', userId: user.id, detail: { by: 'self' } });
     return backHome(reply, 'two-factor-off');
   });
 }

@@ -8,15 +8,18 @@ export function twoFactorSignInPage(options: { challenge: string; error?: string
   return layout(
     'Two-factor sign-in',
     html`<h1>Enter your code</h1>
-<p>Open your authenticator app and enter the 6-digit code for this account, or one of your recovery codes.</p>
-${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
-<form class="stack" method="post" action="/ui/sign-in/two-factor">
-<input type="hidden" name="challenge" value="${options.challenge}">
-${options.returnTo ? html`<input type="hidden" name="return_to" value="${options.returnTo}">` : ''}
-<label for="code">Code <input id="code" name="code" autocomplete="one-time-code" inputmode="text" required maxlength="64" autofocus></label>
-<button type="submit">Verify</button>
-</form>
-<p class="muted"><a href="/">Start again</a></p>`,
+      <p>Open your authenticator app and enter the 6-digit code for this account, or one of your recovery codes.</p>
+      ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
+      <form class="stack" method="post" action="/ui/sign-in/two-factor">
+        <input type="hidden" name="challenge" value="${options.challenge}" />
+        ${options.returnTo ? html`<input type="hidden" name="return_to" value="${options.returnTo}" />` : ''}
+        <label for="code"
+          >Code
+          <input id="code" name="code" autocomplete="one-time-code" inputmode="text" required maxlength="64" autofocus
+        /></label>
+        <button type="submit">Verify</button>
+      </form>
+      <p class="muted"><a href="/">Start again</a></p>`,
   );
 }
 
@@ -24,15 +27,30 @@ ${options.returnTo ? html`<input type="hidden" name="return_to" value="${options
 export function twoFactorSection(status: TwoFactorStatus): SafeHtml {
   if (!status.enabled) {
     return html`<h2>Two-factor sign-in</h2>
-<p id="two-factor-state">Off. With it on, signing in asks for a code from an authenticator app as well as your password.</p>
-<form class="inline" method="post" action="/ui/two-factor"><button type="submit">Set up two-factor sign-in</button></form>`;
+      <p id="two-factor-state">
+        Off. With it on, signing in asks for a code from an authenticator app as well as your password.
+      </p>
+      <form class="inline" method="post" action="/ui/two-factor">
+        <button type="submit">Set up two-factor sign-in</button>
+      </form>`;
   }
   return html`<h2>Two-factor sign-in</h2>
-<p id="two-factor-state">On · ${status.recoveryCodesLeft} recovery code${status.recoveryCodesLeft === 1 ? '' : 's'} left</p>
-<form class="stack" method="post" action="/ui/two-factor/disable">
-<label for="two-factor-password">Password <input id="two-factor-password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
-<button type="submit" class="danger">Turn off two-factor sign-in</button>
-</form>`;
+    <p id="two-factor-state">
+      On · ${status.recoveryCodesLeft} recovery code${status.recoveryCodesLeft === 1 ? '' : 's'} left
+    </p>
+    <form class="stack" method="post" action="/ui/two-factor/disable">
+      <label for="two-factor-password"
+        >Password
+        <input
+          id="two-factor-password"
+          name="password"
+          type="password"
+          autocomplete="current-password"
+          required
+          maxlength="1024"
+      /></label>
+      <button type="submit" class="danger">Turn off two-factor sign-in</button>
+    </form>`;
 }
 
 /** Enrolment: the QR code (inline SVG, no image request), the secret to type instead, and the confirming code. */
@@ -42,18 +60,30 @@ export function twoFactorEnrollPage(user: User, enrollment: { secret: string; qr
   return layout(
     'Set up two-factor sign-in',
     html`<h1>Set up two-factor sign-in</h1>
-${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<ol class="stack">
-<li>Scan this code with an authenticator app (any that supports TOTP).
-<div class="qr" role="img" aria-label="QR code for your authenticator app">${qr}</div></li>
-<li>Or type this key into the app: <code id="totp-secret">${enrollment.secret}</code></li>
-<li>Enter the 6-digit code the app shows.</li>
-</ol>
-<form class="stack" method="post" action="/ui/two-factor/confirm">
-<label for="code">Code <input id="code" name="code" autocomplete="one-time-code" inputmode="numeric" required maxlength="16" autofocus></label>
-<button type="submit">Turn on</button>
-</form>
-<p class="muted"><a href="/">Cancel</a></p>`,
+      ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+      <ol class="stack">
+        <li>
+          Scan this code with an authenticator app (any that supports TOTP).
+          <div class="qr" role="img" aria-label="QR code for your authenticator app">${qr}</div>
+        </li>
+        <li>Or type this key into the app: <code id="totp-secret">${enrollment.secret}</code></li>
+        <li>Enter the 6-digit code the app shows.</li>
+      </ol>
+      <form class="stack" method="post" action="/ui/two-factor/confirm">
+        <label for="code"
+          >Code
+          <input
+            id="code"
+            name="code"
+            autocomplete="one-time-code"
+            inputmode="numeric"
+            required
+            maxlength="16"
+            autofocus
+        /></label>
+        <button type="submit">Turn on</button>
+      </form>
+      <p class="muted"><a href="/">Cancel</a></p>`,
     user,
   );
 }
@@ -63,9 +93,16 @@ export function recoveryCodesPage(user: User, codes: string[]): string {
   return layout(
     'Recovery codes',
     html`<h1>Two-factor sign-in is on</h1>
-<div class="new-key" role="status"><p>Save these recovery codes somewhere safe. Each one signs you in once if you lose your phone. They are shown only this once.</p>
-<ul id="recovery-codes">${codes.map((code) => html`<li><code>${code}</code></li>`)}</ul></div>
-<p><a href="/">Back to your account</a></p>`,
+      <div class="new-key" role="status">
+        <p>
+          Save these recovery codes somewhere safe. Each one signs you in once if you lose your phone. They are shown
+          only this once.
+        </p>
+        <ul id="recovery-codes">
+          ${codes.map((code) => html`<li><code>${code}</code></li>`)}
+        </ul>
+      </div>
+      <p><a href="/">Back to your account</a></p>`,
     user,
   );
 }

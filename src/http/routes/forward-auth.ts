@@ -40,7 +40,8 @@ function identity(principal: Principal, prefix: string): Record<string, string> 
  * (never an open redirect).
  */
 export function returnTo(query: unknown, origins: readonly string[] | undefined): string | null {
-  const rd = (query as Record<string, unknown> | undefined)?.rd ?? (query as Record<string, unknown> | undefined)?.return_to;
+  const rd =
+    (query as Record<string, unknown> | undefined)?.rd ?? (query as Record<string, unknown> | undefined)?.return_to;
   if (typeof rd !== 'string' || rd.length > 2048 || !origins || origins.length === 0) return null;
   let url: URL;
   try {
@@ -48,7 +49,9 @@ export function returnTo(query: unknown, origins: readonly string[] | undefined)
   } catch {
     return null;
   }
-  return url.protocol === 'https:' && url.username === '' && url.password === '' && origins.includes(url.origin) ? url.href : null;
+  return url.protocol === 'https:' && url.username === '' && url.password === '' && origins.includes(url.origin)
+    ? url.href
+    : null;
 }
 
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -62,7 +65,11 @@ const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE',
  * `X-Forwarded-Method`) a cookie-authenticated state change from another
  * site is refused (403) here too.
  */
-export function registerForwardAuthRoutes(app: FastifyInstance, { guards, origins, basicAuth }: RouteContext, options: ForwardAuthOptions = {}): void {
+export function registerForwardAuthRoutes(
+  app: FastifyInstance,
+  { guards, origins, basicAuth }: RouteContext,
+  options: ForwardAuthOptions = {},
+): void {
   const prefix = (options.headerPrefix ?? 'X-Auth-').toLowerCase();
   const required = guards.required();
   app.route({
@@ -81,14 +88,18 @@ export function registerForwardAuthRoutes(app: FastifyInstance, { guards, origin
       if (!principal) {
         const back = returnTo(request.query, origins);
         if (back && options.signInUrl && String(request.headers.accept ?? '').includes('text/html')) {
-          return reply.code(302).header('location', `${options.signInUrl.replace(/\/$/, '')}/?return_to=${encodeURIComponent(back)}`).send();
+          return reply
+            .code(302)
+            .header('location', `${options.signInUrl.replace(/\/$/, '')}/?return_to=${encodeURIComponent(back)}`)
+            .send();
         }
         return required(request, reply);
       }
       request.auth = principal;
       const original = request.headers['x-original-method'] ?? request.headers['x-forwarded-method'];
       const method = typeof original === 'string' ? original.toUpperCase() : request.method;
-      if (principal.kind === 'session' && isUnsafeMethod(method) && isCrossSite(request, origins)) return sendProblem(reply, 'ERR_CROSS_SITE');
+      if (principal.kind === 'session' && isUnsafeMethod(method) && isCrossSite(request, origins))
+        return sendProblem(reply, 'ERR_CROSS_SITE');
       return reply.code(200).headers(identity(principal, prefix)).send();
     },
   });

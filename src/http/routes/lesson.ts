@@ -7,5 +7,9 @@ import type { RouteContext } from '../plugin.js';
  * cookie (or a forged one) gets 401, not the secret.
  */
 export function registerLessonRoutes(app: FastifyInstance, { guards }: RouteContext): void {
-  app.get('/get-info', { preValidation: guards.required(), schema: { tags: ['sign-in'], summary: 'The lesson\'s protected resource' } }, async () => ({ 'Secret-number': 42 }));
+  app.get(
+    '/get-info',
+    { preValidation: guards.required(), schema: { tags: ['sign-in'], summary: "The lesson's protected resource" } },
+    async () => ({ 'Secret-number': 42 }),
+  );
 }

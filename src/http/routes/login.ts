@@ -19,7 +19,8 @@ export function registerLoginRoutes(app: FastifyInstance, context: RouteContext)
       onRequest: sameSite,
       schema: {
         tags: ['sign-in'],
-        summary: 'Sign in with a username and password; sets the session cookie (202 with a challenge when a second factor is needed)',
+        summary:
+          'Sign in with a username and password; sets the session cookie (202 with a challenge when a second factor is needed)',
         body: LoginBody,
         'x-problems': ['Problem401', 'Problem503'],
       },
@@ -30,7 +31,9 @@ export function registerLoginRoutes(app: FastifyInstance, context: RouteContext)
       if (outcome.status === 'two-factor') {
         // 202: the password was right, and the sign-in is not complete; no session exists yet.
         const expiresIn = Math.round((outcome.expiresAt - context.core.clock.now()) / 1000);
-        return reply.code(202).send({ status: 'two-factor', challenge: outcome.challenge, expiresIn, methods: ['totp', 'recovery_code'] });
+        return reply
+          .code(202)
+          .send({ status: 'two-factor', challenge: outcome.challenge, expiresIn, methods: ['totp', 'recovery_code'] });
       }
       return { user: userView(outcome.user), session: sessionView(outcome.session, outcome.session.id) };
     },
@@ -41,7 +44,12 @@ export function registerLoginRoutes(app: FastifyInstance, context: RouteContext)
     {
       config: { rateLimit: context.rateLimit },
       onRequest: sameSite,
-      schema: { tags: ['sign-in'], summary: 'Complete a sign-in with a TOTP or recovery code; sets the session cookie', body: TwoFactorLoginBody, 'x-problems': ['Problem401', 'Problem503'] },
+      schema: {
+        tags: ['sign-in'],
+        summary: 'Complete a sign-in with a TOTP or recovery code; sets the session cookie',
+        body: TwoFactorLoginBody,
+        'x-problems': ['Problem401', 'Problem503'],
+      },
       bodyLimit: AUTH_BODY_LIMIT,
     },
     async (request, reply) => {
@@ -50,8 +58,21 @@ export function registerLoginRoutes(app: FastifyInstance, context: RouteContext)
     },
   );
 
-  routes.post('/logout', { schema: { tags: ['sign-in'], summary: 'Sign out: ends the session and clears the cookie', 'x-problems': ['Problem403'], 'x-success': [204, 'Signed out (also when there was no session)'] }, onRequest: sameSite, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
-    await signOut(context, request, reply);
-    return reply.code(204).send();
-  });
+  routes.post(
+    '/logout',
+    {
+      schema: {
+        tags: ['sign-in'],
+        summary: 'Sign out: ends the session and clears the cookie',
+        'x-problems': ['Problem403'],
+        'x-success': [204, 'Signed out (also when there was no session)'],
+      },
+      onRequest: sameSite,
+      bodyLimit: AUTH_BODY_LIMIT,
+    },
+    async (request, reply) => {
+      await signOut(context, request, reply);
+      return reply.code(204).send();
+    },
+  );
 }

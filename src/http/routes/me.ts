@@ -12,31 +12,65 @@ export function registerMeRoutes(app: FastifyInstance, { core, guards }: RouteCo
   // Account management needs the person, not a token or key acting for them.
   const preValidation = guards.requireSession();
 
-  routes.get('/session', { preValidation, schema: { tags: ['account'], summary: 'The signed-in user and this session' } }, async (request, reply) => {
-    const { user, session } = signedIn(request);
-    reply.header('cache-control', 'no-store');
-    return { user: userView(user), session: sessionView(session, session.id) };
-  });
+  routes.get(
+    '/session',
+    { preValidation, schema: { tags: ['account'], summary: 'The signed-in user and this session' } },
+    async (request, reply) => {
+      const { user, session } = signedIn(request);
+      reply.header('cache-control', 'no-store');
+      return { user: userView(user), session: sessionView(session, session.id) };
+    },
+  );
 
-  routes.get('/sessions', { preValidation, schema: { tags: ['account'], summary: 'The user\'s sessions' } }, async (request, reply) => {
-    const { user, session } = signedIn(request);
-    const sessions = await core.sessions.listSessions({ userId: user.id });
-    reply.header('cache-control', 'no-store');
-    return { sessions: sessions.map((item) => sessionView(item, session.id)) };
-  });
+  routes.get(
+    '/sessions',
+    { preValidation, schema: { tags: ['account'], summary: "The user's sessions" } },
+    async (request, reply) => {
+      const { user, session } = signedIn(request);
+      const sessions = await core.sessions.listSessions({ userId: user.id });
+      reply.header('cache-control', 'no-store');
+      return { sessions: sessions.map((item) => sessionView(item, session.id)) };
+    },
+  );
 
-  routes.delete('/sessions/:id', { preValidation, schema: { tags: ['account'], summary: 'Revoke one of the user\'s sessions', 'x-success': [204, 'Revoked'], 'x-problems': ['Problem404'], params: IdParams } }, async (request, reply) => {
-    // Someone else's session id answers exactly like one that does not exist.
-    if (!(await core.sessions.revokeSession(request.params.id, { ownerId: signedIn(request).user.id }))) {
-      throw new GatehouseError('ERR_SESSION_NOT_FOUND');
-    }
-    await auditRequest(core, request, { type: 'session.revoke', userId: signedIn(request).user.id, detail: { sessionId: request.params.id } });
-    return reply.code(204).send();
-  });
+  routes.delete(
+    '/sessions/:id',
+    {
+      preValidation,
+      schema: {
+        tags: ['account'],
+        summary: "Revoke one of the user's sessions",
+        'x-success': [204, 'Revoked'],
+        'x-problems': ['Problem404'],
+        params: IdParams,
+      },
+    },
+    async (request, reply) => {
+      // Someone else's session id answers exactly like one that does not exist.
+      if (!(await core.sessions.revokeSession(request.params.id, { ownerId: signedIn(request).user.id }))) {
+        throw new GatehouseError('ERR_SESSION_NOT_FOUND');
+      }
+      await auditRequest(core, request, {
+        type: 'session.revoke',
+        userId: signedIn(request).user.id,
+        detail: { sessionId: request.params.id },
+      });
+      return reply.code(204).send();
+    },
+  );
 
   routes.post(
     '/password',
-    { preValidation, schema: { tags: ['account'], summary: 'Change the password (other sessions end)', 'x-success': [204, 'Changed'], body: PasswordChangeBody }, bodyLimit: AUTH_BODY_LIMIT },
+    {
+      preValidation,
+      schema: {
+        tags: ['account'],
+        summary: 'Change the password (other sessions end)',
+        'x-success': [204, 'Changed'],
+        body: PasswordChangeBody,
+      },
+      bodyLimit: AUTH_BODY_LIMIT,
+    },
     async (request, reply) => {
       const { user, session } = signedIn(request);
       await core.users.changePassword(

@@ -20,14 +20,26 @@ export function registerTwoFactorRoutes(app: FastifyInstance, { core, guards }: 
   const preValidation = guards.requireSession();
   const tags = ['account'];
 
-  routes.get('/two-factor', { preValidation, schema: { tags, summary: 'Whether two-factor sign-in is on, and recovery codes left' } }, async (request, reply) => {
-    reply.header('cache-control', 'no-store');
-    return twoFactor.status(signedIn(request).user.id);
-  });
+  routes.get(
+    '/two-factor',
+    { preValidation, schema: { tags, summary: 'Whether two-factor sign-in is on, and recovery codes left' } },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return twoFactor.status(signedIn(request).user.id);
+    },
+  );
 
   routes.post(
     '/two-factor',
-    { preValidation, schema: { tags, summary: 'Start enrolling: a new TOTP secret and its otpauth:// URI', 'x-success': [201, 'The secret and URI, for the authenticator app'], 'x-problems': ['Problem409'] } },
+    {
+      preValidation,
+      schema: {
+        tags,
+        summary: 'Start enrolling: a new TOTP secret and its otpauth:// URI',
+        'x-success': [201, 'The secret and URI, for the authenticator app'],
+        'x-problems': ['Problem409'],
+      },
+    },
     async (request, reply) => {
       const { user } = signedIn(request);
       const { secret, uri } = await twoFactor.beginEnrollment(user);
@@ -38,7 +50,16 @@ export function registerTwoFactorRoutes(app: FastifyInstance, { core, guards }: 
 
   routes.post(
     '/two-factor/confirm',
-    { preValidation, schema: { tags, summary: 'Confirm the enrolment with a code; returns the recovery codes, once', body: TwoFactorCodeBody, 'x-problems': ['Problem409'] }, bodyLimit: AUTH_BODY_LIMIT },
+    {
+      preValidation,
+      schema: {
+        tags,
+        summary: 'Confirm the enrolment with a code; returns the recovery codes, once',
+        body: TwoFactorCodeBody,
+        'x-problems': ['Problem409'],
+      },
+      bodyLimit: AUTH_BODY_LIMIT,
+    },
     async (request, reply) => {
       const { user } = signedIn(request);
       const { recoveryCodes } = await twoFactor.confirmEnrollment(user.id, request.body.code);
@@ -50,11 +71,21 @@ export function registerTwoFactorRoutes(app: FastifyInstance, { core, guards }: 
 
   routes.post(
     '/two-factor/disable',
-    { preValidation, schema: { tags, summary: 'Turn two-factor sign-in off (the current password is asked again)', body: TwoFactorDisableBody, 'x-success': [204, 'Off'] }, bodyLimit: AUTH_BODY_LIMIT },
+    {
+      preValidation,
+      schema: {
+        tags,
+        summary: 'Turn two-factor sign-in off (the current password is asked again)',
+        body: TwoFactorDisableBody,
+        'x-success': [204, 'Off'],
+      },
+      bodyLimit: AUTH_BODY_LIMIT,
+    },
     async (request, reply) => {
       const { user } = signedIn(request);
       await core.users.confirmPassword(user.id, request.body.password);
-      if (await twoFactor.disable(user.id)) await auditRequest(core, request, { type: 'two_factor.disable', userId: user.id, detail: { by: 'self' } });
+      if (await twoFactor.disable(user.id))
+        await auditRequest(core, request, { type: 'two_factor.disable', userId: user.id, detail: { by: 'self' } });
       return reply.code(204).send();
     },
   );
@@ -63,12 +94,19 @@ export function registerTwoFactorRoutes(app: FastifyInstance, { core, guards }: 
     '/admin/users/:id/two-factor',
     {
       preValidation: guards.requireRole(ADMIN_ROLE),
-      schema: { tags: ['admin'], summary: 'Reset a user\'s two-factor sign-in', params: IdParams, 'x-success': [204, 'Reset'], 'x-problems': ['Problem404'] },
+      schema: {
+        tags: ['admin'],
+        summary: "Reset a user's two-factor sign-in",
+        params: IdParams,
+        'x-success': [204, 'Reset'],
+        'x-problems': ['Problem404'],
+      },
     },
     async (request, reply) => {
       const { id } = request.params;
       if (!(await core.users.findUserById(id))) throw new GatehouseError('ERR_USER_NOT_FOUND');
-      if (await twoFactor.disable(id)) await auditRequest(core, request, { type: 'two_factor.disable', userId: id, detail: { by: 'admin' } });
+      if (await twoFactor.disable(id))
+        await auditRequest(core, request, { type: 'two_factor.disable', userId: id, detail: { by: 'admin' } });
       return reply.code(204).send();
     },
   );

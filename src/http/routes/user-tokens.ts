@@ -42,7 +42,11 @@ export function registerUserTokenRoutes(app: FastifyInstance, { core, guards, ra
         // A refresh token never outlives the session it came from.
         expiresAt: session.absoluteExpiresAt,
       });
-      await auditRequest(core, request, { type: 'token.issue', userId: user.id, detail: { grant: 'session', sessionId: session.id, scope: scopes === null ? null : scopes.join(' ') } });
+      await auditRequest(core, request, {
+        type: 'token.issue',
+        userId: user.id,
+        detail: { grant: 'session', sessionId: session.id, scope: scopes === null ? null : scopes.join(' ') },
+      });
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       return {
         access_token: token,

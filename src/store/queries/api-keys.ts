@@ -28,12 +28,22 @@ export function createApiKeyQueries(db: Kysely<Database>): ApiKeyStore {
     },
 
     async listApiKeys(userId) {
-      const rows = await db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id').execute();
+      const rows = await db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .execute();
       return rows.map(toApiKeyRecord);
     },
 
     async deleteApiKey(id, userId) {
-      const result = await db.deleteFrom('api_keys').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+      const result = await db
+        .deleteFrom('api_keys')
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
 

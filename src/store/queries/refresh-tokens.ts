@@ -24,7 +24,11 @@ export function createRefreshTokenQueries(db: Kysely<Database>): RefreshTokenSto
     },
 
     async findRefreshTokenByHash(tokenHash) {
-      const row = await db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      const row = await db
+        .selectFrom('refresh_tokens')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
       return row ? toRefreshTokenRecord(row) : null;
     },
 

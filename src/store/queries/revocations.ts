@@ -16,7 +16,9 @@ export function createRevocationQueries(db: Kysely<Database>): RevocationStore {
     },
 
     async isTokenIdRevoked(jti) {
-      return (await db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined;
+      return (
+        (await db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined
+      );
     },
 
     async purgeExpiredRevocations(now) {

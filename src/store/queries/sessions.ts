@@ -27,7 +27,11 @@ export function createSessionQueries(db: Kysely<Database>): SessionStore {
     },
 
     async touchSession(id, lastSeenAt, expiresAt) {
-      await db.updateTable('sessions').set({ last_seen_at: lastSeenAt, expires_at: expiresAt }).where('id', '=', id).execute();
+      await db
+        .updateTable('sessions')
+        .set({ last_seen_at: lastSeenAt, expires_at: expiresAt })
+        .where('id', '=', id)
+        .execute();
     },
 
     async deleteSession(id) {
@@ -44,7 +48,11 @@ export function createSessionQueries(db: Kysely<Database>): SessionStore {
 
     async countSessions(now) {
       // An index range scan on sessions_expires_at.
-      const row = await db.selectFrom('sessions').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).where('expires_at', '>', now).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+        .where('expires_at', '>', now)
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
 
@@ -81,4 +89,3 @@ function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
     userAgent: row.user_agent,
   };
 }
-

@@ -7,7 +7,12 @@ import { readOptionalTime } from './columns.js';
 export function createSigningKeyQueries(db: Kysely<Database>): SigningKeyStore {
   return {
     async listSigningKeys() {
-      const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
+      const rows = await db
+        .selectFrom('signing_keys')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('kid')
+        .execute();
       return rows.map(toSigningKeyRecord);
     },
 

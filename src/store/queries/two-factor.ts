@@ -9,16 +9,32 @@ export function createTwoFactorQueries(db: Kysely<Database>): TwoFactorStore {
     async findTwoFactor(userId) {
       const row = await db.selectFrom('two_factor').selectAll().where('user_id', '=', userId).executeTakeFirst();
       if (!row) return null;
-      return { userId: row.user_id, secretJwe: row.secret_jwe, confirmedAt: readOptionalTime(row.confirmed_at), lastStep: Number(row.last_step), createdAt: Number(row.created_at) };
+      return {
+        userId: row.user_id,
+        secretJwe: row.secret_jwe,
+        confirmedAt: readOptionalTime(row.confirmed_at),
+        lastStep: Number(row.last_step),
+        createdAt: Number(row.created_at),
+      };
     },
 
     async putPendingTwoFactor(record) {
       return db.transaction().execute(async (trx) => {
         // Only an unconfirmed enrolment may be replaced: a confirmed one is removed on purpose, never overwritten.
-        await trx.deleteFrom('two_factor').where('user_id', '=', record.userId).where('confirmed_at', 'is', null).execute();
+        await trx
+          .deleteFrom('two_factor')
+          .where('user_id', '=', record.userId)
+          .where('confirmed_at', 'is', null)
+          .execute();
         const inserted = await trx
           .insertInto('two_factor')
-          .values({ user_id: record.userId, secret_jwe: record.secretJwe, confirmed_at: null, last_step: record.lastStep, created_at: record.createdAt })
+          .values({
+            user_id: record.userId,
+            secret_jwe: record.secretJwe,
+            confirmed_at: null,
+            last_step: record.lastStep,
+            created_at: record.createdAt,
+          })
           .onConflict((conflict) => conflict.column('user_id').doNothing())
           .executeTakeFirst();
         return Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0;
@@ -36,14 +52,22 @@ export function createTwoFactorQueries(db: Kysely<Database>): TwoFactorStore {
         if (updated.numUpdatedRows === 0n) return false;
         await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
         if (recoveryCodeHashes.length > 0) {
-          await trx.insertInto('recovery_codes').values(recoveryCodeHashes.map((hash) => ({ user_id: userId, code_hash: hash, used_at: null }))).execute();
+          await trx
+            .insertInto('recovery_codes')
+            .values(recoveryCodeHashes.map((hash) => ({ user_id: userId, code_hash: hash, used_at: null })))
+            .execute();
         }
         return true;
       });
     },
 
     async advanceTwoFactorStep(userId, step) {
-      const updated = await db.updateTable('two_factor').set({ last_step: step }).where('user_id', '=', userId).where('last_step', '<', step).executeTakeFirst();
+      const updated = await db
+        .updateTable('two_factor')
+        .set({ last_step: step })
+        .where('user_id', '=', userId)
+        .where('last_step', '<', step)
+        .executeTakeFirst();
       return updated.numUpdatedRows > 0n;
     },
 
@@ -79,12 +103,22 @@ export function createTwoFactorQueries(db: Kysely<Database>): TwoFactorStore {
     async createLoginChallenge(challenge) {
       await db
         .insertInto('login_challenges')
-        .values({ token_hash: challenge.tokenHash, user_id: challenge.userId, created_at: challenge.createdAt, expires_at: challenge.expiresAt })
+        .values({
+          token_hash: challenge.tokenHash,
+          user_id: challenge.userId,
+          created_at: challenge.createdAt,
+          expires_at: challenge.expiresAt,
+        })
         .execute();
     },
 
     async findLoginChallenge(tokenHash, now) {
-      const row = await db.selectFrom('login_challenges').select('user_id').where('token_hash', '=', tokenHash).where('expires_at', '>', now).executeTakeFirst();
+      const row = await db
+        .selectFrom('login_challenges')
+        .select('user_id')
+        .where('token_hash', '=', tokenHash)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
       return row ? { userId: row.user_id } : null;
     },
 

@@ -53,7 +53,10 @@ export function createUserQueries(db: Kysely<Database>): UserStore {
     },
 
     async countUsers() {
-      const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number | string>().as('count'))
+        .executeTakeFirstOrThrow();
       return Number(row.count);
     },
   };
@@ -84,4 +87,3 @@ function toUserRecord(row: Selectable<UsersTable>): UserRecord {
     updatedAt: Number(row.updated_at),
   };
 }
-
