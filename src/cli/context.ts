@@ -4,6 +4,8 @@ import { createAuthCore, type AuthCore } from '../core/index.js';
 import { loadConfig } from '../server/config.js';
 import { loadMasterKey } from '../server/master-key.js';
 import { openStore } from '../store/index.js';
+import { announceChanges, type CacheChange } from '../store/read-cache.js';
+import { publishAll, REVOCATIONS_TOPIC } from '../store/redis.js';
 
 /** The flags every data command takes. */
 export interface DataFlags {
@@ -52,7 +54,12 @@ export async function withCore<T>(
 ): Promise<T> {
   const config = resolveDataConfig(flags);
   // The CLI never changes the schema by itself: `gatehouse migrate up` does (SQLite migrates itself anyway).
-  const store = await openStore({ url: config.db, poolSize: 2 });
+  const opened = await openStore({ url: config.db, poolSize: 2 });
+  // Every change that running instances cache (a disabled user, a removed key…) is announced to them
+  // through Redis when it is given, as the instances announce their own; without, they see it within their cache lifetime.
+  const changes: CacheChange[] = [];
+  const url = redisUrl(flags);
+  const store = url === undefined ? opened : announceChanges(opened, (change) => changes.push(change));
 
   try {
     const core = createAuthCore({
@@ -67,13 +74,25 @@ export async function withCore<T>(
         },
       }),
     });
-    return await work(core);
+    const result = await work(core);
+    if (url !== undefined && changes.length > 0) {
+      const announced = await publishAll(
+        url,
+        REVOCATIONS_TOPIC,
+        changes.map((change) => JSON.stringify(change)),
+      );
+      if (!announced)
+        process.stderr.write(
+          'gatehouse: Redis not reachable: running instances see the change within their cache lifetime (500 ms by default)\n',
+        );
+    }
+    return result;
   } finally {
     await store.close();
   }
 }
 
-/** Records an audit event for an operator action from the CLI (actor `cli`). */
+/** Records an audit event for an operator action from the CLI (actor `cli`), for operations that do not record their own yet. */
 export function auditCli(core: AuthCore, event: Omit<AuditEventInput, 'actor'>): Promise<void> {
   return core.audit.record({ ...event, actor: 'cli' });
 }

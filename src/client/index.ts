@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CookieJar } from 'tough-cookie';
 import { Agent, fetch, type RequestInit, type Response } from 'undici';
 import { GatehouseClientError, TwoFactorRequiredError } from './errors.js';
-import type { ApiKeyView, SessionView, SignedIn, TokenResponse, UserView } from './types.js';
+import type { ApiKeyView, ScopeView, SessionView, SignedIn, TokenResponse, UserView } from './types.js';
 
 export { GatehouseClientError, TwoFactorRequiredError, type ProblemDocument } from './errors.js';
 export type * from './types.js';
@@ -169,7 +169,7 @@ export class GatehouseClient {
     return this.#call('GET', '/get-info');
   }
 
-  /** An access token and a refresh token for this session (optionally limited to `scope`). */
+  /** An access token and a refresh token for this session, holding the scopes asked for in `scope` (none otherwise). */
   token(options: { scope?: string } = {}): Promise<TokenResponse> {
     return this.#call('POST', '/token', { json: options });
   }
@@ -232,6 +232,13 @@ export class GatehouseClient {
         .sessions,
     revokeUserSessions: async (id: string): Promise<number> =>
       (await this.#call<{ revoked: number }>('DELETE', `/admin/users/${encodeURIComponent(id)}/sessions`)).revoked,
+    listScopes: async (): Promise<ScopeView[]> =>
+      (await this.#call<{ scopes: ScopeView[] }>('GET', '/admin/scopes')).scopes,
+    createScope: (input: { name: string; description: string; roles?: string[] }): Promise<ScopeView> =>
+      this.#call('POST', '/admin/scopes', { json: input }),
+    removeScope: async (name: string): Promise<void> => {
+      await this.#call('DELETE', `/admin/scopes/${encodeURIComponent(name)}`);
+    },
   };
 
   /** Closes the connection pool. */

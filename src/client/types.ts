@@ -46,3 +46,15 @@ export interface ApiKeyView {
   lastUsedAt: string | null;
   key?: string;
 }
+
+/** A scope of the registry (`/admin/scopes`). */
+export interface ScopeView {
+  name: string;
+  description: string;
+  /** Users with one of these roles may hold it; empty: every user (and service clients). */
+  roles: string[];
+  /** Built into Gatehouse: cannot be added or removed. */
+  reserved: boolean;
+  /** Held only by service clients an operator grants it to. */
+  clientsOnly: boolean;
+}

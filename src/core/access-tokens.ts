@@ -2,11 +2,11 @@ import { jwtVerify, SignJWT } from 'jose';
 import { BoundedCache } from './bounded-cache.js';
 import type { Clock } from './clock.js';
 import {
-  boundThumbprint,
-  hasBoundedLifetime,
   hasCanonicalSignature,
+  readAccessTokenClaims,
   readAccessTokenHeader,
   ACCESS_TOKEN_TYPE,
+  type AccessTokenClaims,
 } from './jwt-checks.js';
 import { SIGNING_ALGORITHMS, type KeyRing } from './keys.js';
 import { createId } from './secrets.js';
@@ -17,29 +17,12 @@ export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
 /** Tolerated clock difference between issuer and verifier, in seconds. */
 export const CLOCK_SKEW_SECONDS = 30;
 
-/** The claims of a verified access token, as Gatehouse uses them. */
-export interface AccessTokenClaims {
-  /** User id, or the client id for a client's own token. */
-  sub: string;
-  client_id: string;
-  /** Granted scopes, or `null` when the token carries no `scope` claim (a user token without restriction). */
-  scopes: string[] | null;
-  roles: string[];
-  /** The session the token was issued from (user tokens); revoking it revokes the token in Gatehouse's own guard. */
-  sid: string | undefined;
-  jti: string;
-  iat: number;
-  exp: number;
-  /** RFC 8705 §3: the SHA-256 thumbprint of the client certificate the token is bound to. */
-  certificateThumbprint?: string;
-}
-
 /** What an access token is issued for. */
 export interface AccessTokenSubject {
   sub: string;
   clientId: string;
-  /** Granted scopes, or `null` for a user token without scope restriction. */
-  scopes: string[] | null;
+  /** The scopes it carries (already checked against what the holder may hold); none is none. */
+  scopes: readonly string[];
   roles?: string[];
   sid?: string;
   /** Bind the token to this client certificate (RFC 8705 `cnf.x5t#S256`). */
@@ -60,6 +43,8 @@ export interface AccessTokenOptions {
 
 /** Most verified tokens kept in memory (about 10 MB at most). */
 const VERIFIED_CACHE_ENTRIES = 10_000;
+
+export type { AccessTokenClaims };
 
 /** The access-token operations; see {@link createAccessTokens}. */
 export type AccessTokens = ReturnType<typeof createAccessTokens>;
@@ -86,7 +71,7 @@ export function createAccessTokens(options: AccessTokenOptions) {
       const iat = Math.floor(clock.now() / 1000);
       const jti = createId();
       const claims: Record<string, unknown> = { client_id: subject.clientId };
-      if (subject.scopes !== null) claims.scope = subject.scopes.join(' ');
+      if (subject.scopes.length > 0) claims.scope = subject.scopes.join(' ');
       if (subject.roles) claims.roles = subject.roles;
       if (subject.sid) claims.sid = subject.sid;
       if (subject.certificateThumbprint) claims.cnf = { 'x5t#S256': subject.certificateThumbprint };
@@ -134,29 +119,14 @@ export function createAccessTokens(options: AccessTokenOptions) {
           currentDate: new Date(clock.now()),
           requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
         });
-        if (!hasBoundedLifetime(payload, MAX_ACCESS_TOKEN_LIFETIME_SECONDS)) return null;
-        if (typeof payload.client_id !== 'string' || typeof payload.jti !== 'string' || typeof payload.sub !== 'string')
-          return null;
-        if (payload.scope !== undefined && typeof payload.scope !== 'string') return null;
-        const roles =
-          Array.isArray(payload.roles) && payload.roles.every((role) => typeof role === 'string')
-            ? (payload.roles as string[])
-            : [];
-        const scopes = payload.scope === undefined ? null : payload.scope === '' ? [] : payload.scope.split(' ');
-        const certificateThumbprint = boundThumbprint(payload.cnf);
+        const read = readAccessTokenClaims(payload, MAX_ACCESS_TOKEN_LIFETIME_SECONDS);
+        if (!read) return null;
+        // Frozen: one object is shared by every request that presents this token.
         const claims: AccessTokenClaims = Object.freeze({
-          sub: payload.sub,
-          client_id: payload.client_id,
-          scopes: scopes && (Object.freeze(scopes) as string[]),
-          roles: Object.freeze(roles) as string[],
-          sid: typeof payload.sid === 'string' ? payload.sid : undefined,
-          jti: payload.jti,
-          iat: payload.iat!,
-          exp: payload.exp!,
-          ...(certificateThumbprint !== undefined && { certificateThumbprint }),
+          ...read,
+          scopes: Object.freeze(read.scopes) as string[],
+          roles: Object.freeze(read.roles) as string[],
         });
-        // A cnf this deployment cannot honour (another confirmation method) is refused, not ignored.
-        if (payload.cnf !== undefined && certificateThumbprint === undefined) return null;
         verified.set(token, claims, claims.exp * 1000);
         return claims;
       } catch {

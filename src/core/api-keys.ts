@@ -1,6 +1,7 @@
+import { APPLICATION, type Actor, type AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
-import { parseScopes } from './scopes.js';
+import { checkRequestedScopes, holdableScopes, type ScopeRegistry } from './scope-registry.js';
 import { createId, createSecret, hashSecret, SECRET_PATTERN } from './secrets.js';
 import type { ApiKeyRecord, Store } from './store.js';
 import { toUser, type User } from './users.js';
@@ -40,15 +41,28 @@ export type ApiKeys = ReturnType<typeof createApiKeys>;
  * stored as SHA-256, limited to the scopes chosen at creation, optionally
  * expiring. Last use is recorded at most once a minute.
  */
-export function createApiKeys({ store, clock }: { store: Store; clock: Clock }) {
+export function createApiKeys({
+  store,
+  clock,
+  scopes,
+  audit,
+}: {
+  store: Store;
+  clock: Clock;
+  scopes: ScopeRegistry;
+  audit: AuditLog;
+}) {
   return {
     /**
      * Creates a key for a user; returns the key (shown once) and its record.
+     * Its scopes must exist and be ones the user may hold; a key without
+     * scopes holds none (it passes only routes that need no scope).
      * @throws {GatehouseError} `ERR_VALIDATION` (name, expiry), `ERR_INVALID_SCOPE`.
      */
     async createApiKey(
-      userId: string,
+      user: { id: string; roles: readonly string[] },
       input: { name: string; scopes?: string | readonly string[]; expiresAt?: number | null },
+      actor: Actor = APPLICATION,
     ): Promise<{ key: string; apiKey: ApiKey }> {
       const name = input.name.trim();
       if (name === '' || [...name].length > NAME_MAX || /[\p{Cc}\p{Cf}]/u.test(name)) {
@@ -63,15 +77,25 @@ export function createApiKeys({ store, clock }: { store: Store; clock: Clock }) 
       const secret = createSecret();
       const record: ApiKeyRecord = {
         id: createId(),
-        userId,
+        userId: user.id,
         name,
         secretHash: hashSecret(secret),
-        scopes: parseScopes(input.scopes ?? []),
+        scopes: checkRequestedScopes(
+          input.scopes ?? [],
+          holdableScopes(await scopes.list(), { kind: 'user', roles: user.roles }),
+          'user',
+        ),
         createdAt: now,
         expiresAt: input.expiresAt ?? null,
         lastUsedAt: null,
       };
       await store.createApiKey(record);
+      await audit.record({
+        type: 'api_key.create',
+        ...audit.from(actor),
+        userId: user.id,
+        detail: { apiKeyId: record.id, name, scopes: record.scopes },
+      });
       return { key: `${API_KEY_PREFIX}${secret}`, apiKey: toApiKey(record) };
     },
 
@@ -81,8 +105,9 @@ export function createApiKeys({ store, clock }: { store: Store; clock: Clock }) 
     },
 
     /** Revokes one of a user's keys. @throws {GatehouseError} `ERR_API_KEY_NOT_FOUND`, also for another user's key. */
-    async revokeApiKey(userId: string, id: string): Promise<void> {
+    async revokeApiKey(userId: string, id: string, actor: Actor = APPLICATION): Promise<void> {
       if (!(await store.deleteApiKey(id, userId))) throw new GatehouseError('ERR_API_KEY_NOT_FOUND');
+      await audit.record({ type: 'api_key.revoke', ...audit.from(actor), userId, detail: { apiKeyId: id } });
     },
 
     /** Whether a bearer credential looks like an API key (and so must not be tried as a JWT). */

@@ -24,7 +24,28 @@ export type AuditEventType =
   | 'api_key.revoke'
   | 'login.two_factor_required'
   | 'two_factor.enable'
-  | 'two_factor.disable';
+  | 'two_factor.disable'
+  | 'scope.create'
+  | 'scope.remove';
+
+/**
+ * Who performs an operation, and from where: the core operation that
+ * changes state records it in its audit event; the HTTP, page and CLI doors
+ * only say who and where.
+ */
+export interface Actor {
+  /** A user id, a client id, or `cli` for the operator's command line. */
+  id: string;
+  kind: 'user' | 'client' | 'operator';
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+/** The operator at the command line (`gatehouse …`): may act on any account. */
+export const OPERATOR: Actor = Object.freeze({ id: 'cli', kind: 'operator' });
+
+/** The application embedding the core, when a call names no actor: an operator too. */
+export const APPLICATION: Actor = Object.freeze({ id: 'application', kind: 'operator' });
 
 /** What an event records. `detail` holds names, ids, counts and reasons: never a secret. */
 export interface AuditEventInput {
@@ -59,6 +80,11 @@ export function createAuditLog({
   onEvent?: (event: AuditEventInput) => void;
 }) {
   return {
+    /** The actor, address and user agent fields of an event, from an {@link Actor}. */
+    from(actor: Actor): Pick<AuditEventInput, 'actor' | 'ip' | 'userAgent'> {
+      return { actor: actor.id, ip: actor.ip ?? null, userAgent: actor.userAgent ?? null };
+    },
+
     /** Appends one event. Never throws. */
     async record(event: AuditEventInput): Promise<void> {
       onEvent?.(event);

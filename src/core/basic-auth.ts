@@ -1,13 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { BoundedCache } from './bounded-cache.js';
-import { isGatehouseError } from './errors.js';
 import type { Clock } from './clock.js';
-import type { ClientService } from './clients.js';
-import type { Login } from './login.js';
-import type { Principal } from './principals.js';
+import type { Client, ClientService } from './clients.js';
+import type { CheckFailure, Login } from './login.js';
 import type { SessionOrigin } from './sessions.js';
 import type { Store, UserRecord } from './store.js';
-import { toUser } from './users.js';
 
 /** Who may authenticate with `Authorization: Basic`: service clients, users, both, or nobody. */
 export type BasicAuthMode = 'users' | 'clients' | 'both' | 'off';
@@ -19,8 +16,18 @@ export const BASIC_AUTH_MODES: readonly BasicAuthMode[] = ['users', 'clients', '
 export const BASIC_CACHE_SECONDS = 60;
 const BASIC_CACHE_ENTRIES = 10_000;
 
-/** The Basic-credential resolver; see {@link createBasicAuth}. */
+/** Who Basic credentials proved to be: a service client, a user, or nobody (a {@link CheckFailure}). */
+export type BasicSubject = { kind: 'client'; client: Client } | { kind: 'user'; record: UserRecord } | CheckFailure;
+
+/** The Basic-credential checker; see {@link createBasicAuth}. */
 export type BasicAuth = ReturnType<typeof createBasicAuth>;
+
+/** What a remembered success is valid for: the same stored hash and the same account version. */
+interface Remembered {
+  userId: string;
+  passwordHash: string;
+  updatedAt: number;
+}
 
 /**
  * Credentials on every request (RFC 7617): a service client's id and secret,
@@ -33,8 +40,10 @@ export type BasicAuth = ReturnType<typeof createBasicAuth>;
  * {@link BASIC_CACHE_SECONDS} under an HMAC of the name and password with a
  * key made when the process starts, so neither the password nor anything
  * that could be checked against it offline is kept. A remembered success is
- * used only while the user's stored password hash is the same and the user is
- * enabled: a password change (a new salt), disabling or deleting the user ends it at once.
+ * used only while the user's stored password hash and account version
+ * (`updatedAt`) are the same and the user is enabled: a password change (a
+ * new salt), turning two-factor sign-in on, disabling or deleting the user
+ * ends it at once, on every instance (they re-read the changed user).
  */
 export function createBasicAuth({
   store,
@@ -48,69 +57,58 @@ export function createBasicAuth({
   login: Login;
 }) {
   const hmacKey = randomBytes(32);
-  const verified = new BoundedCache<string, { userId: string; passwordHash: string }>(BASIC_CACHE_ENTRIES);
+  const verified = new BoundedCache<string, Remembered>(BASIC_CACHE_ENTRIES);
   const fingerprint = (username: string, password: string) =>
     // A NUL cannot be in a username, so name and password cannot be shifted into each other.
     createHmac('sha256', hmacKey).update(`${username}\u0000${password}`, 'utf8').digest('base64url');
 
-  async function asClient(id: string, secret: string): Promise<Principal | null> {
-    const client = await clients.authenticateWithSecret(id, secret);
-    return (
-      client && { kind: 'basic', user: null, clientId: client.id, scopes: client.scopes, roles: [], session: null }
-    );
-  }
-
-  async function asUser(username: string, password: string, origin: SessionOrigin): Promise<Principal | null> {
+  async function asUser(username: string, password: string, origin: SessionOrigin): Promise<BasicSubject> {
     const key = fingerprint(username, password);
     const remembered = verified.get(key, clock.now());
     if (remembered) {
       const record = await store.findUserById(remembered.userId);
-      // The same stored hash: the password has not changed since (every change has a new salt).
-      if (record && !record.disabled && record.passwordHash === remembered.passwordHash) return asPrincipal(record);
+      const unchanged =
+        record !== null &&
+        !record.disabled &&
+        record.passwordHash === remembered.passwordHash &&
+        record.updatedAt === remembered.updatedAt;
+      if (unchanged) return { kind: 'user', record };
       verified.delete(key);
     }
-    let record;
-    try {
-      record = await login.verifyPassword({ username, password }, origin);
-    } catch (error) {
-      // Every kind of wrong is the guard's one 401; throttling and a full hash queue still answer as themselves.
-      if (isGatehouseError(error, 'ERR_INVALID_CREDENTIALS') || isGatehouseError(error, 'ERR_VALIDATION')) return null;
-      throw error;
-    }
-    if (!record) return null;
+    const checked = await login.verifyPassword({ username, password }, origin);
+    if (checked.status !== 'right') return checked;
+    const { record } = checked;
     verified.set(
       key,
-      { userId: record.id, passwordHash: record.passwordHash },
+      { userId: record.id, passwordHash: record.passwordHash, updatedAt: record.updatedAt },
       clock.now() + BASIC_CACHE_SECONDS * 1000,
     );
-    return asPrincipal(record);
-  }
-
-  /** A user over Basic acts as themself, not limited by scope (like a session, without one). */
-  function asPrincipal(record: UserRecord): Principal {
-    const user = toUser(record);
-    return { kind: 'basic', user, clientId: null, scopes: null, roles: user.roles, session: null };
+    return { kind: 'user', record };
   }
 
   return {
     /**
-     * The principal of Basic credentials under `mode`, or `null`. A client id
-     * is tried as a client first (when clients may), then as a user name
-     * (when users may).
-     * @throws {GatehouseError} `ERR_THROTTLED`, `ERR_BUSY` for users, as `login()` does.
+     * Who the Basic credentials prove to be under `mode`. A client id is
+     * tried as a client first (when clients may), then as a user name (when
+     * users may); `refused` for anything else.
      */
     async authenticate(
       mode: BasicAuthMode,
-      username: string,
-      password: string,
+      credentials: { username: string; password: string },
       origin: SessionOrigin = {},
-    ): Promise<Principal | null> {
-      if (mode === 'off') return null;
+    ): Promise<BasicSubject> {
+      if (mode === 'off') return { status: 'refused' };
       if (mode !== 'users') {
-        const client = await asClient(username, password);
-        if (client || mode === 'clients') return client;
+        const client = await clients.authenticateWithSecret(credentials.username, credentials.password);
+        if (client) return { kind: 'client', client };
+        if (mode === 'clients') return { status: 'refused' };
       }
-      return asUser(username, password, origin);
+      return asUser(credentials.username, credentials.password, origin);
+    },
+
+    /** Forgets every remembered success of a user on this instance (others see the user's new version). */
+    forgetUser(userId: string): void {
+      verified.deleteWhere((entry) => entry.userId === userId);
     },
   };
 }

@@ -3,7 +3,8 @@ import { importJWK, jwtVerify, type JWK } from 'jose';
 import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
 import { COMPACT_JWS_PATTERN, MAX_TOKEN_LENGTH } from './jwt-checks.js';
-import { parseScopes } from './scopes.js';
+import { APPLICATION, type Actor, type AuditLog } from './audit.js';
+import { checkRequestedScopes, holdableScopes, type ScopeRegistry } from './scope-registry.js';
 import { constantTimeEqual, createId, createSecret, hashSecret } from './secrets.js';
 import type { ClientRecord, Store } from './store.js';
 
@@ -87,7 +88,17 @@ export type ClientService = ReturnType<typeof createClientService>;
  * signed by its own private key (RFC 7523 `private_key_jwt`): then no shared
  * secret exists at all.
  */
-export function createClientService({ store, clock }: { store: Store; clock: Clock }) {
+export function createClientService({
+  store,
+  clock,
+  scopes: registry,
+  audit,
+}: {
+  store: Store;
+  clock: Clock;
+  scopes: ScopeRegistry;
+  audit: AuditLog;
+}) {
   async function requireClient(nameOrId: string): Promise<ClientRecord> {
     const record = (await store.findClientByName(nameOrId)) ?? (await store.findClientById(nameOrId));
     if (!record) throw new GatehouseError('ERR_CLIENT_NOT_FOUND');
@@ -98,21 +109,30 @@ export function createClientService({ store, clock }: { store: Store; clock: Clo
     /**
      * Registers a client. With `publicJwk` it authenticates by `private_key_jwt`
      * and gets no secret; otherwise the secret is returned, once.
+     * Its scopes must exist and be ones a client may hold (no role-restricted
+     * scope; the reserved `metrics` and `introspect` only this way).
      * @throws {GatehouseError} `ERR_VALIDATION` (name), `ERR_INVALID_SCOPE`, `ERR_INVALID_CLIENT_KEY`, `ERR_CLIENT_EXISTS`.
      */
-    async createClient(input: {
-      name: string;
-      scopes: string | readonly string[];
-      publicJwk?: JWK;
-      /** RFC 8705: a CA-issued certificate's subject DN (`tls_client_auth`), or a self-signed certificate, PEM, pinned by its thumbprint. */
-      tls?: { subject: string } | { certificate: string };
-    }): Promise<{ client: Client; secret: string | null }> {
+    async createClient(
+      input: {
+        name: string;
+        scopes: string | readonly string[];
+        publicJwk?: JWK;
+        /** RFC 8705: a CA-issued certificate's subject DN (`tls_client_auth`), or a self-signed certificate, PEM, pinned by its thumbprint. */
+        tls?: { subject: string } | { certificate: string };
+      },
+      actor: Actor = APPLICATION,
+    ): Promise<{ client: Client; secret: string | null }> {
       if (!CLIENT_NAME.test(input.name)) {
         throw new GatehouseError('ERR_VALIDATION', {
           message: 'A client name is 1 to 64 letters, digits, . _ or -, starting with a letter or digit.',
         });
       }
-      const scopes = parseScopes(input.scopes);
+      const scopes = checkRequestedScopes(
+        input.scopes,
+        holdableScopes(await registry.list(), { kind: 'client' }),
+        'client',
+      );
       const publicJwk = input.publicJwk ? await checkPublicJwk(input.publicJwk) : null;
       if (input.tls && publicJwk)
         throw new GatehouseError('ERR_VALIDATION', {
@@ -133,7 +153,13 @@ export function createClientService({ store, clock }: { store: Store; clock: Clo
         updatedAt: now,
       };
       if (!(await store.createClient(record))) throw new GatehouseError('ERR_CLIENT_EXISTS');
-      return { client: toClient(record), secret };
+      const client = toClient(record);
+      await audit.record({
+        type: 'client.create',
+        ...audit.from(actor),
+        detail: { clientId: client.id, name: client.name, scopes, authMethods: client.authMethods },
+      });
+      return { client, secret };
     },
 
     /** Every client, by name. */
@@ -148,17 +174,30 @@ export function createClientService({ store, clock }: { store: Store; clock: Clo
     },
 
     /** Replaces the secret; the old one stops working at once. Returns the new secret, once. @throws {GatehouseError} `ERR_CLIENT_NOT_FOUND`. */
-    async rotateClientSecret(nameOrId: string): Promise<{ client: Client; secret: string }> {
+    async rotateClientSecret(
+      nameOrId: string,
+      actor: Actor = APPLICATION,
+    ): Promise<{ client: Client; secret: string }> {
       const record = await requireClient(nameOrId);
       const secret = createSecret();
       await store.updateClientSecret(record.id, hashSecret(secret), clock.now());
+      await audit.record({
+        type: 'client.rotate_secret',
+        ...audit.from(actor),
+        detail: { clientId: record.id, name: record.name },
+      });
       return { client: toClient({ ...record, secretHash: hashSecret(secret) }), secret };
     },
 
     /** Removes a client. @throws {GatehouseError} `ERR_CLIENT_NOT_FOUND`. */
-    async removeClient(nameOrId: string): Promise<void> {
+    async removeClient(nameOrId: string, actor: Actor = APPLICATION): Promise<void> {
       const record = await requireClient(nameOrId);
       await store.deleteClient(record.id);
+      await audit.record({
+        type: 'client.remove',
+        ...audit.from(actor),
+        detail: { clientId: record.id, name: record.name },
+      });
     },
 
     /**
@@ -197,13 +236,14 @@ export function createClientService({ store, clock }: { store: Store; clock: Clo
 
     /**
      * The client when `assertion` is a valid RFC 7523 client assertion: signed
-     * by the client's registered key, `iss` = `sub` = client id, `aud` naming
-     * the token endpoint or the issuer, short-lived, and its `jti` not seen
-     * before. Else `null`.
+     * by the client's registered key, `iss` = `sub` = client id, `aud` the
+     * issuer identifier itself (one string: RFC 7523bis and OpenID Connect
+     * Core's errata close the audience injection an array or the token
+     * endpoint allowed), short-lived, and its `jti` not seen before. Else `null`.
      */
     async authenticateWithAssertion(
       assertion: string,
-      audiences: { tokenEndpoint: string; issuer: string },
+      issuer: string,
       expectedClientId?: string,
     ): Promise<Client | null> {
       if (assertion.length > MAX_TOKEN_LENGTH || !COMPACT_JWS_PATTERN.test(assertion)) return null;
@@ -227,11 +267,12 @@ export function createClientService({ store, clock }: { store: Store; clock: Clo
           algorithms: jwk.alg ? [jwk.alg] : CLIENT_ASSERTION_ALGORITHMS,
           issuer: clientId,
           subject: clientId,
-          audience: [audiences.tokenEndpoint, audiences.issuer],
+          audience: issuer,
           currentDate: new Date(clock.now()),
           clockTolerance: 30,
           requiredClaims: ['exp', 'jti'],
         });
+        if (payload.aud !== issuer) return null;
         const now = Math.floor(clock.now() / 1000);
         if (!Number.isSafeInteger(payload.exp) || payload.exp! - now > MAX_ASSERTION_LIFETIME_SECONDS) return null;
         if (typeof payload.jti !== 'string' || payload.jti.length > 256) return null;

@@ -1,4 +1,7 @@
-import { createAccessTokens } from './access-tokens.js';
+import { createAccessTokens, MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from './access-tokens.js';
+import { createAccountService } from './account.js';
+import { createGrants } from './grants.js';
+import { createScopeRegistry } from './scope-registry.js';
 import { createApiKeys } from './api-keys.js';
 import { createAuditLog, type AuditEventInput } from './audit.js';
 import { createBasicAuth } from './basic-auth.js';
@@ -44,6 +47,8 @@ export interface AuthCoreOptions {
   twoFactor?: TwoFactorOptions;
   /** Brute-force protection for password sign-in. Default: {@link DEFAULT_THROTTLE_POLICY} counted in memory. */
   throttle?: LoginThrottle;
+  /** Per-address limits count IPv6 clients by this prefix length. Default 64. */
+  ipv6PrefixLength?: number;
 }
 
 /** How Gatehouse signs access tokens. */
@@ -83,6 +88,7 @@ export function createAuthCore(options: AuthCoreOptions) {
   const policy: SessionPolicy = { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy };
   const sessions = createSessionService({ store, clock, policy });
   const audit = createAuditLog({ store, clock, onError: options.onAuditError, onEvent: options.onAuditEvent });
+  const scopes = createScopeRegistry({ store, clock, audit });
   const twoFactorOptions = options.twoFactor ?? (options.tokens && { masterKey: options.tokens.masterKey });
   const twoFactor = twoFactorOptions ? createTwoFactor({ store, clock, options: twoFactorOptions }) : null;
   const passwordLogin = createLogin({
@@ -93,21 +99,42 @@ export function createAuthCore(options: AuthCoreOptions) {
     audit,
     throttle: options.throttle ?? createLoginThrottle(),
     twoFactor,
+    ipv6PrefixLength: options.ipv6PrefixLength,
   });
   const { login, completeTwoFactor, warmUp } = passwordLogin;
-  const clients = createClientService({ store, clock });
-  const apiKeys = createApiKeys({ store, clock });
+  const clients = createClientService({ store, clock, scopes, audit });
+  const apiKeys = createApiKeys({ store, clock, scopes, audit });
   const tokens = options.tokens ? createTokenServices(options.tokens, store, clock) : null;
+  const basicAuth = createBasicAuth({ store, clock, clients, login: passwordLogin });
+  const users = createUserService({
+    store,
+    hasher,
+    clock,
+    audit,
+    twoFactor,
+    passwordPolicy: { minLength: PASSWORD_MIN_LENGTH, ...options.passwordPolicy },
+    onCredentialsChanged: (userId) => basicAuth.forgetUser(userId),
+  });
+  const refreshTokens = createRefreshTokens({
+    store,
+    clock,
+    reuseGraceSeconds: options.tokens?.refreshTokenReuseGraceSeconds,
+  });
+  const principals = createPrincipalResolver({
+    store,
+    sessions,
+    accessTokens: tokens?.accessTokens ?? null,
+    apiKeys,
+    basicAuth,
+    scopes,
+  });
   return {
     store,
     clock,
     policy,
-    users: createUserService({
-      store,
-      hasher,
-      clock,
-      passwordPolicy: { minLength: PASSWORD_MIN_LENGTH, ...options.passwordPolicy },
-    }),
+    users,
+    /** What a signed-in user does to their own account, after their password where it matters. */
+    account: createAccountService({ login: passwordLogin, users, sessions, twoFactor, audit }),
     sessions,
     login,
     completeTwoFactor,
@@ -115,18 +142,28 @@ export function createAuthCore(options: AuthCoreOptions) {
     twoFactor,
     warmUp,
     audit,
+    scopes,
     apiKeys,
     clients,
-    /** `Authorization: Basic` for clients and users (the HTTP layer chooses who may). */
-    basicAuth: createBasicAuth({ store, clock, clients, login: passwordLogin }),
-    refreshTokens: createRefreshTokens({
-      store,
-      clock,
-      reuseGraceSeconds: options.tokens?.refreshTokenReuseGraceSeconds,
-    }),
+    refreshTokens,
     /** Signing keys and access tokens, when {@link AuthCoreOptions.tokens} was given. */
     tokens,
-    principals: createPrincipalResolver({ store, sessions, accessTokens: tokens?.accessTokens ?? null, apiKeys }),
+    /** Token grants (session tokens, client credentials, refresh, revocation, introspection), with {@link tokens}. */
+    grants: tokens
+      ? createGrants({
+          store,
+          accessTokens: tokens.accessTokens,
+          refreshTokens,
+          sessions,
+          users,
+          scopes,
+          principals,
+          audit,
+          issuer: tokens.issuer,
+          audience: tokens.audience,
+        })
+      : null,
+    principals,
   };
 }
 
@@ -137,7 +174,8 @@ function createTokenServices(options: TokenOptions, store: Store, clock: Clock) 
     clock,
     masterKey: options.masterKey,
     algorithm: options.algorithm,
-    maxTokenLifetimeSeconds: lifetimeSeconds,
+    // Whatever this process's lifetime, another instance may issue up to the maximum: publish retired keys that long.
+    maxTokenLifetimeSeconds: MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
   });
   const issuer = typeof options.issuer === 'function' ? options.issuer : () => options.issuer as string;
   const audience =
@@ -180,4 +218,10 @@ export * from './principals.js';
 export * from './refresh-tokens.js';
 export * from './scopes.js';
 export * from './throttle.js';
+export * from './authorization.js';
+export * from './credentials.js';
+export * from './scope-registry.js';
+export * from './grants.js';
+export * from './account.js';
+export { checkFailureError, type CheckFailure, type SecondFactorResult, type ReauthenticationResult } from './login.js';
 export { createLoginThrottle } from './login-throttle.js';

@@ -77,3 +77,52 @@ export function boundThumbprint(cnf: unknown): string | undefined {
   const value = (cnf as Record<string, unknown> | null | undefined)?.['x5t#S256'];
   return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
 }
+
+/** The claims of a Gatehouse access token, as every verifier reads them. */
+export interface AccessTokenClaims {
+  /** User id, or the client id for a client's own token. */
+  sub: string;
+  client_id: string;
+  /** The scopes it carries; none when it has no `scope` claim (a credential without scopes holds none). */
+  scopes: string[];
+  /** The user's roles when it was issued (Gatehouse's own guard reads them afresh). */
+  roles: string[];
+  /** The session a user token was issued from; revoking it revokes the token in Gatehouse's own guard. */
+  sid: string | undefined;
+  jti: string;
+  iat: number;
+  exp: number;
+  /** RFC 8705 §3: the SHA-256 thumbprint of the client certificate the token is bound to. */
+  certificateThumbprint?: string;
+}
+
+/**
+ * The one reader of access-token claims, shared by Gatehouse's guard and
+ * `gatehouse/verify`: the claims of a payload whose signature was verified,
+ * or `null` when any claim is out of shape: `sub`, `client_id`, `jti` not
+ * strings; `iat`/`exp` not bounded by `maxLifetimeSeconds`; `scope` not a
+ * string; `roles` not a list of strings; `sid` not a string; a `cnf` other
+ * than RFC 8705's `x5t#S256` (a binding that cannot be honoured is refused,
+ * not ignored).
+ */
+export function readAccessTokenClaims(payload: JWTPayload, maxLifetimeSeconds: number): AccessTokenClaims | null {
+  if (!hasBoundedLifetime(payload, maxLifetimeSeconds)) return null;
+  const { sub, client_id: clientId, jti, scope, roles, sid, cnf } = payload as JWTPayload & Record<string, unknown>;
+  if (typeof sub !== 'string' || typeof clientId !== 'string' || typeof jti !== 'string') return null;
+  if (scope !== undefined && typeof scope !== 'string') return null;
+  if (roles !== undefined && !(Array.isArray(roles) && roles.every((role) => typeof role === 'string'))) return null;
+  if (sid !== undefined && typeof sid !== 'string') return null;
+  const certificateThumbprint = boundThumbprint(cnf);
+  if (cnf !== undefined && certificateThumbprint === undefined) return null;
+  return {
+    sub,
+    client_id: clientId,
+    scopes: scope === undefined ? [] : scope.split(' ').filter(Boolean),
+    roles: (roles as string[] | undefined) ?? [],
+    sid,
+    jti,
+    iat: payload.iat!,
+    exp: payload.exp!,
+    ...(certificateThumbprint !== undefined && { certificateThumbprint }),
+  };
+}

@@ -4,24 +4,52 @@ import {
   type RateLimiterAbstract,
   type RateLimiterRes,
 } from 'rate-limiter-flexible';
-import { DEFAULT_THROTTLE_POLICY, type LoginThrottle, type ThrottleKeys, type ThrottlePolicy } from './throttle.js';
+import {
+  DEFAULT_THROTTLE_POLICY,
+  type LoginThrottle,
+  type ThrottleKeys,
+  type ThrottlePolicy,
+  type ThrottleTicket,
+} from './throttle.js';
 
 const DAY_SECONDS = 86_400;
 const SLOW_DOWN_STEP_MS = 200;
 const MAX_SLOW_DOWN_MS = 1000;
 
+/** Options of {@link createLoginThrottle}. */
+export interface LoginThrottleOptions {
+  /** An ioredis client: counters shared by every instance. Default: this process's memory. */
+  redis?: unknown;
+  /** Prefix of the Redis keys, so that deployments sharing one Redis never share counters. Default `gatehouse`. */
+  keyPrefix?: string;
+}
+
+/** What one counter said of an attempt. */
+interface Taken {
+  admitted: boolean;
+  consumed: number;
+  msBeforeNext: number;
+}
+
 /**
  * A {@link LoginThrottle} on rate-limiter-flexible: counters in this process,
- * or in Redis when an ioredis client is given, so that every instance counts the same
- * attempts. If Redis goes down, each instance falls back to its own memory
- * counters (the insurance limiter) rather than stop throttling.
+ * or in Redis when an ioredis client is given, so that every instance counts
+ * the same attempts. If Redis goes down, each instance falls back to its own
+ * memory counters (the insurance limiter) rather than stop throttling.
+ *
+ * Every attempt is consumed before it is checked, atomically (a Lua script
+ * in Redis), so of N concurrent guesses at most the policy's number are
+ * checked. The attempt that fills an account's counter starts its block at
+ * once, before its own check: the rest of a burst finds the block in place,
+ * and a burst advances the block once. A right answer takes the block back.
  */
 export function createLoginThrottle(
   policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
-  options: { redis?: unknown } = {},
+  options: LoginThrottleOptions = {},
 ): LoginThrottle {
-  const make = (keyPrefix: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract => {
-    const settings = { keyPrefix: `gatehouse:throttle:${keyPrefix}`, points, duration, blockDuration };
+  const prefix = options.keyPrefix ?? 'gatehouse';
+  const make = (name: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract => {
+    const settings = { keyPrefix: `${prefix}:throttle:${name}`, points, duration, blockDuration };
     const memory = new RateLimiterMemory(settings);
     return options.redis
       ? new RateLimiterRedis({
@@ -35,66 +63,117 @@ export function createLoginThrottle(
   // Consecutive failures: counted until a success resets them (or a quiet day passes).
   const byAccount = make('account', policy.accountFailures, DAY_SECONDS);
   const byAccountAndIp = make('account-ip', policy.accountFailures, DAY_SECONDS);
+  // Failures from one address in a window; the limiter blocks the address itself when it is exceeded.
   const byIp = make('ip', policy.ipFailures, policy.ipWindowSeconds, policy.ipWindowSeconds);
   // How many blocks an account has had lately: each one lasts twice the last.
   const blocks = make('blocks', 1_000_000, DAY_SECONDS);
 
-  const accountKey = (keys: ThrottleKeys) => keys.account;
-  const accountIpKey = (keys: ThrottleKeys) => `${keys.account}\u0000${keys.ip}`;
+  const blockLength = (blocksSoFar: number) =>
+    Math.min(policy.blockSeconds * 2 ** Math.max(0, blocksSoFar - 1), policy.maxBlockSeconds);
 
-  async function blockedFor(limiter: RateLimiterAbstract, key: string): Promise<number> {
-    const state = await limiter.get(key);
-    return state && state.consumedPoints > limiter.points ? Math.ceil(state.msBeforeNext / 1000) : 0;
-  }
-
-  /** Counts a failure; returns true when this one reached the limit. */
-  async function count(limiter: RateLimiterAbstract, key: string): Promise<boolean> {
+  async function take(limiter: RateLimiterAbstract, key: string): Promise<Taken> {
     const state = await limiter.consume(key).catch((rejection: RateLimiterRes | Error) => {
       if (rejection instanceof Error) throw rejection;
       return rejection;
     });
-    return state.consumedPoints >= limiter.points;
+    return {
+      admitted: state.consumedPoints <= limiter.points,
+      consumed: state.consumedPoints,
+      msBeforeNext: state.msBeforeNext,
+    };
+  }
+
+  /** The wait to announce for a refused attempt: the block in place, or the one being started by an attempt in flight. */
+  async function waitFor(refusals: { taken: Taken; isAddress: boolean }[], account: string): Promise<number> {
+    let wait = 0;
+    for (const { taken, isAddress } of refusals) {
+      // A per-account counter with its day-long lifetime is full of attempts in flight, not blocked (yet).
+      const blocked = isAddress || taken.msBeforeNext <= policy.maxBlockSeconds * 1000;
+      const seconds = blocked
+        ? Math.ceil(taken.msBeforeNext / 1000)
+        : blockLength(((await blocks.get(account))?.consumedPoints ?? 0) + 1);
+      wait = Math.max(wait, seconds);
+    }
+    return Math.max(1, wait);
   }
 
   return {
-    async check(keys) {
-      const waits = await Promise.all([
-        blockedFor(byAccount, accountKey(keys)),
-        blockedFor(byAccountAndIp, accountIpKey(keys)),
-        blockedFor(byIp, keys.ip),
+    async begin(keys: ThrottleKeys): Promise<ThrottleTicket> {
+      const accountKey = keys.account;
+      const accountIpKey = `${keys.account}\u0000${keys.ip}`;
+      const [account, accountIp, address] = await Promise.all([
+        take(byAccount, accountKey),
+        take(byAccountAndIp, accountIpKey),
+        take(byIp, keys.ip),
       ]);
-      const failures = (await byAccount.get(accountKey(keys)))?.consumedPoints ?? 0;
-      const delayMs =
-        failures >= policy.slowDownAfter
-          ? Math.min((failures - policy.slowDownAfter + 1) * SLOW_DOWN_STEP_MS, MAX_SLOW_DOWN_MS)
-          : 0;
-      return { retryAfterSeconds: Math.max(...waits), delayMs };
-    },
-
-    async recordFailure(keys): Promise<number> {
-      const [accountFull, accountIpFull] = await Promise.all([
-        count(byAccount, accountKey(keys)),
-        count(byAccountAndIp, accountIpKey(keys)),
-        count(byIp, keys.ip),
-      ]);
-      if (accountFull || accountIpFull) {
-        // A growing block: each block of the same account within a day lasts twice the last.
-        const previous = await blocks.consume(keys.account).catch((rejection: RateLimiterRes) => rejection);
-        const seconds = Math.min(
-          policy.blockSeconds * 2 ** Math.max(0, previous.consumedPoints - 1),
-          policy.maxBlockSeconds,
-        );
+      if (!account.admitted || !accountIp.admitted || !address.admitted) {
+        // A refused attempt is never checked: it counts for nothing. The
+        // counters that admitted it give their point back; a full one keeps
+        // it (its block, or the attempt in flight that filled it, decides).
         await Promise.all([
-          accountFull ? byAccount.block(accountKey(keys), seconds) : undefined,
-          accountIpFull ? byAccountAndIp.block(accountIpKey(keys), seconds) : undefined,
+          account.admitted ? byAccount.reward(accountKey) : undefined,
+          accountIp.admitted ? byAccountAndIp.reward(accountIpKey) : undefined,
+          address.admitted ? byIp.reward(keys.ip) : undefined,
         ]);
-        return seconds;
+        const refusals = [
+          { taken: account, isAddress: false },
+          { taken: accountIp, isAddress: false },
+          { taken: address, isAddress: true },
+        ].filter((item) => !item.taken.admitted);
+        return { admitted: false, retryAfterSeconds: await waitFor(refusals, keys.account) };
       }
-      return blockedFor(byIp, keys.ip);
-    },
-
-    async recordSuccess(keys) {
-      await Promise.all([byAccount.delete(accountKey(keys)), byAccountAndIp.delete(accountIpKey(keys))]);
+      // This attempt fills a counter: start the block now, before the check,
+      // so that the rest of a burst finds it (and only this attempt starts it).
+      const fillsAccount = account.consumed === byAccount.points;
+      const fillsAccountIp = accountIp.consumed === byAccountAndIp.points;
+      let blockSeconds = 0;
+      const startBlock = () =>
+        Promise.all([
+          fillsAccount ? byAccount.block(accountKey, blockSeconds) : undefined,
+          fillsAccountIp ? byAccountAndIp.block(accountIpKey, blockSeconds) : undefined,
+        ]);
+      if (fillsAccount || fillsAccountIp) {
+        blockSeconds = blockLength((await blocks.consume(keys.account)).consumedPoints);
+        await startBlock();
+      }
+      const previousFailures = account.consumed - 1;
+      const delayMs =
+        previousFailures >= policy.slowDownAfter
+          ? Math.min((previousFailures - policy.slowDownAfter + 1) * SLOW_DOWN_STEP_MS, MAX_SLOW_DOWN_MS)
+          : 0;
+      /** Takes back a block this attempt started, and its place in the doubling. */
+      const takeBackBlock = async () => {
+        if (blockSeconds === 0) return;
+        await blocks.reward(keys.account);
+      };
+      return {
+        admitted: true,
+        delayMs,
+        async succeed() {
+          await Promise.all([
+            byAccount.delete(accountKey),
+            byAccountAndIp.delete(accountIpKey),
+            byIp.reward(keys.ip),
+            takeBackBlock(),
+          ]);
+        },
+        async fail() {
+          // The block runs its full length from the failure (the check may have been slowed down meanwhile).
+          if (blockSeconds > 0) await startBlock();
+          return blockSeconds;
+        },
+        async abstain() {
+          // Earlier failures stand; this attempt is as if it had not happened.
+          await Promise.all([
+            fillsAccount ? byAccount.set(accountKey, byAccount.points - 1, DAY_SECONDS) : byAccount.reward(accountKey),
+            fillsAccountIp
+              ? byAccountAndIp.set(accountIpKey, byAccountAndIp.points - 1, DAY_SECONDS)
+              : byAccountAndIp.reward(accountIpKey),
+            byIp.reward(keys.ip),
+            takeBackBlock(),
+          ]);
+        },
+      };
     },
   };
 }

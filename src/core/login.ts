@@ -1,43 +1,81 @@
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
-import { busyError } from './hash-queue.js';
 import { checkPasswordSize, type PasswordHasher } from './passwords.js';
 import { createSecret, hashSecret } from './secrets.js';
 import type { SessionOrigin, SessionService, Session } from './sessions.js';
 import type { Store, UserRecord } from './store.js';
-import type { LoginThrottle } from './throttle.js';
+import { addressKey, type LoginThrottle, type ThrottleKeys } from './throttle.js';
 import type { SecondFactor, TwoFactor } from './two-factor.js';
 import { tryUsernameKey } from './usernames.js';
 import { toUser, type User } from './users.js';
-
-function throttled(retryAfterSeconds: number): GatehouseError {
-  return new GatehouseError('ERR_THROTTLED', { details: { retryAfterSeconds } });
-}
 
 /** How long a sign-in waits for its second factor. */
 export const TWO_FACTOR_CHALLENGE_SECONDS = 300;
 
 /**
- * The outcome of a right password: a session, or (for a user with
- * two-factor sign-in) a challenge to answer with a code. No session exists
- * until the second factor is given.
+ * Why a password or code was not accepted, as a value: every kind of wrong
+ * is one `refused` (the audit log keeps the reason); `throttled` and `busy`
+ * say when to try again.
+ */
+export type CheckFailure =
+  | { status: 'refused' }
+  | { status: 'throttled'; retryAfterSeconds: number }
+  | { status: 'busy'; retryAfterSeconds: number };
+
+/**
+ * The outcome of a sign-in: a session; or, for a user with two-factor
+ * sign-in, a challenge to answer with a code (no session exists until then);
+ * or a {@link CheckFailure}.
  */
 export type LoginResult =
   | { status: 'signed-in'; token: string; session: Session; user: User; secondFactor?: SecondFactor }
-  | { status: 'two-factor'; challenge: string; expiresAt: number; user: User };
+  | { status: 'two-factor'; challenge: string; expiresAt: number; user: User }
+  | CheckFailure;
 
-/** The sign-in operation; see {@link createLogin}. */
+/** The outcome of answering a sign-in's challenge: also `expired` when the challenge is unknown, used or too old. */
+export type SecondFactorResult = (LoginResult & { status: 'signed-in' }) | CheckFailure | { status: 'expired' };
+
+/** The outcome of asking a signed-in user for their password again. */
+export type ReauthenticationResult = { status: 'confirmed'; user: UserRecord } | CheckFailure;
+
+/**
+ * The error a failed check answers with, where the caller answers with
+ * errors (HTTP problems); `refused` may say what was wrong (`The code is not valid.`).
+ */
+export function checkFailureError(
+  failure: CheckFailure | { status: 'expired' },
+  refusedMessage?: string,
+): GatehouseError {
+  switch (failure.status) {
+    case 'refused':
+      return new GatehouseError(
+        'ERR_INVALID_CREDENTIALS',
+        refusedMessage === undefined ? {} : { message: refusedMessage },
+      );
+    case 'expired':
+      return new GatehouseError('ERR_TWO_FACTOR_CHALLENGE');
+    case 'throttled':
+      return new GatehouseError('ERR_THROTTLED', { details: { retryAfterSeconds: failure.retryAfterSeconds } });
+    case 'busy':
+      return new GatehouseError('ERR_BUSY', { details: { retryAfterSeconds: failure.retryAfterSeconds } });
+  }
+}
+
+/** The sign-in operations; see {@link createLogin}. */
 export type Login = ReturnType<typeof createLogin>;
 
 /**
- * Password sign-in.
+ * Everything that checks a password or a code: sign-in, its second factor,
+ * HTTP Basic for users, and re-authentication before a sensitive change.
  *
- * Every failure (unknown user, wrong password, disabled user, a name that
- * could never exist) is the same `ERR_INVALID_CREDENTIALS` and costs the same
- * Argon2id verification: an unknown user is checked against a dummy hash made
- * with the live parameters, so neither the answer nor its timing tells an
- * attacker which accounts exist (OWASP Authentication Cheat Sheet).
+ * Every check is counted by the throttle before it is made (so a burst of
+ * concurrent guesses checks at most the policy's number), against the
+ * account and the address alike whatever the door. Every failure of a
+ * sign-in (unknown user, wrong password, disabled user, a name that could
+ * never exist) is the same `refused` and costs the same Argon2id
+ * verification: an unknown user is checked against a dummy hash made with
+ * the live parameters (OWASP Authentication Cheat Sheet).
  */
 export function createLogin({
   store,
@@ -47,6 +85,7 @@ export function createLogin({
   throttle,
   audit,
   twoFactor,
+  ipv6PrefixLength,
 }: {
   store: Store;
   hasher: PasswordHasher;
@@ -56,78 +95,101 @@ export function createLogin({
   audit: AuditLog;
   /** Absent when no master key was given: then a user with two-factor sign-in cannot sign in at all. */
   twoFactor: TwoFactor | null;
+  /** How per-address limits group IPv6 clients. */
+  ipv6PrefixLength?: number;
 }) {
   // Made lazily once, from a random password nobody knows, with the current parameters.
   let dummyHash: Promise<string> | undefined;
   const getDummyHash = () => (dummyHash ??= hasher.hash(createSecret()));
+  const where = (origin: SessionOrigin) => ({ ip: origin.ip ?? null, userAgent: origin.userAgent ?? null });
+  const throttleKeys = (account: string, origin: SessionOrigin): ThrottleKeys => ({
+    account,
+    ip: addressKey(origin.ip ?? 'unknown', ipv6PrefixLength),
+  });
+
+  /**
+   * Runs one throttled check: refused before any work when the hasher is
+   * full, or when the throttle does not admit it; otherwise counted first,
+   * slowed down when due, then settled by what `check` found.
+   */
+  async function throttled<T>(
+    keys: ThrottleKeys,
+    origin: SessionOrigin & { userId?: string },
+    check: () => Promise<{ outcome: 'right' | 'wrong' | 'pending'; value: T }>,
+  ): Promise<{ status: 'checked'; right: boolean; value: T } | CheckFailure> {
+    const ticket = await throttle.begin(keys);
+    if (!ticket.admitted) {
+      await audit.record({
+        type: 'login.throttled',
+        ...(origin.userId && { userId: origin.userId }),
+        ...where(origin),
+        detail: { retryAfterSeconds: ticket.retryAfterSeconds },
+      });
+      return { status: 'throttled', retryAfterSeconds: ticket.retryAfterSeconds };
+    }
+    let result: { outcome: 'right' | 'wrong' | 'pending'; value: T };
+    try {
+      if (ticket.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, ticket.delayMs));
+      result = await check();
+    } catch (error) {
+      // The check itself failed (the database, the hasher): it proved nothing either way.
+      await ticket.abstain().catch(() => undefined);
+      if (error instanceof GatehouseError && error.code === 'ERR_BUSY') return { status: 'busy', retryAfterSeconds: 1 };
+      throw error;
+    }
+    if (result.outcome === 'right') await ticket.succeed();
+    else if (result.outcome === 'pending') await ticket.abstain();
+    else {
+      const blockedFor = await ticket.fail();
+      if (blockedFor > 0) return { status: 'throttled', retryAfterSeconds: blockedFor };
+    }
+    return { status: 'checked', right: result.outcome !== 'wrong', value: result.value };
+  }
 
   /**
    * The password check every sign-in shares: the user record when the
-   * credentials are right, else one failure for every kind of wrong (audited
-   * with its reason, counted by the throttle).
+   * credentials are right (and whether a second factor must follow), else
+   * one failure for every kind of wrong, audited with its reason.
    */
   async function checkPassword(
     credentials: { username: string; password: string },
     origin: SessionOrigin,
-  ): Promise<{ record: UserRecord; keys: { account: string; ip: string } }> {
+  ): Promise<{ status: 'right'; record: UserRecord; needsSecondFactor: boolean } | CheckFailure> {
     checkPasswordSize(credentials.password);
     // Refuse a sign-in the hasher could not take before any other work
     // (throttle, database), so that a flood costs as little as possible;
     // the same for every user, so it says nothing about who exists.
-    if (hasher.saturated?.()) throw busyError();
+    if (hasher.saturated?.()) return { status: 'busy', retryAfterSeconds: 1 };
     const key = tryUsernameKey(credentials.username);
     // A name that can never exist is counted under a stand-in key, so that it
     // is throttled exactly like a real or unknown account.
-    const keys = {
-      account: key ?? `invalid:${credentials.username.slice(0, 256).toLowerCase()}`,
-      ip: origin.ip ?? 'unknown',
-    };
-    const where = { ip: origin.ip ?? null, userAgent: origin.userAgent ?? null };
-    await admit(keys, where);
-    const record = key === null ? null : await store.findUserByKey(key);
-    const passwordHash = record?.passwordHash ?? (await getDummyHash());
-    const passwordMatches = await hasher.verify(passwordHash, credentials.password);
-    if (!record || !passwordMatches || record.disabled) {
-      // The reason stays in the audit log; the caller gets one answer for all of them.
-      const reason =
-        key === null ? 'invalid_name' : !record ? 'unknown_user' : !passwordMatches ? 'wrong_password' : 'disabled';
-      // Only an existing account's name is recorded: an unknown "name" is often a password typed in the wrong field.
-      await audit.record({
-        type: 'login.failure',
-        userId: record?.id ?? null,
-        ...where,
-        detail: { reason, ...(record && { username: record.username }) },
-      });
-      const blockedFor = await throttle.recordFailure(keys);
-      if (blockedFor > 0) throw throttled(blockedFor);
-      throw new GatehouseError('ERR_INVALID_CREDENTIALS');
-    }
-    return { record, keys };
+    const account = key ?? `invalid:${credentials.username.slice(0, 256).toLowerCase()}`;
+    const checked = await throttled(throttleKeys(account, origin), origin, async () => {
+      const record = key === null ? null : await store.findUserByKey(key);
+      const passwordMatches = await hasher.verify(record?.passwordHash ?? (await getDummyHash()), credentials.password);
+      if (!record || !passwordMatches || record.disabled) {
+        // The reason stays in the audit log; the caller gets one answer for all of them.
+        const reason =
+          key === null ? 'invalid_name' : !record ? 'unknown_user' : !passwordMatches ? 'wrong_password' : 'disabled';
+        // Only an existing account's name is recorded: an unknown "name" is often a password typed in the wrong field.
+        await audit.record({
+          type: 'login.failure',
+          userId: record?.id ?? null,
+          ...where(origin),
+          detail: { reason, ...(record && { username: record.username }) },
+        });
+        return { outcome: 'wrong', value: null };
+      }
+      // A right password that still needs its second factor neither resets nor adds to the count.
+      const needsSecondFactor = await isSecondFactorRequired(record.id);
+      return { outcome: needsSecondFactor ? 'pending' : 'right', value: { record, needsSecondFactor } };
+    });
+    if (checked.status !== 'checked') return checked;
+    if (!checked.right || checked.value === null) return { status: 'refused' };
+    return { status: 'right', ...checked.value };
   }
 
-  /**
-   * Throttled: refused before any check, even of the right password or code;
-   * else slowed down after a few failures.
-   */
-  async function admit(
-    keys: { account: string; ip: string },
-    where: { ip: string | null; userAgent: string | null },
-    userId?: string,
-  ): Promise<void> {
-    const { retryAfterSeconds, delayMs } = await throttle.check(keys);
-    if (retryAfterSeconds > 0) {
-      await audit.record({
-        type: 'login.throttled',
-        ...(userId && { userId }),
-        ...where,
-        detail: { retryAfterSeconds },
-      });
-      throw throttled(retryAfterSeconds);
-    }
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-  }
-
-  async function needsSecondFactor(userId: string): Promise<boolean> {
+  async function isSecondFactorRequired(userId: string): Promise<boolean> {
     if (twoFactor) return twoFactor.isRequired(userId);
     // No key to check codes with: refuse rather than let a password alone in.
     if ((await store.findTwoFactor(userId))?.confirmedAt != null) {
@@ -149,8 +211,7 @@ export function createLogin({
       type: 'login.success',
       actor: record.id,
       userId: record.id,
-      ip: origin.ip ?? null,
-      userAgent: origin.userAgent ?? null,
+      ...where(origin),
       detail: { sessionId: session.id, ...(secondFactor && { secondFactor }) },
     });
     return { status: 'signed-in', token, session, user: toUser(record), ...(secondFactor && { secondFactor }) };
@@ -165,10 +226,12 @@ export function createLogin({
     /**
      * Checks a username and password and, when they are right, starts a new
      * session, or asks for the second factor (see {@link LoginResult}).
-     * @throws {GatehouseError} `ERR_INVALID_CREDENTIALS` for every kind of wrong; `ERR_VALIDATION` for a password over the size limit.
+     * @throws {GatehouseError} `ERR_VALIDATION` for a password over the size limit (a malformed request).
      */
     async login(credentials: { username: string; password: string }, origin: SessionOrigin = {}): Promise<LoginResult> {
-      const { record, keys } = await checkPassword(credentials, origin);
+      const checked = await checkPassword(credentials, origin);
+      if (checked.status !== 'right') return checked;
+      const { record } = checked;
       if (hasher.needsRehash(record.passwordHash)) {
         // The parameters were raised since this hash was made: upgrade it now
         // that the password is known (OWASP Password Storage Cheat Sheet).
@@ -177,9 +240,7 @@ export function createLogin({
           updatedAt: clock.now(),
         });
       }
-      if (await needsSecondFactor(record.id)) {
-        // The throttle's failure count stands until the second factor is right:
-        // a right password alone must not reset what guessing codes adds up.
+      if (checked.needsSecondFactor) {
         const challenge = createSecret();
         const expiresAt = clock.now() + TWO_FACTOR_CHALLENGE_SECONDS * 1000;
         await store.createLoginChallenge({
@@ -192,66 +253,90 @@ export function createLogin({
           type: 'login.two_factor_required',
           actor: record.id,
           userId: record.id,
-          ip: origin.ip ?? null,
-          userAgent: origin.userAgent ?? null,
+          ...where(origin),
         });
         return { status: 'two-factor', challenge, expiresAt, user: toUser(record) };
       }
-      await throttle.recordSuccess(keys);
       return startSession(record, origin);
     },
 
     /**
      * A username and password checked exactly as {@link login} checks them
-     * (throttle, the same failure for every kind of wrong, audit), for
-     * credentials sent with every request (HTTP Basic); no session. `null`
-     * for a user with two-factor sign-in: a password alone never suffices.
-     * @throws {GatehouseError} as {@link login} does.
+     * (throttle, one answer for every kind of wrong, audit), for credentials
+     * sent with every request (HTTP Basic); no session. A user with
+     * two-factor sign-in is `refused`: a password alone never suffices.
      */
     async verifyPassword(
       credentials: { username: string; password: string },
       origin: SessionOrigin = {},
-    ): Promise<UserRecord | null> {
-      const { record, keys } = await checkPassword(credentials, origin);
-      if (await needsSecondFactor(record.id)) return null;
-      await throttle.recordSuccess(keys);
-      return record;
+    ): Promise<{ status: 'right'; record: UserRecord } | CheckFailure> {
+      const checked = await checkPassword(credentials, origin);
+      if (checked.status !== 'right') return checked;
+      return checked.needsSecondFactor ? { status: 'refused' } : { status: 'right', record: checked.record };
     },
 
     /**
      * Completes a sign-in that asked for a second factor: the challenge from
-     * {@link login} and a TOTP or recovery code. Wrong codes count against
-     * the account and the address exactly like wrong passwords.
-     * @throws {GatehouseError} `ERR_TWO_FACTOR_CHALLENGE` (expired, unknown or used), `ERR_INVALID_CREDENTIALS` (wrong code), `ERR_THROTTLED`.
+     * {@link login} and a TOTP or recovery code. Codes are throttled with the
+     * account's passwords, counted before they are checked.
      */
-    async completeTwoFactor(
-      challenge: string,
-      code: string,
-      origin: SessionOrigin = {},
-    ): Promise<LoginResult & { status: 'signed-in' }> {
+    async completeTwoFactor(challenge: string, code: string, origin: SessionOrigin = {}): Promise<SecondFactorResult> {
       const tokenHash = hashSecret(challenge);
       const pending = await store.findLoginChallenge(tokenHash, clock.now());
       const record = pending && (await store.findUserById(pending.userId));
-      if (!pending || !record || record.disabled) throw new GatehouseError('ERR_TWO_FACTOR_CHALLENGE');
-      const keys = { account: record.usernameKey, ip: origin.ip ?? 'unknown' };
-      const where = { ip: origin.ip ?? null, userAgent: origin.userAgent ?? null };
-      await admit(keys, where, record.id);
-      const used = twoFactor ? await twoFactor.useCode(record.id, code) : null;
-      if (!used) {
-        await audit.record({
-          type: 'login.failure',
-          userId: record.id,
-          ...where,
-          detail: { reason: 'wrong_code', username: record.username },
-        });
-        const blockedFor = await throttle.recordFailure(keys);
-        if (blockedFor > 0) throw throttled(blockedFor);
-        throw new GatehouseError('ERR_INVALID_CREDENTIALS', { message: 'The code is not valid.' });
-      }
+      if (!pending || !record || record.disabled) return { status: 'expired' };
+      const checked = await throttled(
+        throttleKeys(record.usernameKey, origin),
+        { ...origin, userId: record.id },
+        async () => {
+          const used = twoFactor ? await twoFactor.useCode(record.id, code) : null;
+          if (!used) {
+            await audit.record({
+              type: 'login.failure',
+              userId: record.id,
+              ...where(origin),
+              detail: { reason: 'wrong_code', username: record.username },
+            });
+          }
+          return { outcome: used ? 'right' : 'wrong', value: used };
+        },
+      );
+      if (checked.status !== 'checked') return checked;
+      if (!checked.value) return { status: 'refused' };
       // One session per challenge, even when two right codes race.
-      if (!(await store.deleteLoginChallenge(tokenHash))) throw new GatehouseError('ERR_TWO_FACTOR_CHALLENGE');
-      await throttle.recordSuccess(keys);
-      return startSession(record, origin, used);
+      if (!(await store.deleteLoginChallenge(tokenHash))) return { status: 'expired' };
+      return startSession(record, origin, checked.value);
+    },
+
+    /**
+     * Asks a signed-in user for their password again before a sensitive
+     * change (a new password, two-factor sign-in on or off): checked and
+     * throttled exactly like a sign-in of that account, so a stolen session
+     * cannot guess its way to the password.
+     */
+    async reauthenticate(
+      userId: string,
+      password: string,
+      origin: SessionOrigin = {},
+    ): Promise<ReauthenticationResult> {
+      checkPasswordSize(password);
+      if (hasher.saturated?.()) return { status: 'busy', retryAfterSeconds: 1 };
+      const record = await store.findUserById(userId);
+      if (!record || record.disabled) return { status: 'refused' };
+      const checked = await throttled(throttleKeys(record.usernameKey, origin), { ...origin, userId }, async () => {
+        const right = await hasher.verify(record.passwordHash, password);
+        if (!right) {
+          await audit.record({
+            type: 'login.failure',
+            userId,
+            ...where(origin),
+            detail: { reason: 'wrong_current_password', username: record.username },
+          });
+        }
+        return { outcome: right ? 'right' : 'wrong', value: null };
+      });
+      if (checked.status !== 'checked') return checked;
+      return checked.right ? { status: 'confirmed', user: record } : { status: 'refused' };
     },
   };
 }

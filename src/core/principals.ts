@@ -1,19 +1,29 @@
 import type { AccessTokenClaims, AccessTokens } from './access-tokens.js';
 import type { ApiKeys } from './api-keys.js';
-import type { SessionService, Session } from './sessions.js';
+import type { Authorizable, CredentialKind } from './authorization.js';
+import type { BasicAuth, BasicAuthMode } from './basic-auth.js';
+import { checkFailureError } from './login.js';
+import type { PresentedCredential } from './credentials.js';
+import { holdableScopes, type ScopeHolder, type ScopeRegistry } from './scope-registry.js';
+import type { SessionService, Session, SessionOrigin } from './sessions.js';
 import type { Store } from './store.js';
 import { toUser, type User } from './users.js';
 
 /** Who a request acts for, whatever credential it carried. */
-export interface Principal {
-  /** The credential that authenticated it. */
-  kind: 'session' | 'access_token' | 'api_key' | 'basic';
-  /** The user, or `null` for a service client's own token. */
+export interface Principal extends Authorizable {
+  /** The credential that authenticated it (see {@link CredentialKind}). */
+  credential: CredentialKind;
+  /** The user, or `null` for a service client acting as itself. */
   user: User | null;
-  /** The OAuth client the credential was issued to, if any. */
+  /** The OAuth client the credential was issued to or is, if any. */
   clientId: string | null;
-  /** Granted scopes; `null` means not restricted by scope (a signed-in user). */
-  scopes: string[] | null;
+  /**
+   * The scopes the credential holds now: for a person (session, Basic
+   * password) every scope they may hold; for an API key or token what it
+   * carries, less what its holder may no longer hold; for a service client,
+   * what it carries within its registration. Never "everything".
+   */
+  scopes: string[];
   /** The user's roles now (read from the store, not trusted from a token). */
   roles: string[];
   /** The session behind a cookie or a user's access token. */
@@ -32,21 +42,59 @@ export interface PresentedConnection {
   anyConnection?: boolean;
 }
 
+/** Where a request came from and over what, for credentials that need it. */
+export interface ResolveContext {
+  /** Who may use HTTP Basic. Default `clients`. */
+  basicAuth?: BasicAuthMode;
+  connection?: PresentedConnection;
+  /** For throttling and auditing a user's Basic password. */
+  origin?: SessionOrigin;
+}
+
 /** The credential resolver; see {@link createPrincipalResolver}. */
 export type PrincipalResolver = ReturnType<typeof createPrincipalResolver>;
 
 /**
- * Turns a credential into a {@link Principal}: a session token (cookie), an
- * access token (JWT) or an API key (both as `Authorization: Bearer`). Every
- * failure is `null`: the caller answers them all alike.
+ * Turns a presented credential into a {@link Principal}: a session token
+ * (cookie), an access token or API key (`Authorization: Bearer`), or Basic
+ * credentials. Every failure is `null`: the caller answers them all alike.
+ * The scopes of every principal are computed here, once, from the scope
+ * registry and the holder's roles now.
  */
 export function createPrincipalResolver(deps: {
   store: Store;
   sessions: SessionService;
   accessTokens: AccessTokens | null;
   apiKeys: ApiKeys;
+  basicAuth: BasicAuth;
+  scopes: ScopeRegistry;
 }) {
-  const { store, sessions, accessTokens, apiKeys } = deps;
+  const { store, sessions, accessTokens, apiKeys, basicAuth } = deps;
+
+  /** The scopes `holder` may hold now; with `carried`, only those of them it carries. */
+  async function effectiveScopes(holder: ScopeHolder, carried?: readonly string[]): Promise<string[]> {
+    const holdable = holdableScopes(await deps.scopes.list(), holder);
+    return carried === undefined ? holdable : holdable.filter((scope) => carried.includes(scope));
+  }
+
+  async function asPerson(
+    credential: 'session' | 'basic_user',
+    user: User,
+    session: Session | null,
+  ): Promise<Principal> {
+    const scopes = await effectiveScopes({ kind: 'user', roles: user.roles });
+    return { credential, user, clientId: null, scopes, roles: user.roles, session };
+  }
+
+  async function asClient(
+    credential: 'client_token' | 'basic_client',
+    client: { id: string; scopes: readonly string[] },
+    carried: readonly string[],
+  ): Promise<Omit<Principal, 'token'>> {
+    const registered = carried.filter((scope) => client.scopes.includes(scope));
+    const scopes = await effectiveScopes({ kind: 'client' }, registered);
+    return { credential, user: null, clientId: client.id, scopes, roles: [], session: null };
+  }
 
   async function fromAccessToken(token: string, connection: PresentedConnection): Promise<Principal | null> {
     if (!accessTokens) return null;
@@ -57,21 +105,15 @@ export function createPrincipalResolver(deps: {
       claims.certificateThumbprint !== undefined &&
       !connection.anyConnection &&
       claims.certificateThumbprint !== connection.certificateThumbprint?.()
-    )
+    ) {
       return null;
+    }
     if (await store.isTokenIdRevoked(claims.jti)) return null;
     if (claims.sid === undefined) {
-      // A service client's own token: no user, only its granted scopes.
-      if (claims.sub !== claims.client_id || !(await store.findClientById(claims.client_id))) return null;
-      return {
-        kind: 'access_token',
-        user: null,
-        clientId: claims.client_id,
-        scopes: claims.scopes ?? [],
-        roles: [],
-        session: null,
-        token: claims,
-      };
+      // A service client's own token: no user, only scopes within its registration now.
+      const client = claims.sub === claims.client_id ? await store.findClientById(claims.client_id) : null;
+      if (!client) return null;
+      return { ...(await asClient('client_token', client, claims.scopes)), token: claims };
     }
     // A user's token: its session must still stand (Gatehouse's own guard
     // sees revocation at once; offline verifiers only at expiry).
@@ -80,47 +122,71 @@ export function createPrincipalResolver(deps: {
     const record = await store.findUserById(claims.sub);
     if (!record || record.disabled) return null;
     const user = toUser(record);
+    const scopes = await effectiveScopes({ kind: 'user', roles: user.roles }, claims.scopes);
     return {
-      kind: 'access_token',
+      credential: 'user_token',
       user,
       clientId: claims.client_id,
-      scopes: claims.scopes,
+      scopes,
       roles: user.roles,
       session,
       token: claims,
     };
   }
 
-  return {
-    /** The principal of a session token from a cookie, or `null`. */
-    async fromSessionToken(token: string): Promise<Principal | null> {
-      const result = await sessions.validateSessionToken(token);
-      if (!result) return null;
-      return {
-        kind: 'session',
-        user: result.user,
-        clientId: null,
-        scopes: null,
-        roles: result.user.roles,
-        session: result.session,
-      };
-    },
+  async function fromSessionToken(token: string): Promise<Principal | null> {
+    const result = await sessions.validateSessionToken(token);
+    return result && asPerson('session', result.user, result.session);
+  }
 
-    /** The principal of a bearer credential (API key or access token), or `null`. */
-    async fromBearer(credential: string, connection: PresentedConnection = {}): Promise<Principal | null> {
-      if (apiKeys.isApiKey(credential)) {
-        const result = await apiKeys.verifyApiKey(credential);
-        if (!result) return null;
-        return {
-          kind: 'api_key',
-          user: result.user,
-          clientId: null,
-          scopes: result.apiKey.scopes,
-          roles: result.user.roles,
-          session: null,
-        };
+  async function fromBearer(credential: string, connection: PresentedConnection = {}): Promise<Principal | null> {
+    if (!apiKeys.isApiKey(credential)) return fromAccessToken(credential, connection);
+    const result = await apiKeys.verifyApiKey(credential);
+    if (!result) return null;
+    const { user, apiKey } = result;
+    const scopes = await effectiveScopes({ kind: 'user', roles: user.roles }, apiKey.scopes);
+    return { credential: 'api_key', user, clientId: null, scopes, roles: user.roles, session: null };
+  }
+
+  /**
+   * The principal of Basic credentials.
+   * @throws {GatehouseError} `ERR_THROTTLED`, `ERR_BUSY` for a user's password, as a sign-in would answer.
+   */
+  async function fromBasic(
+    mode: BasicAuthMode,
+    credentials: { username: string; password: string },
+    origin: SessionOrigin = {},
+  ): Promise<Principal | null> {
+    const subject = await basicAuth.authenticate(mode, credentials, origin);
+    if ('kind' in subject) {
+      if (subject.kind === 'client') return asClient('basic_client', subject.client, subject.client.scopes);
+      return asPerson('basic_user', toUser(subject.record), null);
+    }
+    // Every kind of wrong is one 401; throttling and a full hash queue answer as themselves.
+    if (subject.status === 'refused') return null;
+    throw checkFailureError(subject);
+  }
+
+  return {
+    fromSessionToken,
+    fromBearer,
+    fromBasic,
+
+    /**
+     * The principal of whatever credential a request presented, or `null`.
+     * @throws {GatehouseError} `ERR_THROTTLED`, `ERR_BUSY` (a user's Basic password), `ERR_UNAVAILABLE` (the database).
+     */
+    resolve(presented: PresentedCredential, context: ResolveContext = {}): Promise<Principal | null> {
+      switch (presented.kind) {
+        case 'cookie':
+          return fromSessionToken(presented.token);
+        case 'bearer':
+          return fromBearer(presented.token, context.connection);
+        case 'basic':
+          return fromBasic(context.basicAuth ?? 'clients', presented, context.origin);
+        default:
+          return Promise.resolve(null);
       }
-      return fromAccessToken(credential, connection);
     },
   };
 }

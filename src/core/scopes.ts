@@ -24,23 +24,3 @@ export function parseScopes(input: string | readonly string[]): string[] {
   }
   return [...new Set(tokens)].sort();
 }
-
-/**
- * The scopes to grant: all `allowed` ones when nothing is requested, else the
- * requested ones, each of which must be allowed.
- *
- * @throws {GatehouseError} `ERR_INVALID_SCOPE` when a requested scope is not allowed.
- */
-export function grantScopes(requested: string | undefined, allowed: readonly string[]): string[] {
-  if (requested === undefined || requested.trim() === '') return [...allowed];
-  const scopes = parseScopes(requested);
-  if (!scopes.every((scope) => allowed.includes(scope))) {
-    throw new GatehouseError('ERR_INVALID_SCOPE', { message: 'A requested scope is not allowed for this client.' });
-  }
-  return scopes;
-}
-
-/** Whether a credential with `granted` scopes (`null`: unrestricted) has every one of `required`. */
-export function hasScopes(granted: readonly string[] | null, required: readonly string[]): boolean {
-  return granted === null || required.every((scope) => granted.includes(scope));
-}

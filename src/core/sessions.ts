@@ -122,6 +122,19 @@ export function createSessionService({ store, clock, policy }: { store: Store; c
       return record && clock.now() < expiry(record) ? toSession(record) : null;
     },
 
+    /**
+     * Counts a use of the session (a refresh of its tokens) as activity, as a
+     * request with its cookie would: a client that refreshes keeps its session.
+     */
+    async recordActivity(id: string): Promise<void> {
+      const record = await store.findSessionById(id);
+      const now = clock.now();
+      if (!record || now >= expiry(record) || now - record.lastSeenAt < touchMs) return;
+      record.lastSeenAt = now;
+      record.expiresAt = expiry(record);
+      await store.touchSession(record.id, record.lastSeenAt, record.expiresAt);
+    },
+
     /** Live sessions of one user, or of everyone; newest first. */
     async listSessions(filter: { userId?: string } = {}): Promise<Session[]> {
       const now = clock.now();

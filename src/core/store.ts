@@ -177,6 +177,27 @@ export interface ApiKeyStore {
   /** Deletes a key of this user; returns `false` when the user has no such key. */
   deleteApiKey(id: string, userId: string): Promise<boolean>;
   touchApiKey(id: string, lastUsedAt: number): Promise<void>;
+  /** Deletes every key of a user (an administrator's password reset); returns how many went. */
+  deleteUserApiKeys(userId: string): Promise<number>;
+}
+
+/** A scope an operator added to the registry (the reserved ones are not stored). */
+export interface ScopeRecord {
+  name: string;
+  description: string;
+  /** Users with one of these roles may hold it; empty: every user (and service clients). */
+  roles: string[];
+  createdAt: number;
+}
+
+/** The scope registry. */
+export interface ScopeStore {
+  /** Returns `false` when the name is taken. */
+  createScope(scope: ScopeRecord): Promise<boolean>;
+  /** Every stored scope, by name. */
+  listScopes(): Promise<ScopeRecord[]>;
+  /** Returns `false` when there was no such scope. */
+  deleteScope(name: string): Promise<boolean>;
 }
 
 /**
@@ -248,6 +269,8 @@ export interface TwoFactorStore {
   findLoginChallenge(tokenHash: string, now: number): Promise<{ userId: string } | null>;
   /** Deletes a challenge; `false` when it was already gone (used by a concurrent request). */
   deleteLoginChallenge(tokenHash: string): Promise<boolean>;
+  /** Deletes every pending challenge of a user (their password changed); returns how many went. */
+  deleteUserLoginChallenges(userId: string): Promise<number>;
   purgeExpiredLoginChallenges(now: number): Promise<number>;
 }
 
@@ -262,7 +285,8 @@ export interface Store
     ApiKeyStore,
     RevocationStore,
     AuditStore,
-    TwoFactorStore {
+    TwoFactorStore,
+    ScopeStore {
   /** Whether the database answers; for readiness probes. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

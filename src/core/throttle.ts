@@ -1,26 +1,44 @@
 /**
- * Brute-force and credential-stuffing protection for password sign-in
- * (OWASP Authentication and Credential Stuffing cheat sheets). The core
- * decides when to ask and what to do with the answer; the counters live
- * behind this interface (in memory for one instance, in Redis for many).
+ * Brute-force and credential-stuffing protection for everything that checks
+ * a password or a code: sign-in, HTTP Basic for users, second factors and
+ * re-authentication (OWASP Authentication and Credential Stuffing cheat
+ * sheets). The core decides when to ask and what to do with the answer; the
+ * counters live behind this interface (in memory for one instance, in Redis
+ * for many).
+ *
+ * An attempt is counted before it is checked (consume, then give back on
+ * success): a limit that a burst of concurrent requests can pass is no limit.
  */
 export interface LoginThrottle {
   /**
-   * Before checking a password: how long this attempt must wait. `retryAfterSeconds > 0`
-   * refuses it outright (429), even with the right password; `delayMs` slows it down.
+   * Counts an attempt against `keys` before the password or code is checked.
+   * A refused attempt must not be checked at all (429, even with the right
+   * password); an admitted one must be settled with exactly one of the
+   * ticket's methods once the check is done.
    */
-  check(keys: ThrottleKeys): Promise<{ retryAfterSeconds: number; delayMs: number }>;
-  /** After a failed attempt; returns the seconds of a block it started (0: none). */
-  recordFailure(keys: ThrottleKeys): Promise<number>;
-  /** After a successful sign-in: the account's consecutive-failure counters start again. */
-  recordSuccess(keys: ThrottleKeys): Promise<void>;
+  begin(keys: ThrottleKeys): Promise<ThrottleTicket>;
 }
+
+/** The answer of {@link LoginThrottle.begin}. */
+export type ThrottleTicket =
+  | { admitted: false; retryAfterSeconds: number }
+  | {
+      admitted: true;
+      /** Slow the check down by this much first (from the `slowDownAfter`th failure on). */
+      delayMs: number;
+      /** The credential was right: the account's consecutive failures start again. */
+      succeed(): Promise<void>;
+      /** It was wrong: the attempt stays counted. Returns the seconds of a block it started (0: none). */
+      fail(): Promise<number>;
+      /** Neither (a right password that still needs its second factor): the attempt counts for nothing; earlier failures stand. */
+      abstain(): Promise<void>;
+    };
 
 /** What an attempt is counted against. */
 export interface ThrottleKeys {
   /** The normalised username (or a stand-in for a name that cannot exist): known and unknown names count alike. */
   account: string;
-  /** The client address. */
+  /** The client address, as {@link addressKey} groups it. */
   ip: string;
 }
 
@@ -28,7 +46,7 @@ export interface ThrottleKeys {
 export interface ThrottlePolicy {
   /** Consecutive failures per account (and per account + IP) that start a block. Default 10. */
   accountFailures: number;
-  /** First block, in seconds; each further block of the same account doubles it. Default 60. */
+  /** First block, in seconds; each further block of the same account within a day doubles it. Default 60. */
   blockSeconds: number;
   /** Longest block, in seconds. Default 3600. */
   maxBlockSeconds: number;
@@ -49,3 +67,66 @@ export const DEFAULT_THROTTLE_POLICY: Readonly<ThrottlePolicy> = Object.freeze({
   ipWindowSeconds: 900,
   slowDownAfter: 5,
 });
+
+/** IPv6 addresses are grouped by this prefix for per-address limits by default: one customer network is usually a /64. */
+export const DEFAULT_IPV6_PREFIX_LENGTH = 64;
+
+/**
+ * The key per-address limits count a client address under: an IPv4 address
+ * as it is (an IPv4-mapped IPv6 address as its IPv4 form), an IPv6 address as
+ * its first `ipv6PrefixLength` bits, so that a client cannot rotate through
+ * the 2^64 addresses of its own network to escape the limit.
+ *
+ * @example
+ * addressKey('2001:db8:1:2:3:4:5:6') // '2001:db8:1:2::/64'
+ */
+export function addressKey(ip: string, ipv6PrefixLength = DEFAULT_IPV6_PREFIX_LENGTH): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!ip.includes(':')) return ip;
+  const groups = expandIPv6(ip.split('%')[0]!);
+  if (!groups) return ip;
+  let bits = Math.max(0, Math.min(128, ipv6PrefixLength));
+  const kept = groups.map((group) => {
+    const take = Math.max(0, Math.min(16, bits));
+    bits -= take;
+    return take === 0 ? 0 : group & (0xffff << (16 - take)) & 0xffff;
+  });
+  return `${compressIPv6(kept)}/${ipv6PrefixLength}`;
+}
+
+/** The eight 16-bit groups of an IPv6 address, or `null` when it is not one. */
+function expandIPv6(address: string): number[] | null {
+  let text = address.toLowerCase();
+  // An embedded IPv4 tail (64:ff9b::1.2.3.4) is the last two groups.
+  const v4 = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    if (Math.max(a, b, c, d) > 255) return null;
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const head = halves[0] === '' ? [] : halves[0]!.split(':');
+  const tail = halves.length === 2 && halves[1] !== '' ? halves[1]!.split(':') : [];
+  const words = [...head, ...tail];
+  if (!words.every((word) => /^[0-9a-f]{1,4}$/.test(word))) return null;
+  const missing = 8 - words.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  return [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail].map((word) =>
+    parseInt(word, 16),
+  );
+}
+
+/** RFC 5952 text of eight groups: lower case, the longest run of zero groups as `::`. */
+function compressIPv6(groups: number[]): string {
+  let best = { start: -1, length: 0 };
+  for (let start = 0; start < 8; start += 1) {
+    let length = 0;
+    while (start + length < 8 && groups[start + length] === 0) length += 1;
+    if (length > best.length && length > 1) best = { start, length };
+  }
+  const text = groups.map((group) => group.toString(16));
+  if (best.start < 0) return text.join(':');
+  return `${text.slice(0, best.start).join(':')}::${text.slice(best.start + best.length).join(':')}`;
+}

@@ -1,5 +1,5 @@
 import { compactDecrypt, CompactEncrypt } from 'jose';
-import { randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type * as Otplib from 'otplib';
 import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
@@ -40,6 +40,9 @@ export type TwoFactor = ReturnType<typeof createTwoFactor>;
 let otplib: Promise<typeof Otplib> | undefined;
 const loadOtplib = () => (otplib ??= import('otplib'));
 
+/** Marks a recovery code stored as an HMAC; codes stored before it are plain SHA-256 and still accepted. */
+const RECOVERY_HASH_PREFIX = 'h1:';
+
 /** A code as typed: spaces and dashes dropped, letters lower-cased. */
 function normalizeCode(code: string): string {
   return code.replace(/[\s-]/g, '').toLowerCase();
@@ -59,10 +62,18 @@ function createRecoveryCode(): string {
  * `dir`), never shown again after enrolment. A code is accepted once: the
  * time step it belongs to is recorded atomically, so it cannot be replayed on
  * this or another instance. Recovery codes are random (50 bits) and kept as
- * SHA-256 hashes, like API keys; each works once.
+ * HMAC-SHA-256 under a key derived from the master key, so a copy of the
+ * database alone cannot be searched for them (50 bits is within reach of an
+ * offline search of a plain hash); each works once.
  */
 export function createTwoFactor({ store, clock, options }: { store: Store; clock: Clock; options: TwoFactorOptions }) {
   const issuer = options.issuer ?? 'Gatehouse';
+  // A key of its own for recovery codes (HKDF, RFC 5869): the master key itself is never used for two purposes.
+  const recoveryKey = Buffer.from(
+    hkdfSync('sha256', options.masterKey, new Uint8Array(0), 'gatehouse recovery codes v1', 32),
+  );
+  const recoveryHash = (code: string) =>
+    `${RECOVERY_HASH_PREFIX}${createHmac('sha256', recoveryKey).update(code, 'utf8').digest('base64url')}`;
 
   async function encrypt(secret: string): Promise<string> {
     return new CompactEncrypt(new TextEncoder().encode(secret))
@@ -153,7 +164,7 @@ export function createTwoFactor({ store, clock, options }: { store: Store; clock
         userId,
         clock.now(),
         step,
-        recoveryCodes.map((item) => hashSecret(normalizeCode(item))),
+        recoveryCodes.map((item) => recoveryHash(normalizeCode(item))),
       );
       if (!confirmed) throw new GatehouseError('ERR_TWO_FACTOR_NOT_PENDING');
       return { recoveryCodes };
@@ -180,7 +191,12 @@ export function createTwoFactor({ store, clock, options }: { store: Store; clock
       if (typed.length === 0 || typed.length > 64) return null;
       const step = await matchTotp(record.secretJwe, typed, record.lastStep);
       if (step !== null) return (await store.advanceTwoFactorStep(userId, step)) ? 'totp' : null;
-      return (await store.useRecoveryCode(userId, hashSecret(typed), clock.now())) ? 'recovery_code' : null;
+      const now = clock.now();
+      // Codes made before they were kept as HMACs are plain SHA-256: accepted until they are used or replaced.
+      const used =
+        (await store.useRecoveryCode(userId, recoveryHash(typed), now)) ||
+        (await store.useRecoveryCode(userId, hashSecret(typed), now));
+      return used ? 'recovery_code' : null;
     },
   };
 }

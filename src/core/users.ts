@@ -1,3 +1,4 @@
+import { APPLICATION, type Actor, type AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
 import { checkPasswordPolicy, type PasswordHasher, type PasswordPolicy } from './passwords.js';
@@ -33,14 +34,36 @@ interface Dependencies {
   hasher: PasswordHasher;
   clock: Clock;
   passwordPolicy: PasswordPolicy;
+  audit: AuditLog;
+  /** Told when a user's credentials change, so this instance forgets remembered Basic successes of that user. */
+  onCredentialsChanged?: (userId: string) => void;
+  /** Two-factor sign-in, when the deployment has it: an administrator may reset it. */
+  twoFactor?: { disable(userId: string): Promise<boolean> } | null;
+}
+
+/** How an audit event names who changed an account. */
+function changedBy(actor: Actor, userId: string): 'self' | 'admin' | 'operator' {
+  if (actor.kind === 'operator') return 'operator';
+  return actor.id === userId ? 'self' : 'admin';
 }
 
 /**
- * Account management: the operations an administrator (CLI, admin API) and
- * the user (own password) perform. Every change that weakens an existing
- * credential (new password, disable) ends the sessions it should.
+ * Account management as an administrator (admin API and pages) or the
+ * operator (CLI) does it: create users, reset passwords, roles, disable,
+ * delete. Each operation records its own audit event with the actor given.
+ * An administrator never changes their own password, roles, status or
+ * existence here (that is the account's job, with the current password):
+ * a credential that reaches the admin routes cannot take the account over.
  */
-export function createUserService({ store, hasher, clock, passwordPolicy }: Dependencies) {
+export function createUserService({
+  store,
+  hasher,
+  clock,
+  passwordPolicy,
+  audit,
+  onCredentialsChanged,
+  twoFactor,
+}: Dependencies) {
   async function requireUser(id: string): Promise<UserRecord> {
     const record = await store.findUserById(id);
     if (!record) throw new GatehouseError('ERR_USER_NOT_FOUND');
@@ -54,20 +77,26 @@ export function createUserService({ store, hasher, clock, passwordPolicy }: Depe
     return toUser(await requireUser(id));
   }
 
+  /** Refuses an administrator's change to their own account. */
+  function refuseSelf(actor: Actor, userId: string): void {
+    if (actor.kind === 'user' && actor.id === userId) {
+      throw new GatehouseError('ERR_FORBIDDEN', {
+        message:
+          'Administrators change their own password, two-factor sign-in, roles and account from the account page, not the admin routes.',
+      });
+    }
+  }
+
   /**
-   * Sets a new password (administrator reset, or after {@link changePassword}
-   * checked the old one) and ends every session of the user except `keepSessionId`.
-   * @throws {GatehouseError} `ERR_WEAK_PASSWORD`, `ERR_USER_NOT_FOUND`.
+   * Stores a new password (already checked against the policy), ends the
+   * sessions (and so the refresh tokens) of the user but `keepSessionId`,
+   * and the sign-ins waiting for a second factor.
    */
-  async function setPassword(
-    userId: string,
-    password: string,
-    options: { keepSessionId?: string } = {},
-  ): Promise<User> {
-    const record = await requireUser(userId);
-    checkPasswordPolicy(password, { ...passwordPolicy, username: record.username });
+  async function storePassword(userId: string, password: string, keepSessionId?: string): Promise<User> {
     const user = await update(userId, { passwordHash: await hasher.hash(password) });
-    await store.deleteUserSessions(userId, { keepId: options.keepSessionId });
+    await store.deleteUserSessions(userId, { keepId: keepSessionId });
+    await store.deleteUserLoginChallenges(userId);
+    onCredentialsChanged?.(userId);
     return user;
   }
 
@@ -76,7 +105,10 @@ export function createUserService({ store, hasher, clock, passwordPolicy }: Depe
      * Creates a user.
      * @throws {GatehouseError} `ERR_INVALID_USERNAME`, `ERR_WEAK_PASSWORD`, `ERR_INVALID_ROLE`, `ERR_USER_EXISTS`.
      */
-    async createUser(input: { username: string; password: string; roles?: readonly string[] }): Promise<User> {
+    async createUser(
+      input: { username: string; password: string; roles?: readonly string[] },
+      actor: Actor = APPLICATION,
+    ): Promise<User> {
       const name = parseUsername(input.username);
       const roles = parseRoles(input.roles ?? []);
       checkPasswordPolicy(input.password, { ...passwordPolicy, username: name.display });
@@ -94,6 +126,12 @@ export function createUserService({ store, hasher, clock, passwordPolicy }: Depe
       };
       // The check above gives a fast, clear answer; the unique index decides races.
       if (!(await store.createUser(record))) throw new GatehouseError('ERR_USER_EXISTS');
+      await audit.record({
+        type: 'user.create',
+        ...audit.from(actor),
+        userId: record.id,
+        detail: { username: record.username, roles },
+      });
       return toUser(record);
     },
 
@@ -115,56 +153,105 @@ export function createUserService({ store, hasher, clock, passwordPolicy }: Depe
       return (await store.listUsers()).map(toUser);
     },
 
-    setPassword,
-
     /**
-     * A signed-in user changes their own password: the current one must be
-     * right. Other sessions end; the one making the change stays.
-     * @throws {GatehouseError} `ERR_CURRENT_PASSWORD`, `ERR_WEAK_PASSWORD`, `ERR_USER_NOT_FOUND`.
+     * Resets a user's password (the account-recovery path): every session,
+     * refresh token and API key of the user ends, and every sign-in waiting
+     * for a second factor, since whoever held them may be the reason for
+     * the reset.
+     * @throws {GatehouseError} `ERR_FORBIDDEN` (an administrator's own), `ERR_WEAK_PASSWORD`, `ERR_USER_NOT_FOUND`.
      */
-    async changePassword(
-      userId: string,
-      passwords: { current: string; next: string },
-      options: { keepSessionId?: string } = {},
-    ): Promise<User> {
+    async resetPassword(userId: string, password: string, actor: Actor = APPLICATION): Promise<User> {
+      refuseSelf(actor, userId);
       const record = await requireUser(userId);
-      checkPasswordPolicy(passwords.next, { ...passwordPolicy, username: record.username });
-      if (!(await hasher.verify(record.passwordHash, passwords.current))) {
-        throw new GatehouseError('ERR_CURRENT_PASSWORD');
-      }
-      return setPassword(userId, passwords.next, options);
-    },
-
-    /**
-     * Asks for the password again before a sensitive change (turning
-     * two-factor sign-in off). @throws {GatehouseError} `ERR_CURRENT_PASSWORD`, `ERR_USER_NOT_FOUND`.
-     */
-    async confirmPassword(userId: string, password: string): Promise<void> {
-      const record = await requireUser(userId);
-      if (!(await hasher.verify(record.passwordHash, password))) throw new GatehouseError('ERR_CURRENT_PASSWORD');
-    },
-
-    /** Disables (ending every session) or re-enables a user. @throws {GatehouseError} `ERR_USER_NOT_FOUND`. */
-    async setDisabled(userId: string, disabled: boolean): Promise<User> {
-      const user = await update(userId, { disabled });
-      if (disabled) await store.deleteUserSessions(userId);
+      checkPasswordPolicy(password, { ...passwordPolicy, username: record.username });
+      const user = await storePassword(userId, password);
+      const apiKeys = await store.deleteUserApiKeys(userId);
+      await audit.record({
+        type: 'password.change',
+        ...audit.from(actor),
+        userId,
+        detail: { by: changedBy(actor, userId), apiKeysRevoked: apiKeys },
+      });
       return user;
     },
 
-    /** Replaces the user's roles. @throws {GatehouseError} `ERR_INVALID_ROLE`, `ERR_USER_NOT_FOUND`. */
-    async setRoles(userId: string, roles: readonly string[]): Promise<User> {
-      return update(userId, { roles: parseRoles(roles) });
+    /** For {@link createAccountService}: stores a password the user changed themself. */
+    storePassword,
+
+    /**
+     * Disables (ending every session) or re-enables a user.
+     * @throws {GatehouseError} `ERR_FORBIDDEN` (an administrator's own), `ERR_USER_NOT_FOUND`.
+     */
+    async setDisabled(userId: string, disabled: boolean, actor: Actor = APPLICATION): Promise<User> {
+      refuseSelf(actor, userId);
+      const user = await update(userId, { disabled });
+      if (disabled) {
+        await store.deleteUserSessions(userId);
+        onCredentialsChanged?.(userId);
+      }
+      await audit.record({ type: 'user.update', ...audit.from(actor), userId, detail: { disabled } });
+      return user;
     },
 
-    /** Deletes the user and every session it has. @throws {GatehouseError} `ERR_USER_NOT_FOUND`. */
-    async deleteUser(userId: string): Promise<void> {
+    /**
+     * Replaces the user's roles.
+     * @throws {GatehouseError} `ERR_FORBIDDEN` (an administrator's own), `ERR_INVALID_ROLE`, `ERR_USER_NOT_FOUND`.
+     */
+    async setRoles(userId: string, roles: readonly string[], actor: Actor = APPLICATION): Promise<User> {
+      refuseSelf(actor, userId);
+      const user = await update(userId, { roles: parseRoles(roles) });
+      await audit.record({ type: 'user.update', ...audit.from(actor), userId, detail: { roles: user.roles } });
+      return user;
+    },
+
+    /**
+     * Deletes the user with every session, token and key it has.
+     * @throws {GatehouseError} `ERR_FORBIDDEN` (an administrator's own), `ERR_USER_NOT_FOUND`.
+     */
+    async deleteUser(userId: string, actor: Actor = APPLICATION): Promise<void> {
+      refuseSelf(actor, userId);
+      const record = await requireUser(userId);
       if (!(await store.deleteUser(userId))) throw new GatehouseError('ERR_USER_NOT_FOUND');
+      onCredentialsChanged?.(userId);
+      await audit.record({ type: 'user.delete', ...audit.from(actor), userId, detail: { username: record.username } });
+    },
+
+    /**
+     * Turns a user's two-factor sign-in off, for one who lost their phone
+     * and their recovery codes; they sign in with the password and may enrol again.
+     * @throws {GatehouseError} `ERR_FORBIDDEN` (an administrator's own), `ERR_USER_NOT_FOUND`.
+     */
+    async resetTwoFactor(userId: string, actor: Actor = APPLICATION): Promise<void> {
+      refuseSelf(actor, userId);
+      await requireUser(userId);
+      if (!twoFactor || !(await twoFactor.disable(userId))) return;
+      await audit.record({
+        type: 'two_factor.disable',
+        ...audit.from(actor),
+        userId,
+        detail: { by: changedBy(actor, userId) },
+      });
     },
 
     /** How many users exist. */
     countUsers: () => store.countUsers(),
+
+    /** Marks the account changed (a new `updatedAt`), so remembered credentials of it are checked afresh everywhere. */
+    async touch(userId: string): Promise<void> {
+      const record = await requireUser(userId);
+      // Strictly later, even under a pinned clock: the version must differ.
+      await store.updateUser(userId, { updatedAt: Math.max(clock.now(), record.updatedAt + 1) });
+      onCredentialsChanged?.(userId);
+    },
+
+    /** Checks a new password against the policy for this user. @throws {GatehouseError} `ERR_WEAK_PASSWORD`. */
+    checkNewPassword(record: { username: string }, password: string): void {
+      checkPasswordPolicy(password, { ...passwordPolicy, username: record.username });
+    },
   };
 }
 
 /** The account operations; see {@link createUserService}. */
 export type UserService = ReturnType<typeof createUserService>;
+
+export { changedBy };

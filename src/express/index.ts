@@ -1,12 +1,20 @@
 import { fastifyCookie } from '@fastify/cookie';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import {
+  authorize,
+  BEARER_CHALLENGE,
+  defineRequirement,
+  isCrossSite,
+  type Refusal,
+  type Requirement,
+} from '../core/authorization.js';
+import type { BasicAuthMode } from '../core/basic-auth.js';
+import { readPresentedCredential } from '../core/credentials.js';
 import { isGatehouseError, type ErrorCode } from '../core/errors.js';
 import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
-import { hasScopes, parseScopes } from '../core/scopes.js';
-import { readCredentialFrom } from '../http/credentials.js';
-import { isCrossSite, isUnsafeMethod } from '../http/csrf.js';
-import { createProblem, WWW_AUTHENTICATE } from '../http/problem.js';
+import { certificateOfConnection } from '../http/client-certificate.js';
+import { createProblem } from '../http/problem.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -21,33 +29,45 @@ export interface ExpressAuthOptions {
   cookieName?: string;
   /** Origins whose pages may make cookie-authenticated state changes. Default: the origin each request was addressed to. */
   origins?: string[];
+  /** Who may send `Authorization: Basic`: `clients` (default), `users`, `both` or `off`, as the server's `--basic-auth`. */
+  basicAuth?: BasicAuthMode;
 }
 
 /** The Express middleware of {@link createExpressAuth}. */
 export interface ExpressAuth {
-  /** Any valid credential: session cookie, access token or API key. Else 401. */
+  /** Any valid credential: session cookie, access token, API key or Basic. Else 401. */
   required(): RequestHandler;
-  /** A session cookie only. Else 401. */
+  /** A session cookie only. 401, or 403 `ERR_SESSION_REQUIRED`. */
   requireSession(): RequestHandler;
-  /** Any valid credential whose user has the role. 401, or 403. */
+  /** A user with the role; a delegated credential (API key, token) also needs the scope of that name. 401, or 403. */
   requireRole(role: string): RequestHandler;
-  /** Any valid credential granted every one of the scopes (a session is not scope-limited). 401, or 403 `insufficient_scope`. */
+  /** A credential holding every one of the scopes. 401, or 403 `insufficient_scope`. */
   requireScope(...scopes: string[]): RequestHandler;
+  /** Middleware for any requirement. */
+  require(requirement: Requirement): RequestHandler;
 }
 
-function sendProblem(res: Response, code: ErrorCode, challenge?: string): void {
+function sendProblem(
+  res: Response,
+  code: ErrorCode,
+  options: { challenge?: string; retryAfterSeconds?: number } = {},
+): void {
   const problem = createProblem(code);
-  if (challenge !== undefined) res.setHeader('www-authenticate', challenge);
-  else if (problem.status === 401) res.setHeader('www-authenticate', WWW_AUTHENTICATE);
-  if (problem.status === 503) res.setHeader('retry-after', '5');
+  if (options.challenge !== undefined) res.setHeader('www-authenticate', options.challenge);
+  else if (problem.status === 401) res.setHeader('www-authenticate', BEARER_CHALLENGE);
+  if (options.retryAfterSeconds !== undefined)
+    res.setHeader('retry-after', String(Math.max(1, Math.ceil(options.retryAfterSeconds))));
+  else if (problem.status === 503) res.setHeader('retry-after', '5');
   res.status(problem.status).type('application/problem+json; charset=utf-8').send(JSON.stringify(problem));
 }
 
 /**
  * Gatehouse's guards for Express 5 (`gatehouse/express`): the same credential
- * resolution, answers (problem+json, `WWW-Authenticate`), CSRF check and
- * codes as the Fastify plugin's `app.auth`, over the same core. The principal
- * is set on `req.auth`.
+ * resolution (session cookie, access tokens bound or not to a client
+ * certificate, API keys, Basic), the same decision (the core's
+ * `authorize`), answers (problem+json, `WWW-Authenticate`) and codes as the
+ * Fastify plugin's `app.auth`, over the same core. The principal is set on
+ * `req.auth`.
  *
  * @example
  * const auth = createExpressAuth(core);
@@ -56,10 +76,11 @@ function sendProblem(res: Response, code: ErrorCode, challenge?: string): void {
 export function createExpressAuth(core: AuthCore, options: ExpressAuthOptions = {}): ExpressAuth {
   const cookieName = options.cookieName ?? '__Host-gatehouse';
   const origins = options.origins?.map((origin) => origin.toLowerCase());
+  const basicAuth = options.basicAuth ?? 'clients';
   const resolved = new WeakMap<Request, Promise<Principal | null>>();
 
   const credentialOf = (req: Request) =>
-    readCredentialFrom(req.headers.authorization, () => {
+    readPresentedCredential(req.headers.authorization, () => {
       const header = req.headers.cookie;
       return header ? fastifyCookie.parse(header)[cookieName] : undefined;
     });
@@ -67,63 +88,52 @@ export function createExpressAuth(core: AuthCore, options: ExpressAuthOptions = 
   function resolve(req: Request): Promise<Principal | null> {
     let principal = resolved.get(req);
     if (!principal) {
-      const credential = credentialOf(req);
-      principal =
-        credential.kind === 'cookie'
-          ? core.principals.fromSessionToken(credential.token)
-          : credential.kind === 'bearer'
-            ? core.principals.fromBearer(credential.token)
-            : Promise.resolve(null);
+      principal = core.principals.resolve(credentialOf(req), {
+        basicAuth,
+        connection: { certificateThumbprint: () => certificateOfConnection(req.socket)?.thumbprint },
+        origin: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null },
+      });
       resolved.set(req, principal);
     }
     return principal;
   }
 
-  /** Lets the request through with its principal, or answers; `check` may refuse a valid principal (403). */
-  function guard(check: (principal: Principal, res: Response) => boolean, sessionOnly = false): RequestHandler {
+  function guard(requirement: Requirement): RequestHandler {
+    const defined = defineRequirement(requirement);
     return (req: Request, res: Response, next: NextFunction) => {
       resolve(req).then(
         (principal) => {
-          if (principal && (!sessionOnly || principal.kind === 'session')) {
-            const site = { headers: req.headers, protocol: req.protocol, host: req.host };
-            if (principal.kind === 'session' && isUnsafeMethod(req.method) && isCrossSite(site, origins))
-              return sendProblem(res, 'ERR_CROSS_SITE');
-            req.auth = principal;
-            if (check(principal, res)) next();
-            return undefined;
-          }
-          const kind = credentialOf(req).kind;
-          if (kind === 'bearer' || kind === 'malformed')
-            return sendProblem(res, 'ERR_INVALID_TOKEN', `${WWW_AUTHENTICATE}, error="invalid_token"`);
-          return sendProblem(res, 'ERR_UNAUTHENTICATED');
+          const decision = authorize(principal, defined, {
+            method: req.method,
+            crossSite: isCrossSite({ headers: req.headers, protocol: req.protocol, host: req.host }, origins),
+            presented: credentialOf(req).kind,
+            basicAuth,
+          });
+          if (!decision.allowed) return refuse(res, decision);
+          req.auth = principal;
+          next();
+          return undefined;
         },
-        (error: unknown) =>
-          isGatehouseError(error, 'ERR_UNAVAILABLE') ? sendProblem(res, 'ERR_UNAVAILABLE') : next(error),
+        (error: unknown) => {
+          if (isGatehouseError(error, 'ERR_THROTTLED') || isGatehouseError(error, 'ERR_BUSY')) {
+            return sendProblem(res, error.code, { retryAfterSeconds: Number(error.details?.retryAfterSeconds ?? 1) });
+          }
+          return isGatehouseError(error, 'ERR_UNAVAILABLE') ? sendProblem(res, 'ERR_UNAVAILABLE') : next(error);
+        },
       );
     };
   }
 
+  function refuse(res: Response, refusal: Refusal): void {
+    if (refusal.clearCookie) res.clearCookie(cookieName, { path: '/', secure: true, httpOnly: true });
+    sendProblem(res, refusal.code, refusal.challenge === undefined ? {} : { challenge: refusal.challenge });
+  }
+
   return {
-    required: () => guard(() => true),
-    requireSession: () => guard(() => true, true),
-    requireRole: (role) =>
-      guard((principal, res) => {
-        if (principal.roles.includes(role)) return true;
-        sendProblem(res, 'ERR_FORBIDDEN');
-        return false;
-      }),
-    requireScope: (...scopes) => {
-      if (scopes.length === 0) throw new TypeError('requireScope() needs at least one scope');
-      const needed = parseScopes(scopes).join(' ');
-      return guard((principal, res) => {
-        if (hasScopes(principal.scopes, scopes)) return true;
-        sendProblem(
-          res,
-          'ERR_INSUFFICIENT_SCOPE',
-          `${WWW_AUTHENTICATE}, error="insufficient_scope", scope="${needed}"`,
-        );
-        return false;
-      });
-    },
+    require: guard,
+    required: () => guard({ credentials: 'any' }),
+    requireSession: () => guard({ credentials: 'session' }),
+    requireRole: (role) => guard({ credentials: 'any', role }),
+    requireScope: (...scopes) => guard({ credentials: 'any', scopes }),
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthCore } from '../core/index.js';
-import { CLIENT_ASSERTION_TYPE, type Client } from '../core/clients.js';
+import { CLIENT_ASSERTION_TYPE } from '../core/clients.js';
+import type { AuthenticatedClient } from '../core/grants.js';
 import { presentedCertificate } from './client-certificate.js';
 import { OAuthError } from './oauth-errors.js';
 
@@ -14,8 +15,7 @@ export interface ClientAuthParameters {
 
 const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i;
 
-/** A client that authenticated, and the certificate its tokens are bound to when it used one (RFC 8705). */
-export type AuthenticatedClient = Client & { boundCertificate?: string };
+export type { AuthenticatedClient };
 
 /**
  * Authenticates the calling client by exactly one of `client_secret_basic`,
@@ -52,10 +52,9 @@ export async function authenticateClient(
     if (body.client_assertion_type !== CLIENT_ASSERTION_TYPE) {
       throw new OAuthError('invalid_request', `client_assertion_type must be ${CLIENT_ASSERTION_TYPE}.`);
     }
-    const issuer = core.tokens!.issuer();
     const client = await core.clients.authenticateWithAssertion(
       body.client_assertion,
-      { tokenEndpoint: `${issuer}/oauth/token`, issuer },
+      core.tokens!.issuer(),
       body.client_id,
     );
     return client ?? throwError(failed);

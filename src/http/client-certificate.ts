@@ -17,7 +17,12 @@ const seen = new WeakMap<object, PresentedCertificate | null>();
 
 /** The client certificate of the request's connection, or `null` when none was presented (or the server asks for none). */
 export function presentedCertificate(request: FastifyRequest): PresentedCertificate | null {
-  const socket = request.raw.socket as TLSSocket | undefined;
+  return certificateOfConnection(request.raw.socket);
+}
+
+/** {@link presentedCertificate} for any framework: the certificate a TLS socket's peer presented, read once per connection. */
+export function certificateOfConnection(connection: unknown): PresentedCertificate | null {
+  const socket = connection as TLSSocket | undefined;
   if (!socket || typeof socket.getPeerX509Certificate !== 'function') return null;
   const known = seen.get(socket);
   if (known !== undefined) return known;

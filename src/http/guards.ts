@@ -1,12 +1,19 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  authorize,
+  defineRequirement,
+  isCrossSite,
+  type Decision,
+  type Refusal,
+  type Requirement,
+} from '../core/authorization.js';
+import type { BasicAuthMode } from '../core/basic-auth.js';
 import { isGatehouseError } from '../core/errors.js';
-import type { AuthCore, BasicAuthMode } from '../core/index.js';
+import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
-import { hasScopes, parseScopes } from '../core/scopes.js';
 import { presentedCertificate } from './client-certificate.js';
 import { readCredential } from './credentials.js';
-import { isCrossSite, isUnsafeMethod } from './csrf.js';
-import { sendProblem, WWW_AUTHENTICATE } from './problem.js';
+import { sendProblem } from './problem.js';
 import { clearSessionCookie, type SessionCookieOptions } from './session-cookie.js';
 
 /**
@@ -18,32 +25,35 @@ export type AuthGuard = (request: FastifyRequest, reply: FastifyReply) => Promis
 
 /** The guards Gatehouse adds to a Fastify app as `app.auth`. */
 export interface AuthGuards {
-  /** Any valid credential: session cookie, access token or API key. Else 401. */
+  /** Any valid credential: session cookie, access token, API key or Basic. Else 401. */
   required(): AuthGuard;
-  /** A session cookie only (account management: password, API keys, tokens). Else 401. */
+  /** A session cookie only (account management: password, API keys, tokens). 401, or 403 `ERR_SESSION_REQUIRED`. */
   requireSession(): AuthGuard;
-  /** Any valid credential whose user has the role. 401, or 403. */
+  /** A user with the role; a delegated credential (API key, token) also needs the scope of that name. 401, or 403. */
   requireRole(role: string): AuthGuard;
-  /** Any valid credential granted every one of the scopes (a session is not scope-limited). 401, or 403 `insufficient_scope`. */
+  /** A credential holding every one of the scopes (a session: scopes its user may hold). 401, or 403 `insufficient_scope`. */
   requireScope(...scopes: string[]): AuthGuard;
+  /** A guard for any {@link Requirement}. */
+  require(requirement: Requirement): AuthGuard;
   /** The principal of a request, or `null`; resolved once per request, without answering. */
   resolve(request: FastifyRequest): Promise<Principal | null>;
+  /**
+   * Asks the core's decision for this request and answers a refusal (or a
+   * throttled, busy or unavailable credential check) on `reply`. Returns the
+   * principal when the request may go on, else `null` (the reply is sent).
+   */
+  check(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    requirement: Requirement,
+    options?: { method?: string },
+  ): Promise<Principal | null>;
 }
 
 /** What a guard asks of a request: read by the OpenAPI document, never at request time. */
-export interface GuardRequirement {
-  /** `session`: the session cookie only; `any`: cookie, access token or API key. */
-  credentials: 'any' | 'session';
-  role?: string;
-  scopes?: string[];
-}
+export type GuardRequirement = Readonly<Requirement>;
 
 const REQUIREMENT = Symbol('gatehouse.requirement');
-
-function describeGuard(guard: AuthGuard, requirement: GuardRequirement): AuthGuard {
-  Object.defineProperty(guard, REQUIREMENT, { value: requirement });
-  return guard;
-}
 
 /** The requirement of a Gatehouse guard, or `undefined` for any other hook. */
 export function guardRequirement(hook: unknown): GuardRequirement | undefined {
@@ -53,12 +63,21 @@ export function guardRequirement(hook: unknown): GuardRequirement | undefined {
 const RESOLVED = Symbol('gatehouse.principal');
 type Resolvable = FastifyRequest & { [RESOLVED]?: Promise<Principal | null> };
 
-/** The challenge of a 401 when HTTP Basic is accepted too (RFC 7617 §2.1: the charset is UTF-8). */
-export const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"';
+/** Answers a refusal of {@link authorize}: status, code, challenge, and a dead cookie cleared. */
+export function sendRefusal(reply: FastifyReply, refusal: Refusal, cookie: SessionCookieOptions): FastifyReply {
+  if (refusal.clearCookie) clearSessionCookie(reply, cookie);
+  return sendProblem(
+    reply,
+    refusal.code,
+    undefined,
+    refusal.challenge === undefined ? {} : { challenge: refusal.challenge },
+  );
+}
 
 /**
  * Builds the guards over a core, the cookie settings, the deployment's
  * origins (for CSRF checks) and who may use HTTP Basic (default `clients`).
+ * Every guard asks the core's {@link authorize} and only translates its answer.
  */
 export function createGuards(
   core: AuthCore,
@@ -66,125 +85,69 @@ export function createGuards(
   origins?: readonly string[],
   basicAuth: BasicAuthMode = 'clients',
 ): AuthGuards {
-  // Every 401 names each scheme that would be accepted (RFC 9110 §11.6.1).
-  const withBasic = (bearer: string) => (basicAuth === 'off' ? bearer : `${bearer}, ${BASIC_CHALLENGE}`);
   function resolve(request: FastifyRequest): Promise<Principal | null> {
     const target = request as Resolvable;
-    target[RESOLVED] ??= (async () => {
-      const credential = readCredential(request, cookie);
-      if (credential.kind === 'cookie') return core.principals.fromSessionToken(credential.token);
-      if (credential.kind === 'bearer')
-        return core.principals.fromBearer(credential.token, {
-          certificateThumbprint: () => presentedCertificate(request)?.thumbprint,
-        });
-      if (credential.kind === 'basic') {
-        return core.basicAuth.authenticate(basicAuth, credential.username, credential.password, {
-          ip: request.ip,
-          userAgent: request.headers['user-agent'] ?? null,
-        });
-      }
-      return null;
-    })();
+    target[RESOLVED] ??= core.principals.resolve(readCredential(request, cookie), {
+      basicAuth,
+      connection: { certificateThumbprint: () => presentedCertificate(request)?.thumbprint },
+      origin: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null },
+    });
     return target[RESOLVED];
   }
 
-  async function authenticate(
+  async function check(
     request: FastifyRequest,
     reply: FastifyReply,
-    sessionOnly = false,
+    requirement: Requirement,
+    options: { method?: string } = {},
   ): Promise<Principal | null> {
     let principal: Principal | null;
     try {
       principal = await resolve(request);
     } catch (error) {
       // Answer here, whatever error handler the host application has: a
-      // database outage is a 503 with Retry-After, never a 500.
-      // Basic credentials of a user are throttled and hashed like a sign-in.
+      // database outage is a 503 with Retry-After, never a 500; a user's
+      // Basic password is throttled and hashed like a sign-in.
       if (isGatehouseError(error, 'ERR_THROTTLED') || isGatehouseError(error, 'ERR_BUSY')) {
-        const retryAfterSeconds = Number(error.details?.retryAfterSeconds ?? 1);
-        sendProblem(reply, error.code, undefined, { retryAfterSeconds });
+        sendProblem(reply, error.code, undefined, { retryAfterSeconds: Number(error.details?.retryAfterSeconds ?? 1) });
         return null;
       }
       if (!isGatehouseError(error, 'ERR_UNAVAILABLE')) throw error;
       sendProblem(reply, 'ERR_UNAVAILABLE', error.message);
       return null;
     }
-    if (principal && (!sessionOnly || principal.kind === 'session')) {
-      // CSRF: a cookie is sent by the browser whoever made the page; a state
-      // change on its strength must come from the deployment's own pages.
-      // Browsers resend Basic credentials by themselves too.
-      if (
-        (principal.kind === 'session' || principal.kind === 'basic') &&
-        isUnsafeMethod(request.method) &&
-        isCrossSite(request, origins)
-      ) {
-        sendProblem(reply, 'ERR_CROSS_SITE');
-        return null;
-      }
-      request.auth = principal;
-      return principal;
+    const decision: Decision = authorize(principal, requirement, {
+      method: options.method ?? request.method,
+      crossSite: isCrossSite(request, origins),
+      presented: readCredential(request, cookie).kind,
+      basicAuth,
+    });
+    if (!decision.allowed) {
+      sendRefusal(reply, decision, cookie);
+      return null;
     }
-    const credential = readCredential(request, cookie);
-    if (credential.kind === 'cookie' && !principal) {
-      // A cookie that no longer names a session is useless: tell the browser to drop it.
-      clearSessionCookie(reply, cookie);
-    }
-    if (credential.kind === 'bearer' || credential.kind === 'malformed') {
-      // RFC 6750 §3.1: a credential was presented and is not acceptable here.
-      sendProblem(reply, 'ERR_INVALID_TOKEN', undefined, {
-        challenge: withBasic(`${WWW_AUTHENTICATE}, error="invalid_token"`),
-      });
-    } else if (credential.kind === 'basic' && basicAuth !== 'off') {
-      // The same answer for an unknown name and a wrong password (as POST /login).
-      sendProblem(reply, 'ERR_INVALID_CREDENTIALS', undefined, { challenge: withBasic(WWW_AUTHENTICATE) });
-    } else {
-      sendProblem(reply, 'ERR_UNAUTHENTICATED', undefined, { challenge: withBasic(WWW_AUTHENTICATE) });
-    }
-    return null;
+    request.auth = principal;
+    return principal;
+  }
+
+  function guard(requirement: Requirement): AuthGuard {
+    const defined = defineRequirement(requirement);
+    const hook: AuthGuard = async function gatehouseGuard(request, reply) {
+      // Returning the reply after sending tells Fastify to stop here.
+      return (await check(request, reply, defined)) ? undefined : reply;
+    };
+    Object.defineProperty(hook, REQUIREMENT, { value: defined });
+    return hook;
   }
 
   return {
     resolve,
-    required: () =>
-      describeGuard(
-        async function requireCredential(request, reply) {
-          // Returning the reply after sending tells Fastify to stop here.
-          return (await authenticate(request, reply)) ? undefined : reply;
-        },
-        { credentials: 'any' },
-      ),
-    requireSession: () =>
-      describeGuard(
-        async function requireSession(request, reply) {
-          return (await authenticate(request, reply, true)) ? undefined : reply;
-        },
-        { credentials: 'session' },
-      ),
-    requireRole: (role) =>
-      describeGuard(
-        async function requireRole(request, reply) {
-          const principal = await authenticate(request, reply);
-          if (!principal) return reply;
-          return principal.roles.includes(role) ? undefined : sendProblem(reply, 'ERR_FORBIDDEN');
-        },
-        { credentials: 'any', role },
-      ),
-    requireScope: (...scopes) => {
-      // Misuse fails when the route is built, not at request time.
-      if (scopes.length === 0) throw new TypeError('requireScope() needs at least one scope');
-      const needed = parseScopes(scopes).join(' ');
-      return describeGuard(
-        async function requireScope(request, reply) {
-          const principal = await authenticate(request, reply);
-          if (!principal) return reply;
-          if (hasScopes(principal.scopes, scopes)) return undefined;
-          // RFC 6750 §3.1: say which scope is needed.
-          return sendProblem(reply, 'ERR_INSUFFICIENT_SCOPE', undefined, {
-            challenge: `${WWW_AUTHENTICATE}, error="insufficient_scope", scope="${needed}"`,
-          });
-        },
-        { credentials: 'any', scopes: needed.split(' ') },
-      );
-    },
+    check,
+    require: guard,
+    required: () => guard({ credentials: 'any' }),
+    requireSession: () => guard({ credentials: 'session' }),
+    requireRole: (role) => guard({ credentials: 'any', role }),
+    // Misuse (no scope, a malformed one) fails here, when the route is built.
+    requireScope: (...scopes) => guard({ credentials: 'any', scopes }),
   };
 }

@@ -9,7 +9,9 @@ export type OAuthErrorCode =
   | 'invalid_grant'
   | 'unauthorized_client'
   | 'unsupported_grant_type'
-  | 'invalid_scope';
+  | 'invalid_scope'
+  /** RFC 6750 §3.1's word, for an authenticated client lacking the scope an endpoint needs (introspection). */
+  | 'insufficient_scope';
 
 /** An error of the OAuth endpoints, answered as RFC 6749 JSON rather than problem+json. */
 export class OAuthError extends Error {
@@ -39,7 +41,7 @@ export function handleOAuthError(
 
 function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
   // RFC 6749 §5.2: invalid_client is 401 with a challenge for the scheme the client may use.
-  const status = error.error === 'invalid_client' ? 401 : 400;
+  const status = error.error === 'invalid_client' ? 401 : error.error === 'insufficient_scope' ? 403 : 400;
   if (status === 401) reply.header('www-authenticate', 'Basic realm="gatehouse"');
   return reply
     .code(status)

@@ -142,11 +142,13 @@ function requirementOf(route: RouteOptions): GuardRequirement | undefined {
 /** OpenAPI security requirements of a guard: the session cookie, or it, a bearer credential or (when accepted) Basic. */
 export function securityOf(requirement: GuardRequirement, basicAuth: BasicAuthMode): Record<string, string[]>[] {
   // OpenAPI 3.1 §4.8.30: for schemes other than OAuth2, the array lists the roles (here, scopes) required.
-  const scopes = requirement.scopes ?? [];
+  // A delegated credential exercises a role only with the scope of that name (core/authorization.ts).
+  const scopes = [...(requirement.scopes ?? [])];
+  const bearerScopes = requirement.role === undefined ? scopes : [...scopes, requirement.role];
   if (requirement.credentials === 'session') return [{ session: [] }];
   return basicAuth === 'off'
-    ? [{ session: [] }, { bearer: scopes }]
-    : [{ session: [] }, { bearer: scopes }, { basic: scopes }];
+    ? [{ session: [] }, { bearer: bearerScopes }]
+    : [{ session: [] }, { bearer: bearerScopes }, { basic: scopes }];
 }
 
 function errorResponsesOf(
@@ -161,7 +163,12 @@ function errorResponsesOf(
   if (requirement) {
     derived.push('Problem401', 'Problem503');
     const methods = [route.method].flat();
-    if (requirement.role || requirement.scopes || methods.some((method) => UNSAFE_METHODS.has(method)))
+    if (
+      requirement.role ||
+      requirement.scopes ||
+      requirement.credentials === 'session' ||
+      methods.some((method) => UNSAFE_METHODS.has(method))
+    )
       derived.push('Problem403');
   }
   if ((route.config as { rateLimit?: unknown } | undefined)?.rateLimit) derived.push('Problem429');

@@ -2,6 +2,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { GatehouseError } from '../core/errors.js';
+import { addressKey } from '../core/throttle.js';
 import type { AuthCore, BasicAuthMode } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import type { Session } from '../core/sessions.js';
@@ -10,6 +11,7 @@ import { useStrictBodyParsers } from './body-parsers.js';
 import { handleError } from './error-handler.js';
 import { createGuards, type AuthGuards } from './guards.js';
 import { registerAdminAuditRoutes } from './routes/admin-audit.js';
+import { registerAdminScopeRoutes } from './routes/admin-scopes.js';
 import { registerAdminUserRoutes } from './routes/admin-users.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerForwardAuthRoutes, type ForwardAuthOptions } from './routes/forward-auth.js';
@@ -69,6 +71,8 @@ export interface GatehousePluginOptions {
   clientCertificates?: boolean;
   /** Requests per minute per IP address to `/login`, `/token` and `/oauth/*`. Default 300. */
   rateLimitPerMinute?: number;
+  /** The request-rate limit counts IPv6 clients by this prefix length. Default 64. */
+  ipv6PrefixLength?: number;
 }
 
 /**
@@ -114,6 +118,8 @@ export const gatehouse = fp<GatehousePluginOptions>(
             'x-ratelimit-reset': false,
             'retry-after': true,
           },
+          // One key per IPv4 address or IPv6 network (a /64 by default): a client cannot rotate through its own addresses.
+          keyGenerator: (request) => addressKey(request.ip, options.ipv6PrefixLength),
           errorResponseBuilder: (_request, context) =>
             new GatehouseError('ERR_THROTTLED', { details: { retryAfterSeconds: Math.ceil(context.ttl / 1000) } }),
         });
@@ -133,6 +139,7 @@ export const gatehouse = fp<GatehousePluginOptions>(
         registerTwoFactorRoutes(routes, context);
         registerAdminUserRoutes(routes, context);
         registerAdminAuditRoutes(routes, context);
+        registerAdminScopeRoutes(routes, context);
         if (core.tokens) {
           registerWellKnownRoutes(routes, context);
           registerUserTokenRoutes(routes, context);

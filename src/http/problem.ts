@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply } from 'fastify';
+import { BEARER_CHALLENGE } from '../core/authorization.js';
 import { ERROR_CODES, type ErrorCode } from '../core/errors.js';
 
 /** The HTTP status of every error code: the one place where errors meet HTTP. */
@@ -22,6 +23,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   ERR_METHOD_NOT_ALLOWED: 405,
   ERR_INVALID_SCOPE: 400,
+  ERR_SCOPE_EXISTS: 409,
+  ERR_SCOPE_NOT_FOUND: 404,
+  ERR_SESSION_REQUIRED: 403,
   ERR_CLIENT_EXISTS: 409,
   ERR_CLIENT_NOT_FOUND: 404,
   ERR_INVALID_CLIENT_KEY: 400,
@@ -37,9 +41,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   ERR_BUSY: 503,
   ERR_INTERNAL: 500,
 };
-
-/** The challenge sent with every 401 (RFC 9110 §11.6.1 requires one). */
-export const WWW_AUTHENTICATE = 'Bearer realm="gatehouse"';
 
 /** An RFC 9457 problem document with Gatehouse's `code` extension member. */
 export interface Problem {
@@ -83,7 +84,8 @@ export function sendProblem(
   const problem = createProblem(code, detail);
   (reply as FastifyReply & { [PROBLEM_CODE]?: ErrorCode })[PROBLEM_CODE] = code;
   if (options.challenge !== undefined) reply.header('www-authenticate', options.challenge);
-  else if (problem.status === 401) reply.header('www-authenticate', WWW_AUTHENTICATE);
+  // RFC 9110 §11.6.1: every 401 carries a challenge.
+  else if (problem.status === 401) reply.header('www-authenticate', BEARER_CHALLENGE);
   if (options.retryAfterSeconds !== undefined)
     reply.header('retry-after', String(Math.max(1, Math.ceil(options.retryAfterSeconds))));
   else if (problem.status === 503) reply.header('retry-after', '5');

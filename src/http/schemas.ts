@@ -21,7 +21,8 @@ export const TwoFactorCodeBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const TwoFactorDisableBody = Type.Object({ password: Password }, { additionalProperties: false });
+/** The current password, asked again before a sensitive change. */
+export const PasswordBody = Type.Object({ password: Password }, { additionalProperties: false });
 
 export const PasswordChangeBody = Type.Object(
   { currentPassword: Password, newPassword: Password },
@@ -29,6 +30,17 @@ export const PasswordChangeBody = Type.Object(
 );
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const ScopeNameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) });
+
+export const ScopeCreateBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    description: Type.String({ minLength: 1, maxLength: 1024 }),
+    roles: Type.Optional(RoleList),
+  },
+  { additionalProperties: false },
+);
 
 export const CreateUserBody = Type.Object(
   { username: Username, password: Password, roles: Type.Optional(RoleList) },

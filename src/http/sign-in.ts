@@ -1,24 +1,25 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CheckFailure } from '../core/login.js';
 import type { Session } from '../core/sessions.js';
 import type { User } from '../core/users.js';
-import { auditRequest } from './audit.js';
+import { auditRequest, originOf } from './audit.js';
 import type { RouteContext } from './plugin.js';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie.js';
 
-/** A sign-in's outcome over HTTP: signed in (the cookie is set), or a second factor is needed. */
+/** A sign-in's outcome over HTTP: signed in (the cookie is set), a second factor is needed, or a failure value. */
 export type SignInOutcome =
   | { status: 'signed-in'; session: Session; user: User }
-  | { status: 'two-factor'; challenge: string; expiresAt: number };
+  | { status: 'two-factor'; challenge: string; expiresAt: number }
+  | CheckFailure
+  | { status: 'expired' };
 
 type SignInContext = Pick<RouteContext, 'core' | 'cookie' | 'guards'>;
 
-const originOf = (request: FastifyRequest) => ({ ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
-
 /**
  * Checks the credentials and starts a session in the cookie, or returns the
- * challenge that the second factor must answer: what `POST /login` and the
- * sign-in page share.
- * @throws {GatehouseError} as `core.login` does.
+ * challenge that the second factor must answer, or why not: what `POST
+ * /login` and the sign-in page share.
+ * @throws {GatehouseError} `ERR_VALIDATION` for a password over the size limit.
  */
 export async function signIn(
   context: SignInContext,
@@ -28,23 +29,20 @@ export async function signIn(
 ): Promise<SignInOutcome> {
   const result = await context.core.login(credentials, originOf(request));
   reply.header('cache-control', 'no-store');
-  if (result.status === 'two-factor')
-    return { status: 'two-factor', challenge: result.challenge, expiresAt: result.expiresAt };
+  if (result.status !== 'signed-in') return result;
   return startCookieSession(context, request, reply, result);
 }
 
-/**
- * Answers a sign-in's challenge with a TOTP or recovery code and starts the session.
- * @throws {GatehouseError} as `core.completeTwoFactor` does.
- */
+/** Answers a sign-in's challenge with a TOTP or recovery code and starts the session, or says why not. */
 export async function completeSignIn(
   context: SignInContext,
   request: FastifyRequest,
   reply: FastifyReply,
   answer: { challenge: string; code: string },
-): Promise<SignInOutcome & { status: 'signed-in' }> {
+): Promise<Exclude<SignInOutcome, { status: 'two-factor' }>> {
   const result = await context.core.completeTwoFactor(answer.challenge, answer.code, originOf(request));
   reply.header('cache-control', 'no-store');
+  if (result.status !== 'signed-in') return result;
   return startCookieSession(context, request, reply, result);
 }
 
@@ -56,8 +54,8 @@ async function startCookieSession(
 ): Promise<SignInOutcome & { status: 'signed-in' }> {
   // Session fixation (OWASP): a session the browser already had, planted or
   // not, is never carried across a sign-in; it ends here.
-  const previous = await guards.resolve(request);
-  if (previous?.kind === 'session') await core.sessions.revokeSession(previous.session!.id);
+  const previous = await guards.resolve(request).catch(() => null);
+  if (previous?.credential === 'session') await core.sessions.revokeSession(previous.session!.id);
   setSessionCookie(reply, token, cookie);
   return { status: 'signed-in', session, user };
 }
@@ -68,8 +66,8 @@ export async function signOut(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
-  const principal = await guards.resolve(request);
-  if (principal?.kind === 'session') {
+  const principal = await guards.resolve(request).catch(() => null);
+  if (principal?.credential === 'session') {
     await core.sessions.revokeSession(principal.session!.id);
     request.auth = principal;
     await auditRequest(core, request, {

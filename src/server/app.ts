@@ -107,6 +107,7 @@ export async function buildServer(
   const core = createAuthCore({
     onAuditEvent: metrics.observeAuditEvent,
     passwordPolicy: { minLength: config.passwordMinLength },
+    ipv6PrefixLength: config.ipv6PrefixLength,
     throttle: createLoginThrottle(
       {
         ...DEFAULT_THROTTLE_POLICY,
@@ -217,6 +218,7 @@ export async function buildServer(
     forwardAuth: { headerPrefix: config.forwardAuthHeaderPrefix, signInUrl: config.publicUrl },
     origins: config.origins ?? (config.publicUrl === undefined ? undefined : [config.publicUrl.toLowerCase()]),
     rateLimitPerMinute: config.rateLimitPerMinute,
+    ipv6PrefixLength: config.ipv6PrefixLength,
     basicAuth: config.basicAuth,
     clientCertificates: config.tlsClientCa !== undefined || config.tlsClientAuth !== undefined,
   });

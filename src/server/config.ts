@@ -63,6 +63,8 @@ export interface ServerConfig {
   throttleIpFailures: number;
   /** Requests per minute per IP address to the sign-in and token endpoints. Default 300. */
   rateLimitPerMinute: number;
+  /** Per-address limits count IPv6 clients by this prefix length, 32 to 128. Default 64 (one customer network). */
+  ipv6PrefixLength: number;
   /** Shortest new password, 8 to 64 characters. Default 15 (NIST SP 800-63B-4, password-only accounts). */
   passwordMinLength: number;
   /** Addresses or CIDR ranges of proxies whose X-Forwarded-* headers are believed. Default none. */
@@ -224,6 +226,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     },
   },
   passwordMinLength: { env: 'GATEHOUSE_PASSWORD_MIN_LENGTH', flag: '--password-min-length', parse: integer(8, 64) },
+  ipv6PrefixLength: { env: 'GATEHOUSE_IPV6_PREFIX_LENGTH', flag: '--ipv6-prefix-length', parse: integer(32, 128) },
   rateLimitPerMinute: {
     env: 'GATEHOUSE_RATE_LIMIT_PER_MINUTE',
     flag: '--rate-limit-per-minute',
@@ -298,6 +301,7 @@ const DEFAULTS: Omit<
   throttleBlockSeconds: 60,
   throttleIpFailures: 100,
   rateLimitPerMinute: 300,
+  ipv6PrefixLength: 64,
   passwordMinLength: 15,
   http2: false,
 };

@@ -23,7 +23,7 @@ export function loadMasterKey(data: string, options: { env?: NodeJS.ProcessEnv; 
       details: { key: 'masterKey' },
     });
   }
-  mkdirSync(data, { recursive: true });
+  mkdirSync(data, { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   // 'wx': never overwrite a key another process wrote a moment ago.
   try {

@@ -3,12 +3,11 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { AuditEventInput } from '../core/audit.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { AuthCore } from '../core/index.js';
-import { hasScopes } from '../core/scopes.js';
+import { METRICS_SCOPE } from '../core/scope-registry.js';
 import { readCredential } from '../http/credentials.js';
-import { problemCodeOf, sendProblem, WWW_AUTHENTICATE } from '../http/problem.js';
+import { problemCodeOf } from '../http/problem.js';
 
-/** The scope a token or API key needs to read `/metrics` from anywhere but loopback. */
-export const METRICS_SCOPE = 'metrics';
+export { METRICS_SCOPE };
 
 /** Counting live sessions scans an index: at most once per this many milliseconds, whatever the scrape rate. */
 const SESSION_COUNT_MAX_AGE_MS = 15_000;
@@ -133,16 +132,7 @@ export class ServerMetrics {
       LOOPBACK.has(request.socket.remoteAddress ?? '') &&
       !FORWARDING_HEADERS.some((name) => request.headers[name] !== undefined);
     if (local) return true;
-    const principal = await app.auth.resolve(request).catch(() => null);
-    if (!principal) {
-      sendProblem(reply, 'ERR_UNAUTHENTICATED');
-      return false;
-    }
-    // A session is not scope-limited, so it never counts: a scraper holds a token or key granted `metrics`.
-    if (principal.scopes !== null && hasScopes(principal.scopes, [METRICS_SCOPE])) return true;
-    sendProblem(reply, 'ERR_INSUFFICIENT_SCOPE', undefined, {
-      challenge: `${WWW_AUTHENTICATE}, error="insufficient_scope", scope="${METRICS_SCOPE}"`,
-    });
-    return false;
+    // The core decides, as for every guarded route: a credential holding `metrics` (service clients an operator granted it to).
+    return (await app.auth.check(request, reply, { scopes: [METRICS_SCOPE] })) !== null;
   }
 }

@@ -4,6 +4,7 @@ import type { AuthCore } from '../core/index.js';
 import { databaseKind } from '../store/index.js';
 import { buildServer, TLS_SETTINGS, type BuildServerOptions } from './app.js';
 import type { ServerConfig } from './config.js';
+import { checkPrivateFiles } from './private-files.js';
 import { clientCertificateOptions, loadTLS } from './tls.js';
 
 /** A running server. */
@@ -32,6 +33,13 @@ export async function startServer(
 ): Promise<RunningServer> {
   const tls = await loadTLS(config);
   const { app, core, setListeningUrl } = await buildServer(config, { ...options, tls });
+  try {
+    // The files exist now (the database, the master key, a generated certificate): none may be open to other users.
+    checkPrivateFiles({ ...config, masterKeyFromEnvironment: Boolean(process.env.GATEHOUSE_MASTER_KEY) });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -59,6 +59,7 @@ const TABLES: {
     columns: ['token_hash', 'user_id', 'created_at', 'expires_at'],
     numeric: ['created_at', 'expires_at'],
   },
+  scopes: { columns: ['name', 'description', 'roles', 'created_at'], numeric: ['created_at'] },
 };
 
 type TableName = keyof Database;

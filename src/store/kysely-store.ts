@@ -5,6 +5,7 @@ import { createAuditQueries } from './queries/audit.js';
 import { createClientQueries } from './queries/clients.js';
 import { createRefreshTokenQueries } from './queries/refresh-tokens.js';
 import { createRevocationQueries } from './queries/revocations.js';
+import { createScopeQueries } from './queries/scopes.js';
 import { createSessionQueries } from './queries/sessions.js';
 import { createSigningKeyQueries } from './queries/signing-keys.js';
 import { createTwoFactorQueries } from './queries/two-factor.js';
@@ -27,6 +28,7 @@ export function createKyselyStore(db: Kysely<Database>, options: { close: () => 
     ...createRevocationQueries(db),
     ...createAuditQueries(db),
     ...createTwoFactorQueries(db),
+    ...createScopeQueries(db),
 
     async ping() {
       try {

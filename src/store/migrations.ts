@@ -137,6 +137,17 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('clients').addColumn('tls_thumbprint', 'varchar(64)').execute();
     },
   },
+  '0007_scopes': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('scopes')
+        .addColumn('name', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('description', 'varchar(1024)', (c) => c.notNull())
+        .addColumn('roles', 'varchar(2048)', (c) => c.notNull().defaultTo(''))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** The migrations Gatehouse knows, in order. */

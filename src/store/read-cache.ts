@@ -1,5 +1,6 @@
 import { BoundedCache } from '../core/bounded-cache.js';
-import type { ApiKeyRecord, ClientRecord, SessionRecord, Store, UserRecord } from '../core/store.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { ApiKeyRecord, ClientRecord, ScopeRecord, SessionRecord, Store, UserRecord } from '../core/store.js';
 
 /** Options of {@link withReadCache}. */
 export interface ReadCacheOptions {
@@ -14,6 +15,8 @@ export interface ReadCacheOptions {
   maxEntries?: number;
   /** Told of every change that drops entries, so that other instances can drop theirs (see {@link ReadCache.apply}). */
   onChange?: (change: CacheChange) => void;
+  /** The source of time for the time to live. Default: the system clock. */
+  clock?: Clock;
 }
 
 /** A change that makes cached reads wrong: what a revocation broadcast carries. */
@@ -23,8 +26,10 @@ export type CacheChange =
   | { kind: 'user'; id: string }
   | { kind: 'user-deleted'; id: string }
   | { kind: 'api-key'; id: string }
+  | { kind: 'user-api-keys'; userId: string }
   | { kind: 'client'; id: string }
-  | { kind: 'token-id'; jti: string };
+  | { kind: 'token-id'; jti: string }
+  | { kind: 'scopes' };
 
 /** A store with a read cache in front, and the way to apply another instance's changes to it. */
 export interface ReadCache {
@@ -34,22 +39,141 @@ export interface ReadCache {
 }
 
 /**
+ * How the cache treats every method of the {@link Store}: `cached` reads are
+ * answered from memory; `invalidates` writes drop what they change (here
+ * and, through `onChange`, on the other instances); `local` writes drop a
+ * copy here only (activity times); `pass` methods go straight through (they
+ * read nothing cached, or write nothing a cached read returns). Typed so
+ * that a method added to the Store does not compile until it is classified
+ * here, and a test holds a real store's methods to this table.
+ */
+export const STORE_METHODS = {
+  findUserById: 'cached',
+  findSessionByTokenHash: 'cached',
+  findSessionById: 'cached',
+  findApiKeyByHash: 'cached',
+  findClientById: 'cached',
+  isTokenIdRevoked: 'cached',
+  listScopes: 'cached',
+  updateUser: 'invalidates',
+  deleteUser: 'invalidates',
+  deleteSession: 'invalidates',
+  deleteUserSessions: 'invalidates',
+  deleteApiKey: 'invalidates',
+  deleteUserApiKeys: 'invalidates',
+  updateClientSecret: 'invalidates',
+  deleteClient: 'invalidates',
+  revokeTokenId: 'invalidates',
+  createScope: 'invalidates',
+  deleteScope: 'invalidates',
+  touchSession: 'local',
+  touchApiKey: 'local',
+  // Creations: only hits are cached, so a new row is found by the next read.
+  createUser: 'pass',
+  createSession: 'pass',
+  createClient: 'pass',
+  createApiKey: 'pass',
+  createRefreshToken: 'pass',
+  createLoginChallenge: 'pass',
+  // Reads and writes of rows no cached read returns.
+  findUserByKey: 'pass',
+  listUsers: 'pass',
+  countUsers: 'pass',
+  listSessions: 'pass',
+  purgeExpiredSessions: 'pass',
+  countSessions: 'pass',
+  listSigningKeys: 'pass',
+  rotateSigningKey: 'pass',
+  purgeExpiredSigningKeys: 'pass',
+  findClientByName: 'pass',
+  listClients: 'pass',
+  findRefreshTokenByHash: 'pass',
+  markRefreshTokenUsed: 'pass',
+  deleteRefreshTokenFamily: 'pass',
+  purgeExpiredRefreshTokens: 'pass',
+  listApiKeys: 'pass',
+  purgeExpiredRevocations: 'pass',
+  appendAuditEvent: 'pass',
+  listAuditEvents: 'pass',
+  findTwoFactor: 'pass',
+  putPendingTwoFactor: 'pass',
+  confirmTwoFactor: 'pass',
+  advanceTwoFactorStep: 'pass',
+  deleteTwoFactor: 'pass',
+  useRecoveryCode: 'pass',
+  countUnusedRecoveryCodes: 'pass',
+  findLoginChallenge: 'pass',
+  deleteLoginChallenge: 'pass',
+  deleteUserLoginChallenges: 'pass',
+  purgeExpiredLoginChallenges: 'pass',
+  ping: 'pass',
+  close: 'pass',
+} as const satisfies Record<keyof Store, 'cached' | 'invalidates' | 'local' | 'pass'>;
+
+type InvalidatingMethod = {
+  [M in keyof Store]: (typeof STORE_METHODS)[M] extends 'invalidates' ? M : never;
+}[keyof Store];
+
+/** What each invalidating write changes, from its arguments: what a revocation broadcast carries. */
+const CHANGES: { [M in InvalidatingMethod]: (...args: Parameters<Store[M]>) => CacheChange } = {
+  updateUser: (id) => ({ kind: 'user', id }),
+  deleteUser: (id) => ({ kind: 'user-deleted', id }),
+  deleteSession: (id) => ({ kind: 'session', id }),
+  deleteUserSessions: (userId, options) => ({
+    kind: 'user-sessions',
+    userId,
+    ...(options?.keepId !== undefined && { keepId: options.keepId }),
+  }),
+  deleteApiKey: (id) => ({ kind: 'api-key', id }),
+  deleteUserApiKeys: (userId) => ({ kind: 'user-api-keys', userId }),
+  updateClientSecret: (id) => ({ kind: 'client', id }),
+  deleteClient: (id) => ({ kind: 'client', id }),
+  revokeTokenId: (jti) => ({ kind: 'token-id', jti }),
+  createScope: () => ({ kind: 'scopes' }),
+  deleteScope: () => ({ kind: 'scopes' }),
+};
+
+/**
+ * The store with every invalidating write reported to `onChange` once it
+ * has run (also when it failed half-way): what the read cache drops, and
+ * what the CLI announces to running instances.
+ */
+export function announceChanges(store: Store, onChange: (change: CacheChange) => void): Store {
+  const wrapped: Partial<Record<InvalidatingMethod, unknown>> = {};
+  for (const name of Object.keys(CHANGES) as InvalidatingMethod[]) {
+    const run = (store[name] as (...args: unknown[]) => Promise<unknown>).bind(store);
+    const describe = CHANGES[name] as (...args: unknown[]) => CacheChange;
+    wrapped[name] = async (...args: unknown[]) => {
+      try {
+        return await run(...args);
+      } finally {
+        onChange(describe(...args));
+      }
+    };
+  }
+  return { ...store, ...(wrapped as Pick<Store, InvalidatingMethod>) };
+}
+
+/**
  * Puts a bounded in-process cache in front of the reads a signed-in request
  * makes: session by token digest or id, user by id, API key by digest, client
- * by id, and "this token id is not revoked". Every write through this store
- * drops the entries it could make wrong (and reports the change through
- * `onChange`), so this process never serves a revoked session, a disabled
- * user or a deleted key; other processes' writes are seen when their change
- * is applied here, or at the latest within `ttlMs`.
+ * by id, "this token id is not revoked", and the scope registry. Every write
+ * through this store drops the entries it could make wrong (and reports the
+ * change through `onChange`), so this process never serves a revoked
+ * session, a disabled user or a deleted key; other processes' writes are seen
+ * when their change is applied here, or at the latest within `ttlMs`.
  *
  * Only hits are cached: a miss (an unknown token) always asks the database,
  * so nothing created elsewhere is hidden, and garbage cannot fill the cache.
- * Records are shared with the caller, so the core's in-place updates of
- * last-seen times (which it also writes through) stay visible.
+ * A read that was in flight while any change was made is not cached (it may
+ * have read the row before the write). Records are shared with the caller,
+ * so the core's in-place updates of last-seen times (which it also writes
+ * through) stay visible.
  */
 export function withReadCache(store: Store, options: ReadCacheOptions): ReadCache {
   if (options.ttlMs <= 0) return { store, apply: () => undefined };
   const ttl = options.ttlMs;
+  const clock = options.clock ?? systemClock;
   const max = options.maxEntries ?? 10_000;
   const sessionsByHash = new BoundedCache<string, SessionRecord>(max);
   const sessionsById = new BoundedCache<string, SessionRecord>(max);
@@ -57,18 +181,26 @@ export function withReadCache(store: Store, options: ReadCacheOptions): ReadCach
   const apiKeys = new BoundedCache<string, ApiKeyRecord>(max);
   const clients = new BoundedCache<string, ClientRecord>(max);
   const liveTokenIds = new BoundedCache<string, true>(max);
+  const scopes = new BoundedCache<'all', ScopeRecord[]>(1);
+  // Bumped by every change: a read that began before it must not be cached after it.
+  let generation = 0;
 
   /** A read-through wrapper: answer from `cache` while fresh, else read and keep a hit. */
-  function cached<V>(cache: BoundedCache<string, V>, read: (key: string) => Promise<V | null>) {
-    return async (key: string): Promise<V | null> => {
-      const now = Date.now();
-      const hit = cache.get(key, now);
+  function cached<K, V>(
+    cache: BoundedCache<K, V>,
+    read: (key: K) => Promise<V | null>,
+    keep: (value: V | null) => boolean,
+  ) {
+    return async (key: K): Promise<V | null> => {
+      const hit = cache.get(key, clock.now());
       if (hit !== undefined) return hit;
+      const started = generation;
       const value = await read(key);
-      if (value !== null) cache.set(key, value, now + ttl);
+      if (keep(value) && generation === started) cache.set(key, value as V, clock.now() + ttl);
       return value;
     };
   }
+  const found = <V>(value: V | null) => value !== null;
 
   function dropSessions(matches: (record: SessionRecord) => boolean): void {
     sessionsByHash.deleteWhere(matches);
@@ -76,6 +208,7 @@ export function withReadCache(store: Store, options: ReadCacheOptions): ReadCach
   }
 
   function apply(change: CacheChange): void {
+    generation += 1;
     switch (change?.kind) {
       case 'session':
         return dropSessions((record) => record.id === change.id);
@@ -89,41 +222,58 @@ export function withReadCache(store: Store, options: ReadCacheOptions): ReadCach
         return apiKeys.deleteWhere((record) => record.userId === change.id);
       case 'api-key':
         return apiKeys.deleteWhere((record) => record.id === change.id);
+      case 'user-api-keys':
+        return apiKeys.deleteWhere((record) => record.userId === change.userId);
       case 'client':
         return clients.delete(change.id);
       case 'token-id':
         return liveTokenIds.delete(change.jti);
+      case 'scopes':
+        return scopes.clear();
       default:
         return undefined;
     }
   }
 
-  /** Runs a write, then drops what it changed here and tells the others (also when the write failed half-way). */
-  async function write<T>(change: CacheChange, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } finally {
-      apply(change);
-      options.onChange?.(change);
-    }
-  }
+  const passed = Object.fromEntries(
+    (Object.keys(STORE_METHODS) as (keyof Store)[])
+      .filter((name) => STORE_METHODS[name] === 'pass')
+      .map((name) => [name, (store[name] as (...args: unknown[]) => unknown).bind(store)]),
+  ) as Pick<Store, { [M in keyof Store]: (typeof STORE_METHODS)[M] extends 'pass' ? M : never }[keyof Store]>;
+
+  const isRevoked = cached(
+    liveTokenIds,
+    async (jti: string) => ((await store.isTokenIdRevoked(jti)) ? null : (true as const)),
+    found,
+  );
+
+  // Writes drop what they change here, and tell the other instances.
+  const announced = announceChanges(store, (change) => {
+    apply(change);
+    options.onChange?.(change);
+  });
+  const invalidating = Object.fromEntries(
+    (Object.keys(CHANGES) as InvalidatingMethod[]).map((name) => [name, announced[name]]),
+  ) as Pick<Store, InvalidatingMethod>;
 
   return {
     apply,
     store: {
-      ...store,
-      findSessionByTokenHash: cached(sessionsByHash, (hash) => store.findSessionByTokenHash(hash)),
-      findSessionById: cached(sessionsById, (id) => store.findSessionById(id)),
-      findUserById: cached(users, (id) => store.findUserById(id)),
-      findApiKeyByHash: cached(apiKeys, (hash) => store.findApiKeyByHash(hash)),
-      findClientById: cached(clients, (id) => store.findClientById(id)),
-      async isTokenIdRevoked(jti) {
-        const now = Date.now();
-        if (liveTokenIds.get(jti, now)) return false;
-        const revoked = await store.isTokenIdRevoked(jti);
-        if (!revoked) liveTokenIds.set(jti, true, now + ttl);
-        return revoked;
-      },
+      ...passed,
+      ...invalidating,
+      findSessionByTokenHash: cached(sessionsByHash, (hash) => store.findSessionByTokenHash(hash), found),
+      findSessionById: cached(sessionsById, (id) => store.findSessionById(id), found),
+      findUserById: cached(users, (id) => store.findUserById(id), found),
+      findApiKeyByHash: cached(apiKeys, (hash) => store.findApiKeyByHash(hash), found),
+      findClientById: cached(clients, (id) => store.findClientById(id), found),
+      // Only "not revoked" is cached: a revocation made elsewhere shows within the time to live at worst.
+      isTokenIdRevoked: async (jti) => (await isRevoked(jti)) === null,
+      listScopes: async () =>
+        (await cached(
+          scopes,
+          () => store.listScopes(),
+          () => true,
+        )('all')) ?? [],
       touchSession(id, lastSeenAt, expiresAt) {
         // The core updates the record it read by token before writing; a copy read by id may be older.
         sessionsById.delete(id);
@@ -133,23 +283,6 @@ export function withReadCache(store: Store, options: ReadCacheOptions): ReadCach
         apiKeys.deleteWhere((record) => record.id === id);
         return store.touchApiKey(id, lastUsedAt);
       },
-      updateUser: (id, changes) => write({ kind: 'user', id }, () => store.updateUser(id, changes)),
-      deleteUser: (id) => write({ kind: 'user-deleted', id }, () => store.deleteUser(id)),
-      deleteSession: (id) => write({ kind: 'session', id }, () => store.deleteSession(id)),
-      deleteUserSessions: (userId, deleteOptions) =>
-        write(
-          {
-            kind: 'user-sessions',
-            userId,
-            ...(deleteOptions?.keepId !== undefined && { keepId: deleteOptions.keepId }),
-          },
-          () => store.deleteUserSessions(userId, deleteOptions),
-        ),
-      deleteApiKey: (id, userId) => write({ kind: 'api-key', id }, () => store.deleteApiKey(id, userId)),
-      updateClientSecret: (id, secretHash, updatedAt) =>
-        write({ kind: 'client', id }, () => store.updateClientSecret(id, secretHash, updatedAt)),
-      deleteClient: (id) => write({ kind: 'client', id }, () => store.deleteClient(id)),
-      revokeTokenId: (jti, expiresAt) => write({ kind: 'token-id', jti }, () => store.revokeTokenId(jti, expiresAt)),
     },
   };
 }

@@ -83,10 +83,10 @@ export function connectRedis(
 }
 
 /**
- * Publishes one message and disconnects (for the CLI). Resolves `false`
- * instead of throwing when Redis cannot be reached within two seconds.
+ * Publishes messages on one topic and disconnects (for the CLI). Resolves
+ * `false` instead of throwing when Redis cannot be reached within two seconds.
  */
-export async function publishOnce(url: string, topic: string, message: string): Promise<boolean> {
+export async function publishAll(url: string, topic: string, messages: readonly string[]): Promise<boolean> {
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 2000,
@@ -96,11 +96,16 @@ export async function publishOnce(url: string, topic: string, message: string): 
   client.on('error', () => undefined);
   try {
     await client.connect();
-    await client.publish(`${CHANNEL_PREFIX}${topic}`, message);
+    for (const message of messages) await client.publish(`${CHANNEL_PREFIX}${topic}`, message);
     return true;
   } catch {
     return false;
   } finally {
     client.disconnect();
   }
+}
+
+/** Publishes one message and disconnects (for the CLI); see {@link publishAll}. */
+export function publishOnce(url: string, topic: string, message: string): Promise<boolean> {
+  return publishAll(url, topic, [message]);
 }

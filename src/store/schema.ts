@@ -121,6 +121,15 @@ export interface LoginChallengesTable {
   expires_at: number;
 }
 
+/** The scope registry: scopes an operator added (the reserved ones live in code). */
+export interface ScopesTable {
+  name: string;
+  description: string;
+  /** Role names separated by single spaces; empty: every user and service clients may hold it. */
+  roles: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -133,4 +142,5 @@ export interface Database {
   two_factor: TwoFactorTable;
   recovery_codes: RecoveryCodesTable;
   login_challenges: LoginChallengesTable;
+  scopes: ScopesTable;
 }

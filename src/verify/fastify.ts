@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { authorize, defineRequirement, type CredentialKind } from '../core/authorization.js';
+import { readBearerToken } from '../core/credentials.js';
+import { createProblem } from '../http/problem.js';
 import { presentedCertificate } from '../http/client-certificate.js';
 import type { Verifier, VerifiedAccessToken } from './index.js';
-
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
-const CHALLENGE = 'Bearer realm="gatehouse"';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,72 +12,59 @@ declare module 'fastify' {
   }
 }
 
-function problem(
-  reply: FastifyReply,
-  { status, code, detail, challenge }: { status: 401 | 403; code: string; detail: string; challenge: string },
-): FastifyReply {
-  return reply
-    .code(status)
-    .header('www-authenticate', challenge)
-    .type('application/problem+json; charset=utf-8')
-    .send({ type: 'about:blank', title: status === 401 ? 'Unauthorized' : 'Forbidden', status, code, detail });
+/** A user's token names its session; a service client's own token is its client's (RFC 9068 §2.2). */
+function credentialOf(token: VerifiedAccessToken): CredentialKind {
+  return token.sid === undefined && token.sub === token.client_id ? 'client_token' : 'user_token';
 }
 
 /**
  * A Fastify `onRequest` hook for a resource service: 401 unless the request
  * carries a valid Gatehouse access token (RFC 6750), 403 `insufficient_scope`
- * unless it grants every scope in `scopes`. Sets `request.accessToken`.
+ * unless it carries every scope in `scopes` (a token without scopes carries
+ * none). The decision is the core's `authorize`, as in Gatehouse's own
+ * guards; the roles are the token's (no store to read them afresh offline).
+ * Sets `request.accessToken`.
  *
  * @example
  * app.get('/orders', { onRequest: createFastifyVerifierHook(verifier, { scopes: ['orders:read'] }) }, handler);
  */
 export function createFastifyVerifierHook(verifier: Verifier, options: { scopes?: string[] } = {}) {
-  const scopes = options.scopes ?? [];
-  if (scopes.some((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)))
+  let requirement;
+  try {
+    requirement = defineRequirement({ credentials: 'any', ...(options.scopes?.length && { scopes: options.scopes }) });
+  } catch {
     throw new TypeError('createFastifyVerifierHook: invalid scope');
+  }
   return async function verifyAccessToken(
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<FastifyReply | undefined> {
     const header = request.headers.authorization;
-    const match = header === undefined ? null : BEARER.exec(header);
-    if (!match) {
-      if (header === undefined)
-        return problem(reply, {
-          status: 401,
-          code: 'ERR_UNAUTHENTICATED',
-          detail: 'Authentication is required.',
-          challenge: CHALLENGE,
-        });
-      return problem(reply, {
-        status: 401,
-        code: 'ERR_INVALID_TOKEN',
-        detail: 'The access token is not valid.',
-        challenge: `${CHALLENGE}, error="invalid_token"`,
-      });
-    }
-    try {
+    const bearer = readBearerToken(header);
+    let token: VerifiedAccessToken | null = null;
+    if (bearer !== null) {
       // The connection's client certificate, for certificate-bound tokens (RFC 8705).
-      request.accessToken = await verifier.verify(match[1]!, {
-        certificateThumbprint: presentedCertificate(request)?.thumbprint,
-      });
-    } catch {
-      return problem(reply, {
-        status: 401,
-        code: 'ERR_INVALID_TOKEN',
-        detail: 'The access token is not valid.',
-        challenge: `${CHALLENGE}, error="invalid_token"`,
-      });
+      token = await verifier
+        .verify(bearer, { certificateThumbprint: presentedCertificate(request)?.thumbprint })
+        .catch(() => null);
     }
-    const granted = request.accessToken.scopes;
-    if (granted !== null && !scopes.every((scope) => granted.includes(scope))) {
-      return problem(reply, {
-        status: 403,
-        code: 'ERR_INSUFFICIENT_SCOPE',
-        detail: 'The credential lacks a required scope.',
-        challenge: `${CHALLENGE}, error="insufficient_scope", scope="${scopes.join(' ')}"`,
-      });
+    const decision = authorize(
+      token && { credential: credentialOf(token), roles: token.roles, scopes: token.scopes },
+      requirement,
+      // A bearer token is never sent by a browser on its own: the cross-site rule does not apply to it.
+      {
+        method: request.method,
+        crossSite: false,
+        presented: header === undefined ? 'none' : 'bearer',
+        basicAuth: 'off',
+      },
+    );
+    if (!decision.allowed) {
+      const problem = createProblem(decision.code);
+      if (decision.challenge !== undefined) reply.header('www-authenticate', decision.challenge);
+      return reply.code(problem.status).type('application/problem+json; charset=utf-8').send(problem);
     }
+    request.accessToken = token!;
     return undefined;
   };
 }

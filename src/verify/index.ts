@@ -3,9 +3,8 @@ import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from 'jos
 import { Agent, fetch as undiciFetch } from 'undici';
 import {
   ACCESS_TOKEN_TYPE,
-  boundThumbprint,
-  hasBoundedLifetime,
   hasCanonicalSignature,
+  readAccessTokenClaims,
   readAccessTokenHeader,
 } from '../core/jwt-checks.js';
 
@@ -35,9 +34,11 @@ export interface VerifierOptions {
 export interface VerifiedAccessToken {
   sub: string;
   client_id: string;
-  /** Granted scopes; `null` when the token has no `scope` claim (a user token without restriction). */
-  scopes: string[] | null;
+  /** The scopes it carries; none when it has no `scope` claim (a token without scopes holds none). */
+  scopes: string[];
   roles: string[];
+  /** The session a user's token was issued from; absent for a service client's own token. */
+  sid?: string;
   jti: string;
   iat: number;
   exp: number;
@@ -111,34 +112,18 @@ export function createVerifier(options: VerifierOptions) {
     } catch (error) {
       throw new TokenVerificationError(error);
     }
+    // The same reader as Gatehouse's own guard: one answer for every claim.
+    const claims = readAccessTokenClaims(payload, maxLifetime);
+    if (!claims) throw new TokenVerificationError();
+    // A bound token is good only on a connection with its certificate (RFC 8705 §3).
     if (
-      !hasBoundedLifetime(payload, maxLifetime) ||
-      typeof payload.client_id !== 'string' ||
-      typeof payload.jti !== 'string'
+      claims.certificateThumbprint !== undefined &&
+      claims.certificateThumbprint !== connection.certificateThumbprint
     ) {
       throw new TokenVerificationError();
     }
-    if (payload.scope !== undefined && typeof payload.scope !== 'string') throw new TokenVerificationError();
-    let certificateThumbprint: string | undefined;
-    if (payload.cnf !== undefined) {
-      // A bound token is good only on a connection with its certificate; a cnf of another kind is not understood, so refused.
-      const bound = boundThumbprint(payload.cnf);
-      if (bound === undefined || bound !== connection.certificateThumbprint) throw new TokenVerificationError();
-      certificateThumbprint = bound;
-    }
-    return {
-      sub: payload.sub!,
-      client_id: payload.client_id,
-      scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : null,
-      roles: Array.isArray(payload.roles)
-        ? payload.roles.filter((role): role is string => typeof role === 'string')
-        : [],
-      jti: payload.jti,
-      iat: payload.iat!,
-      exp: payload.exp!,
-      ...(certificateThumbprint !== undefined && { certificateThumbprint }),
-      payload,
-    };
+    const { sid, ...rest } = claims;
+    return { ...rest, ...(sid !== undefined && { sid }), payload };
   }
 
   return {

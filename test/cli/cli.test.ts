@@ -12,11 +12,54 @@ import { createCLIFixture, fails, ok } from './helpers.js';
 const fixture = createCLIFixture();
 const { cli, data, withCore } = fixture;
 
-before(() => {
+before(async () => {
   // What the server's first start does; the CLI never makes a master key of its own.
   loadMasterKey(data);
+  for (const [name, description] of [
+    ['orders:read', 'Read orders'],
+    ['orders:write', 'Change orders'],
+    ['a', 'A scope of the tests'],
+  ])
+    ok(await cli(['scope', 'add', name!, '--description', description!]));
 });
 after(() => fixture.remove());
+
+describe('gatehouse scope', () => {
+  test('add, list and remove scopes; reserved and malformed names and unknown scopes are clear errors', async () => {
+    assert.equal(
+      ok(await cli(['scope', 'add', 'payroll:read', '--description', 'Read pay slips', '--role', 'payroll'])),
+      'added scope payroll:read (roles: payroll)\n',
+    );
+    const listed = JSON.parse(ok(await cli(['scope', 'list', '--json'])));
+    assert.deepEqual(
+      listed.map((scope: { name: string }) => scope.name),
+      ['a', 'admin', 'introspect', 'metrics', 'orders:read', 'orders:write', 'payroll:read'],
+    );
+    assert.deepEqual(listed.find((scope: { name: string }) => scope.name === 'payroll:read').roles, ['payroll']);
+    assert.match(ok(await cli(['scope', 'list'])), /^SCOPE +HELD BY +DESCRIPTION\n/);
+    fails(await cli(['scope', 'add', 'admin', '--description', 'mine']), 'The scope "admin" is reserved.');
+    fails(
+      await cli(['scope', 'add', 'payroll:read', '--description', 'again']),
+      'A scope with this name already exists.',
+    );
+    fails(
+      await cli(['scope', 'add', 'bad"scope', '--description', 'x']),
+      'A scope is 1 to 128 printable ASCII characters without space, " or \\.',
+    );
+    // A role-restricted scope is for users only: no service client may be registered with it.
+    fails(
+      await cli(['client', 'add', 'payroll-job', '--scope', 'payroll:read']),
+      'The scope "payroll:read" does not exist or is not available to this client.',
+    );
+    fails(
+      await cli(['client', 'add', 'typo-job', '--scope', 'ordres:read']),
+      'The scope "ordres:read" does not exist or is not available to this client.',
+    );
+    ok(await cli(['scope', 'remove', 'payroll:read']));
+    fails(await cli(['scope', 'remove', 'payroll:read']), 'No such scope.');
+    fails(await cli(['scope', 'remove', 'metrics']), 'The scope "metrics" is reserved.');
+  });
+});
 
 describe('gatehouse client and keys', () => {
   test('client add --json prints the secret once; it is stored hashed and works', async () => {

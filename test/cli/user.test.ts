@@ -14,12 +14,7 @@ const NO_SUCH_USER = 'No such user.';
 const TOO_SHORT = `A password has at least ${PASSWORD_MIN_LENGTH} characters.`;
 
 const signsIn = (username: string, password: string) =>
-  withCore((core) =>
-    core.login({ username, password }).then(
-      () => true,
-      () => false,
-    ),
-  );
+  withCore(async (core) => (await core.login({ username, password })).status === 'signed-in');
 
 before(async () => {
   // CRLF, as a Windows-made file would end: dropped like LF.
@@ -33,7 +28,9 @@ after(() => fixture.remove());
 test('add: stores an Argon2id hash of the stdin password, dropping exactly one trailing newline', async () => {
   ok(await cli(['user', 'add', 'dave', '--password-stdin'], `${NEWLINE_PASSWORD}\n`));
   await withCore(async (core) => {
-    const { user } = await core.login({ username: 'alice', password: PASSWORD });
+    const result = await core.login({ username: 'alice', password: PASSWORD });
+    assert.equal(result.status, 'signed-in');
+    const { user } = result as Extract<typeof result, { status: 'signed-in' }>;
     assert.deepEqual(user.roles, ['admin', 'ops']);
     assert.match((await core.store.findUserById(user.id))!.passwordHash, /^\$argon2id\$/);
   });
@@ -108,11 +105,14 @@ test('passwd, disable, enable, roles, delete: each changes the database and ends
   // Two users, two independent chains, run side by side to keep the suite fast.
   const passwordAndDelete = async () => {
     await startSessions(ids.carol, 2);
+    await withCore((core) => core.apiKeys.createApiKey({ id: ids.carol, roles: [] }, { name: 'laptop' }));
     assert.equal(
       ok(await cli(['user', 'passwd', 'CAROL', '--password-stdin'], `${NEW_PASSWORD}\n`)),
-      'password of Carol changed; all sessions ended\n',
+      'password of Carol changed; all sessions, tokens and API keys ended\n',
     );
     assert.deepEqual(await sessionsOf(ids.carol), []);
+    // The account-recovery path: whoever held the old credentials may be why the password was reset (#14).
+    assert.deepEqual(await withCore((core) => core.apiKeys.listApiKeys(ids.carol)), [], 'API keys end too');
     assert.equal(await signsIn('carol', PASSWORD), false);
     assert.equal(await signsIn('carol', NEW_PASSWORD), true);
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generate } from 'otplib';
 import { GatehouseClient, GatehouseClientError, TwoFactorRequiredError } from '../../src/client/index.js';
-import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
+import { addScopes, COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 const PASSWORD = 'alice password 1';
 let server: TestServer;
@@ -19,6 +19,7 @@ async function cookieValue(target: GatehouseClient): Promise<string | undefined>
 
 before(async () => {
   server = await startTestServer();
+  await addScopes(server.core, 'deploy');
   await server.core.users.createUser({ username: 'alice', password: PASSWORD, roles: ['admin'] });
   await server.core.users.createUser({ username: 'bob', password: 'bob password 12' });
 });

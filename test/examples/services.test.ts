@@ -4,11 +4,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT } from '../helpers/process.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { addScopes, startTestServer, type TestServer } from '../helpers/server.js';
 
 let gatehouse: TestServer;
 before(async () => {
   gatehouse = await startTestServer();
+  await addScopes(gatehouse.core, 'orders:read');
 });
 after(() => gatehouse.stop());
 

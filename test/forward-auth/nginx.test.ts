@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Agent, request } from 'undici';
 import { freePort, startNginx, type RunningNginx } from '../helpers/nginx.js';
-import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
+import { addScopes, COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 // The upstream knows nothing of Gatehouse: it echoes the identity headers nginx gives it.
 let upstream: Server;
@@ -38,6 +38,7 @@ before(async () => {
   const port = await freePort();
   front = `https://127.0.0.1:${port}`;
   gatehouse = await startTestServer({ config: { origins: [front] } });
+  await addScopes(gatehouse.core, 'orders:read', 'orders:write');
   await gatehouse.core.users.createUser({ username: 'alice', password: PASSWORD, roles: ['ops', 'admin'] });
   const gatehousePort = new URL(gatehouse.url).port;
   // The configuration docs/forward-auth.md shows, with this test's ports and paths.
@@ -120,7 +121,15 @@ test('nginx auth_request in front of a service that knows nothing of Gatehouse',
       kind: seen.json.kind,
       scopes: seen.json.scopes,
     },
-    { path: '/orders?page=2', user: 'alice', subject: userId, roles: 'admin,ops', kind: 'session', scopes: null },
+    // A person holds every scope they may hold: one header for the upstream to check, whatever the credential.
+    {
+      path: '/orders?page=2',
+      user: 'alice',
+      subject: userId,
+      roles: 'admin,ops',
+      kind: 'session',
+      scopes: 'admin orders:read orders:write',
+    },
   );
 
   // An API key and an access token, with their scopes.
@@ -134,7 +143,7 @@ test('nginx auth_request in front of a service that knows nothing of Gatehouse',
   const token = (await gatehouse.request('/token', { method: 'POST', cookie, json: { scope: 'orders:write' } })).json
     .access_token as string;
   const byToken = await viaNginx('/orders', { headers: { authorization: `Bearer ${token}` } });
-  assert.deepEqual([byToken.status, byToken.json.kind, byToken.json.scopes], [200, 'access_token', 'orders:write']);
+  assert.deepEqual([byToken.status, byToken.json.kind, byToken.json.scopes], [200, 'user_token', 'orders:write']);
 
   // CSRF through the proxy: a cookie-authenticated POST from another site is refused; from the site itself it passes.
   assert.equal(
@@ -149,8 +158,12 @@ test('nginx auth_request in front of a service that knows nothing of Gatehouse',
   assert.equal((await viaNginx('/orders', { headers: { cookie } })).status, 401);
 });
 
-test('/auth/verify answers any method; non-ASCII user names are percent-encoded', async () => {
+test('/auth/verify answers any method; user names are percent-encoded, unambiguously', async () => {
   await gatehouse.core.users.createUser({ username: 'zoë', password: PASSWORD });
+  // #14, finding 7: the name `zo%C3%AB` gave the same header as `zoë`. Every byte outside RFC 3986's unreserved set is encoded, `%` too.
+  await gatehouse.core.users.createUser({ username: 'zo%C3%AB', password: PASSWORD });
+  const lookalike = `${COOKIE}=${(await gatehouse.request('/login', { form: { username: 'zo%C3%AB', password: PASSWORD } })).setCookie(COOKIE)}`;
+  assert.equal((await gatehouse.request('/auth/verify', { cookie: lookalike })).headers['x-auth-user'], 'zo%25C3%25AB');
   const cookie = `${COOKIE}=${(await gatehouse.request('/login', { form: { username: 'zoë', password: PASSWORD } })).setCookie(COOKIE)}`;
   for (const method of ['GET', 'HEAD', 'POST', 'DELETE']) {
     const response = await gatehouse.request('/auth/verify', { method, cookie });

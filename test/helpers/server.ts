@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Agent, request as undiciRequest } from 'undici';
 import type { Clock } from '../../src/core/clock.js';
+import type { AuthCore } from '../../src/core/index.js';
 import { loadConfig, type ServerConfig } from '../../src/server/config.js';
 import type { BuildServerOptions } from '../../src/server/app.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
@@ -119,3 +120,8 @@ async function send(base: string, dispatcher: Agent, path: string, options: Requ
 
 /** The default session cookie name. */
 export const COOKIE = '__Host-gatehouse';
+
+/** Adds scopes to the registry (held by every user and by service clients), so that a test may grant them. */
+export async function addScopes(core: Pick<AuthCore, 'scopes'>, ...names: string[]): Promise<void> {
+  for (const name of names) await core.scopes.create({ name, description: `The ${name} scope of a test.` });
+}

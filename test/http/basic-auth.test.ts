@@ -29,7 +29,7 @@ describe('Basic for service clients (the default, --basic-auth clients)', () => 
       headers: { authorization: basic(client.id, client.secret) },
     });
     assert.equal(verify.status, 200);
-    assert.equal(verify.headers['x-auth-kind'], 'basic');
+    assert.equal(verify.headers['x-auth-kind'], 'basic_client');
     assert.equal(verify.headers['x-auth-subject'], client.id);
     assert.equal(verify.headers['x-auth-scopes'], 'metrics');
     // Its scopes count: the metrics scope opens /metrics from behind a proxy.
@@ -106,7 +106,7 @@ describe('Basic for users (--basic-auth both)', () => {
       );
     assert.equal(verifications, before, 'no Argon2 verification for remembered credentials');
     const wes = (await server.core.users.findUserByName('wes'))!;
-    await server.core.users.setPassword(wes.id, 'a brand new password 1');
+    await server.core.users.resetPassword(wes.id, 'a brand new password 1');
     assert.equal(
       (await server.request('/get-info', { headers: { authorization: basic('wes', PASSWORD) } })).status,
       401,
@@ -167,7 +167,8 @@ describe('Basic for users (--basic-auth both)', () => {
       json: { name: 'k' },
       headers: { authorization: basic('wes', 'a brand new password 1'), origin: server.url },
     });
-    assert.equal(response.status, 401);
+    assert.equal(response.status, 403);
+    assert.equal(response.json.code, 'ERR_SESSION_REQUIRED');
   });
 });
 

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import express from 'express';
 import { Agent, request } from 'undici';
 import { createExpressAuth } from '../../src/express/index.js';
-import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
+import { addScopes, COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 // An Express 5 service protecting its own routes with gatehouse/express, over the same core.
 let gatehouse: TestServer;
@@ -17,13 +17,14 @@ const PASSWORD = 'express adapter password 1';
 
 before(async () => {
   gatehouse = await startTestServer();
+  await addScopes(gatehouse.core, 'orders:read', 'orders:write');
   await gatehouse.core.users.createUser({ username: 'erin', password: PASSWORD, roles: ['ops'] });
   const auth = createExpressAuth(gatehouse.core);
   const app = express();
   app.get(
     '/me',
     auth.required(),
-    (req, res) => void res.json({ user: req.auth!.user?.username ?? null, kind: req.auth!.kind }),
+    (req, res) => void res.json({ user: req.auth!.user?.username ?? null, kind: req.auth!.credential }),
   );
   app.get('/orders', auth.requireScope('orders:read'), (_req, res) => void res.json({ orders: [] }));
   app.post('/profile', auth.requireSession(), (_req, res) => void res.status(204).end());
@@ -54,12 +55,17 @@ test('Express guards answer as the Fastify plugin does: 401 problem+json with a 
   const none = await call('/me');
   assert.equal(none.status, 401);
   assert.equal(none.headers['content-type'], 'application/problem+json; charset=utf-8');
-  assert.equal(none.headers['www-authenticate'], 'Bearer realm="gatehouse"');
+  // Basic for service clients is accepted by default, as on the server: the challenge names it.
+  assert.equal(none.headers['www-authenticate'], 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
   assert.equal(none.json.code, 'ERR_UNAUTHENTICATED');
   const bad = await call('/me', { authorization: 'Bearer not-a-token' });
   assert.deepEqual(
     [bad.status, bad.headers['www-authenticate'], bad.json.code],
-    [401, 'Bearer realm="gatehouse", error="invalid_token"', 'ERR_INVALID_TOKEN'],
+    [
+      401,
+      'Bearer realm="gatehouse", error="invalid_token", Basic realm="gatehouse", charset="UTF-8"',
+      'ERR_INVALID_TOKEN',
+    ],
   );
   assert.equal((await call('/me', { cookie: `${COOKIE}=${'x'.repeat(43)}` })).status, 401);
 
@@ -73,8 +79,13 @@ test('Express guards answer as the Fastify plugin does: 401 problem+json with a 
     .access_token as string;
   assert.deepEqual((await call('/me', { authorization: `Bearer ${token}` })).json, {
     user: 'erin',
-    kind: 'access_token',
+    kind: 'user_token',
   });
+  // A service client's id and secret (HTTP Basic), as the Fastify guards accept them.
+  const probe = await gatehouse.core.clients.createClient({ name: 'probe', scopes: 'orders:read' });
+  const clientBasic = `Basic ${Buffer.from(`${probe.client.id}:${probe.secret}`).toString('base64')}`;
+  assert.deepEqual((await call('/me', { authorization: clientBasic })).json, { user: null, kind: 'basic_client' });
+  assert.equal((await call('/orders', { authorization: clientBasic })).status, 200);
 
   // Scopes and roles.
   assert.equal((await call('/orders', { authorization: `Bearer ${key}` })).status, 200);
@@ -83,7 +94,7 @@ test('Express guards answer as the Fastify plugin does: 401 problem+json with a 
     [short.status, short.json.code, short.headers['www-authenticate']],
     [403, 'ERR_INSUFFICIENT_SCOPE', 'Bearer realm="gatehouse", error="insufficient_scope", scope="orders:read"'],
   );
-  assert.equal((await call('/orders', { cookie })).status, 200, 'a session is not limited by scope');
+  assert.equal((await call('/orders', { cookie })).status, 200, 'a session holds every scope its user may hold');
   assert.equal((await call('/ops', { cookie })).status, 200);
   assert.deepEqual(
     [(await call('/admin', { cookie })).status, (await call('/admin', { cookie })).json.code],
@@ -91,7 +102,8 @@ test('Express guards answer as the Fastify plugin does: 401 problem+json with a 
   );
 
   // Session only, and CSRF on cookie-authenticated state changes.
-  assert.equal((await call('/profile', { authorization: `Bearer ${key}` }, 'POST')).status, 401);
+  const keyed = await call('/profile', { authorization: `Bearer ${key}` }, 'POST');
+  assert.deepEqual([keyed.status, keyed.json.code], [403, 'ERR_SESSION_REQUIRED']);
   assert.equal(
     (await call('/profile', { cookie, origin: 'https://evil.example' }, 'POST')).json.code,
     'ERR_CROSS_SITE',

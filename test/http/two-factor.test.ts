@@ -43,7 +43,25 @@ describe('enrolment', () => {
       pending: false,
       recoveryCodesLeft: 0,
     });
-    const started = await server.request('/two-factor', { method: 'POST', cookie, headers: { origin: server.url } });
+    // Enrolment needs the current password: a stolen session must not enrol its own authenticator (#14, finding 5).
+    const withoutPassword = await server.request('/two-factor', {
+      method: 'POST',
+      cookie,
+      headers: { origin: server.url },
+    });
+    assert.equal(withoutPassword.status, 400);
+    const wrongPassword = await server.request('/two-factor', {
+      json: { password: 'not the password at all' },
+      cookie,
+      headers: { origin: server.url },
+    });
+    assert.deepEqual([wrongPassword.status, json(wrongPassword.json).code], [403, 'ERR_CURRENT_PASSWORD']);
+    assert.equal(await server.core.store.findTwoFactor(userId), null, 'nothing enrolled');
+    const started = await server.request('/two-factor', {
+      json: { password: PASSWORD },
+      cookie,
+      headers: { origin: server.url },
+    });
     assert.equal(started.status, 201);
     assert.equal(started.headers['cache-control'], 'no-store');
     ({ secret } = json(started.json) as { secret: string });
@@ -91,7 +109,11 @@ describe('enrolment', () => {
       recoveryCodesLeft: 10,
     });
     // Starting again while on is refused: turning it off is a separate, password-checked step.
-    const again = await server.request('/two-factor', { method: 'POST', cookie, headers: { origin: server.url } });
+    const again = await server.request('/two-factor', {
+      json: { password: PASSWORD },
+      cookie,
+      headers: { origin: server.url },
+    });
     assert.equal(again.status, 409);
     assert.equal(json(again.json).code, 'ERR_TWO_FACTOR_ENABLED');
   });

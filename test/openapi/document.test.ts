@@ -105,6 +105,9 @@ describe('GET /openapi.json', () => {
       'GET /admin/users/{id}/sessions',
       'DELETE /admin/users/{id}/sessions',
       'GET /admin/audit',
+      'GET /admin/scopes',
+      'POST /admin/scopes',
+      'DELETE /admin/scopes/{name}',
       'POST /oauth/token',
       'POST /oauth/revoke',
       'POST /oauth/introspect',
@@ -131,7 +134,8 @@ describe('GET /openapi.json', () => {
     const { paths } = document;
     assert.deepEqual(paths['/sessions']!.get!.security, [{ session: [] }]);
     assert.deepEqual(paths['/get-info']!.get!.security, [{ session: [] }, { bearer: [] }, { basic: [] }]);
-    assert.deepEqual(paths['/admin/users']!.get!.security, [{ session: [] }, { bearer: [] }, { basic: [] }]);
+    // A token or key reaches the admin routes only with the admin scope (core/authorization.ts).
+    assert.deepEqual(paths['/admin/users']!.get!.security, [{ session: [] }, { bearer: ['admin'] }, { basic: [] }]);
     assert.equal(paths['/login']!.post!.security, undefined);
     assert.equal(paths['/healthz']!.get!.security, undefined);
     assert.deepEqual(paths['/oauth/token']!.post!.security, [{ client: [] }, {}]);
@@ -148,7 +152,8 @@ describe('GET /openapi.json', () => {
   it('lists the problem+json answers of each route, sharing one Problem schema', () => {
     const { paths } = document;
     const statuses = (operation: Operation) => Object.keys(operation.responses).sort();
-    assert.deepEqual(statuses(paths['/sessions']!.get!), ['200', '401', '503']);
+    // 403: a token or key on a session-only route (ERR_SESSION_REQUIRED).
+    assert.deepEqual(statuses(paths['/sessions']!.get!), ['200', '401', '403', '503']);
     assert.deepEqual(statuses(paths['/admin/users']!.post!), ['201', '400', '401', '403', '409', '413', '415', '503']);
     assert.deepEqual(statuses(paths['/login']!.post!), ['200', '400', '401', '413', '415', '429', '503']);
     assert.deepEqual(paths['/sessions']!.get!.responses['401'], { $ref: '#/components/responses/Problem401' });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { closeBrowser, launchBrowser, SCREENSHOTS, watchErrors } from '../helpers/browser.js';
-import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
+import { addScopes, COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 const PASSWORD = 'browser test password 1';
 let server: TestServer;
@@ -11,6 +11,7 @@ let browser: Browser | string | undefined;
 
 before(async () => {
   server = await startTestServer();
+  await addScopes(server.core, 'orders:read');
   await server.core.users.createUser({ username: 'alice', password: PASSWORD, roles: ['ops'] });
   browser = await launchBrowser();
 });

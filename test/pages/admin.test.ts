@@ -80,11 +80,29 @@ test('the admin walk-through in Chromium: users, clients, signing keys, audit lo
   await page.getByRole('button', { name: 'Sign out carol everywhere' }).click();
   await page.waitForURL(/done=sessions-revoked/);
   assert.equal((await server.request('/get-info', { cookie: carol })).status, 401);
+  // An administrator's own row changes nothing here: that is the account page's job, with the password (#14).
+  assert.equal(await page.locator('tr[data-user="root"] form').count(), 0, 'no form acts on the admin themself');
+  assert.match((await page.locator('tr[data-user="root"]').textContent())!, /your account/);
+  const ownId = (await server.core.users.findUserByName('root'))!.id;
   assert.equal(
-    await page.getByRole('button', { name: 'Disable root' }).isDisabled(),
-    true,
-    'an admin cannot disable themself',
+    (
+      await page.request.post(`${server.url}/admin/ui/users/${ownId}/password`, {
+        form: { password: 'a password by the back door 1' },
+        headers: { origin: server.url },
+      })
+    ).status(),
+    200,
+    'a forged form post is answered on the page…',
   );
+  assert.equal((await login('root', 'a password by the back door 1')).status, 401, '…and changes nothing');
+
+  // Scopes: added with a description (and roles), then granted; removed, they stop counting.
+  await page.getByLabel('Scope', { exact: true }).fill('orders:read');
+  await page.getByLabel('What it allows').fill('Read the orders');
+  await page.getByRole('button', { name: 'Add scope' }).click();
+  await page.waitForURL(/done=scope-added/);
+  assert.equal(await page.locator('tr[data-scope="orders:read"] td').nth(2).innerText(), 'Read the orders');
+  assert.equal(await page.locator('tr[data-scope="admin"]').getByRole('button').count(), 0, 'reserved');
 
   // Service clients: the secret is shown once, works, rotates, and the client goes.
   await page.getByLabel('Name', { exact: true }).fill('billing');
@@ -102,6 +120,9 @@ test('the admin walk-through in Chromium: users, clients, signing keys, audit lo
   await page.getByRole('button', { name: 'Remove billing' }).click();
   await page.waitForURL(/done=client-removed/);
   assert.equal((await clientToken(clientId, second)).status, 401);
+  await page.getByRole('button', { name: 'Remove orders:read' }).click();
+  await page.waitForURL(/done=scope-removed/);
+  assert.equal(await page.locator('tr[data-scope="orders:read"]').count(), 0);
 
   // Signing keys: a rotation adds an active key and keeps the old one published.
   const kidsBefore = (await server.request('/.well-known/jwks.json')).json.keys.length;

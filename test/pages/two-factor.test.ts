@@ -36,7 +36,12 @@ test('two-factor sign-in in Chromium: set up from the account page, then sign in
   await page.waitForURL(`${server.url}/`);
   assert.match(await page.locator('#two-factor-state').innerText(), /^Off/);
 
-  // Set up: a QR code (inline SVG) and the key to type; a mistyped code keeps the same key.
+  // Set up, after the password (a stolen session cannot enrol its own app): a wrong one is refused on the page.
+  await page.locator('#two-factor-setup-password').fill('not the password at all');
+  await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+  assert.equal(await page.getByRole('alert').textContent(), 'The current password is not correct.');
+  // A QR code (inline SVG) and the key to type; a mistyped code keeps the same key.
+  await page.locator('#two-factor-setup-password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
   assert.equal(await page.title(), 'Set up two-factor sign-in · Gatehouse');
   assert.equal(await page.locator('.qr svg').count(), 1);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generate } from 'otplib';
 import { runCLI } from '../helpers/process.js';
-import { COOKIE, startTestServer } from '../helpers/server.js';
+import { addScopes, COOKIE, startTestServer } from '../helpers/server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/services.js';
 
 const database = await createTestDatabase();
@@ -34,6 +34,8 @@ if (typeof database === 'string') {
     // A deployment that started on the embedded default.
     const server = await startTestServer({ data, config: { publicUrl: PUBLIC_URL } });
     try {
+      // The scope registry moves with the dump: the key's and the client's scopes still count there.
+      await addScopes(server.core, 'deploy', 'a');
       await server.core.users.createUser({ username: 'grower', password: 'grower password 1', roles: ['admin'] });
       const login = await server.request('/login', { form: { username: 'grower', password: 'grower password 1' } });
       state.cookie = `${COOKIE}=${login.setCookie(COOKIE)}`;
@@ -73,6 +75,7 @@ if (typeof database === 'string') {
       'clients',
       'recovery_codes',
       'refresh_tokens',
+      'scopes',
       'sessions',
       'signing_keys',
       'two_factor',
@@ -87,12 +90,13 @@ if (typeof database === 'string') {
       '0003_audit',
       '0004_two_factor',
       '0005_client_certificates',
+      '0007_scopes',
     ]);
     const imported = await runCLI(['import', '--db', pg.url], { input: state.dump });
     assert.equal(imported.code, 0, imported.stderr);
     assert.match(
       imported.stdout,
-      /^imported 2 users, 1 sessions, 1 clients, 1 signing_keys, 1 refresh_tokens, 1 api_keys, 0 revoked_tokens, \d+ audit_events, 1 two_factor, 10 recovery_codes, 0 login_challenges\n$/,
+      /^imported 2 users, 1 sessions, 1 clients, 1 signing_keys, 1 refresh_tokens, 1 api_keys, 0 revoked_tokens, \d+ audit_events, 1 two_factor, 10 recovery_codes, 0 login_challenges, 2 scopes\n$/,
     );
 
     // Same data folder: same master key, so the signing keys decrypt.

@@ -46,6 +46,8 @@ describe('audit log', () => {
       detail: Record<string, unknown>;
     }[];
     assert.deepEqual(events.map((event) => event.type).reverse(), [
+      // Made by the test through the core: the operation records its own event, with the embedding application as actor.
+      'user.create',
       'login.failure',
       'login.success',
       'token.issue',
@@ -54,6 +56,7 @@ describe('audit log', () => {
       'user.update',
       'logout',
     ]);
+    assert.equal(events.find((event) => event.type === 'user.create')!.actor, 'application');
     const failure = events.find((event) => event.type === 'login.failure')!;
     assert.deepEqual(failure.detail, { reason: 'wrong_password', username: 'subject' });
     assert.equal(failure.ip, '127.0.0.1');

@@ -25,7 +25,7 @@ test('no password, cookie, token, API key, refresh token or client secret ever r
     const apiKey = (await server.request('/api-keys', { cookie, json: { name: 'k' } })).json.key;
     secrets.push(apiKey);
     await server.request('/get-info', { headers: { authorization: `Bearer ${apiKey}` } });
-    const { client, secret } = await server.core.clients.createClient({ name: 'logged-client', scopes: 'a' });
+    const { client, secret } = await server.core.clients.createClient({ name: 'logged-client', scopes: 'metrics' });
     secrets.push(secret!);
     const basic = Buffer.from(`${client.id}:${secret}`).toString('base64');
     secrets.push(basic);

@@ -40,7 +40,7 @@ test('SIGHUP reloads the certificate without a restart', async () => {
   const keyFile = join(dir, 'key.pem');
   const first = await createDevelopmentCertificate();
   writeFileSync(certFile, first.cert);
-  writeFileSync(keyFile, first.key);
+  writeFileSync(keyFile, first.key, { mode: 0o600 });
   const server = await startServe([
     '--data',
     dir,

@@ -162,7 +162,7 @@ describe('GET /metrics', () => {
     assert.equal(anonymous.status, 401);
     assert.match(String(anonymous.headers['content-type']), /^application\/problem\+json/);
     assert.doesNotMatch(anonymous.text, /gatehouse_/);
-    // A signed-in person is not a scraper: a session carries no scopes.
+    // A signed-in person is not a scraper: `metrics` is a scope only service clients hold.
     const session = await server.request('/metrics', { headers: viaProxy, cookie });
     assert.equal(session.status, 403);
     const { client, secret } = await server.core.clients.createClient({ name: 'prometheus', scopes: 'metrics' });
@@ -178,6 +178,7 @@ describe('GET /metrics', () => {
     });
     assert.equal(scraped.status, 200);
     assert.match(scraped.text, /^# HELP /m);
+    await server.core.scopes.create({ name: 'orders:read', description: 'Read orders.' });
     const other = await server.core.clients.createClient({ name: 'reporting', scopes: 'orders:read' });
     const otherToken = await server.request('/oauth/token', {
       form: { grant_type: 'client_credentials' },

@@ -25,7 +25,7 @@ if (typeof database === 'string') {
         assert.ok(isGatehouseError(error, 'ERR_CONFIG'));
         assert.match(
           error.message,
-          /schema is older than this Gatehouse \(pending: 0001_users_and_sessions, 0002_tokens, 0003_audit, 0004_two_factor, 0005_client_certificates\); run gatehouse migrate up/,
+          /schema is older than this Gatehouse \(pending: 0001_users_and_sessions, 0002_tokens, 0003_audit, 0004_two_factor, 0005_client_certificates, 0007_scopes\); run gatehouse migrate up/,
         );
         return true;
       });
@@ -36,6 +36,7 @@ if (typeof database === 'string') {
         '0003_audit',
         '0004_two_factor',
         '0005_client_certificates',
+        '0007_scopes',
       ]);
       assert.deepEqual(await readMigrationStatus(db), {
         applied: [
@@ -44,6 +45,7 @@ if (typeof database === 'string') {
           '0003_audit',
           '0004_two_factor',
           '0005_client_certificates',
+          '0007_scopes',
         ],
         pending: [],
         unknown: [],

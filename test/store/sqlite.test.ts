@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { databaseKind, openStore, sqliteFile } from '../../src/store/index.js';
@@ -35,12 +35,22 @@ test('a new SQLite database is created in WAL mode with the schema migrated, and
   });
   await store.close();
   assert.ok(statSync(file).isFile());
+  // An attacker's finding (#14): the database was 0644 in a 0755 folder. Private from the start now.
+  assert.equal(statSync(file).mode & 0o777, 0o600, 'the database file is 0600');
+  assert.equal(statSync(dirname(file)).mode & 0o777, 0o700, 'a folder made for it is 0700');
   const raw = new SQLite(file, { readonly: true });
   assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
   const migrations = raw.prepare('select name from kysely_migration order by name').all() as { name: string }[];
   assert.deepEqual(
     migrations.map((row) => row.name),
-    ['0001_users_and_sessions', '0002_tokens', '0003_audit', '0004_two_factor', '0005_client_certificates'],
+    [
+      '0001_users_and_sessions',
+      '0002_tokens',
+      '0003_audit',
+      '0004_two_factor',
+      '0005_client_certificates',
+      '0007_scopes',
+    ],
   );
   raw.close();
   const reopened = await openStore({ url: `sqlite:${file}` });

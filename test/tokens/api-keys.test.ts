@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { createManualClock } from '../../src/core/clock.js';
-import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
+import { addScopes, COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 const clock = createManualClock(Date.now());
 let server: TestServer;
@@ -11,6 +11,7 @@ let cookie: string;
 
 before(async () => {
   server = await startTestServer({ clock });
+  await addScopes(server.core, 'deploy:write');
   await server.core.users.createUser({ username: 'ci-bot-owner', password: 'owner password 1', roles: ['admin'] });
   const login = await server.request('/login', { form: { username: 'ci-bot-owner', password: 'owner password 1' } });
   cookie = `${COOKIE}=${login.setCookie(COOKIE)}`;
@@ -40,7 +41,7 @@ describe('personal API keys', () => {
     assert.ok(!stored.includes(created.json.key.slice(3)), 'only a hash is stored');
   });
 
-  test('a key authenticates as its owner, limited to its scopes; last use is recorded', async () => {
+  test('a key authenticates as its owner, limited to the scopes it carries; last use is recorded', async () => {
     const { key, id } = (await server.request('/api-keys', { cookie, json: { name: 'script' } })).json;
     const info = await server.request('/get-info', { headers: bearer(key) });
     assert.equal(info.status, 200);
@@ -48,12 +49,28 @@ describe('personal API keys', () => {
       (item: { id: string }) => item.id === id,
     );
     assert.equal(listed.lastUsedAt, new Date(clock.now()).toISOString());
-    assert.equal((await server.request('/admin/users', { headers: bearer(key) })).status, 200, 'roles are the owner’s');
+    // An admin's key without scopes holds none: the owner's role alone does not open the admin routes (#14, finding 1).
+    const refused = await server.request('/admin/users', { headers: bearer(key) });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.json.code, 'ERR_INSUFFICIENT_SCOPE');
+    assert.equal(
+      refused.headers['www-authenticate'],
+      'Bearer realm="gatehouse", error="insufficient_scope", scope="admin"',
+    );
+    const admin = (await server.request('/api-keys', { cookie, json: { name: 'admin script', scopes: 'admin' } })).json;
+    assert.equal(
+      (await server.request('/admin/users', { headers: bearer(admin.key) })).status,
+      200,
+      'with the admin scope',
+    );
   });
 
   test('a key cannot manage the account: no new keys, no password change, no tokens, no session list', async () => {
-    const { key } = (await server.request('/api-keys', { cookie, json: { name: 'limited' } })).json;
-    assert.equal((await server.request('/api-keys', { headers: bearer(key), json: { name: 'escalate' } })).status, 401);
+    const { key } = (await server.request('/api-keys', { cookie, json: { name: 'limited', scopes: 'admin' } })).json;
+    const escalate = await server.request('/api-keys', { headers: bearer(key), json: { name: 'escalate' } });
+    assert.equal(escalate.status, 403);
+    assert.equal(escalate.json.code, 'ERR_SESSION_REQUIRED');
+    assert.equal(escalate.headers['www-authenticate'], 'Bearer realm="gatehouse", error="insufficient_scope"');
     assert.equal(
       (
         await server.request('/password', {
@@ -61,10 +78,10 @@ describe('personal API keys', () => {
           json: { currentPassword: 'x', newPassword: 'y'.repeat(20) },
         })
       ).status,
-      401,
+      403,
     );
-    assert.equal((await server.request('/token', { method: 'POST', headers: bearer(key) })).status, 401);
-    assert.equal((await server.request('/sessions', { headers: bearer(key) })).status, 401);
+    assert.equal((await server.request('/token', { method: 'POST', headers: bearer(key) })).status, 403);
+    assert.equal((await server.request('/sessions', { headers: bearer(key) })).status, 403);
   });
 
   test('revoked, expired, unknown and malformed keys get 401 invalid_token', async () => {

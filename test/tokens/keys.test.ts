@@ -6,7 +6,7 @@ import { decodeProtectedHeader } from 'jose';
 import SQLite from 'better-sqlite3';
 import { createManualClock } from '../../src/core/clock.js';
 import { hasCanonicalSignature } from '../../src/core/jwt-checks.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, addScopes } from '../helpers/server.js';
 
 const clock = createManualClock(Date.now());
 let server: TestServer;
@@ -26,7 +26,8 @@ const introspect = async (token: string) =>
 
 before(async () => {
   server = await startTestServer({ clock });
-  const created = await server.core.clients.createClient({ name: 'svc', scopes: 'a' });
+  await addScopes(server.core, 'a');
+  const created = await server.core.clients.createClient({ name: 'svc', scopes: 'a introspect' });
   clientId = created.client.id;
   secret = created.secret!;
 });
@@ -72,8 +73,15 @@ describe('signing keys', () => {
       listed.map((key) => key.status),
       ['active', 'retired'],
     );
-    // The old key is published until the longest token it signed has expired (+1 min margin).
+    // The old key stays published for the longest lifetime any instance may issue (1 h, +1 min margin), whatever
+    // this instance's lifetime: `gatehouse keys rotate` cannot know the servers' --access-token-lifetime.
     clock.advance(600_000 + 61_000);
+    assert.equal(
+      await server.core.tokens!.keys.purgeExpiredKeys(),
+      0,
+      'a 3600 s token of another instance still verifies',
+    );
+    clock.advance(3000_000);
     assert.equal(await server.core.tokens!.keys.purgeExpiredKeys(), 1);
     const remaining = (await server.request('/.well-known/jwks.json')).json.keys.map((key: { kid: string }) => key.kid);
     assert.deepEqual(remaining, [rotated.kid]);

@@ -11,7 +11,7 @@ import { GatehouseClient, type GatehouseClientError } from '../../src/client/ind
 import { createDevelopmentCertificate } from '../../src/server/tls.js';
 import { createFastifyVerifierHook, createVerifier, TokenVerificationError } from '../../src/verify/index.js';
 import { createSelfSignedClientCertificate, createTestCa, type IssuedCertificate } from '../helpers/certificates.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { addScopes, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
  * Mutual TLS for services (RFC 8705): clients authenticate to /oauth/token
@@ -65,6 +65,7 @@ before(async () => {
   caFile = join(data, 'client-ca.pem');
   writeFileSync(caFile, ca.cert);
   server = await startTestServer({ data, config: { tlsClientCa: caFile } });
+  await addScopes(server.core, 'orders:read', 'reports:read');
   ids.orders = (
     await server.core.clients.createClient({
       name: 'orders',
@@ -186,7 +187,7 @@ describe('discovery and introspection', () => {
 
   test('introspection reports the binding (cnf) for the resource server to check', async () => {
     const token = (await clientWith(orders).clientToken(ids.orders!)).access_token;
-    const { client, secret } = await server.core.clients.createClient({ name: 'gateway', scopes: '' });
+    const { client, secret } = await server.core.clients.createClient({ name: 'gateway', scopes: 'introspect' });
     const basic = `Basic ${Buffer.from(`${client.id}:${secret}`).toString('base64')}`;
     const answer = await server.request('/oauth/introspect', { form: { token }, headers: { authorization: basic } });
     assert.equal((answer.json as { active: boolean }).active, true);

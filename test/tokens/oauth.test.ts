@@ -1,17 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
+import { addScopes, COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let clientId: string;
 let clientSecret: string;
+/** A resource server allowed to introspect (the reserved introspect scope). */
+let introspector: { id: string; secret: string };
 const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 before(async () => {
   server = await startTestServer();
+  await addScopes(server.core, 'orders:read', 'orders:write', 'reports:read', 'a');
   const created = await server.core.clients.createClient({ name: 'billing', scopes: 'orders:read orders:write' });
+  const resource = await server.core.clients.createClient({ name: 'orders-service', scopes: 'introspect' });
+  introspector = { id: resource.client.id, secret: resource.secret! };
   clientId = created.client.id;
   clientSecret = created.secret!;
   await server.core.users.createUser({ username: 'alice', password: 'alice password 1', roles: ['admin'] });
@@ -103,7 +108,8 @@ describe('client_credentials', () => {
     });
     assert.equal(created.secret, null);
     const id = created.client.id;
-    const assertion = (jti: string, audience = `${server.url}/oauth/token`) =>
+    // The audience is the issuer identifier itself, one string (RFC 7523bis): the token endpoint or a list is refused.
+    const assertion = (jti: string, audience: string | string[] = server.url) =>
       new SignJWT({})
         .setProtectedHeader({ alg: 'ES256' })
         .setIssuer(id)
@@ -113,7 +119,7 @@ describe('client_credentials', () => {
         .setExpirationTime('2m')
         .setJti(jti)
         .sign(privateKey);
-    const form = async (jti: string, audience?: string) => ({
+    const form = async (jti: string, audience?: string | string[]) => ({
       grant_type: 'client_credentials',
       client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
       client_assertion: await assertion(jti, audience),
@@ -128,12 +134,20 @@ describe('client_credentials', () => {
       form: await form('a-2', 'https://elsewhere.example'),
     });
     assert.equal(wrongAudience.status, 401);
+    const audiences: [string, string | string[]][] = [
+      ['a-4', `${server.url}/oauth/token`],
+      ['a-5', [server.url, 'https://elsewhere.example']],
+    ];
+    for (const [jti, audience] of audiences) {
+      const refused = await server.request('/oauth/token', { form: await form(jti, audience) });
+      assert.equal(refused.status, 401, `aud ${JSON.stringify(audience)} is refused`);
+    }
     const { privateKey: stranger } = await generateKeyPair('ES256');
     const forged = await new SignJWT({})
       .setProtectedHeader({ alg: 'ES256' })
       .setIssuer(id)
       .setSubject(id)
-      .setAudience(`${server.url}/oauth/token`)
+      .setAudience(server.url)
       .setIssuedAt()
       .setExpirationTime('2m')
       .setJti('a-3')
@@ -226,7 +240,8 @@ describe('user tokens and refresh rotation', () => {
     assert.equal(claims.client_id, 'gatehouse');
     assert.deepEqual(claims.roles, ['admin']);
     assert.equal(typeof claims.sid, 'string');
-    assert.equal(claims.scope, undefined);
+    assert.equal(claims.scope, undefined, 'none asked for, none granted');
+    assert.equal(response.json.scope, '');
     const info = await server.request('/get-info', {
       headers: { authorization: `Bearer ${response.json.access_token}` },
     });
@@ -234,7 +249,12 @@ describe('user tokens and refresh rotation', () => {
     const admin = await server.request('/admin/users', {
       headers: { authorization: `Bearer ${response.json.access_token}` },
     });
-    assert.equal(admin.status, 200, 'roles come with the user');
+    assert.equal(admin.status, 403, "an administrator's token without the admin scope is no admin");
+    const scoped = (await server.request('/token', { cookie, json: { scope: 'admin' } })).json;
+    const allowed = await server.request('/admin/users', {
+      headers: { authorization: `Bearer ${scoped.access_token}` },
+    });
+    assert.equal(allowed.status, 200, 'with the admin scope, for a user with the admin role');
     const anonymous = await server.request('/token', { method: 'POST' });
     assert.equal(anonymous.status, 401);
   });
@@ -298,11 +318,22 @@ describe('revocation (RFC 7009) and introspection (RFC 7662)', () => {
     return response.json.access_token;
   }
   const introspect = (token: string) =>
-    server.request('/oauth/introspect', { form: { token }, headers: { authorization: basic(clientId, clientSecret) } });
+    server.request('/oauth/introspect', {
+      form: { token },
+      headers: { authorization: basic(introspector.id, introspector.secret) },
+    });
 
   test('introspection needs client authentication and tells active tokens from the rest', async () => {
     const token = await clientToken();
     assert.equal((await server.request('/oauth/introspect', { form: { token } })).status, 401);
+    // Not every client's business (#14): only a client granted the introspect scope learns who holds a token.
+    const stranger = await server.request('/oauth/introspect', {
+      form: { token },
+      headers: { authorization: basic(clientId, clientSecret) },
+    });
+    assert.equal(stranger.status, 403);
+    assert.equal(stranger.json.error, 'insufficient_scope');
+    assert.ok(!stranger.text.includes('orders'));
     const active = await introspect(token);
     assert.equal(active.status, 200);
     assert.equal(active.json.active, true);

@@ -10,7 +10,7 @@ import {
   TokenVerificationError,
   type Verifier,
 } from '../../src/verify/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { addScopes, startTestServer, type TestServer } from '../helpers/server.js';
 
 let gatehouse: TestServer;
 let verifier: Verifier;
@@ -26,6 +26,7 @@ async function clientToken(scope?: string): Promise<string> {
 
 before(async () => {
   gatehouse = await startTestServer();
+  await addScopes(gatehouse.core, 'orders:read', 'orders:write');
   const created = await gatehouse.core.clients.createClient({
     name: 'orders-caller',
     scopes: 'orders:read orders:write',
@@ -86,8 +87,9 @@ describe('gatehouse/verify: offline verification in another service', () => {
     const token = await clientToken();
     await gatehouse.request('/oauth/revoke', { form: { token, client_id: clientId, client_secret: secret } });
     assert.equal((await verifier.verify(token)).client_id, clientId);
+    const resource = await gatehouse.core.clients.createClient({ name: 'orders-service', scopes: 'introspect' });
     const introspection = await gatehouse.request('/oauth/introspect', {
-      form: { token, client_id: clientId, client_secret: secret },
+      form: { token, client_id: resource.client.id, client_secret: resource.secret! },
     });
     assert.equal(introspection.json.active, false);
   });

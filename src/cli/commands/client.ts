@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { exportJWK, type JWK } from 'jose';
 import { GatehouseError } from '../../core/errors.js';
-import { auditCli, withCore, withDataFlags, type DataFlags } from '../context.js';
+import { OPERATOR } from '../../core/audit.js';
+import { withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable, say } from '../output.js';
 
 /** Reads a public key from a PEM (SPKI or certificate) or JWK file, never a private one. */
@@ -41,7 +42,11 @@ export function registerClientCommand(program: Command): void {
     .description(
       'Register a service client; prints its secret once (or none with --public-key, --tls-subject or --tls-cert)',
     )
-    .option('--scope <scopes>', 'space-separated scopes the client may get', '')
+    .option(
+      '--scope <scopes>',
+      'space-separated scopes the client may get: registered ones without roles (gatehouse scope add), metrics, introspect',
+      '',
+    )
     .option('--public-key <file>', 'authenticate with private_key_jwt using this public key (PEM or JWK)')
     .option(
       '--tls-subject <dn>',
@@ -66,19 +71,9 @@ export function registerClientCommand(program: Command): void {
             : flags.tlsCert !== undefined
               ? { certificate: readCertificate(flags.tlsCert) }
               : undefined;
-        const { client: created, secret } = await withCore(flags, async (core) => {
-          const result = await core.clients.createClient({ name, scopes: flags.scope, publicJwk, tls });
-          await auditCli(core, {
-            type: 'client.create',
-            detail: {
-              clientId: result.client.id,
-              name,
-              scopes: result.client.scopes,
-              authMethods: result.client.authMethods,
-            },
-          });
-          return result;
-        });
+        const { client: created, secret } = await withCore(flags, (core) =>
+          core.clients.createClient({ name, scopes: flags.scope, publicJwk, tls }, OPERATOR),
+        );
         if (flags.json)
           return printJSON({ client_id: created.id, client_secret: secret, scope: created.scopes.join(' ') });
         say(`client ${created.name}: client_id ${created.id}`);
@@ -108,10 +103,7 @@ export function registerClientCommand(program: Command): void {
   withDataFlags(client.command('remove <name>'))
     .description('Remove a service client (by name or client_id)')
     .action(async (name: string, flags: DataFlags) => {
-      await withCore(flags, async (core) => {
-        await core.clients.removeClient(name);
-        await auditCli(core, { type: 'client.remove', detail: { name } });
-      });
+      await withCore(flags, (core) => core.clients.removeClient(name, OPERATOR));
       say(`removed client ${name}`);
     });
 
@@ -119,14 +111,9 @@ export function registerClientCommand(program: Command): void {
     .description('Give a client a new secret; the old one stops working at once')
     .option('--json', 'print {"client_id", "client_secret"} as JSON')
     .action(async (name: string, flags: DataFlags & { json?: boolean }) => {
-      const { client: rotated, secret } = await withCore(flags, async (core) => {
-        const result = await core.clients.rotateClientSecret(name);
-        await auditCli(core, {
-          type: 'client.rotate_secret',
-          detail: { clientId: result.client.id, name: result.client.name },
-        });
-        return result;
-      });
+      const { client: rotated, secret } = await withCore(flags, (core) =>
+        core.clients.rotateClientSecret(name, OPERATOR),
+      );
       if (flags.json) return printJSON({ client_id: rotated.id, client_secret: secret });
       say(`client_secret ${secret}\n(shown once: store it now; only its hash is kept)`);
     });

@@ -88,6 +88,10 @@ export function registerServeCommand(program: Command): void {
       '--rate-limit-per-minute <n>',
       'requests per minute per IP to /login, /token, /oauth/* (GATEHOUSE_RATE_LIMIT_PER_MINUTE, default 300)',
     )
+    .option(
+      '--ipv6-prefix-length <bits>',
+      'per-address limits count IPv6 clients by this prefix, 32 to 128 (GATEHOUSE_IPV6_PREFIX_LENGTH, default 64)',
+    )
     .option('--http2', 'offer HTTP/2; HTTP/1.1 is still accepted (GATEHOUSE_HTTP2, default false)')
     .option(
       '--trust-proxy <list>',

@@ -4,7 +4,8 @@ import type { AuthCore } from '../../core/index.js';
 import { parseRoles } from '../../core/roles.js';
 import { parseUsername } from '../../core/usernames.js';
 import type { User } from '../../core/users.js';
-import { auditCli, withCore, withDataFlags, type DataFlags } from '../context.js';
+import { OPERATOR } from '../../core/audit.js';
+import { withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable, say } from '../output.js';
 import { readNewPassword } from '../password-input.js';
 
@@ -43,15 +44,9 @@ export function registerUserCommand(program: Command): void {
         if (await core.users.findUserByName(name)) throw new GatehouseError('ERR_USER_EXISTS');
       });
       const password = await readNewPassword(flags);
-      const created = await withCore(flags, async (core) => {
-        const user = await core.users.createUser({ username: name, password, roles: flags.role });
-        await auditCli(core, {
-          type: 'user.create',
-          userId: user.id,
-          detail: { username: user.username, roles: user.roles },
-        });
-        return user;
-      });
+      const created = await withCore(flags, (core) =>
+        core.users.createUser({ username: name, password, roles: flags.role }, OPERATOR),
+      );
       say(`created user ${created.username} (roles: ${roleList(created)})`);
     });
 
@@ -78,18 +73,16 @@ export function registerUserCommand(program: Command): void {
     });
 
   withDataFlags(user.command('passwd <name>'))
-    .description("Set a user's password and end all of that user's sessions")
+    .description("Set a user's password and end all of that user's sessions, refresh tokens and API keys")
     .option('--password-stdin', 'read the password from standard input')
     .action(async (name: string, flags: DataFlags & { passwordStdin?: boolean }) => {
       // Check the user exists before asking for a password nobody can use.
       await withCore(flags, (core) => requireUser(core, name));
       const password = await readNewPassword(flags);
-      const updated = await withCore(flags, async (core) => {
-        const user = await core.users.setPassword((await requireUser(core, name)).id, password);
-        await auditCli(core, { type: 'password.change', userId: user.id, detail: { by: 'operator' } });
-        return user;
-      });
-      say(`password of ${updated.username} changed; all sessions ended`);
+      const updated = await withCore(flags, async (core) =>
+        core.users.resetPassword((await requireUser(core, name)).id, password, OPERATOR),
+      );
+      say(`password of ${updated.username} changed; all sessions, tokens and API keys ended`);
     });
 
   for (const [verb, disabled] of [
@@ -99,11 +92,9 @@ export function registerUserCommand(program: Command): void {
     withDataFlags(user.command(`${verb} <name>`))
       .description(disabled ? 'Disable a user and end all of its sessions' : 'Enable a disabled user')
       .action(async (name: string, flags: DataFlags) => {
-        const updated = await withCore(flags, async (core) => {
-          const user = await core.users.setDisabled((await requireUser(core, name)).id, disabled);
-          await auditCli(core, { type: 'user.update', userId: user.id, detail: { disabled } });
-          return user;
-        });
+        const updated = await withCore(flags, async (core) =>
+          core.users.setDisabled((await requireUser(core, name)).id, disabled, OPERATOR),
+        );
         say(`${updated.username} ${verb}d`);
       });
   }
@@ -113,8 +104,7 @@ export function registerUserCommand(program: Command): void {
     .action(async (name: string, flags: DataFlags) => {
       const deleted = await withCore(flags, async (core) => {
         const found = await requireUser(core, name);
-        await core.users.deleteUser(found.id);
-        await auditCli(core, { type: 'user.delete', userId: found.id, detail: { username: found.username } });
+        await core.users.deleteUser(found.id, OPERATOR);
         return found;
       });
       say(`deleted user ${deleted.username}`);
@@ -123,11 +113,9 @@ export function registerUserCommand(program: Command): void {
   withDataFlags(user.command('roles <name> [roles...]'))
     .description("Replace a user's roles with the ones given; with none given, remove all of them")
     .action(async (name: string, roles: string[], flags: DataFlags) => {
-      const updated = await withCore(flags, async (core) => {
-        const user = await core.users.setRoles((await requireUser(core, name)).id, roles);
-        await auditCli(core, { type: 'user.update', userId: user.id, detail: { roles: user.roles } });
-        return user;
-      });
+      const updated = await withCore(flags, async (core) =>
+        core.users.setRoles((await requireUser(core, name)).id, roles, OPERATOR),
+      );
       say(`roles of ${updated.username}: ${roleList(updated)}`);
     });
 }

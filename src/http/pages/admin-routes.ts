@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatehouseError, isGatehouseError } from '../../core/errors.js';
+import { isGatehouseError } from '../../core/errors.js';
 import { ADMIN_ROLE } from '../../core/roles.js';
-import { auditRequest } from '../audit.js';
+import { actorOf, auditRequest } from '../audit.js';
 import { signedIn, type RouteContext } from '../plugin.js';
 import { HTTP_STATUS } from '../problem.js';
-import { AUTH_BODY_LIMIT, IdParams } from '../schemas.js';
+import { AUTH_BODY_LIMIT, IdParams, ScopeNameParams } from '../schemas.js';
 import { adminPage, forbiddenPage, type AdminData } from './admin-views.js';
 import { sendPage } from './send.js';
 
@@ -15,6 +15,8 @@ const DONE: Record<string, string> = {
   'sessions-revoked': "The user's sessions are signed out.",
   'two-factor-reset': "The user's two-factor sign-in is off; they sign in with their password and may set it up again.",
   'client-removed': 'The client is removed.',
+  'scope-added': 'The scope is added.',
+  'scope-removed': 'The scope is removed; credentials that carried it no longer hold it.',
   'key-rotated': 'A new signing key is active; the old one stays published until its tokens expire.',
 };
 
@@ -50,6 +52,7 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
       query: text(query.q),
       clients: await core.clients.listClients(),
       keys: core.tokens ? await core.tokens.keys.listKeys() : [],
+      scopes: await core.scopes.list(),
       audit: await core.audit.list({ type: auditFilter.type || undefined, userId: auditUser, limit: 50 }),
       auditFilter,
       names,
@@ -90,7 +93,7 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
 
   app.get('/admin', async (request, reply) => {
     const principal = await guards.resolve(request);
-    if (principal?.kind !== 'session') return reply.code(303).header('location', '/').send();
+    if (principal?.credential !== 'session') return reply.code(303).header('location', '/').send();
     request.auth = principal;
     if (!principal.user!.roles.includes(ADMIN_ROLE)) return sendPage(reply, 403, forbiddenPage(principal.user!));
     const what = (request.query as Record<string, unknown>).done;
@@ -102,57 +105,40 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
   app.post('/admin/ui/users', post, (request, reply) =>
     act(request, reply, async () => {
       const form = body(request);
-      const user = await core.users.createUser({
-        username: text(form.username),
-        password: text(form.password),
-        roles: words(form.roles),
-      });
-      await auditRequest(core, request, {
-        type: 'user.create',
-        userId: user.id,
-        detail: { username: user.username, roles: user.roles },
-      });
+      await core.users.createUser(
+        { username: text(form.username), password: text(form.password), roles: words(form.roles) },
+        actorOf(request),
+      );
       return done(reply, 'user-created');
     }),
   );
+  // Each operation on a user refuses the administrator's own account (the core decides; the page shows why).
   for (const [action, disabled] of [
     ['disable', true],
     ['enable', false],
   ] as const) {
     app.post(`/admin/ui/users/:id/${action}`, withId, (request, reply) =>
       act(request, reply, async () => {
-        // An administrator cannot lock themself out from here.
-        if (disabled && id(request) === signedIn(request).user.id)
-          return render(request, reply, 200, { error: 'You cannot disable yourself.' });
-        await core.users.setDisabled(id(request), disabled);
-        await auditRequest(core, request, { type: 'user.update', userId: id(request), detail: { disabled } });
+        await core.users.setDisabled(id(request), disabled, actorOf(request));
         return done(reply, 'user-updated');
       }),
     );
   }
   app.post('/admin/ui/users/:id/two-factor/reset', withId, (request, reply) =>
     act(request, reply, async () => {
-      if (!(await core.users.findUserById(id(request)))) throw new GatehouseError('ERR_USER_NOT_FOUND');
-      if (await core.twoFactor?.disable(id(request)))
-        await auditRequest(core, request, { type: 'two_factor.disable', userId: id(request), detail: { by: 'admin' } });
+      await core.users.resetTwoFactor(id(request), actorOf(request));
       return done(reply, 'two-factor-reset');
     }),
   );
   app.post('/admin/ui/users/:id/roles', withId, (request, reply) =>
     act(request, reply, async () => {
-      const user = await core.users.setRoles(id(request), words(body(request).roles));
-      await auditRequest(core, request, { type: 'user.update', userId: user.id, detail: { roles: user.roles } });
+      await core.users.setRoles(id(request), words(body(request).roles), actorOf(request));
       return done(reply, 'user-updated');
     }),
   );
   app.post('/admin/ui/users/:id/password', withId, (request, reply) =>
     act(request, reply, async () => {
-      await core.users.setPassword(id(request), text(body(request).password));
-      await auditRequest(core, request, {
-        type: 'password.change',
-        userId: id(request),
-        detail: { password: 'reset' },
-      });
+      await core.users.resetPassword(id(request), text(body(request).password), actorOf(request));
       return done(reply, 'user-updated');
     }),
   );
@@ -167,27 +153,40 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
   app.post('/admin/ui/clients', post, (request, reply) =>
     act(request, reply, async () => {
       const form = body(request);
-      const { client, secret } = await core.clients.createClient({ name: text(form.name), scopes: text(form.scopes) });
-      await auditRequest(core, request, {
-        type: 'client.create',
-        detail: { clientId: client.id, name: client.name, scopes: client.scopes },
-      });
+      const { client, secret } = await core.clients.createClient(
+        { name: text(form.name), scopes: text(form.scopes) },
+        actorOf(request),
+      );
       // Shown in this answer only; only its hash is kept.
       return render(request, reply, 201, { secret: { client: client.name, secret: secret! } });
     }),
   );
   app.post('/admin/ui/clients/:id/rotate', withId, (request, reply) =>
     act(request, reply, async () => {
-      const { client, secret } = await core.clients.rotateClientSecret(id(request));
-      await auditRequest(core, request, { type: 'client.rotate_secret', detail: { clientId: client.id } });
+      const { client, secret } = await core.clients.rotateClientSecret(id(request), actorOf(request));
       return render(request, reply, 200, { secret: { client: client.name, secret } });
     }),
   );
   app.post('/admin/ui/clients/:id/remove', withId, (request, reply) =>
     act(request, reply, async () => {
-      await core.clients.removeClient(id(request));
-      await auditRequest(core, request, { type: 'client.remove', detail: { clientId: id(request) } });
+      await core.clients.removeClient(id(request), actorOf(request));
       return done(reply, 'client-removed');
+    }),
+  );
+  app.post('/admin/ui/scopes', post, (request, reply) =>
+    act(request, reply, async () => {
+      const form = body(request);
+      await core.scopes.create(
+        { name: text(form.name), description: text(form.description), roles: words(form.roles) },
+        actorOf(request),
+      );
+      return done(reply, 'scope-added');
+    }),
+  );
+  app.post('/admin/ui/scopes/:name/remove', { ...post, schema: { params: ScopeNameParams } }, (request, reply) =>
+    act(request, reply, async () => {
+      await core.scopes.remove((request.params as { name: string }).name, actorOf(request));
+      return done(reply, 'scope-removed');
     }),
   );
   app.post('/admin/ui/keys/rotate', post, (request, reply) =>

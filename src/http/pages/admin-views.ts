@@ -1,6 +1,7 @@
 import type { AuditRecord } from '../../core/store.js';
 import type { Client } from '../../core/clients.js';
 import type { SigningKeyInfo } from '../../core/keys.js';
+import type { ScopeDefinition } from '../../core/scope-registry.js';
 import type { User } from '../../core/users.js';
 import { html } from './html.js';
 import { layout, when } from './views.js';
@@ -11,6 +12,7 @@ export interface AdminData {
   query: string;
   clients: Client[];
   keys: SigningKeyInfo[];
+  scopes: ScopeDefinition[];
   audit: AuditRecord[];
   auditFilter: { type: string; user: string };
   /** Names of user ids in the audit log. */
@@ -44,51 +46,59 @@ export function adminPage(admin: User, data: AdminData): string {
           </tr>
         </thead>
         <tbody>
-          ${data.users.map(
-            (user) =>
-              html`<tr data-user="${user.username}">
-                <td>${user.username}</td>
-                <td>
-                  <form class="inline" method="post" action="/admin/ui/users/${user.id}/roles">
-                    <input
-                      name="roles"
-                      value="${user.roles.join(' ')}"
-                      aria-label="Roles of ${user.username}"
-                      maxlength="1024"
-                    />
-                    <button type="submit" class="secondary">Save roles</button>
-                  </form>
-                </td>
-                <td>${user.disabled ? 'disabled' : 'active'}</td>
-                <td class="actions">
-                  <form
-                    class="inline"
-                    method="post"
-                    action="/admin/ui/users/${user.id}/${user.disabled ? 'enable' : 'disable'}"
-                  >
-                    <button type="submit" class="secondary" ${user.id === admin.id ? html` disabled` : ''}>
-                      ${user.disabled ? 'Enable' : 'Disable'} ${user.username}
-                    </button>
-                  </form>
-                  <form class="inline" method="post" action="/admin/ui/users/${user.id}/revoke-sessions">
-                    <button type="submit" class="danger">Sign out ${user.username} everywhere</button>
-                  </form>
-                  <form class="inline" method="post" action="/admin/ui/users/${user.id}/two-factor/reset">
-                    <button type="submit" class="secondary">Reset two-factor for ${user.username}</button>
-                  </form>
-                  <form class="inline" method="post" action="/admin/ui/users/${user.id}/password">
-                    <input
-                      name="password"
-                      type="password"
-                      autocomplete="new-password"
-                      aria-label="New password for ${user.username}"
-                      maxlength="1024"
-                      required
-                    />
-                    <button type="submit" class="secondary">Reset password</button>
-                  </form>
-                </td>
-              </tr>`,
+          ${data.users.map((user) =>
+            user.id === admin.id
+              ? html`<tr data-user="${user.username}">
+                  <td>${user.username}</td>
+                  <td>${user.roles.join(' ')}</td>
+                  <td>active</td>
+                  <td class="muted">
+                    You: change your own password and two-factor sign-in from <a href="/">your account</a>.
+                  </td>
+                </tr>`
+              : html`<tr data-user="${user.username}">
+                  <td>${user.username}</td>
+                  <td>
+                    <form class="inline" method="post" action="/admin/ui/users/${user.id}/roles">
+                      <input
+                        name="roles"
+                        value="${user.roles.join(' ')}"
+                        aria-label="Roles of ${user.username}"
+                        maxlength="1024"
+                      />
+                      <button type="submit" class="secondary">Save roles</button>
+                    </form>
+                  </td>
+                  <td>${user.disabled ? 'disabled' : 'active'}</td>
+                  <td class="actions">
+                    <form
+                      class="inline"
+                      method="post"
+                      action="/admin/ui/users/${user.id}/${user.disabled ? 'enable' : 'disable'}"
+                    >
+                      <button type="submit" class="secondary">
+                        ${user.disabled ? 'Enable' : 'Disable'} ${user.username}
+                      </button>
+                    </form>
+                    <form class="inline" method="post" action="/admin/ui/users/${user.id}/revoke-sessions">
+                      <button type="submit" class="danger">Sign out ${user.username} everywhere</button>
+                    </form>
+                    <form class="inline" method="post" action="/admin/ui/users/${user.id}/two-factor/reset">
+                      <button type="submit" class="secondary">Reset two-factor for ${user.username}</button>
+                    </form>
+                    <form class="inline" method="post" action="/admin/ui/users/${user.id}/password">
+                      <input
+                        name="password"
+                        type="password"
+                        autocomplete="new-password"
+                        aria-label="New password for ${user.username}"
+                        maxlength="1024"
+                        required
+                      />
+                      <button type="submit" class="secondary">Reset password</button>
+                    </form>
+                  </td>
+                </tr>`,
           )}
         </tbody>
       </table>
@@ -150,6 +160,58 @@ export function adminPage(admin: User, data: AdminData): string {
           >Scopes <input id="client-scopes" name="scopes" required maxlength="4096" placeholder="space-separated"
         /></label>
         <button type="submit">Create client</button>
+      </form>
+      <h2 id="scopes">Scopes</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Scope</th>
+            <th scope="col">Held by</th>
+            <th scope="col">Description</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${data.scopes.map(
+            (scope) =>
+              html`<tr data-scope="${scope.name}">
+                <td><code>${scope.name}</code></td>
+                <td>
+                  ${
+                    scope.clientsOnly
+                      ? 'service clients'
+                      : scope.roles.length > 0
+                        ? `users with ${scope.roles.join(' or ')}`
+                        : 'everyone'
+                  }
+                </td>
+                <td>${scope.description}</td>
+                <td>
+                  ${
+                    scope.reserved
+                      ? html`<span class="muted">reserved</span>`
+                      : html`<form class="inline" method="post" action="/admin/ui/scopes/${scope.name}/remove">
+                          <button type="submit" class="danger">Remove ${scope.name}</button>
+                        </form>`
+                  }
+                </td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+      <form class="stack" method="post" action="/admin/ui/scopes">
+        <h3>New scope</h3>
+        <label for="scope-name"
+          >Scope <input id="scope-name" name="name" required maxlength="128" placeholder="e.g. orders:read"
+        /></label>
+        <label for="scope-description"
+          >What it allows <input id="scope-description" name="description" required maxlength="200"
+        /></label>
+        <label for="scope-roles"
+          >Only for roles
+          <input id="scope-roles" name="roles" maxlength="1024" placeholder="space-separated; empty: everyone"
+        /></label>
+        <button type="submit">Add scope</button>
       </form>
       <h2 id="keys">Signing keys</h2>
       <ul class="sessions">

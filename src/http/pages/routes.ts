@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isGatehouseError } from '../../core/errors.js';
-import { auditRequest } from '../audit.js';
+import { accountActorOf, actorOf, auditRequest } from '../audit.js';
 import { sameSiteOnly } from '../csrf.js';
 import { signedIn, type RouteContext } from '../plugin.js';
 import { AUTH_BODY_LIMIT, IdParams } from '../schemas.js';
 import { signIn, signOut } from '../sign-in.js';
 import { FAVICON_SVG, SCRIPT, STYLESHEET } from './assets.js';
 import { returnTo } from '../routes/forward-auth.js';
-import { sendPage, sendWaitPage } from './send.js';
+import { sendPage, sendReauthenticationFailure, sendWaitPage } from './send.js';
 import { registerTwoFactorPageRoutes } from './two-factor-routes.js';
 import { twoFactorSection, twoFactorSignInPage } from './two-factor-views.js';
 import { accountPage, signInPage, type AccountNotice } from './views.js';
@@ -75,7 +75,7 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
     const principal = await guards.resolve(request);
     // Sent here by forward auth: back to the protected site once signed in (its origin must be configured).
     const back = returnTo(request.query, origins);
-    if (principal?.kind !== 'session') return sendPage(reply, 200, signInPage({ returnTo: back }));
+    if (principal?.credential !== 'session') return sendPage(reply, 200, signInPage({ returnTo: back }));
     if (back) return reply.code(303).header('location', back).send();
     request.auth = principal;
     const done = (request.query as Record<string, unknown>).done;
@@ -92,23 +92,27 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
       const username = typeof body.username === 'string' ? body.username : '';
       const password = typeof body.password === 'string' ? body.password : '';
       const back = returnTo(body, origins);
+      let outcome;
       try {
-        const outcome = await signIn(context, request, reply, { username, password });
-        // The password was right and a code is needed: the second step carries the challenge (and where to go back).
-        if (outcome.status === 'two-factor')
-          return sendPage(reply, 200, twoFactorSignInPage({ challenge: outcome.challenge, returnTo: back }));
-        return back ? reply.code(303).header('location', back).send() : backHome(reply);
+        outcome = await signIn(context, request, reply, { username, password });
       } catch (error) {
-        const waiting = sendWaitPage(reply, error, (message) =>
-          signInPage({ error: message, username, returnTo: back }),
-        );
-        if (waiting) return waiting;
-        if (isGatehouseError(error, 'ERR_INVALID_CREDENTIALS') || isGatehouseError(error, 'ERR_VALIDATION')) {
+        // A password over the size limit is just a wrong one to the person typing it.
+        if (!isGatehouseError(error, 'ERR_VALIDATION')) throw error;
+        outcome = { status: 'refused' } as const;
+      }
+      switch (outcome.status) {
+        case 'signed-in':
+          return back ? reply.code(303).header('location', back).send() : backHome(reply);
+        case 'two-factor':
+          // The password was right and a code is needed: the second step carries the challenge (and where to go back).
+          return sendPage(reply, 200, twoFactorSignInPage({ challenge: outcome.challenge, returnTo: back }));
+        case 'throttled':
+        case 'busy':
+          return sendWaitPage(reply, outcome, (message) => signInPage({ error: message, username, returnTo: back }));
+        default:
           // 200, as sign-in pages do (Keycloak, Ory): the form is shown again; a
           // 401 here would only add an error to the browser's console.
           return sendPage(reply, 200, signInPage({ error: WRONG, username, returnTo: back }));
-        }
-        throw error;
       }
     },
   );
@@ -141,26 +145,23 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
   });
 
   app.post('/ui/password', session, async (request, reply) => {
-    const { user, session: current } = signedIn(request);
     const body = form(request);
+    let changed;
     try {
-      await core.users.changePassword(
-        user.id,
-        { current: text(body.currentPassword), next: text(body.newPassword) },
-        { keepSessionId: current.id },
-      );
+      changed = await core.account.changePassword(accountActorOf(request), {
+        current: text(body.currentPassword),
+        next: text(body.newPassword),
+      });
     } catch (error) {
-      if (
-        isGatehouseError(error, 'ERR_CURRENT_PASSWORD') ||
-        isGatehouseError(error, 'ERR_WEAK_PASSWORD') ||
-        isGatehouseError(error, 'ERR_VALIDATION')
-      ) {
+      if (isGatehouseError(error, 'ERR_WEAK_PASSWORD') || isGatehouseError(error, 'ERR_VALIDATION')) {
         return renderAccount(request, reply, 200, { error: error.message });
       }
       throw error;
     }
-    await auditRequest(core, request, { type: 'password.change', userId: user.id, detail: { by: 'self' } });
-    return backHome(reply, 'password');
+    if (changed.status === 'changed') return backHome(reply, 'password');
+    return sendReauthenticationFailure(reply, changed, (status, message) =>
+      renderAccount(request, reply, status, { error: message }),
+    );
   });
 
   app.post('/ui/api-keys', session, async (request, reply) => {
@@ -168,16 +169,15 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
     const body = form(request);
     const days = Number(text(body.expiresInDays) || 'NaN');
     try {
-      const { key, apiKey } = await core.apiKeys.createApiKey(user.id, {
-        name: text(body.name),
-        scopes: text(body.scopes),
-        expiresAt: [30, 90, 365].includes(days) ? core.clock.now() + days * DAY_MS : null,
-      });
-      await auditRequest(core, request, {
-        type: 'api_key.create',
-        userId: user.id,
-        detail: { apiKeyId: apiKey.id, name: apiKey.name, scopes: apiKey.scopes },
-      });
+      const { key, apiKey } = await core.apiKeys.createApiKey(
+        user,
+        {
+          name: text(body.name),
+          scopes: text(body.scopes),
+          expiresAt: [30, 90, 365].includes(days) ? core.clock.now() + days * DAY_MS : null,
+        },
+        actorOf(request),
+      );
       // Shown in this answer only (no redirect, so it is never in a URL or a history entry); only its hash is kept.
       return renderAccount(request, reply, 201, { newKey: { name: apiKey.name, key } });
     } catch (error) {
@@ -190,8 +190,7 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
     const { user } = signedIn(request);
     const id = (request.params as { id: string }).id;
     try {
-      await core.apiKeys.revokeApiKey(user.id, id);
-      await auditRequest(core, request, { type: 'api_key.revoke', userId: user.id, detail: { apiKeyId: id } });
+      await core.apiKeys.revokeApiKey(user.id, id, actorOf(request));
     } catch (error) {
       // Another user's key, or one already gone: nothing to revoke, and nothing to tell.
       if (!isGatehouseError(error, 'ERR_API_KEY_NOT_FOUND')) throw error;

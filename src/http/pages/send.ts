@@ -1,25 +1,41 @@
 import type { FastifyReply } from 'fastify';
-import { isGatehouseError } from '../../core/errors.js';
+import type { CheckFailure } from '../../core/login.js';
 import { PAGE_CSP } from './assets.js';
 
-/**
- * A sign-in that must wait (throttled: 429, too busy: 503) as a page: sets
- * `Retry-After` and sends the page made from the message. `null` for any other error.
- */
-export function sendWaitPage(
-  reply: FastifyReply,
-  error: unknown,
-  page: (message: string) => string,
-): FastifyReply | null {
-  if (!isGatehouseError(error, 'ERR_THROTTLED') && !isGatehouseError(error, 'ERR_BUSY')) return null;
-  const seconds = Math.max(1, Math.ceil(Number(error.details?.retryAfterSeconds ?? 1)));
-  const wait = error.code === 'ERR_BUSY' ? 'Too many sign-ins right now' : 'Too many attempts';
+type Wait = Extract<CheckFailure, { status: 'throttled' | 'busy' }>;
+
+/** The words and status of a check that must wait: throttled (429) or too busy (503). */
+function waitMessage(failure: Wait): { status: 429 | 503; seconds: number; message: string } {
+  const seconds = Math.max(1, Math.ceil(failure.retryAfterSeconds));
+  const wait = failure.status === 'busy' ? 'Too many sign-ins right now' : 'Too many attempts';
+  return {
+    status: failure.status === 'busy' ? 503 : 429,
+    seconds,
+    message: `${wait}; try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+  };
+}
+
+/** A sign-in that must wait (throttled: 429, too busy: 503) as a page: sets `Retry-After` and sends the page made from the message. */
+export function sendWaitPage(reply: FastifyReply, failure: Wait, page: (message: string) => string): FastifyReply {
+  const { status, seconds, message } = waitMessage(failure);
   reply.header('retry-after', String(seconds));
-  return sendPage(
-    reply,
-    error.code === 'ERR_BUSY' ? 503 : 429,
-    page(`${wait}; try again in ${seconds} second${seconds === 1 ? '' : 's'}.`),
-  );
+  return sendPage(reply, status, page(message));
+}
+
+/**
+ * A re-authentication that failed, as the page it came from: a wrong
+ * password (200, the form again with the reason) or a wait (429/503 with
+ * `Retry-After`). `render` draws the page with a status and a message.
+ */
+export function sendReauthenticationFailure(
+  reply: FastifyReply,
+  failure: CheckFailure,
+  render: (status: number, message: string) => Promise<FastifyReply>,
+): Promise<FastifyReply> {
+  if (failure.status === 'refused') return render(200, 'The current password is not correct.');
+  const { status, seconds, message } = waitMessage(failure);
+  reply.header('retry-after', String(seconds));
+  return render(status, message);
 }
 
 /** Sends a page with the pages' Content-Security-Policy. */

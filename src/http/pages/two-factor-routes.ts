@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isGatehouseError } from '../../core/errors.js';
 import type { TwoFactor } from '../../core/two-factor.js';
-import { auditRequest } from '../audit.js';
+import { accountActorOf } from '../audit.js';
 import { sameSiteOnly } from '../csrf.js';
 import { signedIn, type RouteContext } from '../plugin.js';
 import { returnTo } from '../routes/forward-auth.js';
 import { AUTH_BODY_LIMIT } from '../schemas.js';
 import { completeSignIn } from '../sign-in.js';
-import { sendPage, sendWaitPage } from './send.js';
+import { sendPage, sendReauthenticationFailure, sendWaitPage } from './send.js';
 import { recoveryCodesPage, twoFactorEnrollPage, twoFactorSignInPage } from './two-factor-views.js';
 import type { AccountNotice } from './views.js';
 import { signInPage } from './views.js';
@@ -47,76 +47,86 @@ export function registerTwoFactorPageRoutes(
       const body = form(request);
       const challenge = text(body.challenge);
       const back = returnTo(body, origins);
-      try {
-        await completeSignIn(context, request, reply, { challenge, code: text(body.code) });
-        return back ? reply.code(303).header('location', back).send() : backHome(reply);
-      } catch (error) {
-        const waiting = sendWaitPage(reply, error, (message) =>
-          twoFactorSignInPage({ challenge, error: message, returnTo: back }),
-        );
-        if (waiting) return waiting;
-        if (isGatehouseError(error, 'ERR_INVALID_CREDENTIALS'))
+      const outcome = await completeSignIn(context, request, reply, { challenge, code: text(body.code) });
+      switch (outcome.status) {
+        case 'signed-in':
+          return back ? reply.code(303).header('location', back).send() : backHome(reply);
+        case 'throttled':
+        case 'busy':
+          return sendWaitPage(reply, outcome, (message) =>
+            twoFactorSignInPage({ challenge, error: message, returnTo: back }),
+          );
+        case 'expired':
+          return sendPage(reply, 200, signInPage({ error: 'That sign-in expired; sign in again.', returnTo: back }));
+        default:
           return sendPage(
             reply,
             200,
             twoFactorSignInPage({ challenge, error: 'The code is not valid.', returnTo: back }),
           );
-        if (isGatehouseError(error, 'ERR_TWO_FACTOR_CHALLENGE'))
-          return sendPage(reply, 200, signInPage({ error: 'That sign-in expired; sign in again.', returnTo: back }));
-        throw error;
       }
     },
   );
 
-  /** The enrolment page: a new secret, or (after a mistyped code) the one the app already has. */
-  async function enrollPage(request: FastifyRequest, reply: FastifyReply, error?: string): Promise<FastifyReply> {
+  /** The enrolment page: the QR code and the key of an enrolment begun, with a message after a mistyped code. */
+  async function enrollPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    enrolment: { secret: string; uri: string },
+    error?: string,
+  ): Promise<FastifyReply> {
     const { user } = signedIn(request);
-    const { secret, uri } =
-      (error === undefined ? null : await twoFactor.pendingEnrollment(user)) ?? (await twoFactor.beginEnrollment(user));
     // Loaded when someone enrols, not at every start.
     const { default: QRCode } = await import('qrcode');
-    const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+    const qrSvg = await QRCode.toString(enrolment.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     reply.header('cache-control', 'no-store');
-    return sendPage(reply, 200, twoFactorEnrollPage(user, { secret, qrSvg }, error));
+    return sendPage(reply, 200, twoFactorEnrollPage(user, { secret: enrolment.secret, qrSvg }, error));
   }
 
+  const accountError = (request: FastifyRequest, reply: FastifyReply) => (status: number, message: string) =>
+    renderAccount(request, reply, status, { error: message });
+
   app.post('/ui/two-factor', session, async (request, reply) => {
+    let started;
     try {
-      return await enrollPage(request, reply);
+      // Turning it on needs the current password: a stolen session must not enrol its own authenticator.
+      started = await core.account.beginTwoFactor(accountActorOf(request), text(form(request).password));
     } catch (error) {
-      if (isGatehouseError(error, 'ERR_TWO_FACTOR_ENABLED'))
+      if (isGatehouseError(error, 'ERR_TWO_FACTOR_ENABLED') || isGatehouseError(error, 'ERR_VALIDATION'))
         return renderAccount(request, reply, 200, { error: error.message });
       throw error;
     }
+    if (started.status !== 'started') return sendReauthenticationFailure(reply, started, accountError(request, reply));
+    return enrollPage(request, reply, started);
   });
 
   app.post('/ui/two-factor/confirm', session, async (request, reply) => {
     const { user } = signedIn(request);
     try {
-      const { recoveryCodes } = await twoFactor.confirmEnrollment(user.id, text(form(request).code));
-      await auditRequest(core, request, { type: 'two_factor.enable', userId: user.id });
+      const { recoveryCodes } = await core.account.confirmTwoFactor(accountActorOf(request), text(form(request).code));
       reply.header('cache-control', 'no-store');
       return sendPage(reply, 200, recoveryCodesPage(user, recoveryCodes));
     } catch (error) {
-      if (isGatehouseError(error, 'ERR_INVALID_CODE'))
-        return enrollPage(request, reply, 'That code is not valid; enter the code the app shows now.');
-      if (isGatehouseError(error, 'ERR_TWO_FACTOR_NOT_PENDING'))
+      const pending = isGatehouseError(error, 'ERR_INVALID_CODE') ? await twoFactor.pendingEnrollment(user) : null;
+      if (pending)
+        return enrollPage(request, reply, pending, 'That code is not valid; enter the code the app shows now.');
+      if (isGatehouseError(error, 'ERR_TWO_FACTOR_NOT_PENDING') || isGatehouseError(error, 'ERR_INVALID_CODE'))
         return renderAccount(request, reply, 200, { error: error.message });
       throw error;
     }
   });
 
   app.post('/ui/two-factor/disable', session, async (request, reply) => {
-    const { user } = signedIn(request);
+    let disabled;
     try {
-      await core.users.confirmPassword(user.id, text(form(request).password));
+      disabled = await core.account.disableTwoFactor(accountActorOf(request), text(form(request).password));
     } catch (error) {
-      if (isGatehouseError(error, 'ERR_CURRENT_PASSWORD'))
-        return renderAccount(request, reply, 200, { error: 'The password is not correct.' });
+      if (isGatehouseError(error, 'ERR_VALIDATION'))
+        return renderAccount(request, reply, 200, { error: error.message });
       throw error;
     }
-    if (await twoFactor.disable(user.id))
-      await auditRequest(core, request, { type: 'two_factor.disable', userId: user.id, detail: { by: 'self' } });
+    if (disabled.status !== 'disabled')
+      return sendReauthenticationFailure(reply, disabled, accountError(request, reply));
     return backHome(reply, 'two-factor-off');
   });
 }

@@ -1,7 +1,7 @@
 import type { TwoFactorStatus } from '../../core/two-factor.js';
 import type { User } from '../../core/users.js';
 import { html, SafeHtml } from './html.js';
-import { layout } from './views.js';
+import { currentPasswordField, layout } from './views.js';
 
 /** The second step of signing in: a code from the authenticator app, or a recovery code. */
 export function twoFactorSignInPage(options: { challenge: string; error?: string; returnTo?: string | null }): string {
@@ -30,7 +30,8 @@ export function twoFactorSection(status: TwoFactorStatus): SafeHtml {
       <p id="two-factor-state">
         Off. With it on, signing in asks for a code from an authenticator app as well as your password.
       </p>
-      <form class="inline" method="post" action="/ui/two-factor">
+      <form class="stack" method="post" action="/ui/two-factor">
+        ${currentPasswordField('two-factor-setup-password')}
         <button type="submit">Set up two-factor sign-in</button>
       </form>`;
   }
@@ -39,16 +40,7 @@ export function twoFactorSection(status: TwoFactorStatus): SafeHtml {
       On · ${status.recoveryCodesLeft} recovery code${status.recoveryCodesLeft === 1 ? '' : 's'} left
     </p>
     <form class="stack" method="post" action="/ui/two-factor/disable">
-      <label for="two-factor-password"
-        >Password
-        <input
-          id="two-factor-password"
-          name="password"
-          type="password"
-          autocomplete="current-password"
-          required
-          maxlength="1024"
-      /></label>
+      ${currentPasswordField('two-factor-password')}
       <button type="submit" class="danger">Turn off two-factor sign-in</button>
     </form>`;
 }

@@ -52,19 +52,18 @@ export function signInPage(options: { error?: string; username?: string; returnT
             value="${options.username ?? ''}"
             autofocus
         /></label>
-        <label for="password"
-          >Password
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            required
-            maxlength="1024"
-        /></label>
+        ${currentPasswordField('password')}
         <button type="submit">Sign in</button>
       </form>`,
   );
+}
+
+/** The labelled field of a current password (signing in, or asked again before a sensitive change), by its element id. */
+export function currentPasswordField(id: string): SafeHtml {
+  return html`<label for="${id}"
+    >Password
+    <input id="${id}" name="password" type="password" autocomplete="current-password" required maxlength="1024"
+  /></label>`;
 }
 
 /** A time for people: minutes, UTC. */

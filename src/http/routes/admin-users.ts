@@ -5,7 +5,7 @@ import { ADMIN_ROLE } from '../../core/roles.js';
 import type { RouteContext } from '../plugin.js';
 import { AUTH_BODY_LIMIT, CreateUserBody, IdParams, UpdateUserBody } from '../schemas.js';
 import { sessionView, userView } from '../views.js';
-import { auditRequest } from '../audit.js';
+import { actorOf, auditRequest } from '../audit.js';
 
 /** `/admin/users…`: user management for role `admin`. */
 export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
@@ -36,12 +36,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: 
       bodyLimit: AUTH_BODY_LIMIT,
     },
     async (request, reply) => {
-      const user = await core.users.createUser(request.body);
-      await auditRequest(core, request, {
-        type: 'user.create',
-        userId: user.id,
-        detail: { username: user.username, roles: user.roles },
-      });
+      const user = await core.users.createUser(request.body, actorOf(request));
       return reply.code(201).send(userView(user));
     },
   );
@@ -58,7 +53,8 @@ export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: 
       preValidation,
       schema: {
         tags: ['admin'],
-        summary: 'Change roles, reset the password, disable or enable',
+        summary:
+          "Change another user's roles, reset their password (ending their sessions, tokens and API keys), disable or enable them",
         'x-problems': ['Problem404'],
         params: IdParams,
         body: UpdateUserBody,
@@ -68,20 +64,12 @@ export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: 
     async (request) => {
       const { id } = request.params;
       const { disabled, roles, password } = request.body;
+      const actor = actorOf(request);
       let user = await requireUser(id);
-      if (roles !== undefined) user = await core.users.setRoles(id, roles);
-      if (password !== undefined) user = await core.users.setPassword(id, password);
-      if (disabled !== undefined) user = await core.users.setDisabled(id, disabled);
-      await auditRequest(core, request, {
-        type:
-          password !== undefined && roles === undefined && disabled === undefined ? 'password.change' : 'user.update',
-        userId: id,
-        detail: {
-          ...(roles !== undefined && { roles: user.roles }),
-          ...(disabled !== undefined && { disabled }),
-          ...(password !== undefined && { password: 'reset' }),
-        },
-      });
+      // Each operation refuses an administrator's own account before it changes anything.
+      if (roles !== undefined) user = await core.users.setRoles(id, roles, actor);
+      if (password !== undefined) user = await core.users.resetPassword(id, password, actor);
+      if (disabled !== undefined) user = await core.users.setDisabled(id, disabled, actor);
       return userView(user);
     },
   );
@@ -99,8 +87,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: 
       },
     },
     async (request, reply) => {
-      await core.users.deleteUser(request.params.id);
-      await auditRequest(core, request, { type: 'user.delete', userId: request.params.id });
+      await core.users.deleteUser(request.params.id, actorOf(request));
       return reply.code(204).send();
     },
   );

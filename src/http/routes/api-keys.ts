@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { signedIn, type RouteContext } from '../plugin.js';
 import { ApiKeyCreateBody, AUTH_BODY_LIMIT, IdParams } from '../schemas.js';
 import { apiKeyView } from '../views.js';
-import { auditRequest } from '../audit.js';
+import { actorOf } from '../audit.js';
 
 /** `/api-keys`: a signed-in user's personal API keys. Session only: a key cannot mint keys. */
 export function registerApiKeyRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
@@ -25,16 +25,8 @@ export function registerApiKeyRoutes(app: FastifyInstance, { core, guards }: Rou
     async (request, reply) => {
       const { user } = signedIn(request);
       const { name, scopes, expiresInSeconds } = request.body;
-      const { key, apiKey } = await core.apiKeys.createApiKey(user.id, {
-        name,
-        scopes,
-        expiresAt: expiresInSeconds === undefined ? null : core.clock.now() + expiresInSeconds * 1000,
-      });
-      await auditRequest(core, request, {
-        type: 'api_key.create',
-        userId: user.id,
-        detail: { apiKeyId: apiKey.id, name: apiKey.name, scopes: apiKey.scopes },
-      });
+      const expiresAt = expiresInSeconds === undefined ? null : core.clock.now() + expiresInSeconds * 1000;
+      const { key, apiKey } = await core.apiKeys.createApiKey(user, { name, scopes, expiresAt }, actorOf(request));
       // The key is shown this once; only its hash is kept.
       reply.header('cache-control', 'no-store');
       return reply.code(201).send({ ...apiKeyView(apiKey), key });
@@ -62,12 +54,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, { core, guards }: Rou
       },
     },
     async (request, reply) => {
-      await core.apiKeys.revokeApiKey(signedIn(request).user.id, request.params.id);
-      await auditRequest(core, request, {
-        type: 'api_key.revoke',
-        userId: signedIn(request).user.id,
-        detail: { apiKeyId: request.params.id },
-      });
+      await core.apiKeys.revokeApiKey(signedIn(request).user.id, request.params.id, actorOf(request));
       return reply.code(204).send();
     },
   );

@@ -1,9 +1,7 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { Principal } from '../../core/principals.js';
-import { isCrossSite, isUnsafeMethod } from '../csrf.js';
 import { securityOf } from '../openapi.js';
 import type { RouteContext } from '../plugin.js';
-import { sendProblem } from '../problem.js';
 
 /** Options of the forward-auth route. */
 export interface ForwardAuthOptions {
@@ -17,20 +15,26 @@ export interface ForwardAuthOptions {
   signInUrl?: string;
 }
 
-// Header values are ASCII; a user name with other characters is percent-encoded (RFC 3986), never dropped or mangled.
-const ASCII_PRINTABLE = /^[\x20-\x7e]*$/;
-const headerValue = (text: string) => (ASCII_PRINTABLE.test(text) ? text : encodeURIComponent(text));
+/**
+ * A name as a header value: every UTF-8 byte outside RFC 3986's unreserved
+ * set (letters, digits, `-._~`) percent-encoded, `%` included, so that one
+ * value names one user (`zoë` is `zo%C3%AB`, the name `zo%C3%AB` is
+ * `zo%25C3%25AB`); upstreams decode it with `decodeURIComponent`.
+ */
+export function encodeIdentity(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
 
 /** What the upstream learns about the caller: names and ids, never a credential. */
 function identity(principal: Principal, prefix: string): Record<string, string> {
   const headers: Record<string, string> = {
-    [`${prefix}user`]: headerValue(principal.user?.username ?? principal.clientId ?? ''),
+    [`${prefix}user`]: encodeIdentity(principal.user?.username ?? principal.clientId ?? ''),
     [`${prefix}subject`]: principal.user?.id ?? principal.clientId ?? '',
     [`${prefix}roles`]: principal.roles.join(','),
-    [`${prefix}kind`]: principal.kind,
+    [`${prefix}kind`]: principal.credential,
+    // What the credential holds now (for a person: every scope they may hold), so an upstream checks one header for every kind.
+    [`${prefix}scopes`]: principal.scopes.join(' '),
   };
-  // A session is not limited by scope: no header rather than a made-up "all".
-  if (principal.scopes !== null) headers[`${prefix}scopes`] = principal.scopes.join(' ');
   return headers;
 }
 
@@ -60,10 +64,11 @@ const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE',
  * Forward auth for reverse proxies (nginx `auth_request`, Traefik
  * `forwardAuth`, Caddy `forward_auth`): `/auth/verify`, any method, answers
  * 200 with identity headers when the request carries a valid session cookie,
- * access token or API key, and 401 otherwise. The proxy sends the original
- * request's headers; with `X-Original-Method` (or Traefik's
- * `X-Forwarded-Method`) a cookie-authenticated state change from another
- * site is refused (403) here too.
+ * access token, API key or Basic credentials, and 401 otherwise. The proxy
+ * sends the original request's headers; with `X-Original-Method` (or
+ * Traefik's `X-Forwarded-Method`) the core's decision is made for the
+ * original method, so a cookie- or Basic-authenticated state change from
+ * another site is refused (403) here exactly as the guards refuse it.
  */
 export function registerForwardAuthRoutes(
   app: FastifyInstance,
@@ -71,7 +76,6 @@ export function registerForwardAuthRoutes(
   options: ForwardAuthOptions = {},
 ): void {
   const prefix = (options.headerPrefix ?? 'X-Auth-').toLowerCase();
-  const required = guards.required();
   app.route({
     method: METHODS,
     url: '/auth/verify',
@@ -83,23 +87,20 @@ export function registerForwardAuthRoutes(
       'x-problems': ['Problem401', 'Problem403', 'Problem503'],
     },
     handler: async (request, reply) => {
-      // The guard answers 401 (or 503) itself; a browser may be sent to sign in instead.
-      const principal = await guards.resolve(request).catch(() => null);
-      if (!principal) {
-        const back = returnTo(request.query, origins);
-        if (back && options.signInUrl && String(request.headers.accept ?? '').includes('text/html')) {
-          return reply
-            .code(302)
-            .header('location', `${options.signInUrl.replace(/\/$/, '')}/?return_to=${encodeURIComponent(back)}`)
-            .send();
-        }
-        return required(request, reply);
+      // A browser without a credential may be sent to sign in instead of a 401.
+      const resolved = await guards.resolve(request).catch(() => null);
+      const back = resolved === null ? returnTo(request.query, origins) : null;
+      if (back && options.signInUrl && String(request.headers.accept ?? '').includes('text/html')) {
+        return reply
+          .code(302)
+          .header('location', `${options.signInUrl.replace(/\/$/, '')}/?return_to=${encodeURIComponent(back)}`)
+          .send();
       }
-      request.auth = principal;
       const original = request.headers['x-original-method'] ?? request.headers['x-forwarded-method'];
       const method = typeof original === 'string' ? original.toUpperCase() : request.method;
-      if (principal.kind === 'session' && isUnsafeMethod(method) && isCrossSite(request, origins))
-        return sendProblem(reply, 'ERR_CROSS_SITE');
+      // The same decision as every guard's, for the original request's method; it answers 401/403/503 itself.
+      const principal = await guards.check(request, reply, { credentials: 'any' }, { method });
+      if (!principal) return reply;
       return reply.code(200).headers(identity(principal, prefix)).send();
     },
   });

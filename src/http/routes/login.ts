@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { checkFailureError } from '../../core/login.js';
 import { sameSiteOnly } from '../csrf.js';
 import type { RouteContext } from '../plugin.js';
 import { AUTH_BODY_LIMIT, LoginBody, TwoFactorLoginBody } from '../schemas.js';
@@ -28,6 +29,7 @@ export function registerLoginRoutes(app: FastifyInstance, context: RouteContext)
     },
     async (request, reply) => {
       const outcome = await signIn(context, request, reply, request.body);
+      if (outcome.status !== 'signed-in' && outcome.status !== 'two-factor') throw checkFailureError(outcome);
       if (outcome.status === 'two-factor') {
         // 202: the password was right, and the sign-in is not complete; no session exists yet.
         const expiresIn = Math.round((outcome.expiresAt - context.core.clock.now()) / 1000);
@@ -53,7 +55,9 @@ export function registerLoginRoutes(app: FastifyInstance, context: RouteContext)
       bodyLimit: AUTH_BODY_LIMIT,
     },
     async (request, reply) => {
-      const { session, user } = await completeSignIn(context, request, reply, request.body);
+      const outcome = await completeSignIn(context, request, reply, request.body);
+      if (outcome.status !== 'signed-in') throw checkFailureError(outcome, 'The code is not valid.');
+      const { session, user } = outcome;
       return { user: userView(user), session: sessionView(session, session.id) };
     },
   );

@@ -4,7 +4,8 @@ import { GatehouseError } from '../../core/errors.js';
 import { signedIn, type RouteContext } from '../plugin.js';
 import { AUTH_BODY_LIMIT, IdParams, PasswordChangeBody } from '../schemas.js';
 import { sessionView, userView } from '../views.js';
-import { auditRequest } from '../audit.js';
+import { reauthenticationError } from '../../core/account.js';
+import { accountActorOf, auditRequest } from '../audit.js';
 
 /** The signed-in user's own routes: who am I, my sessions, my password. */
 export function registerMeRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
@@ -72,13 +73,11 @@ export function registerMeRoutes(app: FastifyInstance, { core, guards }: RouteCo
       bodyLimit: AUTH_BODY_LIMIT,
     },
     async (request, reply) => {
-      const { user, session } = signedIn(request);
-      await core.users.changePassword(
-        user.id,
-        { current: request.body.currentPassword, next: request.body.newPassword },
-        { keepSessionId: session.id },
-      );
-      await auditRequest(core, request, { type: 'password.change', userId: user.id, detail: { by: 'self' } });
+      const changed = await core.account.changePassword(accountActorOf(request), {
+        current: request.body.currentPassword,
+        next: request.body.newPassword,
+      });
+      if (changed.status !== 'changed') throw reauthenticationError(changed);
       return reply.code(204).send();
     },
   );

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { grantScopes } from '../../core/scopes.js';
+import type { GrantResult } from '../../core/grants.js';
 import { useStrictBodyParsers } from '../body-parsers.js';
 import { authenticateClient } from '../client-auth.js';
 import { handleOAuthError, OAuthError } from '../oauth-errors.js';
@@ -9,8 +9,8 @@ import type { RouteContext } from '../plugin.js';
 import type { RouteDocs } from '../openapi.js';
 import { AUTH_BODY_LIMIT } from '../schemas.js';
 
-/** The `client_id` of tokens issued to signed-in users (a public client: it has no secret). */
-export const USER_CLIENT_ID = 'gatehouse';
+export { USER_CLIENT_ID } from '../../core/grants.js';
+import { USER_CLIENT_ID } from '../../core/grants.js';
 
 const Param = Type.String({ minLength: 1, maxLength: 8192 });
 // RFC 6749 §3.2: parameters sent without a value are treated as omitted; unknown ones are ignored.
@@ -45,9 +45,25 @@ function noStore(reply: FastifyReply): FastifyReply {
   return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
 }
 
-/** `/oauth/token` (RFC 6749), `/oauth/revoke` (RFC 7009), `/oauth/introspect` (RFC 7662). Form bodies only. */
+/** The RFC 6749 §5.1 answer of a grant, or its §5.2 error. */
+function sendGrant(reply: FastifyReply, result: GrantResult): FastifyReply {
+  if (!result.ok) throw new OAuthError(result.error, result.description);
+  return noStore(reply).send({
+    access_token: result.accessToken,
+    token_type: 'Bearer',
+    expires_in: result.expiresIn,
+    ...(result.refreshToken !== undefined && { refresh_token: result.refreshToken }),
+    scope: result.scopes.join(' '),
+  });
+}
+
+/**
+ * `/oauth/token` (RFC 6749), `/oauth/revoke` (RFC 7009), `/oauth/introspect`
+ * (RFC 7662). Form bodies only. Each authenticates the client, calls the
+ * core's grant and answers its value as RFC 6749 JSON.
+ */
 export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: RouteContext): void {
-  const tokens = core.tokens!;
+  const grants = core.grants!;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(handleOAuthError);
   // RFC 6749 §3.2: the token endpoint takes application/x-www-form-urlencoded.
@@ -65,32 +81,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
       if (body.grant_type === 'client_credentials') {
         const client = await authenticateClient(request, body, core);
         if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.');
-        const scopes = grantScopes(body.scope, client.scopes);
-        // RFC 8705 §3: a client that authenticated with its certificate gets tokens bound to it.
-        const { token, expiresIn, jti } = await tokens.accessTokens.issueAccessToken({
-          sub: client.id,
-          clientId: client.id,
-          scopes,
-          certificateThumbprint: client.boundCertificate,
-        });
-        await core.audit.record({
-          type: 'token.issue',
-          actor: client.id,
-          ip: request.ip,
-          detail: {
-            grant: 'client_credentials',
-            clientId: client.id,
-            jti,
-            scope: scopes.join(' '),
-            ...(client.boundCertificate && { boundToCertificate: true }),
-          },
-        });
-        return noStore(reply).send({
-          access_token: token,
-          token_type: 'Bearer',
-          expires_in: expiresIn,
-          scope: scopes.join(' '),
-        });
+        return sendGrant(reply, await grants.clientCredentials(client, body.scope, { ip: request.ip }));
       }
       if (body.grant_type === 'refresh_token') {
         if (body.refresh_token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required.');
@@ -101,37 +92,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
         ) {
           throw new OAuthError('invalid_grant', 'The refresh token is not valid.');
         }
-        const grant = await core.refreshTokens.rotateRefreshToken(
-          body.refresh_token,
-          async (id) => (await core.sessions.findSession(id)) !== null,
-        );
-        const user = grant ? await core.users.findUserById(grant.userId) : null;
-        if (!grant || !user || user.disabled) {
-          await core.audit.record({ type: 'token.refresh_denied', userId: grant?.userId ?? null, ip: request.ip });
-          throw new OAuthError('invalid_grant', 'The refresh token is not valid.');
-        }
-        const scopes = grant.scope === null ? null : grant.scope.split(' ').filter(Boolean);
-        const { token, expiresIn, jti } = await tokens.accessTokens.issueAccessToken({
-          sub: user.id,
-          clientId: USER_CLIENT_ID,
-          scopes,
-          roles: user.roles,
-          sid: grant.sessionId,
-        });
-        await core.audit.record({
-          type: 'token.issue',
-          actor: user.id,
-          userId: user.id,
-          ip: request.ip,
-          detail: { grant: 'refresh_token', sessionId: grant.sessionId, jti },
-        });
-        return noStore(reply).send({
-          access_token: token,
-          token_type: 'Bearer',
-          expires_in: expiresIn,
-          refresh_token: grant.refreshToken,
-          ...(scopes !== null && { scope: scopes.join(' ') }),
-        });
+        return sendGrant(reply, await grants.refresh(body.refresh_token, { ip: request.ip }));
       }
       throw new OAuthError('unsupported_grant_type', 'grant_type must be client_credentials or refresh_token.');
     },
@@ -143,7 +104,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
       config: { rateLimit },
       schema: {
         ...OAUTH_DOCS,
-        summary: 'Revoke a refresh token (RFC 7009)',
+        summary: 'Revoke a refresh token or access token (RFC 7009)',
         'x-success': [200, 'Revoked, or not a token of this client: the answer is the same (RFC 7009 §2.2)'],
         body: TokenParamBody,
       },
@@ -151,31 +112,8 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
     },
     async (request, reply) => {
       const client = await authenticateClient(request, request.body, core);
-      const { token } = request.body;
-      if (await core.refreshTokens.revokeRefreshToken(token)) {
-        await core.audit.record({
-          type: 'token.revoke',
-          actor: client?.id ?? null,
-          ip: request.ip,
-          detail: { kind: 'refresh_token' },
-        });
-        return noStore(reply).code(200).send();
-      }
-      const claims = await tokens.accessTokens.verifyAccessToken(token);
-      if (claims) {
-        // A user token's holder may revoke it; a service client's token only that client.
-        if (claims.client_id !== USER_CLIENT_ID && claims.client_id !== client?.id) {
-          throw new OAuthError('unauthorized_client', 'The token was not issued to this client.');
-        }
-        await core.store.revokeTokenId(claims.jti, claims.exp * 1000);
-        await core.audit.record({
-          type: 'token.revoke',
-          actor: client?.id ?? claims.sub,
-          userId: claims.sid ? claims.sub : null,
-          ip: request.ip,
-          detail: { kind: 'access_token', jti: claims.jti },
-        });
-      }
+      const revoked = await grants.revoke(request.body.token, client, { ip: request.ip });
+      if (!revoked.ok) throw new OAuthError(revoked.error, revoked.description);
       // RFC 7009 §2.2: an unknown or already invalid token is answered 200 too.
       return noStore(reply).code(200).send();
     },
@@ -187,7 +125,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
       config: { rateLimit },
       schema: {
         ...OAUTH_DOCS,
-        summary: 'Is a token active, and for whom (RFC 7662)',
+        summary: 'Is a token active, and for whom (RFC 7662; clients with the introspect scope)',
         security: [{ client: [] }],
         body: TokenParamBody,
       },
@@ -196,31 +134,10 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
     async (request, reply) => {
       const client = await authenticateClient(request, request.body, core);
       if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.');
-      // The resource server asking holds the connection, not us: report the binding (RFC 8705 §3.2) rather than check it.
-      const principal = await core.principals.fromBearer(request.body.token, { anyConnection: true });
-      noStore(reply);
-      if (!principal) return { active: false };
-      const common = {
-        active: true,
-        token_type: principal.kind === 'api_key' ? 'api_key' : 'Bearer',
-        sub: principal.user?.id ?? principal.clientId,
-        ...(principal.user && { username: principal.user.username, roles: principal.roles }),
-        ...(principal.scopes !== null && { scope: principal.scopes.join(' ') }),
-      };
-      if (principal.token) {
-        const claims = principal.token;
-        return {
-          ...common,
-          client_id: claims.client_id,
-          exp: claims.exp,
-          iat: claims.iat,
-          jti: claims.jti,
-          iss: tokens.issuer(),
-          aud: tokens.audience(),
-          ...(claims.certificateThumbprint && { cnf: { 'x5t#S256': claims.certificateThumbprint } }),
-        };
-      }
-      return common;
+      const answer = await grants.introspect(request.body.token, client);
+      // RFC 7662 §2.3: a client not allowed to introspect is refused; 403 with the scope it lacks (RFC 6750 §3.1).
+      if (answer === null) throw new OAuthError('insufficient_scope', 'Introspection needs the introspect scope.');
+      return noStore(reply).send(answer);
     },
   );
 }

@@ -1,14 +1,14 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { GatehouseError } from '../../core/errors.js';
+import { reauthenticationError } from '../../core/account.js';
 import { ADMIN_ROLE } from '../../core/roles.js';
-import { auditRequest } from '../audit.js';
+import { accountActorOf, actorOf } from '../audit.js';
 import { signedIn, type RouteContext } from '../plugin.js';
-import { AUTH_BODY_LIMIT, IdParams, TwoFactorCodeBody, TwoFactorDisableBody } from '../schemas.js';
+import { AUTH_BODY_LIMIT, IdParams, TwoFactorCodeBody, PasswordBody } from '../schemas.js';
 
 /**
- * `/two-factor`: a signed-in user turns TOTP sign-in on (start, then confirm
- * with a code) or off (with their password); `DELETE
+ * `/two-factor`: a signed-in user turns TOTP sign-in on (start with their
+ * password, then confirm with a code) or off (with their password); `DELETE
  * /admin/users/:id/two-factor` lets an admin reset it for a user who lost
  * their phone and their recovery codes.
  */
@@ -35,16 +35,18 @@ export function registerTwoFactorRoutes(app: FastifyInstance, { core, guards }: 
       preValidation,
       schema: {
         tags,
-        summary: 'Start enrolling: a new TOTP secret and its otpauth:// URI',
+        summary: 'Start enrolling (the current password is asked again): a new TOTP secret and its otpauth:// URI',
         'x-success': [201, 'The secret and URI, for the authenticator app'],
         'x-problems': ['Problem409'],
+        body: PasswordBody,
       },
+      bodyLimit: AUTH_BODY_LIMIT,
     },
     async (request, reply) => {
-      const { user } = signedIn(request);
-      const { secret, uri } = await twoFactor.beginEnrollment(user);
+      const started = await core.account.beginTwoFactor(accountActorOf(request), request.body.password);
+      if (started.status !== 'started') throw reauthenticationError(started);
       reply.header('cache-control', 'no-store');
-      return reply.code(201).send({ secret, uri });
+      return reply.code(201).send({ secret: started.secret, uri: started.uri });
     },
   );
 
@@ -61,9 +63,7 @@ export function registerTwoFactorRoutes(app: FastifyInstance, { core, guards }: 
       bodyLimit: AUTH_BODY_LIMIT,
     },
     async (request, reply) => {
-      const { user } = signedIn(request);
-      const { recoveryCodes } = await twoFactor.confirmEnrollment(user.id, request.body.code);
-      await auditRequest(core, request, { type: 'two_factor.enable', userId: user.id });
+      const { recoveryCodes } = await core.account.confirmTwoFactor(accountActorOf(request), request.body.code);
       reply.header('cache-control', 'no-store');
       return { enabled: true, recoveryCodes };
     },
@@ -76,16 +76,14 @@ export function registerTwoFactorRoutes(app: FastifyInstance, { core, guards }: 
       schema: {
         tags,
         summary: 'Turn two-factor sign-in off (the current password is asked again)',
-        body: TwoFactorDisableBody,
+        body: PasswordBody,
         'x-success': [204, 'Off'],
       },
       bodyLimit: AUTH_BODY_LIMIT,
     },
     async (request, reply) => {
-      const { user } = signedIn(request);
-      await core.users.confirmPassword(user.id, request.body.password);
-      if (await twoFactor.disable(user.id))
-        await auditRequest(core, request, { type: 'two_factor.disable', userId: user.id, detail: { by: 'self' } });
+      const disabled = await core.account.disableTwoFactor(accountActorOf(request), request.body.password);
+      if (disabled.status !== 'disabled') throw reauthenticationError(disabled);
       return reply.code(204).send();
     },
   );
@@ -103,10 +101,7 @@ export function registerTwoFactorRoutes(app: FastifyInstance, { core, guards }: 
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      if (!(await core.users.findUserById(id))) throw new GatehouseError('ERR_USER_NOT_FOUND');
-      if (await twoFactor.disable(id))
-        await auditRequest(core, request, { type: 'two_factor.disable', userId: id, detail: { by: 'admin' } });
+      await core.users.resetTwoFactor(request.params.id, actorOf(request));
       return reply.code(204).send();
     },
   );

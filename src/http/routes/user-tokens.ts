@@ -1,18 +1,18 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { parseScopes } from '../../core/scopes.js';
+import { GatehouseError } from '../../core/errors.js';
+import { actorOf } from '../audit.js';
 import { signedIn, type RouteContext } from '../plugin.js';
 import { AUTH_BODY_LIMIT, UserTokenBody } from '../schemas.js';
-import { USER_CLIENT_ID } from './oauth.js';
-import { auditRequest } from '../audit.js';
 
 /**
  * `POST /token`: a signed-in user (session cookie) gets an access token and
- * a refresh token bound to that session, for calling APIs from code. With
- * `scope`, the access token is limited to those scopes.
+ * a refresh token bound to that session, for calling APIs from code. The
+ * token holds the scopes asked for with `scope` (each one the user may
+ * hold), and none when none are asked for.
  */
 export function registerUserTokenRoutes(app: FastifyInstance, { core, guards, rateLimit }: RouteContext): void {
-  const tokens = core.tokens!;
+  const grants = core.grants!;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
   routes.post(
@@ -21,39 +21,23 @@ export function registerUserTokenRoutes(app: FastifyInstance, { core, guards, ra
       config: { rateLimit },
       // An empty POST is the common case: validate it as an empty object.
       preValidation: [guards.requireSession(), async (request) => void (request.body ??= {})],
-      schema: { tags: ['account'], summary: 'An access token and refresh token for this session', body: UserTokenBody },
+      schema: {
+        tags: ['account'],
+        summary: 'An access token and refresh token for this session, with the scopes asked for',
+        body: UserTokenBody,
+      },
       bodyLimit: AUTH_BODY_LIMIT,
     },
     async (request, reply) => {
-      const { user, session } = signedIn(request);
-      const requested = request.body.scope;
-      const scopes = requested === undefined || requested.trim() === '' ? null : parseScopes(requested);
-      const { token, expiresIn } = await tokens.accessTokens.issueAccessToken({
-        sub: user.id,
-        clientId: USER_CLIENT_ID,
-        scopes,
-        roles: user.roles,
-        sid: session.id,
-      });
-      const refreshToken = await core.refreshTokens.issueRefreshToken({
-        userId: user.id,
-        sessionId: session.id,
-        scope: scopes === null ? null : scopes.join(' '),
-        // A refresh token never outlives the session it came from.
-        expiresAt: session.absoluteExpiresAt,
-      });
-      await auditRequest(core, request, {
-        type: 'token.issue',
-        userId: user.id,
-        detail: { grant: 'session', sessionId: session.id, scope: scopes === null ? null : scopes.join(' ') },
-      });
+      const issued = await grants.issueSessionTokens(signedIn(request), request.body.scope, actorOf(request));
+      if (!issued.ok) throw new GatehouseError('ERR_INVALID_SCOPE', { message: issued.description });
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       return {
-        access_token: token,
+        access_token: issued.accessToken,
         token_type: 'Bearer',
-        expires_in: expiresIn,
-        refresh_token: refreshToken,
-        ...(scopes !== null && { scope: scopes.join(' ') }),
+        expires_in: issued.expiresIn,
+        refresh_token: issued.refreshToken,
+        scope: issued.scopes.join(' '),
       };
     },
   );

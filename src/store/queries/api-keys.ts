@@ -50,6 +50,11 @@ export function createApiKeyQueries(db: Kysely<Database>): ApiKeyStore {
     async touchApiKey(id, lastUsedAt) {
       await db.updateTable('api_keys').set({ last_used_at: lastUsedAt }).where('id', '=', id).execute();
     },
+
+    async deleteUserApiKeys(userId) {
+      const result = await db.deleteFrom('api_keys').where('user_id', '=', userId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
 

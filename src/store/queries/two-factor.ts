@@ -127,6 +127,11 @@ export function createTwoFactorQueries(db: Kysely<Database>): TwoFactorStore {
       return deleted.numDeletedRows > 0n;
     },
 
+    async deleteUserLoginChallenges(userId) {
+      const deleted = await db.deleteFrom('login_challenges').where('user_id', '=', userId).executeTakeFirst();
+      return Number(deleted.numDeletedRows);
+    },
+
     async purgeExpiredLoginChallenges(now) {
       const deleted = await db.deleteFrom('login_challenges').where('expires_at', '<=', now).executeTakeFirst();
       return Number(deleted.numDeletedRows);

@@ -1,0 +1,157 @@
+import { APPLICATION, type Actor, type AuditLog } from './audit.js';
+import type { Clock } from './clock.js';
+import { GatehouseError } from './errors.js';
+import { ADMIN_ROLE, parseRoles } from './roles.js';
+import { parseScopes } from './scopes.js';
+import type { ScopeRecord, Store } from './store.js';
+
+/** A scope a credential may hold, as the registry knows it. */
+export interface ScopeDefinition {
+  name: string;
+  /** What holding it allows, in words: shown to operators and on consent pages. */
+  description: string;
+  /** Users with one of these roles may hold it; empty: every user. Only a scope without roles may be held by a service client. */
+  roles: string[];
+  /** Built into Gatehouse: it cannot be added, changed or removed. */
+  reserved: boolean;
+  /** Held only by service clients an operator registered with it, never by a user's credential. */
+  clientsOnly: boolean;
+}
+
+/** The scope that lets a delegated credential of an administrator use the admin routes. */
+export const ADMIN_SCOPE = 'admin';
+/** The scope a token or key needs to read `/metrics` from anywhere but loopback. */
+export const METRICS_SCOPE = 'metrics';
+/** The scope a client needs to use `/oauth/introspect`. */
+export const INTROSPECT_SCOPE = 'introspect';
+
+/** The scopes built into every deployment. */
+export const RESERVED_SCOPES: readonly ScopeDefinition[] = Object.freeze([
+  {
+    name: ADMIN_SCOPE,
+    description: 'Administer users, service clients, signing keys and scopes (administrators only).',
+    roles: [ADMIN_ROLE],
+    reserved: true,
+    clientsOnly: false,
+  },
+  {
+    name: INTROSPECT_SCOPE,
+    description: 'Ask whether tokens and API keys are active, and whose they are (/oauth/introspect).',
+    roles: [],
+    reserved: true,
+    clientsOnly: true,
+  },
+  {
+    name: METRICS_SCOPE,
+    description: 'Read the Prometheus metrics (/metrics).',
+    roles: [],
+    reserved: true,
+    clientsOnly: true,
+  },
+]);
+
+/** Who would hold a scope: a user with their roles now, or a service client. */
+export type ScopeHolder = { kind: 'user'; roles: readonly string[] } | { kind: 'client' };
+
+/** Whether `holder` may hold `scope`. */
+export function mayHoldScope(scope: ScopeDefinition, holder: ScopeHolder): boolean {
+  if (holder.kind === 'client') return scope.roles.length === 0;
+  if (scope.clientsOnly) return false;
+  return scope.roles.length === 0 || scope.roles.some((role) => holder.roles.includes(role));
+}
+
+/** The names of every scope of `registry` that `holder` may hold, sorted. */
+export function holdableScopes(registry: readonly ScopeDefinition[], holder: ScopeHolder): string[] {
+  return registry.filter((scope) => mayHoldScope(scope, holder)).map((scope) => scope.name);
+}
+
+/**
+ * The requested scopes (a space-separated string or a list), parsed, when
+ * every one is among `available` (see {@link holdableScopes}).
+ *
+ * @throws {GatehouseError} `ERR_INVALID_SCOPE` naming the first scope that is not available.
+ */
+export function checkRequestedScopes(
+  requested: string | readonly string[],
+  available: readonly string[],
+  holder: 'user' | 'client',
+): string[] {
+  const scopes = parseScopes(requested);
+  const refused = scopes.find((scope) => !available.includes(scope));
+  if (refused !== undefined) {
+    throw new GatehouseError('ERR_INVALID_SCOPE', {
+      message: `The scope ${JSON.stringify(refused)} does not exist or is not available to this ${holder}.`,
+      details: { scope: refused },
+    });
+  }
+  return scopes;
+}
+
+const DESCRIPTION_MAX = 200;
+
+function toDefinition(record: ScopeRecord): ScopeDefinition {
+  return {
+    name: record.name,
+    description: record.description,
+    roles: [...record.roles],
+    reserved: false,
+    clientsOnly: false,
+  };
+}
+
+/** The scope registry; see {@link createScopeRegistry}. */
+export type ScopeRegistry = ReturnType<typeof createScopeRegistry>;
+
+/**
+ * The scopes of a deployment: the reserved ones and those an operator
+ * added, each with a description and the roles whose users may hold it.
+ * Credentials are granted only scopes that exist here and that their holder
+ * may hold; a scope removed here stops counting on every credential at once.
+ */
+export function createScopeRegistry({ store, clock, audit }: { store: Store; clock: Clock; audit: AuditLog }) {
+  return {
+    /** Every scope, reserved ones included, by name. */
+    async list(): Promise<ScopeDefinition[]> {
+      const stored = (await store.listScopes()).map(toDefinition);
+      return [...RESERVED_SCOPES, ...stored].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    },
+
+    /**
+     * Adds a scope.
+     * @throws {GatehouseError} `ERR_INVALID_SCOPE` (name, or a reserved one), `ERR_VALIDATION` (description), `ERR_INVALID_ROLE`, `ERR_SCOPE_EXISTS`.
+     */
+    async create(
+      input: { name: string; description: string; roles?: readonly string[] },
+      actor: Actor = APPLICATION,
+    ): Promise<ScopeDefinition> {
+      const [name, ...more] = parseScopes(input.name);
+      if (name === undefined || more.length > 0)
+        throw new GatehouseError('ERR_INVALID_SCOPE', { message: 'Give one scope name.' });
+      if (RESERVED_SCOPES.some((scope) => scope.name === name)) {
+        throw new GatehouseError('ERR_INVALID_SCOPE', { message: `The scope ${JSON.stringify(name)} is reserved.` });
+      }
+      const description = input.description.trim();
+      if (description === '' || [...description].length > DESCRIPTION_MAX || /[\p{Cc}\p{Cf}]/u.test(description)) {
+        throw new GatehouseError('ERR_VALIDATION', {
+          message: `A scope description has 1 to ${DESCRIPTION_MAX} printable characters.`,
+        });
+      }
+      const record: ScopeRecord = { name, description, roles: parseRoles(input.roles ?? []), createdAt: clock.now() };
+      if (!(await store.createScope(record))) throw new GatehouseError('ERR_SCOPE_EXISTS');
+      await audit.record({ type: 'scope.create', ...audit.from(actor), detail: { scope: name, roles: record.roles } });
+      return toDefinition(record);
+    },
+
+    /**
+     * Removes a scope: every credential that carries it stops holding it.
+     * @throws {GatehouseError} `ERR_INVALID_SCOPE` for a reserved scope, `ERR_SCOPE_NOT_FOUND`.
+     */
+    async remove(name: string, actor: Actor = APPLICATION): Promise<void> {
+      if (RESERVED_SCOPES.some((scope) => scope.name === name)) {
+        throw new GatehouseError('ERR_INVALID_SCOPE', { message: `The scope ${JSON.stringify(name)} is reserved.` });
+      }
+      if (!(await store.deleteScope(name))) throw new GatehouseError('ERR_SCOPE_NOT_FOUND');
+      await audit.record({ type: 'scope.remove', ...audit.from(actor), detail: { scope: name } });
+    },
+  };
+}
