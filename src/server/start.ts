@@ -17,6 +17,8 @@ export interface RunningServer {
   certFile: string;
   /** Stops accepting connections, lets requests in flight finish, closes the database. */
   close(): Promise<void>;
+  /** Deletes expired sessions, refresh tokens, revocations, sign-in challenges and keys now (also every ten minutes); returns how many of each. */
+  purgeExpired(): Promise<Record<string, number>>;
   /** Re-reads the certificate and key files (on SIGHUP); new connections use them. */
   reloadTLS(): Promise<void>;
 }
@@ -53,15 +55,20 @@ export async function startServer(
     );
   }
 
+  const purgeExpired = async () => {
+    const purged = {
+      sessions: await core.sessions.purgeExpiredSessions(),
+      refreshTokens: await core.refreshTokens.purgeExpiredRefreshTokens(),
+      revocations: await core.store.purgeExpiredRevocations(core.clock.now()),
+      loginChallenges: await core.store.purgeExpiredLoginChallenges(core.clock.now()),
+      signingKeys: (await core.tokens?.keys.purgeExpiredKeys()) ?? 0,
+    };
+    if (Object.values(purged).some((count) => count > 0)) app.log.info({ purged }, 'expired rows purged');
+    return purged;
+  };
   const purge = async () => {
     try {
-      const purged = {
-        sessions: await core.sessions.purgeExpiredSessions(),
-        refreshTokens: await core.refreshTokens.purgeExpiredRefreshTokens(),
-        revocations: await core.store.purgeExpiredRevocations(core.clock.now()),
-        signingKeys: (await core.tokens?.keys.purgeExpiredKeys()) ?? 0,
-      };
-      if (Object.values(purged).some((count) => count > 0)) app.log.info({ purged }, 'expired rows purged');
+      await purgeExpired();
     } catch (error) {
       app.log.warn({ err: error }, 'session purge failed');
     }
@@ -75,6 +82,7 @@ export async function startServer(
     core,
     url,
     certFile: tls.certFile,
+    purgeExpired,
     async close() {
       clearInterval(timer);
       await app.close();

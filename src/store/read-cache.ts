@@ -177,6 +177,8 @@ export function withReadCache(store: Store, options: ReadCacheOptions): ReadCach
   const max = options.maxEntries ?? 10_000;
   const sessionsByHash = new BoundedCache<string, SessionRecord>(max);
   const sessionsById = new BoundedCache<string, SessionRecord>(max);
+  // Which token digest a cached session is under, so that a write by id can drop that copy too.
+  const tokenHashOf = new BoundedCache<string, string>(max);
   const users = new BoundedCache<string, UserRecord>(max);
   const apiKeys = new BoundedCache<string, ApiKeyRecord>(max);
   const clients = new BoundedCache<string, ClientRecord>(max);
@@ -261,7 +263,15 @@ export function withReadCache(store: Store, options: ReadCacheOptions): ReadCach
     store: {
       ...passed,
       ...invalidating,
-      findSessionByTokenHash: cached(sessionsByHash, (hash) => store.findSessionByTokenHash(hash), found),
+      findSessionByTokenHash: cached(
+        sessionsByHash,
+        async (hash) => {
+          const record = await store.findSessionByTokenHash(hash);
+          if (record) tokenHashOf.set(record.id, hash, clock.now() + ttl);
+          return record;
+        },
+        found,
+      ),
       findSessionById: cached(sessionsById, (id) => store.findSessionById(id), found),
       findUserById: cached(users, (id) => store.findUserById(id), found),
       findApiKeyByHash: cached(apiKeys, (hash) => store.findApiKeyByHash(hash), found),
@@ -275,8 +285,10 @@ export function withReadCache(store: Store, options: ReadCacheOptions): ReadCach
           () => true,
         )('all')) ?? [],
       touchSession(id, lastSeenAt, expiresAt) {
-        // The core updates the record it read by token before writing; a copy read by id may be older.
+        // The core updates the record it read before writing; the copy under the other key may be older.
         sessionsById.delete(id);
+        const hash = tokenHashOf.get(id, clock.now());
+        if (hash !== undefined) sessionsByHash.delete(hash);
         return store.touchSession(id, lastSeenAt, expiresAt);
       },
       touchApiKey(id, lastUsedAt) {

@@ -3,9 +3,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { loadMasterKey } from '../../src/server/master-key.js';
 import { createSelfSignedClientCertificate } from '../helpers/certificates.js';
 import { runCLI } from '../helpers/process.js';
+import { redisSkipReason, TEST_REDIS_URL } from '../helpers/services.js';
 import { createCLIFixture, fails, ok } from './helpers.js';
 
 // gatehouse client, keys and the program itself; user and sessions have files of their own.
@@ -148,4 +151,27 @@ test('usage errors exit 2; --help and --version exit 0', async () => {
   assert.match(unknown.stderr, /unknown command 'frobnicate'/);
   assert.equal((await runCLI(['--help'])).code, 0);
   assert.match((await runCLI(['--version'])).stdout, /^\d+\.\d+\.\d+\n$/);
+});
+
+describe('gatehouse … --redis', () => {
+  test('every change is announced to running instances, not only key rotation (#14)', async (t) => {
+    const skip = await redisSkipReason();
+    if (skip) return t.skip(skip);
+    ok(await cli(['user', 'add', 'announced', '--password-stdin'], 'announced password 12\n'));
+    const id = (await withCore((core) => core.users.findUserByName('announced')))!.id;
+    const subscriber = new Redis(TEST_REDIS_URL);
+    const messages: unknown[] = [];
+    try {
+      await subscriber.subscribe('gatehouse:revocations');
+      subscriber.on('message', (_channel, message: string) => messages.push(JSON.parse(message)));
+      ok(await cli(['user', 'disable', 'announced', '--redis', TEST_REDIS_URL]));
+      for (let wait = 0; wait < 50 && messages.length < 2; wait += 1) await sleep(20);
+      assert.deepEqual(messages, [
+        { kind: 'user', id },
+        { kind: 'user-sessions', userId: id },
+      ]);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 
 /**
@@ -46,4 +47,33 @@ export async function createTestDatabase(): Promise<TestDatabase | string> {
       await client.end();
     },
   };
+}
+
+/** The Redis server tests use: `GATEHOUSE_TEST_REDIS`, default the local one (database 15). */
+export const TEST_REDIS_URL = process.env.GATEHOUSE_TEST_REDIS ?? 'redis://127.0.0.1:6379/15';
+
+/**
+ * `null` when Redis answers at {@link TEST_REDIS_URL}, else the reason a suite
+ * skips (outside CI; in CI a missing Redis fails the run).
+ */
+export async function redisSkipReason(): Promise<string | null> {
+  const client = new Redis(TEST_REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 1500,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return null;
+  } catch (error) {
+    const reason = `Redis not reachable at ${TEST_REDIS_URL} (${(error as Error).message}): Redis suites skipped`;
+    if (SERVICES_REQUIRED) throw new Error(reason, { cause: error });
+    process.stderr.write(`notice: ${reason}\n`);
+    return reason;
+  } finally {
+    client.disconnect();
+  }
 }

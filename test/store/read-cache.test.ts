@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import type { SessionRecord, Store, UserRecord } from '../../src/core/store.js';
 import { openStore } from '../../src/store/index.js';
-import { withReadCache, type CacheChange } from '../../src/store/read-cache.js';
+import { STORE_METHODS, withReadCache, type CacheChange } from '../../src/store/read-cache.js';
 
 // Two stores on one SQLite file stand for two processes (an instance and the
 // CLI, or two instances): what one writes, the other's cache learns only by expiry.
@@ -131,4 +131,44 @@ test('a time to live of 0 is no cache at all', async () => {
   const store = await openStore({ url: 'sqlite::memory:' });
   assert.equal(withReadCache(store, { ttlMs: 0 }).store, store);
   await store.close();
+});
+
+test('every Store method is classified: a new write cannot skip invalidation unnoticed', async () => {
+  const store = await openStore({ url: 'sqlite::memory:' });
+  try {
+    const methods = Object.keys(store).sort();
+    assert.deepEqual(methods, Object.keys(STORE_METHODS).sort());
+  } finally {
+    await store.close();
+  }
+});
+
+test('a read that began before a write is not cached after it (#14)', async () => {
+  const store = await openStore({ url: 'sqlite::memory:' });
+  await store.createUser(alice);
+  // The first read of the user is slow: it reads the row, then a write lands before it returns.
+  let release: () => void = () => undefined;
+  let slow = true;
+  const racing: Store = {
+    ...store,
+    async findUserById(id) {
+      const row = await store.findUserById(id);
+      if (slow) {
+        slow = false;
+        await new Promise<void>((resolve) => (release = resolve));
+      }
+      return row;
+    },
+  };
+  const cached = withReadCache(racing, { ttlMs: 60_000 }).store;
+  try {
+    const stale = cached.findUserById('u1');
+    await sleep(10);
+    await cached.updateUser('u1', { disabled: true, updatedAt: 2 });
+    release();
+    assert.equal((await stale)?.disabled, false, 'the slow read saw the row before the write');
+    assert.equal((await cached.findUserById('u1'))?.disabled, true, 'and was not kept: the next read is fresh');
+  } finally {
+    await store.close();
+  }
 });

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import express from 'express';
+import type { FastifyInstance } from 'fastify';
+import { Agent, request } from 'undici';
+import type { AuthCore } from '../../src/core/index.js';
+import { createExpressAuth } from '../../src/express/index.js';
+import { buildServer } from '../../src/server/app.js';
+import { loadConfig } from '../../src/server/config.js';
+import { createDevelopmentCertificate } from '../../src/server/tls.js';
+import { createSelfSignedClientCertificate, createTestCa, type IssuedCertificate } from '../helpers/certificates.js';
+import { COOKIE } from '../helpers/server.js';
+import {
+  CREDENTIALS,
+  CROSS_SITE_EXPECTED,
+  CROSS_SITE_ROUTES,
+  documentedTable,
+  EXPECTED,
+  expectedAnswer,
+  renderDecisionTable,
+  ROUTE_CLASSES,
+  type CredentialRow,
+  type RouteClass,
+} from './decision-table.js';
+
+/**
+ * Every credential kind against every route class, over HTTPS, on a real
+ * Gatehouse server (SQLite file, `--basic-auth both`, client certificates
+ * asked for) with two host routes, and an Express app on the same core.
+ * The expected answers are the data of decision-table.ts, which
+ * docs/security.md shows.
+ */
+const PASSWORD = 'decision table password 1';
+let data: string;
+let app: FastifyInstance;
+let core: AuthCore;
+let gatehouseUrl: string;
+let expressUrl: string;
+let expressServer: Server;
+let serverCert: string;
+let pinned: IssuedCertificate;
+const agents: Agent[] = [];
+/** The headers (and client certificate) each credential row is presented with. */
+const presented: Record<string, { headers: Record<string, string>; certificate?: IssuedCertificate }> = {};
+
+function agent(certificate?: IssuedCertificate): Agent {
+  const made = new Agent({
+    connect: { ca: serverCert, ...(certificate && { cert: certificate.cert, key: certificate.key }) },
+  });
+  agents.push(made);
+  return made;
+}
+
+async function call(
+  base: string,
+  route: RouteClass,
+  credential: { headers: Record<string, string>; certificate?: IssuedCertificate },
+  extra: Record<string, string> = {},
+) {
+  const response = await request(`${base}${route.path}`, {
+    method: route.method,
+    headers: { ...route.headers, ...credential.headers, ...extra },
+    dispatcher: credential.certificate ? agent(credential.certificate) : plain,
+  });
+  const text = await response.body.text();
+  let json: { code?: string } | undefined;
+  try {
+    json = JSON.parse(text) as { code?: string };
+  } catch {
+    json = undefined;
+  }
+  return { status: response.statusCode, headers: response.headers, json };
+}
+let plain: Agent;
+
+before(async () => {
+  data = mkdtempSync(join(tmpdir(), 'gatehouse-decisions-'));
+  const ca = await createTestCa();
+  pinned = await createSelfSignedClientCertificate('CN=pinned-job');
+  const clientCaFile = join(data, 'client-ca.pem');
+  writeFileSync(clientCaFile, ca.cert);
+  const tls = await createDevelopmentCertificate();
+  serverCert = tls.cert;
+  plain = agent();
+  const config = loadConfig({
+    flags: { data, host: '127.0.0.1', port: 0, logLevel: 'silent', basicAuth: 'both', tlsClientCa: clientCaFile },
+    env: {},
+  });
+  const built = await buildServer(config, { tls: { ...tls, clientCa: ca.cert } });
+  ({ app, core } = built);
+  // The host application's own routes, guarded by Gatehouse.
+  app.get('/orders', { onRequest: app.auth.requireScope('orders:read') }, async () => ({ orders: [] }));
+  app.post('/any', { onRequest: app.auth.required() }, async () => ({ ok: true }));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  gatehouseUrl = `https://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  built.setListeningUrl(gatehouseUrl);
+
+  // The same rules through gatehouse/express, on the same core.
+  const auth = createExpressAuth(core, { basicAuth: 'both' });
+  const service = express();
+  service.get('/orders', auth.requireScope('orders:read'), (_req, res) => void res.json({ orders: [] }));
+  service.post('/any', auth.required(), (_req, res) => void res.json({ ok: true }));
+  expressServer = createServer({ ...tls, requestCert: true, rejectUnauthorized: false }, service);
+  await new Promise<void>((resolve) => expressServer.listen(0, '127.0.0.1', resolve));
+  expressUrl = `https://127.0.0.1:${(expressServer.address() as { port: number }).port}`;
+
+  // Who holds what: an admin user, and three service clients.
+  await core.scopes.create({ name: 'orders:read', description: 'Read orders.' });
+  await core.users.createUser({ username: 'ada', password: PASSWORD, roles: ['admin'] });
+  const svc = await core.clients.createClient({ name: 'svc', scopes: 'orders:read' });
+  const prom = await core.clients.createClient({ name: 'prom', scopes: 'metrics' });
+  const pinnedJob = await core.clients.createClient({
+    name: 'pinned-job',
+    scopes: 'orders:read',
+    tls: { certificate: pinned.cert },
+  });
+
+  const post = async (
+    path: string,
+    body: Record<string, string>,
+    headers: Record<string, string> = {},
+    certificate?: IssuedCertificate,
+  ) => {
+    const response = await request(`${gatehouseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(body).toString(),
+      dispatcher: certificate ? agent(certificate) : plain,
+    });
+    const text = await response.body.text();
+    assert.ok(response.statusCode === 200 || response.statusCode === 201, `${path}: ${response.statusCode} ${text}`);
+    return { json: JSON.parse(text) as Record<string, string>, headers: response.headers };
+  };
+  const login = await post('/login', { username: 'ada', password: PASSWORD });
+  const cookie = new RegExp(`${COOKIE}=[^;]+`).exec(String(login.headers['set-cookie']))![0];
+  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  const key = async (scopes: string) =>
+    (await post('/api-keys', { name: `key ${scopes || 'none'}`, scopes }, { cookie })).json.key!;
+  const userToken = async (scope: string) =>
+    (await post('/token', scope ? { scope } : {}, { cookie })).json.access_token!;
+  const clientToken = async (client: { client: { id: string }; secret: string | null }) =>
+    (
+      await post(
+        '/oauth/token',
+        { grant_type: 'client_credentials' },
+        { authorization: basic(client.client.id, client.secret!) },
+      )
+    ).json.access_token!;
+  const bound = (
+    await post('/oauth/token', { grant_type: 'client_credentials', client_id: pinnedJob.client.id }, {}, pinned)
+  ).json.access_token!;
+
+  Object.assign(presented, {
+    none: { headers: {} },
+    session: { headers: { cookie } },
+    basicUser: { headers: { authorization: basic('ada', PASSWORD) } },
+    basicClient: { headers: { authorization: basic(svc.client.id, svc.secret!) } },
+    keyScoped: { headers: bearer(await key('orders:read')) },
+    keyAdmin: { headers: bearer(await key('admin')) },
+    keyNone: { headers: bearer(await key('')) },
+    tokenScoped: { headers: bearer(await userToken('orders:read')) },
+    tokenNone: { headers: bearer(await userToken('')) },
+    clientToken: { headers: bearer(await clientToken(svc)) },
+    metricsToken: { headers: bearer(await clientToken(prom)) },
+    boundWith: { headers: bearer(bound), certificate: pinned },
+    boundWithout: { headers: bearer(bound) },
+    forged: { headers: bearer(`${bound.slice(0, -4)}AAAA`) },
+  });
+});
+
+after(async () => {
+  expressServer?.close();
+  await app?.close();
+  await Promise.all(agents.map((item) => item.close()));
+  rmSync(data, { recursive: true, force: true });
+});
+
+function assertAnswer(
+  answer: Awaited<ReturnType<typeof call>>,
+  expected: ReturnType<typeof expectedAnswer>,
+  { where, credential, route }: { where: string; credential: CredentialRow; route: RouteClass },
+) {
+  assert.equal(answer.status, expected.status, where);
+  assert.equal(answer.headers['www-authenticate'], expected.challenge, `${where}: WWW-Authenticate`);
+  if (expected.code !== undefined) assert.equal(answer.json?.code, expected.code, `${where}: code`);
+  if (route.id === 'forward' && expected.status === 200) {
+    assert.equal(answer.headers['x-auth-kind'], credential.kind, `${where}: X-Auth-Kind`);
+  }
+}
+
+describe('the decision table: every credential kind against every route class', () => {
+  for (const credential of CREDENTIALS) {
+    test(credential.title, async () => {
+      for (const route of ROUTE_CLASSES) {
+        const cell = EXPECTED[credential.id]![route.id]!;
+        const answer = await call(route.express ? expressUrl : gatehouseUrl, route, presented[credential.id]!);
+        assertAnswer(answer, expectedAnswer(cell, credential, route), {
+          where: `${credential.id} → ${route.id}`,
+          credential,
+          route,
+        });
+      }
+    });
+  }
+
+  test('a state change from another site: refused for cookies and Basic, whatever the door; bearer credentials pass', async () => {
+    for (const [id, cells] of Object.entries(CROSS_SITE_EXPECTED)) {
+      const credential = CREDENTIALS.find((item) => item.id === id)!;
+      for (const route of CROSS_SITE_ROUTES) {
+        const answer = await call(route.express ? expressUrl : gatehouseUrl, route, presented[id]!, {
+          'sec-fetch-site': 'cross-site',
+          origin: 'https://evil.example',
+        });
+        assertAnswer(answer, expectedAnswer(cells[route.id]!, credential, route), {
+          where: `${id} → cross-site ${route.id}`,
+          credential,
+          route,
+        });
+      }
+    }
+  });
+
+  test('docs/security.md shows this table', () => {
+    assert.equal(
+      documentedTable(),
+      renderDecisionTable(),
+      'docs/security.md is out of date: run npx tsx test/security/decision-table.ts --write',
+    );
+  });
+});
