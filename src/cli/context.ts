@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { AuditEventInput } from '../core/audit.js';
 import { createAuthCore, type AuthCore } from '../core/index.js';
 import { loadConfig } from '../server/config.js';
 import { loadMasterKey } from '../server/master-key.js';
@@ -90,9 +89,4 @@ export async function withCore<T>(
   } finally {
     await store.close();
   }
-}
-
-/** Records an audit event for an operator action from the CLI (actor `cli`), for operations that do not record their own yet. */
-export function auditCli(core: AuthCore, event: Omit<AuditEventInput, 'actor'>): Promise<void> {
-  return core.audit.record({ ...event, actor: 'cli' });
 }

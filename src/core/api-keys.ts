@@ -3,7 +3,7 @@ import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
 import { checkRequestedScopes, holdableScopes, type ScopeRegistry } from './scope-registry.js';
 import { createId, createSecret, hashSecret, SECRET_PATTERN } from './secrets.js';
-import type { ApiKeyRecord, Store } from './store.js';
+import type { ApiKeyRecord, ApiKeyStore, UserStore } from './store/index.js';
 import { toUser, type User } from './users.js';
 
 /** Prefix of every API key, so that secret scanners recognise a leaked one. */
@@ -47,7 +47,7 @@ export function createApiKeys({
   scopes,
   audit,
 }: {
-  store: Store;
+  store: ApiKeyStore & Pick<UserStore, 'findUserById'>;
   clock: Clock;
   scopes: ScopeRegistry;
   audit: AuditLog;

@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { createId } from './secrets.js';
-import type { AuditRecord, Store } from './store.js';
+import type { AuditRecord, AuditStore } from './store/index.js';
 
 /** The kinds of audit events. */
 export type AuditEventType =
@@ -73,7 +73,7 @@ export function createAuditLog({
   onError = () => undefined,
   onEvent,
 }: {
-  store: Store;
+  store: AuditStore;
   clock: Clock;
   onError?: (error: unknown) => void;
   /** Told of every event as it is recorded (metrics count them); must not throw. */

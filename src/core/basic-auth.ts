@@ -4,7 +4,7 @@ import type { Clock } from './clock.js';
 import type { Client, ClientService } from './clients.js';
 import type { CheckFailure, Login } from './login.js';
 import type { SessionOrigin } from './sessions.js';
-import type { Store, UserRecord } from './store.js';
+import type { UserRecord, UserStore } from './store/index.js';
 
 /** Who may authenticate with `Authorization: Basic`: service clients, users, both, or nobody. */
 export type BasicAuthMode = 'users' | 'clients' | 'both' | 'off';
@@ -51,7 +51,7 @@ export function createBasicAuth({
   clients,
   login,
 }: {
-  store: Store;
+  store: Pick<UserStore, 'findUserById'>;
   clock: Clock;
   clients: ClientService;
   login: Login;

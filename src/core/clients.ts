@@ -6,7 +6,7 @@ import { COMPACT_JWS_PATTERN, MAX_TOKEN_LENGTH } from './jwt-checks.js';
 import { APPLICATION, type Actor, type AuditLog } from './audit.js';
 import { checkRequestedScopes, holdableScopes, type ScopeRegistry } from './scope-registry.js';
 import { constantTimeEqual, createId, createSecret, hashSecret } from './secrets.js';
-import type { ClientRecord, Store } from './store.js';
+import type { ClientRecord, ClientStore, RevocationStore } from './store/index.js';
 
 /** A service client as shown to operators: never the secret or its hash. */
 export interface Client {
@@ -94,7 +94,7 @@ export function createClientService({
   scopes: registry,
   audit,
 }: {
-  store: Store;
+  store: ClientStore & Pick<RevocationStore, 'revokeTokenId'>;
   clock: Clock;
   scopes: ScopeRegistry;
   audit: AuditLog;

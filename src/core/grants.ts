@@ -6,7 +6,7 @@ import type { PrincipalResolver } from './principals.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import { checkRequestedScopes, holdableScopes, INTROSPECT_SCOPE, type ScopeRegistry } from './scope-registry.js';
 import type { Session, SessionService } from './sessions.js';
-import type { Store } from './store.js';
+import type { RevocationStore } from './store/index.js';
 import type { User, UserService } from './users.js';
 
 /** The `client_id` of tokens issued to signed-in users (a public client: it has no secret). */
@@ -53,7 +53,7 @@ const invalidScope = (error: unknown): GrantResult => ({
  * and what it was granted still counts only while its holder may hold it).
  */
 export function createGrants(deps: {
-  store: Store;
+  store: Pick<RevocationStore, 'revokeTokenId'>;
   accessTokens: AccessTokens;
   refreshTokens: RefreshTokens;
   sessions: SessionService;

@@ -3,7 +3,7 @@ import { createAccountService } from './account.js';
 import { createGrants } from './grants.js';
 import { createScopeRegistry } from './scope-registry.js';
 import { createApiKeys } from './api-keys.js';
-import { createAuditLog, type AuditEventInput } from './audit.js';
+import { createAuditLog, type AuditEventInput, type AuditLog } from './audit.js';
 import { createBasicAuth } from './basic-auth.js';
 import { systemClock, type Clock } from './clock.js';
 import { createClientService } from './clients.js';
@@ -17,7 +17,7 @@ import { withHashQueue, type HashQueueOptions } from './hash-queue.js';
 import { createLogin } from './login.js';
 import { createArgon2Hasher, PASSWORD_MIN_LENGTH, type PasswordHasher, type PasswordPolicy } from './passwords.js';
 import { createSessionService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './sessions.js';
-import type { Store } from './store.js';
+import type { Store } from './store/index.js';
 import { createUserService } from './users.js';
 
 /** Options of {@link createAuthCore}. */
@@ -86,8 +86,9 @@ export function createAuthCore(options: AuthCoreOptions) {
   // Bounded, so that a flood of sign-ins cannot take every core (see hash-queue.ts).
   const hasher = withHashQueue(options.hasher ?? createArgon2Hasher(), options.hashQueue);
   const policy: SessionPolicy = { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy };
-  const sessions = createSessionService({ store, clock, policy });
   const audit = createAuditLog({ store, clock, onError: options.onAuditError, onEvent: options.onAuditEvent });
+  const sessions = createSessionService({ store, clock, policy, audit });
+  const passwordPolicy: PasswordPolicy = { minLength: PASSWORD_MIN_LENGTH, ...options.passwordPolicy };
   const scopes = createScopeRegistry({ store, clock, audit });
   const twoFactorOptions = options.twoFactor ?? (options.tokens && { masterKey: options.tokens.masterKey });
   const twoFactor = twoFactorOptions ? createTwoFactor({ store, clock, options: twoFactorOptions }) : null;
@@ -104,7 +105,7 @@ export function createAuthCore(options: AuthCoreOptions) {
   const { login, completeTwoFactor, warmUp } = passwordLogin;
   const clients = createClientService({ store, clock, scopes, audit });
   const apiKeys = createApiKeys({ store, clock, scopes, audit });
-  const tokens = options.tokens ? createTokenServices(options.tokens, store, clock) : null;
+  const tokens = options.tokens ? createTokenServices(options.tokens, { store, clock, audit }) : null;
   const basicAuth = createBasicAuth({ store, clock, clients, login: passwordLogin });
   const users = createUserService({
     store,
@@ -112,7 +113,7 @@ export function createAuthCore(options: AuthCoreOptions) {
     clock,
     audit,
     twoFactor,
-    passwordPolicy: { minLength: PASSWORD_MIN_LENGTH, ...options.passwordPolicy },
+    passwordPolicy,
     onCredentialsChanged: (userId) => basicAuth.forgetUser(userId),
   });
   const refreshTokens = createRefreshTokens({
@@ -132,6 +133,8 @@ export function createAuthCore(options: AuthCoreOptions) {
     store,
     clock,
     policy,
+    /** What new passwords must meet (the pages tell browsers its shortest length). */
+    passwordPolicy,
     users,
     /** What a signed-in user does to their own account, after their password where it matters. */
     account: createAccountService({ login: passwordLogin, users, sessions, twoFactor, audit }),
@@ -167,11 +170,15 @@ export function createAuthCore(options: AuthCoreOptions) {
   };
 }
 
-function createTokenServices(options: TokenOptions, store: Store, clock: Clock) {
+function createTokenServices(
+  options: TokenOptions,
+  { store, clock, audit }: { store: Store; clock: Clock; audit: AuditLog },
+) {
   const lifetimeSeconds = options.accessTokenLifetimeSeconds ?? 600;
   const keys = createKeyRing({
     store,
     clock,
+    audit,
     masterKey: options.masterKey,
     algorithm: options.algorithm,
     // Whatever this process's lifetime, another instance may issue up to the maximum: publish retired keys that long.
@@ -204,7 +211,7 @@ export * from './two-factor.js';
 export * from './passwords.js';
 export * from './roles.js';
 export * from './sessions.js';
-export type * from './store.js';
+export type * from './store/index.js';
 export * from './usernames.js';
 export * from './users.js';
 export type { Login } from './login.js';

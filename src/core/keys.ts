@@ -7,9 +7,10 @@ import {
   importJWK,
   type JWK,
 } from 'jose';
+import type { Actor, AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
-import type { SigningKeyRecord, Store } from './store.js';
+import type { SigningKeyRecord, SigningKeyStore } from './store/index.js';
 
 /** Asymmetric JWS algorithms Gatehouse signs with. Symmetric (HS*) and `none` never. */
 export const SIGNING_ALGORITHMS = ['EdDSA', 'ES256'] as const;
@@ -37,7 +38,7 @@ export interface SigningKeyInfo {
 
 /** Options of {@link createKeyRing}. */
 export interface KeyRingOptions {
-  store: Store;
+  store: SigningKeyStore;
   clock: Clock;
   /** 32 bytes that encrypt private keys at rest (AES-256-GCM through JWE `dir`). */
   masterKey: Uint8Array;
@@ -45,6 +46,8 @@ export interface KeyRingOptions {
   algorithm?: SigningAlgorithm;
   /** The longest lifetime of any token a key signs, in seconds: how long a retired key stays published. */
   maxTokenLifetimeSeconds: number;
+  /** Records rotations made by an actor. */
+  audit?: AuditLog;
   /** How long the in-memory copy of the key list is trusted, in milliseconds. Default 5000. */
   cacheMilliseconds?: number;
 }
@@ -122,7 +125,7 @@ export function createKeyRing(options: KeyRingOptions) {
     return (await importJWK(JSON.parse(new TextDecoder().decode(plaintext)) as JWK, record.alg)) as CryptoKey;
   }
 
-  async function rotate(): Promise<SigningKeyInfo> {
+  async function rotate(actor?: Actor): Promise<SigningKeyInfo> {
     // Proves this master key is the deployment's before adding a key encrypted
     // under it: a key the other instances could not decrypt would stop them.
     await load();
@@ -147,6 +150,9 @@ export function createKeyRing(options: KeyRingOptions) {
     };
     await store.rotateSigningKey(record, now, now + options.maxTokenLifetimeSeconds * 1000 + PUBLISH_MARGIN_MS);
     await load();
+    if (actor && options.audit) {
+      await options.audit.record({ type: 'key.rotate', ...options.audit.from(actor), detail: { kid, alg: algorithm } });
+    }
     return toInfo(record);
   }
 
@@ -181,7 +187,7 @@ export function createKeyRing(options: KeyRingOptions) {
       return { keys: (await current()).keys.map((key) => key.jwk) };
     },
 
-    /** Makes a new key active at once; the old ones stay published until their tokens expire. */
+    /** Makes a new key active at once; the old ones stay published until their tokens expire. Audited with the actor given. */
     rotate,
 
     /**

@@ -4,7 +4,7 @@ import { GatehouseError } from './errors.js';
 import { checkPasswordSize, type PasswordHasher } from './passwords.js';
 import { createSecret, hashSecret } from './secrets.js';
 import type { SessionOrigin, SessionService, Session } from './sessions.js';
-import type { Store, UserRecord } from './store.js';
+import type { TwoFactorStore, UserRecord, UserStore } from './store/index.js';
 import { addressKey, type LoginThrottle, type ThrottleKeys } from './throttle.js';
 import type { SecondFactor, TwoFactor } from './two-factor.js';
 import { tryUsernameKey } from './usernames.js';
@@ -87,7 +87,8 @@ export function createLogin({
   twoFactor,
   ipv6PrefixLength,
 }: {
-  store: Store;
+  store: Pick<UserStore, 'findUserByKey' | 'findUserById' | 'updateUser'> &
+    Pick<TwoFactorStore, 'findTwoFactor' | 'createLoginChallenge' | 'findLoginChallenge' | 'deleteLoginChallenge'>;
   hasher: PasswordHasher;
   clock: Clock;
   sessions: SessionService;

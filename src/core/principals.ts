@@ -6,7 +6,7 @@ import { checkFailureError } from './login.js';
 import type { PresentedCredential } from './credentials.js';
 import { holdableScopes, type ScopeHolder, type ScopeRegistry } from './scope-registry.js';
 import type { SessionService, Session, SessionOrigin } from './sessions.js';
-import type { Store } from './store.js';
+import type { ClientStore, RevocationStore, UserStore } from './store/index.js';
 import { toUser, type User } from './users.js';
 
 /** Who a request acts for, whatever credential it carried. */
@@ -62,7 +62,9 @@ export type PrincipalResolver = ReturnType<typeof createPrincipalResolver>;
  * registry and the holder's roles now.
  */
 export function createPrincipalResolver(deps: {
-  store: Store;
+  store: Pick<UserStore, 'findUserById'> &
+    Pick<RevocationStore, 'isTokenIdRevoked'> &
+    Pick<ClientStore, 'findClientById'>;
   sessions: SessionService;
   accessTokens: AccessTokens | null;
   apiKeys: ApiKeys;

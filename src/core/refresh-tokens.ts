@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { createId, createSecret, hashSecret, SECRET_PATTERN } from './secrets.js';
-import type { Store } from './store.js';
+import type { RefreshTokenStore } from './store/index.js';
 
 /** Prefix of refresh tokens, so that a leak scanner can recognise them and nobody mistakes one for a JWT. */
 export const REFRESH_TOKEN_PREFIX = 'ghr_';
@@ -28,7 +28,7 @@ export function createRefreshTokens({
   clock,
   reuseGraceSeconds = 0,
 }: {
-  store: Store;
+  store: RefreshTokenStore;
   clock: Clock;
   reuseGraceSeconds?: number;
 }) {

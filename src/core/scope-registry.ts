@@ -3,7 +3,7 @@ import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
 import { ADMIN_ROLE, parseRoles } from './roles.js';
 import { parseScopes } from './scopes.js';
-import type { ScopeRecord, Store } from './store.js';
+import type { ScopeRecord, ScopeStore } from './store/index.js';
 
 /** A scope a credential may hold, as the registry knows it. */
 export interface ScopeDefinition {
@@ -108,7 +108,7 @@ export type ScopeRegistry = ReturnType<typeof createScopeRegistry>;
  * Credentials are granted only scopes that exist here and that their holder
  * may hold; a scope removed here stops counting on every credential at once.
  */
-export function createScopeRegistry({ store, clock, audit }: { store: Store; clock: Clock; audit: AuditLog }) {
+export function createScopeRegistry({ store, clock, audit }: { store: ScopeStore; clock: Clock; audit: AuditLog }) {
   return {
     /** Every scope, reserved ones included, by name. */
     async list(): Promise<ScopeDefinition[]> {

@@ -1,6 +1,7 @@
+import type { Actor, AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { createId, createSecret, hashSecret, SECRET_PATTERN } from './secrets.js';
-import type { SessionRecord, Store } from './store.js';
+import type { SessionRecord, SessionStore, UserStore } from './store/index.js';
 import { toUser, type User } from './users.js';
 
 /** How long sessions live. */
@@ -51,7 +52,18 @@ export type SessionService = ReturnType<typeof createSessionService>;
  * writes at most once per {@link SessionPolicy.touchIntervalSeconds}, so a
  * signed-in request is normally a single read.
  */
-export function createSessionService({ store, clock, policy }: { store: Store; clock: Clock; policy: SessionPolicy }) {
+export function createSessionService({
+  store,
+  clock,
+  policy,
+  audit,
+}: {
+  store: SessionStore & Pick<UserStore, 'findUserById'>;
+  clock: Clock;
+  policy: SessionPolicy;
+  /** Records revocations made with an actor. */
+  audit?: AuditLog;
+}) {
   const idleMs = policy.idleTimeoutSeconds * 1000;
   const absoluteMs = policy.absoluteTimeoutSeconds * 1000;
   const touchMs = policy.touchIntervalSeconds * 1000;
@@ -146,17 +158,42 @@ export function createSessionService({ store, clock, policy }: { store: Store; c
      * that a user cannot learn or end the sessions of another.
      * Returns whether a session was ended.
      */
-    async revokeSession(id: string, options: { ownerId?: string } = {}): Promise<boolean> {
-      if (options.ownerId !== undefined) {
-        const record = await store.findSessionById(id);
-        if (!record || record.userId !== options.ownerId) return false;
+    async revokeSession(
+      id: string,
+      options: {
+        ownerId?: string;
+        /** Who ends it; recorded as `session.revoke` (or `logout`). Absent: an internal step, not audited. */
+        actor?: Actor;
+        /** The user ending their own current session. */
+        logout?: boolean;
+      } = {},
+    ): Promise<boolean> {
+      const record = await store.findSessionById(id);
+      if (options.ownerId !== undefined && (!record || record.userId !== options.ownerId)) return false;
+      const ended = await store.deleteSession(id);
+      if (ended && options.actor && audit) {
+        await audit.record({
+          type: options.logout ? 'logout' : 'session.revoke',
+          ...audit.from(options.actor),
+          userId: record?.userId ?? null,
+          detail: { sessionId: id },
+        });
       }
-      return store.deleteSession(id);
+      return ended;
     },
 
-    /** Ends every session of a user but `keepSessionId`; returns how many ended. */
-    revokeUserSessions(userId: string, options: { keepSessionId?: string } = {}): Promise<number> {
-      return store.deleteUserSessions(userId, { keepId: options.keepSessionId });
+    /** Ends every session of a user but `keepSessionId`; returns how many ended. Audited when an actor is given. */
+    async revokeUserSessions(userId: string, options: { keepSessionId?: string; actor?: Actor } = {}): Promise<number> {
+      const count = await store.deleteUserSessions(userId, { keepId: options.keepSessionId });
+      if (options.actor && audit) {
+        await audit.record({
+          type: 'session.revoke',
+          ...audit.from(options.actor),
+          userId,
+          detail: options.keepSessionId === undefined ? { count } : { others: count },
+        });
+      }
+      return count;
     },
 
     /** Deletes expired sessions; returns how many. */

@@ -4,7 +4,7 @@ import type * as Otplib from 'otplib';
 import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
 import { hashSecret } from './secrets.js';
-import type { Store } from './store.js';
+import type { TwoFactorStore } from './store/index.js';
 
 /** TOTP as every authenticator app reads it (RFC 6238 defaults): SHA-1, 6 digits, 30-second steps. */
 const PERIOD_SECONDS = 30;
@@ -66,7 +66,15 @@ function createRecoveryCode(): string {
  * database alone cannot be searched for them (50 bits is within reach of an
  * offline search of a plain hash); each works once.
  */
-export function createTwoFactor({ store, clock, options }: { store: Store; clock: Clock; options: TwoFactorOptions }) {
+export function createTwoFactor({
+  store,
+  clock,
+  options,
+}: {
+  store: TwoFactorStore;
+  clock: Clock;
+  options: TwoFactorOptions;
+}) {
   const issuer = options.issuer ?? 'Gatehouse';
   // A key of its own for recovery codes (HKDF, RFC 5869): the master key itself is never used for two purposes.
   const recoveryKey = Buffer.from(

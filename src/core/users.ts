@@ -4,7 +4,7 @@ import { GatehouseError } from './errors.js';
 import { checkPasswordPolicy, type PasswordHasher, type PasswordPolicy } from './passwords.js';
 import { parseRoles } from './roles.js';
 import { createId } from './secrets.js';
-import type { Store, UserRecord } from './store.js';
+import type { ApiKeyStore, SessionStore, TwoFactorStore, UserRecord, UserStore } from './store/index.js';
 import { parseUsername, tryUsernameKey } from './usernames.js';
 
 /** A user as the outside world sees it: never the password hash. */
@@ -30,7 +30,10 @@ export function toUser(record: UserRecord): User {
 }
 
 interface Dependencies {
-  store: Store;
+  store: UserStore &
+    Pick<SessionStore, 'deleteUserSessions'> &
+    Pick<TwoFactorStore, 'deleteUserLoginChallenges'> &
+    Pick<ApiKeyStore, 'deleteUserApiKeys'>;
   hasher: PasswordHasher;
   clock: Clock;
   passwordPolicy: PasswordPolicy;

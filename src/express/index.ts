@@ -15,6 +15,7 @@ import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import { certificateOfConnection } from '../http/client-certificate.js';
 import { createProblem } from '../http/problem.js';
+import { SESSION_COOKIE_NAME } from '../http/session-cookie.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -74,7 +75,7 @@ function sendProblem(
  * app.get('/orders', auth.requireScope('orders:read'), (req, res) => res.json(listOrders(req.auth!)));
  */
 export function createExpressAuth(core: AuthCore, options: ExpressAuthOptions = {}): ExpressAuth {
-  const cookieName = options.cookieName ?? '__Host-gatehouse';
+  const cookieName = options.cookieName ?? SESSION_COOKIE_NAME;
   const origins = options.origins?.map((origin) => origin.toLowerCase());
   const basicAuth = options.basicAuth ?? 'clients';
   const resolved = new WeakMap<Request, Promise<Principal | null>>();

@@ -3,6 +3,7 @@ import type { RouteOptions } from 'fastify';
 import type { BasicAuthMode } from '../core/basic-auth.js';
 import { ERROR_CODES } from '../core/errors.js';
 import { guardRequirement, type GuardRequirement } from './guards.js';
+import { SESSION_COOKIE_NAME } from './session-cookie.js';
 
 /** Options of {@link gatehouseOpenApi}. */
 export interface OpenApiOptions {
@@ -208,7 +209,7 @@ export function gatehouseOpenApi(options: OpenApiOptions = {}): FastifyDynamicSw
           session: {
             type: 'apiKey',
             in: 'cookie',
-            name: options.cookieName ?? '__Host-gatehouse',
+            name: options.cookieName ?? SESSION_COOKIE_NAME,
             description: 'The session cookie set by `POST /login`.',
           },
           bearer: {

@@ -1,32 +1,34 @@
 import fastifyRateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { GatehouseError } from '../core/errors.js';
 import { addressKey } from '../core/throttle.js';
 import type { AuthCore, BasicAuthMode } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
-import type { Session } from '../core/sessions.js';
-import type { User } from '../core/users.js';
 import { useStrictBodyParsers } from './body-parsers.js';
 import { handleError } from './error-handler.js';
 import { createGuards, type AuthGuards } from './guards.js';
+import { registerAdminPageRoutes } from './pages/admin-routes.js';
+import { registerPageRoutes } from './pages/routes.js';
+import { registerTwoFactorPageRoutes } from './pages/two-factor-routes.js';
+import type { RouteContext } from './route-context.js';
 import { registerAdminAuditRoutes } from './routes/admin-audit.js';
 import { registerAdminScopeRoutes } from './routes/admin-scopes.js';
 import { registerAdminUserRoutes } from './routes/admin-users.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerForwardAuthRoutes, type ForwardAuthOptions } from './routes/forward-auth.js';
 import { registerLessonRoutes } from './routes/lesson.js';
-import { registerAdminPageRoutes } from './pages/admin-routes.js';
-import { registerPageRoutes } from './pages/routes.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerMeRoutes } from './routes/me.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
 import { registerTwoFactorRoutes } from './routes/two-factor.js';
 import { registerUserTokenRoutes } from './routes/user-tokens.js';
 import { registerWellKnownRoutes } from './routes/well-known.js';
-import type { SessionCookieOptions } from './session-cookie.js';
+import { SESSION_COOKIE_NAME, type SessionCookieOptions } from './session-cookie.js';
 
 export type { AuthGuard, AuthGuards } from './guards.js';
+export type { RouteContext } from './route-context.js';
+export { signedIn } from './route-context.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -69,7 +71,7 @@ export interface GatehousePluginOptions {
    * certificate-bound tokens. Default false.
    */
   clientCertificates?: boolean;
-  /** Requests per minute per IP address to `/login`, `/token` and `/oauth/*`. Default 300. */
+  /** Requests per minute per IP address to `/login`, `/token` and `/oauth/*`. Default {@link DEFAULT_RATE_LIMIT_PER_MINUTE}. */
   rateLimitPerMinute?: number;
   /** The request-rate limit counts IPv6 clients by this prefix length. Default 64. */
   ipv6PrefixLength?: number;
@@ -83,17 +85,61 @@ export interface GatehousePluginOptions {
  * await app.register(gatehouse, { core });
  * app.get('/orders', { onRequest: app.auth.requireScope('orders:read') }, async (request) => listOrders(request.auth!));
  */
+/** Requests per minute per IP address to the endpoints that take secrets, unless configured. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 300;
+
+/** A module of routes: how to register it, and when it applies. */
+interface RouteModule {
+  register(app: FastifyInstance, context: RouteContext): void | Promise<void>;
+  when?(options: GatehousePluginOptions, core: AuthCore): boolean;
+}
+
+const hasTokens = (_options: GatehousePluginOptions, core: AuthCore) => core.tokens !== null;
+const hasPages = (options: GatehousePluginOptions) => options.pages === true;
+
+/** Every route and page module of the plugin, in the order they are registered: the one list. */
+const ROUTE_MODULES: readonly RouteModule[] = [
+  { register: registerLoginRoutes },
+  { register: registerMeRoutes },
+  { register: registerApiKeyRoutes },
+  { register: registerTwoFactorRoutes, when: (_options, core) => core.twoFactor !== null },
+  { register: registerAdminUserRoutes },
+  { register: registerAdminAuditRoutes },
+  { register: registerAdminScopeRoutes },
+  { register: registerWellKnownRoutes, when: hasTokens },
+  { register: registerUserTokenRoutes, when: hasTokens },
+  // In a context of its own: the OAuth endpoints answer errors as RFC 6749 JSON and take form bodies only.
+  {
+    register: async (app, context) => app.register(async (oauth) => registerOAuthRoutes(oauth, context)),
+    when: hasTokens,
+  },
+  { register: registerForwardAuthRoutes },
+  { register: registerLessonRoutes, when: (options) => options.lessonRoutes ?? true },
+  { register: registerPageRoutes, when: hasPages },
+  { register: registerTwoFactorPageRoutes, when: (options, core) => hasPages(options) && core.twoFactor !== null },
+  { register: registerAdminPageRoutes, when: hasPages },
+];
+
+/**
+ * The Gatehouse Fastify plugin: sign-in, sessions, tokens, API keys and admin
+ * routes, and guards for the app's own routes.
+ *
+ * @example
+ * await app.register(gatehouse, { core });
+ * app.get('/orders', { onRequest: app.auth.requireScope('orders:read') }, async (request) => listOrders(request.auth!));
+ */
 export const gatehouse = fp<GatehousePluginOptions>(
   async (app, options) => {
     const { core } = options;
     const cookie: SessionCookieOptions = {
-      name: options.cookie?.name ?? '__Host-gatehouse',
+      name: options.cookie?.name ?? SESSION_COOKIE_NAME,
       sameSite: options.cookie?.sameSite ?? 'lax',
       maxAgeSeconds: options.cookie?.maxAgeSeconds ?? core.policy.absoluteTimeoutSeconds,
     };
     app.decorateRequest('auth', null);
     const origins = options.origins?.map((origin) => origin.toLowerCase());
-    const guards = createGuards(core, cookie, origins, options.basicAuth ?? 'clients');
+    const basicAuth = options.basicAuth ?? 'clients';
+    const guards = createGuards(core, cookie, origins, basicAuth);
     app.decorate('auth', guards);
 
     // Gatehouse's own routes live in a child context: their body parsers and
@@ -123,33 +169,18 @@ export const gatehouse = fp<GatehousePluginOptions>(
           errorResponseBuilder: (_request, context) =>
             new GatehouseError('ERR_THROTTLED', { details: { retryAfterSeconds: Math.ceil(context.ttl / 1000) } }),
         });
-        const rateLimit = { max: options.rateLimitPerMinute ?? 300, timeWindow: 60_000 };
-        const context = {
+        const context: RouteContext = {
           core,
           cookie,
           guards,
           origins,
-          rateLimit,
-          basicAuth: options.basicAuth ?? 'clients',
+          rateLimit: { max: options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 },
+          basicAuth,
           clientCertificates: options.clientCertificates ?? false,
+          forwardAuth: options.forwardAuth ?? {},
         };
-        registerLoginRoutes(routes, context);
-        registerMeRoutes(routes, context);
-        registerApiKeyRoutes(routes, context);
-        registerTwoFactorRoutes(routes, context);
-        registerAdminUserRoutes(routes, context);
-        registerAdminAuditRoutes(routes, context);
-        registerAdminScopeRoutes(routes, context);
-        if (core.tokens) {
-          registerWellKnownRoutes(routes, context);
-          registerUserTokenRoutes(routes, context);
-          await routes.register(async (oauth) => registerOAuthRoutes(oauth, context));
-        }
-        registerForwardAuthRoutes(routes, context, options.forwardAuth);
-        if (options.lessonRoutes ?? true) registerLessonRoutes(routes, context);
-        if (options.pages === true) {
-          registerPageRoutes(routes, context);
-          registerAdminPageRoutes(routes, context);
+        for (const module of ROUTE_MODULES) {
+          if (module.when?.(options, core) ?? true) await module.register(routes, context);
         }
       },
       { prefix: options.prefix ?? '' },
@@ -157,29 +188,5 @@ export const gatehouse = fp<GatehousePluginOptions>(
   },
   { name: 'gatehouse', fastify: '5.x' },
 );
-
-/** What each route module receives. */
-export interface RouteContext {
-  core: AuthCore;
-  cookie: SessionCookieOptions;
-  guards: AuthGuards;
-  origins: readonly string[] | undefined;
-  /** Route config for @fastify/rate-limit on the endpoints that take secrets. */
-  rateLimit: { max: number; timeWindow: number };
-  /** Who may use HTTP Basic. */
-  basicAuth: BasicAuthMode;
-  /** Whether the server asks for client certificates (RFC 8705). */
-  clientCertificates: boolean;
-}
-
-/**
- * The user and session of a request that passed `requireSession()`.
- * @throws {Error} when used on a route without that guard (a programming error).
- */
-export function signedIn(request: FastifyRequest): { user: User; session: Session } {
-  const principal = request.auth;
-  if (!principal?.user || !principal.session) throw new Error('signedIn() used on a route without requireSession()');
-  return { user: principal.user, session: principal.session };
-}
 
 export type { FastifyInstance };

@@ -6,6 +6,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 // measured) while only the routes that read a credential need a cookie.
 const { parse, serialize } = fastifyCookie;
 
+/** The session cookie's name unless configured: `__Host-` makes browsers insist on Secure, Path=/ and no Domain. */
+export const SESSION_COOKIE_NAME = '__Host-gatehouse';
+
 /** How the session cookie is set. */
 export interface SessionCookieOptions {
   /** Cookie name. Default `__Host-gatehouse`: the prefix makes browsers insist on Secure, Path=/ and no Domain. */

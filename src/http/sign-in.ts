@@ -2,8 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CheckFailure } from '../core/login.js';
 import type { Session } from '../core/sessions.js';
 import type { User } from '../core/users.js';
-import { auditRequest, originOf } from './audit.js';
-import type { RouteContext } from './plugin.js';
+import { actorOf, originOf } from './actor.js';
+import type { RouteContext } from './route-context.js';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie.js';
 
 /** A sign-in's outcome over HTTP: signed in (the cookie is set), a second factor is needed, or a failure value. */
@@ -68,13 +68,8 @@ export async function signOut(
 ): Promise<void> {
   const principal = await guards.resolve(request).catch(() => null);
   if (principal?.credential === 'session') {
-    await core.sessions.revokeSession(principal.session!.id);
     request.auth = principal;
-    await auditRequest(core, request, {
-      type: 'logout',
-      userId: principal.user!.id,
-      detail: { sessionId: principal.session!.id },
-    });
+    await core.sessions.revokeSession(principal.session!.id, { actor: actorOf(request), logout: true });
   }
   if (readSessionCookie(request, cookie) !== undefined) clearSessionCookie(reply, cookie);
 }

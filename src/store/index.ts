@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Migrator, type Kysely } from 'kysely';
 import { GatehouseError } from '../core/errors.js';
-import type { Store } from '../core/store.js';
+import type { Store } from '../core/store/index.js';
 import { createKyselyStore } from './kysely-store.js';
 import { migrationProvider } from './migrations.js';
 import { openPostgres } from './postgres.js';

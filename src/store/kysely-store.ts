@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Store } from '../core/store.js';
+import type { Store } from '../core/store/index.js';
 import { createApiKeyQueries } from './queries/api-keys.js';
 import { createAuditQueries } from './queries/audit.js';
 import { createClientQueries } from './queries/clients.js';

@@ -1,6 +1,6 @@
 import { BoundedCache } from '../core/bounded-cache.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import type { ApiKeyRecord, ClientRecord, ScopeRecord, SessionRecord, Store, UserRecord } from '../core/store.js';
+import type { ApiKeyRecord, ClientRecord, ScopeRecord, SessionRecord, Store, UserRecord } from '../core/store/index.js';
 
 /** Options of {@link withReadCache}. */
 export interface ReadCacheOptions {

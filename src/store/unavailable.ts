@@ -1,5 +1,5 @@
 import { GatehouseError } from '../core/errors.js';
-import type { Store } from '../core/store.js';
+import type { Store } from '../core/store/index.js';
 
 // Signs that the database cannot be reached right now (as opposed to a query
 // that is wrong): socket errors, PostgreSQL connection and shutdown classes

@@ -3,7 +3,7 @@ import { authorize, defineRequirement, type CredentialKind } from '../core/autho
 import { readBearerToken } from '../core/credentials.js';
 import { createProblem } from '../http/problem.js';
 import { presentedCertificate } from '../http/client-certificate.js';
-import type { Verifier, VerifiedAccessToken } from './index.js';
+import type { Verifier, VerifiedAccessToken } from './verifier.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

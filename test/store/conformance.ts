@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { SessionRecord, Store, UserRecord } from '../../src/core/store.js';
+import type { SessionRecord, Store, UserRecord } from '../../src/core/store/index.js';
 
 let counter = 0;
 function user(overrides: Partial<UserRecord> = {}): UserRecord {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
-import type { SessionRecord, Store, UserRecord } from '../../src/core/store.js';
+import type { SessionRecord, Store, UserRecord } from '../../src/core/store/index.js';
 import { openStore } from '../../src/store/index.js';
 import { STORE_METHODS, withReadCache, type CacheChange } from '../../src/store/read-cache.js';
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { KEYS_TOPIC, publishOnce } from '../../store/redis.js';
-import { auditCli, redisUrl, withCore, withDataFlags, type DataFlags } from '../context.js';
+import { OPERATOR } from '../../core/audit.js';
+import { redisUrl, withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable, say } from '../output.js';
 
 /** Registers `gatehouse keys list|rotate`. */
@@ -29,15 +30,7 @@ export function registerKeysCommand(program: Command): void {
     .description('Make a new signing key active now; old keys stay published until their tokens expire')
     .option('--json', 'print JSON')
     .action(async (flags: DataFlags & { json?: boolean }) => {
-      const key = await withCore(
-        flags,
-        async (core) => {
-          const rotated = await core.tokens!.keys.rotate();
-          await auditCli(core, { type: 'key.rotate', detail: { kid: rotated.kid, alg: rotated.alg } });
-          return rotated;
-        },
-        { signingKeys: true },
-      );
+      const key = await withCore(flags, (core) => core.tokens!.keys.rotate(OPERATOR), { signingKeys: true });
       const url = redisUrl(flags);
       // Running instances re-read their keys at once when told; otherwise within seconds.
       const announced = url === undefined ? false : await publishOnce(url, KEYS_TOPIC, key.kid);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../core/errors.js';
-import { auditCli, withCore, withDataFlags, type DataFlags } from '../context.js';
+import { OPERATOR } from '../../core/audit.js';
+import { withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable, say } from '../output.js';
 
 /** Registers `gatehouse sessions list|revoke`. */
@@ -64,16 +65,13 @@ export function registerSessionsCommand(program: Command): void {
       }
       const ended = await withCore(flags, async (core) => {
         if (id !== undefined) {
-          const session = await core.sessions.findSession(id);
-          if (!session || !(await core.sessions.revokeSession(id))) throw new GatehouseError('ERR_SESSION_NOT_FOUND');
-          await auditCli(core, { type: 'session.revoke', userId: session.userId, detail: { sessionId: id } });
+          if (!(await core.sessions.revokeSession(id, { actor: OPERATOR })))
+            throw new GatehouseError('ERR_SESSION_NOT_FOUND');
           return 1;
         }
         const user = await core.users.findUserByName(flags.user!);
         if (!user) throw new GatehouseError('ERR_USER_NOT_FOUND');
-        const count = await core.sessions.revokeUserSessions(user.id);
-        await auditCli(core, { type: 'session.revoke', userId: user.id, detail: { count } });
-        return count;
+        return core.sessions.revokeUserSessions(user.id, { actor: OPERATOR });
       });
       say(`${ended} session${ended === 1 ? '' : 's'} ended`);
     });

@@ -1,12 +1,14 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isGatehouseError } from '../../core/errors.js';
 import { ADMIN_ROLE } from '../../core/roles.js';
-import { actorOf, auditRequest } from '../audit.js';
-import { signedIn, type RouteContext } from '../plugin.js';
+import { actorOf } from '../actor.js';
+import { signedIn, type RouteContext } from '../route-context.js';
 import { HTTP_STATUS } from '../problem.js';
 import { AUTH_BODY_LIMIT, IdParams, ScopeNameParams } from '../schemas.js';
 import { adminPage, forbiddenPage, type AdminData } from './admin-views.js';
-import { sendPage } from './send.js';
+import { NewClientForm, NewScopeForm, NewUserForm, CurrentPasswordForm, RolesForm, words } from './forms.js';
+import { redirectToPage, sendPage } from './send.js';
 
 /** Messages a redirect may ask the page to show: fixed words, never text from the request. */
 const DONE: Record<string, string> = {
@@ -20,7 +22,6 @@ const DONE: Record<string, string> = {
   'key-rotated': 'A new signing key is active; the old one stays published until its tokens expire.',
 };
 
-const words = (value: unknown) => (typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : []);
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
 /**
@@ -31,6 +32,7 @@ const text = (value: unknown) => (typeof value === 'string' ? value : '');
  */
 export function registerAdminPageRoutes(app: FastifyInstance, context: RouteContext): void {
   const { core, guards } = context;
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
   async function render(
     request: FastifyRequest,
@@ -75,8 +77,7 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
       throw error;
     }
   }
-  const done = (reply: FastifyReply, what: keyof typeof DONE) =>
-    reply.code(303).header('location', `/admin?done=${what}`).send();
+  const done = (reply: FastifyReply, what: keyof typeof DONE) => redirectToPage(reply, `admin?done=${what}`);
 
   // Signed in with a session (these are forms), and an administrator; anyone else sees why not.
   const adminOnly = [
@@ -88,12 +89,10 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
   ];
   const post = { preValidation: adminOnly, bodyLimit: AUTH_BODY_LIMIT };
   const withId = { ...post, schema: { params: IdParams } };
-  const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, unknown>;
-  const id = (request: FastifyRequest) => (request.params as { id: string }).id;
 
   app.get('/admin', async (request, reply) => {
     const principal = await guards.resolve(request);
-    if (principal?.credential !== 'session') return reply.code(303).header('location', '/').send();
+    if (principal?.credential !== 'session') return redirectToPage(reply, '');
     request.auth = principal;
     if (!principal.user!.roles.includes(ADMIN_ROLE)) return sendPage(reply, 403, forbiddenPage(principal.user!));
     const what = (request.query as Record<string, unknown>).done;
@@ -102,13 +101,10 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
     });
   });
 
-  app.post('/admin/ui/users', post, (request, reply) =>
+  routes.post('/admin/ui/users', { ...post, schema: { body: NewUserForm } }, (request, reply) =>
     act(request, reply, async () => {
-      const form = body(request);
-      await core.users.createUser(
-        { username: text(form.username), password: text(form.password), roles: words(form.roles) },
-        actorOf(request),
-      );
+      const { username, password, roles } = request.body;
+      await core.users.createUser({ username, password, roles: words(roles) }, actorOf(request));
       return done(reply, 'user-created');
     }),
   );
@@ -117,82 +113,80 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
     ['disable', true],
     ['enable', false],
   ] as const) {
-    app.post(`/admin/ui/users/:id/${action}`, withId, (request, reply) =>
+    routes.post(`/admin/ui/users/:id/${action}`, withId, (request, reply) =>
       act(request, reply, async () => {
-        await core.users.setDisabled(id(request), disabled, actorOf(request));
+        await core.users.setDisabled(request.params.id, disabled, actorOf(request));
         return done(reply, 'user-updated');
       }),
     );
   }
-  app.post('/admin/ui/users/:id/two-factor/reset', withId, (request, reply) =>
+  routes.post('/admin/ui/users/:id/two-factor/reset', withId, (request, reply) =>
     act(request, reply, async () => {
-      await core.users.resetTwoFactor(id(request), actorOf(request));
+      await core.users.resetTwoFactor(request.params.id, actorOf(request));
       return done(reply, 'two-factor-reset');
     }),
   );
-  app.post('/admin/ui/users/:id/roles', withId, (request, reply) =>
-    act(request, reply, async () => {
-      await core.users.setRoles(id(request), words(body(request).roles), actorOf(request));
-      return done(reply, 'user-updated');
-    }),
+  routes.post(
+    '/admin/ui/users/:id/roles',
+    { ...post, schema: { params: IdParams, body: RolesForm } },
+    (request, reply) =>
+      act(request, reply, async () => {
+        await core.users.setRoles(request.params.id, words(request.body.roles), actorOf(request));
+        return done(reply, 'user-updated');
+      }),
   );
-  app.post('/admin/ui/users/:id/password', withId, (request, reply) =>
-    act(request, reply, async () => {
-      await core.users.resetPassword(id(request), text(body(request).password), actorOf(request));
-      return done(reply, 'user-updated');
-    }),
+  routes.post(
+    '/admin/ui/users/:id/password',
+    { ...post, schema: { params: IdParams, body: CurrentPasswordForm } },
+    (request, reply) =>
+      act(request, reply, async () => {
+        await core.users.resetPassword(request.params.id, request.body.password, actorOf(request));
+        return done(reply, 'user-updated');
+      }),
   );
-  app.post('/admin/ui/users/:id/revoke-sessions', withId, (request, reply) =>
+  routes.post('/admin/ui/users/:id/revoke-sessions', withId, (request, reply) =>
     act(request, reply, async () => {
-      const count = await core.sessions.revokeUserSessions(id(request));
-      await auditRequest(core, request, { type: 'session.revoke', userId: id(request), detail: { count } });
+      await core.sessions.revokeUserSessions(request.params.id, { actor: actorOf(request) });
       return done(reply, 'sessions-revoked');
     }),
   );
 
-  app.post('/admin/ui/clients', post, (request, reply) =>
+  routes.post('/admin/ui/clients', { ...post, schema: { body: NewClientForm } }, (request, reply) =>
     act(request, reply, async () => {
-      const form = body(request);
-      const { client, secret } = await core.clients.createClient(
-        { name: text(form.name), scopes: text(form.scopes) },
-        actorOf(request),
-      );
+      const { name, scopes } = request.body;
+      const { client, secret } = await core.clients.createClient({ name, scopes: scopes ?? '' }, actorOf(request));
       // Shown in this answer only; only its hash is kept.
       return render(request, reply, 201, { secret: { client: client.name, secret: secret! } });
     }),
   );
-  app.post('/admin/ui/clients/:id/rotate', withId, (request, reply) =>
+  routes.post('/admin/ui/clients/:id/rotate', withId, (request, reply) =>
     act(request, reply, async () => {
-      const { client, secret } = await core.clients.rotateClientSecret(id(request), actorOf(request));
+      const { client, secret } = await core.clients.rotateClientSecret(request.params.id, actorOf(request));
       return render(request, reply, 200, { secret: { client: client.name, secret } });
     }),
   );
-  app.post('/admin/ui/clients/:id/remove', withId, (request, reply) =>
+  routes.post('/admin/ui/clients/:id/remove', withId, (request, reply) =>
     act(request, reply, async () => {
-      await core.clients.removeClient(id(request), actorOf(request));
+      await core.clients.removeClient(request.params.id, actorOf(request));
       return done(reply, 'client-removed');
     }),
   );
-  app.post('/admin/ui/scopes', post, (request, reply) =>
+  routes.post('/admin/ui/scopes', { ...post, schema: { body: NewScopeForm } }, (request, reply) =>
     act(request, reply, async () => {
-      const form = body(request);
-      await core.scopes.create(
-        { name: text(form.name), description: text(form.description), roles: words(form.roles) },
-        actorOf(request),
-      );
+      const { name, description, roles } = request.body;
+      await core.scopes.create({ name, description, roles: words(roles) }, actorOf(request));
       return done(reply, 'scope-added');
     }),
   );
-  app.post('/admin/ui/scopes/:name/remove', { ...post, schema: { params: ScopeNameParams } }, (request, reply) =>
+  routes.post('/admin/ui/scopes/:name/remove', { ...post, schema: { params: ScopeNameParams } }, (request, reply) =>
     act(request, reply, async () => {
-      await core.scopes.remove((request.params as { name: string }).name, actorOf(request));
+      await core.scopes.remove(request.params.name, actorOf(request));
       return done(reply, 'scope-removed');
     }),
   );
   app.post('/admin/ui/keys/rotate', post, (request, reply) =>
     act(request, reply, async () => {
-      const rotated = await core.tokens!.keys.rotate();
-      await auditRequest(core, request, { type: 'key.rotate', detail: { kid: rotated.kid, alg: rotated.alg } });
+      await core.tokens!.keys.rotate(actorOf(request));
       return done(reply, 'key-rotated');
     }),
   );

@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../../core/store.js';
+import type { AuditRecord } from '../../core/store/index.js';
 import type { Client } from '../../core/clients.js';
 import type { SigningKeyInfo } from '../../core/keys.js';
 import type { ScopeDefinition } from '../../core/scope-registry.js';
@@ -32,7 +32,7 @@ export function adminPage(admin: User, data: AdminData): string {
       ${data.error ? html`<p class="error" role="alert">${data.error}</p>` : ''}
       ${data.notice ? html`<p class="notice" role="status">${data.notice}</p>` : ''}
       <h2 id="users">Users</h2>
-      <form class="row" method="get" action="/admin">
+      <form class="row" method="get" action="admin">
         <label for="q">Search <input id="q" name="q" value="${data.query}" /></label>
         <button type="submit" class="secondary">Search</button>
       </form>
@@ -53,13 +53,13 @@ export function adminPage(admin: User, data: AdminData): string {
                   <td>${user.roles.join(' ')}</td>
                   <td>active</td>
                   <td class="muted">
-                    You: change your own password and two-factor sign-in from <a href="/">your account</a>.
+                    You: change your own password and two-factor sign-in from <a href="./">your account</a>.
                   </td>
                 </tr>`
               : html`<tr data-user="${user.username}">
                   <td>${user.username}</td>
                   <td>
-                    <form class="inline" method="post" action="/admin/ui/users/${user.id}/roles">
+                    <form class="inline" method="post" action="admin/ui/users/${user.id}/roles">
                       <input
                         name="roles"
                         value="${user.roles.join(' ')}"
@@ -74,19 +74,19 @@ export function adminPage(admin: User, data: AdminData): string {
                     <form
                       class="inline"
                       method="post"
-                      action="/admin/ui/users/${user.id}/${user.disabled ? 'enable' : 'disable'}"
+                      action="admin/ui/users/${user.id}/${user.disabled ? 'enable' : 'disable'}"
                     >
                       <button type="submit" class="secondary">
                         ${user.disabled ? 'Enable' : 'Disable'} ${user.username}
                       </button>
                     </form>
-                    <form class="inline" method="post" action="/admin/ui/users/${user.id}/revoke-sessions">
+                    <form class="inline" method="post" action="admin/ui/users/${user.id}/revoke-sessions">
                       <button type="submit" class="danger">Sign out ${user.username} everywhere</button>
                     </form>
-                    <form class="inline" method="post" action="/admin/ui/users/${user.id}/two-factor/reset">
+                    <form class="inline" method="post" action="admin/ui/users/${user.id}/two-factor/reset">
                       <button type="submit" class="secondary">Reset two-factor for ${user.username}</button>
                     </form>
-                    <form class="inline" method="post" action="/admin/ui/users/${user.id}/password">
+                    <form class="inline" method="post" action="admin/ui/users/${user.id}/password">
                       <input
                         name="password"
                         type="password"
@@ -102,7 +102,7 @@ export function adminPage(admin: User, data: AdminData): string {
           )}
         </tbody>
       </table>
-      <form class="stack" method="post" action="/admin/ui/users">
+      <form class="stack" method="post" action="admin/ui/users">
         <h3>New user</h3>
         <label for="new-username"
           >Username <input id="new-username" name="username" required maxlength="256" autocomplete="off"
@@ -143,17 +143,17 @@ export function adminPage(admin: User, data: AdminData): string {
                 <span class="muted">· ${client.id} · ${client.scopes.join(' ') || 'no scopes'}</span></span
               >
               <span
-                ><form class="inline" method="post" action="/admin/ui/clients/${client.id}/rotate">
+                ><form class="inline" method="post" action="admin/ui/clients/${client.id}/rotate">
                   <button type="submit" class="secondary">Rotate secret of ${client.name}</button>
                 </form>
-                <form class="inline" method="post" action="/admin/ui/clients/${client.id}/remove">
+                <form class="inline" method="post" action="admin/ui/clients/${client.id}/remove">
                   <button type="submit" class="danger">Remove ${client.name}</button>
                 </form></span
               >
             </li>`,
         )}
       </ul>
-      <form class="stack" method="post" action="/admin/ui/clients">
+      <form class="stack" method="post" action="admin/ui/clients">
         <h3>New client</h3>
         <label for="client-name">Name <input id="client-name" name="name" required maxlength="64" /></label>
         <label for="client-scopes"
@@ -190,7 +190,7 @@ export function adminPage(admin: User, data: AdminData): string {
                   ${
                     scope.reserved
                       ? html`<span class="muted">reserved</span>`
-                      : html`<form class="inline" method="post" action="/admin/ui/scopes/${scope.name}/remove">
+                      : html`<form class="inline" method="post" action="admin/ui/scopes/${scope.name}/remove">
                           <button type="submit" class="danger">Remove ${scope.name}</button>
                         </form>`
                   }
@@ -199,7 +199,7 @@ export function adminPage(admin: User, data: AdminData): string {
           )}
         </tbody>
       </table>
-      <form class="stack" method="post" action="/admin/ui/scopes">
+      <form class="stack" method="post" action="admin/ui/scopes">
         <h3>New scope</h3>
         <label for="scope-name"
           >Scope <input id="scope-name" name="name" required maxlength="128" placeholder="e.g. orders:read"
@@ -230,11 +230,11 @@ export function adminPage(admin: User, data: AdminData): string {
             </li>`,
         )}
       </ul>
-      <form method="post" action="/admin/ui/keys/rotate">
+      <form method="post" action="admin/ui/keys/rotate">
         <p><button type="submit" class="danger">Rotate the signing key</button></p>
       </form>
       <h2 id="audit">Audit log</h2>
-      <form class="row" method="get" action="/admin#audit">
+      <form class="row" method="get" action="admin#audit">
         <label for="audit-type"
           >Event <input id="audit-type" name="type" value="${data.auditFilter.type}" placeholder="e.g. login.failure"
         /></label>
@@ -273,7 +273,7 @@ export function forbiddenPage(user: User): string {
   return layout(
     'Not allowed',
     html`<h1>Not allowed</h1>
-      <p>Administration needs the <code>admin</code> role. <a href="/">Back to your account</a>.</p>`,
+      <p>Administration needs the <code>admin</code> role. <a href="./">Back to your account</a>.</p>`,
     user,
   );
 }

@@ -1,6 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import type { CheckFailure } from '../../core/login.js';
 import { PAGE_CSP } from './assets.js';
+import { escapeHtml } from './html.js';
+import { BASE_TAG } from './views.js';
 
 type Wait = Extract<CheckFailure, { status: 'throttled' | 'busy' }>;
 
@@ -38,8 +40,25 @@ export function sendReauthenticationFailure(
   return render(status, message);
 }
 
-/** Sends a page with the pages' Content-Security-Policy. */
+/** Where the pages are mounted (the plugin's `prefix`), with a trailing slash: what relative links resolve against. */
+export function pagesBase(reply: FastifyReply): string {
+  return `${reply.server.prefix}/`;
+}
+
+/** A redirect (`303 See Other` by default) to a page, by its path below where the pages are mounted (`?done=…` included). */
+export function redirectToPage(reply: FastifyReply, path: string, status = 303): FastifyReply {
+  return reply
+    .code(status)
+    .header('location', `${pagesBase(reply)}${path}`)
+    .send();
+}
+
+/**
+ * Sends a page with the pages' Content-Security-Policy, its links based
+ * where the pages are mounted.
+ */
 export function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
+  const based = page.replace(BASE_TAG, `<base href="${escapeHtml(pagesBase(reply))}" />`);
   return (
     reply
       .code(status)
@@ -49,6 +68,6 @@ export function sendPage(reply: FastifyReply, status: number, page: string): Fas
       // referrer to any other site.
       .header('referrer-policy', 'same-origin')
       .type('text/html; charset=utf-8')
-      .send(page)
+      .send(based)
   );
 }

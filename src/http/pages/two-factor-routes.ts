@@ -1,53 +1,44 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isGatehouseError } from '../../core/errors.js';
-import type { TwoFactor } from '../../core/two-factor.js';
-import { accountActorOf } from '../audit.js';
+import { accountActorOf } from '../actor.js';
 import { sameSiteOnly } from '../csrf.js';
-import { signedIn, type RouteContext } from '../plugin.js';
+import { signedIn, type RouteContext } from '../route-context.js';
 import { returnTo } from '../routes/forward-auth.js';
 import { AUTH_BODY_LIMIT } from '../schemas.js';
 import { completeSignIn } from '../sign-in.js';
+import { backHome, renderAccount } from './account-page.js';
+import { CodeForm, CurrentPasswordForm, TwoFactorSignInForm } from './forms.js';
 import { sendPage, sendReauthenticationFailure, sendWaitPage } from './send.js';
 import { recoveryCodesPage, twoFactorEnrollPage, twoFactorSignInPage } from './two-factor-views.js';
-import type { AccountNotice } from './views.js';
 import { signInPage } from './views.js';
-
-/** What the account pages lend these routes. */
-interface PageHelpers {
-  twoFactor: TwoFactor;
-  renderAccount(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    status: number,
-    message: AccountNotice,
-  ): Promise<FastifyReply>;
-  backHome(reply: FastifyReply, done?: 'two-factor-off'): FastifyReply;
-}
-
-const text = (value: unknown) => (typeof value === 'string' ? value : '');
-const form = (request: FastifyRequest) => (request.body ?? {}) as Record<string, unknown>;
 
 /**
  * The pages of two-factor sign-in: the code step of signing in, and
- * enrolment (QR code, confirming code, recovery codes shown once) and
- * turning it off from the account page.
+ * enrolment (after the password: QR code, confirming code, recovery codes
+ * shown once) and turning it off from the account page. Registered when the
+ * deployment has two-factor sign-in (a master key).
  */
-export function registerTwoFactorPageRoutes(
-  app: FastifyInstance,
-  context: RouteContext,
-  { twoFactor, renderAccount, backHome }: PageHelpers,
-): void {
+export function registerTwoFactorPageRoutes(app: FastifyInstance, context: RouteContext): void {
   const { core, guards, origins, rateLimit } = context;
+  const twoFactor = core.twoFactor!;
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   const session = { preValidation: guards.requireSession(), bodyLimit: AUTH_BODY_LIMIT };
+  const accountError = (request: FastifyRequest, reply: FastifyReply) => (status: number, message: string) =>
+    renderAccount(core, request, reply, { status, message: { error: message } });
 
-  app.post(
+  routes.post(
     '/ui/sign-in/two-factor',
-    { config: { rateLimit }, onRequest: sameSiteOnly(origins), bodyLimit: AUTH_BODY_LIMIT },
+    {
+      config: { rateLimit },
+      onRequest: sameSiteOnly(origins),
+      bodyLimit: AUTH_BODY_LIMIT,
+      schema: { body: TwoFactorSignInForm },
+    },
     async (request, reply) => {
-      const body = form(request);
-      const challenge = text(body.challenge);
-      const back = returnTo(body, origins);
-      const outcome = await completeSignIn(context, request, reply, { challenge, code: text(body.code) });
+      const { challenge, code } = request.body;
+      const back = returnTo(request.body, origins);
+      const outcome = await completeSignIn(context, request, reply, { challenge, code });
       switch (outcome.status) {
         case 'signed-in':
           return back ? reply.code(303).header('location', back).send() : backHome(reply);
@@ -83,27 +74,24 @@ export function registerTwoFactorPageRoutes(
     return sendPage(reply, 200, twoFactorEnrollPage(user, { secret: enrolment.secret, qrSvg }, error));
   }
 
-  const accountError = (request: FastifyRequest, reply: FastifyReply) => (status: number, message: string) =>
-    renderAccount(request, reply, status, { error: message });
-
-  app.post('/ui/two-factor', session, async (request, reply) => {
+  routes.post('/ui/two-factor', { ...session, schema: { body: CurrentPasswordForm } }, async (request, reply) => {
     let started;
     try {
       // Turning it on needs the current password: a stolen session must not enrol its own authenticator.
-      started = await core.account.beginTwoFactor(accountActorOf(request), text(form(request).password));
+      started = await core.account.beginTwoFactor(accountActorOf(request), request.body.password);
     } catch (error) {
       if (isGatehouseError(error, 'ERR_TWO_FACTOR_ENABLED') || isGatehouseError(error, 'ERR_VALIDATION'))
-        return renderAccount(request, reply, 200, { error: error.message });
+        return accountError(request, reply)(200, error.message);
       throw error;
     }
     if (started.status !== 'started') return sendReauthenticationFailure(reply, started, accountError(request, reply));
     return enrollPage(request, reply, started);
   });
 
-  app.post('/ui/two-factor/confirm', session, async (request, reply) => {
+  routes.post('/ui/two-factor/confirm', { ...session, schema: { body: CodeForm } }, async (request, reply) => {
     const { user } = signedIn(request);
     try {
-      const { recoveryCodes } = await core.account.confirmTwoFactor(accountActorOf(request), text(form(request).code));
+      const { recoveryCodes } = await core.account.confirmTwoFactor(accountActorOf(request), request.body.code);
       reply.header('cache-control', 'no-store');
       return sendPage(reply, 200, recoveryCodesPage(user, recoveryCodes));
     } catch (error) {
@@ -111,22 +99,25 @@ export function registerTwoFactorPageRoutes(
       if (pending)
         return enrollPage(request, reply, pending, 'That code is not valid; enter the code the app shows now.');
       if (isGatehouseError(error, 'ERR_TWO_FACTOR_NOT_PENDING') || isGatehouseError(error, 'ERR_INVALID_CODE'))
-        return renderAccount(request, reply, 200, { error: error.message });
+        return accountError(request, reply)(200, error.message);
       throw error;
     }
   });
 
-  app.post('/ui/two-factor/disable', session, async (request, reply) => {
-    let disabled;
-    try {
-      disabled = await core.account.disableTwoFactor(accountActorOf(request), text(form(request).password));
-    } catch (error) {
-      if (isGatehouseError(error, 'ERR_VALIDATION'))
-        return renderAccount(request, reply, 200, { error: error.message });
-      throw error;
-    }
-    if (disabled.status !== 'disabled')
-      return sendReauthenticationFailure(reply, disabled, accountError(request, reply));
-    return backHome(reply, 'two-factor-off');
-  });
+  routes.post(
+    '/ui/two-factor/disable',
+    { ...session, schema: { body: CurrentPasswordForm } },
+    async (request, reply) => {
+      let disabled;
+      try {
+        disabled = await core.account.disableTwoFactor(accountActorOf(request), request.body.password);
+      } catch (error) {
+        if (isGatehouseError(error, 'ERR_VALIDATION')) return accountError(request, reply)(200, error.message);
+        throw error;
+      }
+      if (disabled.status !== 'disabled')
+        return sendReauthenticationFailure(reply, disabled, accountError(request, reply));
+      return backHome(reply, 'two-factor-off');
+    },
+  );
 }

@@ -10,7 +10,7 @@ export function twoFactorSignInPage(options: { challenge: string; error?: string
     html`<h1>Enter your code</h1>
       <p>Open your authenticator app and enter the 6-digit code for this account, or one of your recovery codes.</p>
       ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
-      <form class="stack" method="post" action="/ui/sign-in/two-factor">
+      <form class="stack" method="post" action="ui/sign-in/two-factor">
         <input type="hidden" name="challenge" value="${options.challenge}" />
         ${options.returnTo ? html`<input type="hidden" name="return_to" value="${options.returnTo}" />` : ''}
         <label for="code"
@@ -19,7 +19,7 @@ export function twoFactorSignInPage(options: { challenge: string; error?: string
         /></label>
         <button type="submit">Verify</button>
       </form>
-      <p class="muted"><a href="/">Start again</a></p>`,
+      <p class="muted"><a href="./">Start again</a></p>`,
   );
 }
 
@@ -30,7 +30,7 @@ export function twoFactorSection(status: TwoFactorStatus): SafeHtml {
       <p id="two-factor-state">
         Off. With it on, signing in asks for a code from an authenticator app as well as your password.
       </p>
-      <form class="stack" method="post" action="/ui/two-factor">
+      <form class="stack" method="post" action="ui/two-factor">
         ${currentPasswordField('two-factor-setup-password')}
         <button type="submit">Set up two-factor sign-in</button>
       </form>`;
@@ -39,7 +39,7 @@ export function twoFactorSection(status: TwoFactorStatus): SafeHtml {
     <p id="two-factor-state">
       On · ${status.recoveryCodesLeft} recovery code${status.recoveryCodesLeft === 1 ? '' : 's'} left
     </p>
-    <form class="stack" method="post" action="/ui/two-factor/disable">
+    <form class="stack" method="post" action="ui/two-factor/disable">
       ${currentPasswordField('two-factor-password')}
       <button type="submit" class="danger">Turn off two-factor sign-in</button>
     </form>`;
@@ -61,7 +61,7 @@ export function twoFactorEnrollPage(user: User, enrollment: { secret: string; qr
         <li>Or type this key into the app: <code id="totp-secret">${enrollment.secret}</code></li>
         <li>Enter the 6-digit code the app shows.</li>
       </ol>
-      <form class="stack" method="post" action="/ui/two-factor/confirm">
+      <form class="stack" method="post" action="ui/two-factor/confirm">
         <label for="code"
           >Code
           <input
@@ -75,7 +75,7 @@ export function twoFactorEnrollPage(user: User, enrollment: { secret: string; qr
         /></label>
         <button type="submit">Turn on</button>
       </form>
-      <p class="muted"><a href="/">Cancel</a></p>`,
+      <p class="muted"><a href="./">Cancel</a></p>`,
     user,
   );
 }
@@ -94,7 +94,7 @@ export function recoveryCodesPage(user: User, codes: string[]): string {
           ${codes.map((code) => html`<li><code>${code}</code></li>`)}
         </ul>
       </div>
-      <p><a href="/">Back to your account</a></p>`,
+      <p><a href="./">Back to your account</a></p>`,
     user,
   );
 }

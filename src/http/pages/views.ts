@@ -1,7 +1,14 @@
 import type { ApiKey } from '../../core/api-keys.js';
 import type { Session } from '../../core/sessions.js';
 import type { User } from '../../core/users.js';
-import { html, type SafeHtml } from './html.js';
+import { html, SafeHtml } from './html.js';
+
+/**
+ * Every link and form of the pages is relative to this base, which
+ * `sendPage` sets to where the plugin is mounted (its `prefix`): the pages
+ * work under any prefix without knowing it.
+ */
+export const BASE_TAG = '<base href="/" />';
 
 /** The page shell: head, header with sign-out when signed in, main. */
 export function layout(title: string, body: SafeHtml, user?: User): string {
@@ -9,19 +16,20 @@ export function layout(title: string, body: SafeHtml, user?: User): string {
     <html lang="en">
       <head>
         <meta charset="utf-8" />
+        ${new SafeHtml(BASE_TAG)}
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · Gatehouse</title>
-        <link rel="stylesheet" href="/assets/app.css" />
-        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-        <script src="/assets/app.js" defer></script>
+        <link rel="stylesheet" href="assets/app.css" />
+        <link rel="icon" href="favicon.svg" type="image/svg+xml" />
+        <script src="assets/app.js" defer></script>
       </head>
       <body>
         <header>
-          <a class="brand" href="/">Gatehouse</a>${
+          <a class="brand" href="./">Gatehouse</a>${
             user
               ? html`<nav>
-                  ${user.roles.includes('admin') ? html`<a href="/admin">Administration</a> ` : ''}
-                  <form class="inline" method="post" action="/ui/sign-out">
+                  ${user.roles.includes('admin') ? html`<a href="admin">Administration</a> ` : ''}
+                  <form class="inline" method="post" action="ui/sign-out">
                     <button type="submit" class="secondary">Sign out</button>
                   </form>
                 </nav>`
@@ -39,7 +47,7 @@ export function signInPage(options: { error?: string; username?: string; returnT
     'Sign in',
     html`<h1>Sign in</h1>
       ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
-      <form class="stack" method="post" action="/ui/sign-in">
+      <form class="stack" method="post" action="ui/sign-in">
         ${options.returnTo ? html`<input type="hidden" name="return_to" value="${options.returnTo}" />` : ''}
         <label for="username"
           >Username
@@ -85,6 +93,7 @@ export function accountPage({
   apiKeys,
   message = {},
   twoFactor,
+  passwordMinLength,
 }: {
   user: User;
   sessions: Session[];
@@ -94,6 +103,8 @@ export function accountPage({
   message?: AccountNotice;
   /** The two-factor section, when the deployment offers it. */
   twoFactor?: SafeHtml;
+  /** The password policy's shortest password, for the browser's own check. */
+  passwordMinLength: number;
 }): string {
   const others = sessions.filter((session) => session.id !== currentId).length;
   return layout(
@@ -115,7 +126,7 @@ export function accountPage({
               ${
                 session.id === currentId
                   ? ''
-                  : html`<form class="inline" method="post" action="/ui/sessions/${session.id}/revoke">
+                  : html`<form class="inline" method="post" action="ui/sessions/${session.id}/revoke">
                       <button
                         type="submit"
                         class="danger"
@@ -130,13 +141,13 @@ export function accountPage({
       </ul>
       ${
         others > 0
-          ? html`<form method="post" action="/ui/sessions/revoke-others">
+          ? html`<form method="post" action="ui/sessions/revoke-others">
               <p><button type="submit" class="danger">Sign out everywhere else</button></p>
             </form>`
           : ''
       }
       <h2>Change password</h2>
-      <form class="stack" method="post" action="/ui/password">
+      <form class="stack" method="post" action="ui/password">
         <label for="current-password"
           >Current password
           <input
@@ -155,7 +166,7 @@ export function accountPage({
             type="password"
             autocomplete="new-password"
             required
-            minlength="8"
+            minlength="${passwordMinLength}"
             maxlength="1024"
         /></label>
         <button type="submit">Change password</button>
@@ -188,14 +199,14 @@ export function accountPage({
                         ${key.lastUsedAt === null ? 'never used' : `last used ${when(key.lastUsedAt)}`}</span
                       ></span
                     >
-                    <form class="inline" method="post" action="/ui/api-keys/${key.id}/revoke">
+                    <form class="inline" method="post" action="ui/api-keys/${key.id}/revoke">
                       <button type="submit" class="danger" aria-label="Revoke the API key ${key.name}">Revoke</button>
                     </form>
                   </li>`,
               )}
             </ul>`
       }
-      <form class="stack" method="post" action="/ui/api-keys">
+      <form class="stack" method="post" action="ui/api-keys">
         <label for="key-name">Name <input id="key-name" name="name" required maxlength="128" /></label>
         <label for="key-scopes"
           >Scopes <input id="key-scopes" name="scopes" maxlength="4096" placeholder="space-separated, e.g. orders:read"

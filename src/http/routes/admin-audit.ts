@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { GatehouseError } from '../../core/errors.js';
 import { ADMIN_ROLE } from '../../core/roles.js';
-import type { RouteContext } from '../plugin.js';
+import type { RouteContext } from '../route-context.js';
 import { AuditQuery } from '../schemas.js';
 
 /** `GET /admin/audit?user=&type=&since=&limit=`: the audit log, newest first, for role `admin`. */

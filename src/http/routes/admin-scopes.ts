@@ -1,8 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { ADMIN_ROLE } from '../../core/roles.js';
-import { actorOf } from '../audit.js';
-import type { RouteContext } from '../plugin.js';
+import { actorOf } from '../actor.js';
+import type { RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, ScopeCreateBody, ScopeNameParams } from '../schemas.js';
 
 /**

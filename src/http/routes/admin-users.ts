@@ -2,10 +2,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { GatehouseError } from '../../core/errors.js';
 import { ADMIN_ROLE } from '../../core/roles.js';
-import type { RouteContext } from '../plugin.js';
+import type { RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, CreateUserBody, IdParams, UpdateUserBody } from '../schemas.js';
 import { sessionView, userView } from '../views.js';
-import { actorOf, auditRequest } from '../audit.js';
+import { actorOf } from '../actor.js';
 
 /** `/admin/users…`: user management for role `admin`. */
 export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
@@ -118,12 +118,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: 
     },
     async (request) => {
       await requireUser(request.params.id);
-      const revoked = await core.sessions.revokeUserSessions(request.params.id);
-      await auditRequest(core, request, {
-        type: 'session.revoke',
-        userId: request.params.id,
-        detail: { count: revoked },
-      });
+      const revoked = await core.sessions.revokeUserSessions(request.params.id, { actor: actorOf(request) });
       return { revoked };
     },
   );

@@ -1,9 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { signedIn, type RouteContext } from '../plugin.js';
+import { signedIn, type RouteContext } from '../route-context.js';
 import { ApiKeyCreateBody, AUTH_BODY_LIMIT, IdParams } from '../schemas.js';
 import { apiKeyView } from '../views.js';
-import { actorOf } from '../audit.js';
+import { actorOf } from '../actor.js';
 
 /** `/api-keys`: a signed-in user's personal API keys. Session only: a key cannot mint keys. */
 export function registerApiKeyRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {

@@ -1,19 +1,9 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { Principal } from '../../core/principals.js';
 import { securityOf } from '../openapi.js';
-import type { RouteContext } from '../plugin.js';
+import type { ForwardAuthOptions, RouteContext } from '../route-context.js';
 
-/** Options of the forward-auth route. */
-export interface ForwardAuthOptions {
-  /** Prefix of the identity headers. Default `X-Auth-` (`X-Auth-User`, …). */
-  headerPrefix?: string;
-  /**
-   * Gatehouse's public URL: where a browser without a session is sent
-   * (`302`, with `return_to`) when the proxy asks with `?rd=URL`. Without
-   * it, such a browser gets `401` like any client.
-   */
-  signInUrl?: string;
-}
+export type { ForwardAuthOptions };
 
 /**
  * A name as a header value: every UTF-8 byte outside RFC 3986's unreserved
@@ -72,8 +62,7 @@ const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE',
  */
 export function registerForwardAuthRoutes(
   app: FastifyInstance,
-  { guards, origins, basicAuth }: RouteContext,
-  options: ForwardAuthOptions = {},
+  { guards, origins, basicAuth, forwardAuth: options }: RouteContext,
 ): void {
   const prefix = (options.headerPrefix ?? 'X-Auth-').toLowerCase();
   app.route({

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RouteContext } from '../plugin.js';
+import type { RouteContext } from '../route-context.js';
 
 /**
  * The seed lesson's protected resource, kept so that the lesson's own client

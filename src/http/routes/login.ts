@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { checkFailureError } from '../../core/login.js';
 import { sameSiteOnly } from '../csrf.js';
-import type { RouteContext } from '../plugin.js';
+import type { RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, LoginBody, TwoFactorLoginBody } from '../schemas.js';
 import { completeSignIn, signIn, signOut } from '../sign-in.js';
 import { sessionView, userView } from '../views.js';

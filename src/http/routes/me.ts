@@ -1,11 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { GatehouseError } from '../../core/errors.js';
-import { signedIn, type RouteContext } from '../plugin.js';
+import { signedIn, type RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, IdParams, PasswordChangeBody } from '../schemas.js';
 import { sessionView, userView } from '../views.js';
 import { reauthenticationError } from '../../core/account.js';
-import { accountActorOf, auditRequest } from '../audit.js';
+import { accountActorOf, actorOf } from '../actor.js';
 
 /** The signed-in user's own routes: who am I, my sessions, my password. */
 export function registerMeRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
@@ -48,14 +48,10 @@ export function registerMeRoutes(app: FastifyInstance, { core, guards }: RouteCo
     },
     async (request, reply) => {
       // Someone else's session id answers exactly like one that does not exist.
-      if (!(await core.sessions.revokeSession(request.params.id, { ownerId: signedIn(request).user.id }))) {
+      const ownerId = signedIn(request).user.id;
+      if (!(await core.sessions.revokeSession(request.params.id, { ownerId, actor: actorOf(request) }))) {
         throw new GatehouseError('ERR_SESSION_NOT_FOUND');
       }
-      await auditRequest(core, request, {
-        type: 'session.revoke',
-        userId: signedIn(request).user.id,
-        detail: { sessionId: request.params.id },
-      });
       return reply.code(204).send();
     },
   );

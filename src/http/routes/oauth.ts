@@ -5,7 +5,7 @@ import type { GrantResult } from '../../core/grants.js';
 import { useStrictBodyParsers } from '../body-parsers.js';
 import { authenticateClient } from '../client-auth.js';
 import { handleOAuthError, OAuthError } from '../oauth-errors.js';
-import type { RouteContext } from '../plugin.js';
+import type { RouteContext } from '../route-context.js';
 import type { RouteDocs } from '../openapi.js';
 import { AUTH_BODY_LIMIT } from '../schemas.js';
 

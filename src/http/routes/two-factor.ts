@@ -2,8 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { reauthenticationError } from '../../core/account.js';
 import { ADMIN_ROLE } from '../../core/roles.js';
-import { accountActorOf, actorOf } from '../audit.js';
-import { signedIn, type RouteContext } from '../plugin.js';
+import { accountActorOf, actorOf } from '../actor.js';
+import { signedIn, type RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, IdParams, TwoFactorCodeBody, PasswordBody } from '../schemas.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { CLIENT_ASSERTION_ALGORITHMS } from '../../core/clients.js';
-import type { RouteContext } from '../plugin.js';
+import type { RouteContext } from '../route-context.js';
 
 /** Token endpoint client authentication methods Gatehouse accepts. */
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];

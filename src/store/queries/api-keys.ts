@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ApiKeyRecord, ApiKeyStore } from '../../core/store.js';
+import type { ApiKeyRecord, ApiKeyStore } from '../../core/store/index.js';
 import type { ApiKeysTable, Database } from '../schema.js';
 import { readList, writeList, readOptionalTime } from './columns.js';
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { AuditStore } from '../../core/store.js';
+import type { AuditStore } from '../../core/store/index.js';
 import type { Database } from '../schema.js';
 
 /** {@link AuditStore} queries. */

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ClientRecord, ClientStore } from '../../core/store.js';
+import type { ClientRecord, ClientStore } from '../../core/store/index.js';
 import type { ClientsTable, Database } from '../schema.js';
 import { isUniqueViolation } from './unique.js';
 import { readList, writeList } from './columns.js';

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { RefreshTokenRecord, RefreshTokenStore } from '../../core/store.js';
+import type { RefreshTokenRecord, RefreshTokenStore } from '../../core/store/index.js';
 import type { Database, RefreshTokensTable } from '../schema.js';
 import { readOptionalTime } from './columns.js';
 

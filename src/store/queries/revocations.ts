@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { RevocationStore } from '../../core/store.js';
+import type { RevocationStore } from '../../core/store/index.js';
 import type { Database } from '../schema.js';
 
 /** {@link RevocationStore} queries. */

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ScopeStore } from '../../core/store.js';
+import type { ScopeStore } from '../../core/store/index.js';
 import type { Database } from '../schema.js';
 import { readList, writeList } from './columns.js';
 import { isUniqueViolation } from './unique.js';

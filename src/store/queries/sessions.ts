@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { SessionRecord, SessionStore } from '../../core/store.js';
+import type { SessionRecord, SessionStore } from '../../core/store/index.js';
 import type { Database, SessionsTable } from '../schema.js';
 
 /** {@link SessionStore} queries. */

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { SigningKeyRecord, SigningKeyStore } from '../../core/store.js';
+import type { SigningKeyRecord, SigningKeyStore } from '../../core/store/index.js';
 import type { Database, SigningKeysTable } from '../schema.js';
 import { readOptionalTime } from './columns.js';
 

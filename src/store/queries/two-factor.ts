@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { TwoFactorStore } from '../../core/store.js';
+import type { TwoFactorStore } from '../../core/store/index.js';
 import type { Database } from '../schema.js';
 import { readOptionalTime } from './columns.js';
 

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { UserRecord, UserStore } from '../../core/store.js';
+import type { UserRecord, UserStore } from '../../core/store/index.js';
 import type { Database, UsersTable } from '../schema.js';
 import { isUniqueViolation } from './unique.js';
 import { readList, writeList } from './columns.js';

@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AccountActor } from '../core/account.js';
-import type { Actor, AuditEventInput } from '../core/audit.js';
-import type { AuthCore } from '../core/index.js';
+import type { Actor } from '../core/audit.js';
 import type { SessionOrigin } from '../core/sessions.js';
 
 /** Where a request came from, for sessions, throttling and audit events. */
@@ -32,19 +31,4 @@ export function accountActorOf(request: FastifyRequest): AccountActor {
   if (!principal?.user || !principal.session)
     throw new Error('accountActorOf() used on a route without requireSession()');
   return { user: principal.user, sessionId: principal.session.id, origin: originOf(request) };
-}
-
-/** Records an audit event with the request's actor, address and user agent. */
-export function auditRequest(
-  core: AuthCore,
-  request: FastifyRequest,
-  event: Omit<AuditEventInput, 'actor' | 'ip' | 'userAgent'>,
-): Promise<void> {
-  const principal = request.auth;
-  return core.audit.record({
-    ...event,
-    actor: principal?.user?.id ?? principal?.clientId ?? null,
-    ip: request.ip,
-    userAgent: request.headers['user-agent'] ?? null,
-  });
 }

@@ -1,0 +1,28 @@
+/** One refresh token of a rotation family (RFC 9700 §4.14). */
+export interface RefreshTokenRecord {
+  id: string;
+  tokenHash: string;
+  familyId: string;
+  /** The session it belongs to; ending the session ends its refresh tokens. */
+  sessionId: string;
+  userId: string;
+  scope: string | null;
+  createdAt: number;
+  expiresAt: number;
+  /** When it was exchanged; a second use is reuse. */
+  usedAt: number | null;
+}
+
+/** Refresh tokens. */
+export interface RefreshTokenStore {
+  createRefreshToken(token: RefreshTokenRecord): Promise<void>;
+  findRefreshTokenByHash(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  /**
+   * Marks the token used at `now` if, and only if, it was unused: the atomic
+   * step that lets exactly one of two concurrent refreshes win.
+   */
+  markRefreshTokenUsed(id: string, now: number): Promise<boolean>;
+  /** Deletes every token of a family (on reuse); returns how many. */
+  deleteRefreshTokenFamily(familyId: string): Promise<number>;
+  purgeExpiredRefreshTokens(now: number): Promise<number>;
+}

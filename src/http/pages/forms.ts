@@ -1,0 +1,56 @@
+import { Type } from 'typebox';
+import { Password, Username } from '../schemas.js';
+
+// The forms of the pages, as the browser sends them (form-encoded, every value a string).
+// Bounds are about parser work; the core applies the policy and gives the precise message.
+const Text = (maxLength: number) => Type.String({ maxLength });
+const ReturnTo = Type.Optional(Text(2048));
+const strict = { additionalProperties: false } as const;
+
+export const SignInForm = Type.Object({ username: Username, password: Password, return_to: ReturnTo }, strict);
+
+export const TwoFactorSignInForm = Type.Object(
+  { challenge: Type.String({ minLength: 1, maxLength: 128 }), code: Text(64), return_to: ReturnTo },
+  strict,
+);
+
+export const PasswordChangeForm = Type.Object({ currentPassword: Password, newPassword: Password }, strict);
+
+export const CurrentPasswordForm = Type.Object({ password: Password }, strict);
+
+export const CodeForm = Type.Object({ code: Text(64) }, strict);
+
+export const ApiKeyForm = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    scopes: Type.Optional(Text(4096)),
+    expiresInDays: Type.Optional(
+      Type.Union([Type.Literal(''), Type.Literal('30'), Type.Literal('90'), Type.Literal('365')]),
+    ),
+  },
+  strict,
+);
+
+export const NewUserForm = Type.Object(
+  { username: Username, password: Password, roles: Type.Optional(Text(1024)) },
+  strict,
+);
+
+export const RolesForm = Type.Object({ roles: Text(1024) }, strict);
+
+export const NewClientForm = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 64 }), scopes: Type.Optional(Text(4096)) },
+  strict,
+);
+
+export const NewScopeForm = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    description: Type.String({ minLength: 1, maxLength: 1024 }),
+    roles: Type.Optional(Text(1024)),
+  },
+  strict,
+);
+
+/** Space-separated words of a form field (roles, scopes), none when empty. */
+export const words = (value: string | undefined) => (value ?? '').split(/\s+/).filter(Boolean);

@@ -1,0 +1,45 @@
+import type { FastifyRequest } from 'fastify';
+import type { BasicAuthMode } from '../core/basic-auth.js';
+import type { AuthCore } from '../core/index.js';
+import type { Session } from '../core/sessions.js';
+import type { User } from '../core/users.js';
+import type { AuthGuards } from './guards.js';
+import type { SessionCookieOptions } from './session-cookie.js';
+
+/** Options of the forward-auth route. */
+export interface ForwardAuthOptions {
+  /** Prefix of the identity headers. Default `X-Auth-` (`X-Auth-User`, …). */
+  headerPrefix?: string;
+  /**
+   * Gatehouse's public URL: where a browser without a session is sent
+   * (`302`, with `return_to`) when the proxy asks with `?rd=URL`. Without
+   * it, such a browser gets `401` like any client.
+   */
+  signInUrl?: string;
+}
+
+/** What every route and page module receives from the plugin. */
+export interface RouteContext {
+  core: AuthCore;
+  cookie: SessionCookieOptions;
+  guards: AuthGuards;
+  origins: readonly string[] | undefined;
+  /** Route config for @fastify/rate-limit on the endpoints that take secrets. */
+  rateLimit: { max: number; timeWindow: number };
+  /** Who may use HTTP Basic. */
+  basicAuth: BasicAuthMode;
+  /** Whether the server asks for client certificates (RFC 8705). */
+  clientCertificates: boolean;
+  /** Forward auth's identity header prefix and sign-in URL. */
+  forwardAuth: ForwardAuthOptions;
+}
+
+/**
+ * The user and session of a request that passed `requireSession()`.
+ * @throws {Error} when used on a route without that guard (a programming error).
+ */
+export function signedIn(request: FastifyRequest): { user: User; session: Session } {
+  const principal = request.auth;
+  if (!principal?.user || !principal.session) throw new Error('signedIn() used on a route without requireSession()');
+  return { user: principal.user, session: principal.session };
+}
