@@ -17,6 +17,8 @@ export interface SessionView {
   absoluteExpiresAt: string;
   ip: string | null;
   userAgent: string | null;
+  /** How the session was signed in (RFC 8176 `amr`: `pwd`; `mfa otp pwd` with a second factor). */
+  authMethods: string[];
   /** Whether this is the session the request came with. */
   current: boolean;
 }

@@ -207,7 +207,12 @@ export function createLogin({
     origin: SessionOrigin,
     secondFactor?: SecondFactor,
   ): Promise<LoginResult & { status: 'signed-in' }> {
-    const { token, session } = await sessions.createSession(record.id, origin);
+    // RFC 8176: a second factor makes it multi-factor; TOTP and recovery codes are one-time passwords.
+    const { token, session } = await sessions.createSession(
+      record.id,
+      origin,
+      secondFactor ? ['pwd', 'otp', 'mfa'] : ['pwd'],
+    );
     await audit.record({
       type: 'login.success',
       actor: record.id,

@@ -33,7 +33,12 @@ export interface Session {
   absoluteExpiresAt: number;
   ip: string | null;
   userAgent: string | null;
+  /** How the user signed in, as RFC 8176 `amr` values: `pwd`; `pwd otp mfa` with a second factor. */
+  authMethods: string[];
 }
+
+/** RFC 8176 authentication method references a sign-in may record. */
+export type AuthMethod = 'pwd' | 'otp' | 'mfa' | 'hwk' | 'swk' | 'user' | 'pin';
 
 /** Where a session was started from; shown to the user in their session list. */
 export interface SessionOrigin {
@@ -81,12 +86,20 @@ export function createSessionService({
       absoluteExpiresAt: absoluteExpiry(record),
       ip: record.ip,
       userAgent: record.userAgent,
+      authMethods: [...record.authMethods],
     };
   }
 
   return {
-    /** Starts a session for a user; returns the bearer token (to be sent once, in the cookie) and the session. */
-    async createSession(userId: string, origin: SessionOrigin = {}): Promise<{ token: string; session: Session }> {
+    /**
+     * Starts a session for a user, signed in with `authMethods` (default a
+     * password); returns the bearer token (to be sent once, in the cookie) and the session.
+     */
+    async createSession(
+      userId: string,
+      origin: SessionOrigin = {},
+      authMethods: readonly AuthMethod[] = ['pwd'],
+    ): Promise<{ token: string; session: Session }> {
       const token = createSecret();
       const now = clock.now();
       const record: SessionRecord = {
@@ -98,6 +111,7 @@ export function createSessionService({
         expiresAt: 0,
         ip: origin.ip ?? null,
         userAgent: origin.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+        authMethods: [...new Set(authMethods)].sort(),
       };
       record.expiresAt = expiry(record);
       await store.createSession(record);

@@ -26,6 +26,8 @@ export function sessionView(session: Session, currentId?: string) {
     absoluteExpiresAt: iso(session.absoluteExpiresAt),
     ip: session.ip,
     userAgent: session.userAgent,
+    /** RFC 8176: how this session was signed in. */
+    authMethods: session.authMethods,
     current: session.id === currentId,
   };
 }

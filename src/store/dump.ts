@@ -19,7 +19,17 @@ const TABLES: {
     numeric: ['disabled', 'created_at', 'updated_at'],
   },
   sessions: {
-    columns: ['id', 'token_hash', 'user_id', 'created_at', 'last_seen_at', 'expires_at', 'ip', 'user_agent'],
+    columns: [
+      'id',
+      'token_hash',
+      'user_id',
+      'created_at',
+      'last_seen_at',
+      'expires_at',
+      'ip',
+      'user_agent',
+      'auth_methods',
+    ],
     numeric: ['created_at', 'last_seen_at', 'expires_at'],
   },
   clients: {

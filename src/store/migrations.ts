@@ -148,6 +148,15 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_session_auth_methods': {
+    async up(db: Kysely<any>) {
+      // How each session was signed in (RFC 8176 amr): what ID tokens and step-up decisions need. Older sessions used a password.
+      await db.schema
+        .alterTable('sessions')
+        .addColumn('auth_methods', 'varchar(256)', (c) => c.notNull().defaultTo('pwd'))
+        .execute();
+    },
+  },
 };
 
 /** The migrations Gatehouse knows, in order. */

@@ -25,6 +25,8 @@ export interface SessionsTable {
   expires_at: number;
   ip: string | null;
   user_agent: string | null;
+  /** RFC 8176 `amr` values separated by single spaces. */
+  auth_methods: string;
 }
 
 export interface SigningKeysTable {

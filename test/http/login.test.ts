@@ -30,6 +30,7 @@ describe('POST /login', () => {
     assert.equal(response.json.user.username, 'Alice');
     assert.equal(response.json.user.password_hash, undefined);
     assert.equal(response.json.session.current, true);
+    assert.deepEqual(response.json.session.authMethods, ['pwd'], 'RFC 8176 amr: a password');
     const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
     assert.equal(setCookie.length, 1);
     assert.match(

@@ -140,6 +140,8 @@ describe('sign-in with a second factor', () => {
     assert.equal(right.status, 200, right.text);
     assert.ok(right.setCookie(COOKIE));
     assert.equal((json(right.json).user as { username: string }).username, 'tess');
+    // RFC 8176: the session remembers how it was signed in, for ID tokens and step-up later.
+    assert.deepEqual((json(right.json).session as { authMethods: string[] }).authMethods, ['mfa', 'otp', 'pwd']);
     assert.equal((await server.core.sessions.listSessions({ userId })).length, sessionsBefore + 1);
     const events = await server.core.audit.list({ userId, type: 'login.success', limit: 1 });
     assert.equal(events[0]!.detail.secondFactor, 'totp');

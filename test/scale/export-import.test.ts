@@ -91,6 +91,7 @@ if (typeof database === 'string') {
       '0004_two_factor',
       '0005_client_certificates',
       '0007_scopes',
+      '0008_session_auth_methods',
     ]);
     const imported = await runCLI(['import', '--db', pg.url], { input: state.dump });
     assert.equal(imported.code, 0, imported.stderr);

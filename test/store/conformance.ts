@@ -29,6 +29,7 @@ function session(userId: string, overrides: Partial<SessionRecord> = {}): Sessio
     expiresAt: 100_000,
     ip: '127.0.0.1',
     userAgent: 'test',
+    authMethods: ['mfa', 'otp', 'pwd'],
     ...overrides,
   };
 }

@@ -34,6 +34,7 @@ const session = (id: string): SessionRecord => ({
   expiresAt: Date.now() + 60_000,
   ip: null,
   userAgent: null,
+  authMethods: ['pwd'],
 });
 
 before(async () => {

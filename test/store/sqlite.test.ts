@@ -50,6 +50,7 @@ test('a new SQLite database is created in WAL mode with the schema migrated, and
       '0004_two_factor',
       '0005_client_certificates',
       '0007_scopes',
+      '0008_session_auth_methods',
     ],
   );
   raw.close();

@@ -10,6 +10,8 @@ export interface SessionRecord {
   expiresAt: number;
   ip: string | null;
   userAgent: string | null;
+  /** How the user proved who they are at sign-in, as RFC 8176 `amr` values (`pwd`, `otp`, `mfa`, `hwk`, `user`…). */
+  authMethods: string[];
 }
 
 /** Sessions: a handful of operations, each one atomic. */

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { SessionRecord, SessionStore } from '../../core/store/index.js';
 import type { Database, SessionsTable } from '../schema.js';
+import { readList, writeList } from './columns.js';
 
 /** {@link SessionStore} queries. */
 export function createSessionQueries(db: Kysely<Database>): SessionStore {
@@ -73,6 +74,7 @@ function toSessionRow(session: SessionRecord): SessionsTable {
     expires_at: session.expiresAt,
     ip: session.ip,
     user_agent: session.userAgent,
+    auth_methods: writeList(session.authMethods),
   };
 }
 
@@ -87,5 +89,6 @@ function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
     expiresAt: Number(row.expires_at),
     ip: row.ip,
     userAgent: row.user_agent,
+    authMethods: readList(row.auth_methods),
   };
 }
