@@ -57,6 +57,6 @@ export interface ScopeView {
   roles: string[];
   /** Built into Gatehouse: cannot be added or removed. */
   reserved: boolean;
-  /** Held only by service clients an operator grants it to. */
-  clientsOnly: boolean;
+  /** `everyone`, `users` only, `clients` only (an operator grants it), or `apps` (the OpenID Connect scopes, in tokens apps get for users). */
+  heldBy: 'everyone' | 'users' | 'clients' | 'apps';
 }

@@ -12,14 +12,22 @@ import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
 import type { SigningKeyRecord, SigningKeyStore } from './store/index.js';
 
-/** Asymmetric JWS algorithms Gatehouse signs with. Symmetric (HS*) and `none` never. */
+/** Asymmetric JWS algorithms Gatehouse signs access tokens with. Symmetric (HS*) and `none` never. */
 export const SIGNING_ALGORITHMS = ['EdDSA', 'ES256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+/**
+ * Every algorithm of the key ring: the access-token ones, and RS256, which
+ * OpenID Connect Core §15.1 requires of every provider for ID tokens (the
+ * default of clients that name none). RS256 never signs an access token.
+ */
+export const KEY_ALGORITHMS = ['EdDSA', 'ES256', 'RS256'] as const;
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 
 /** A public key as published in the JWKS. */
 export interface PublicSigningKey {
   kid: string;
-  alg: SigningAlgorithm;
+  alg: KeyAlgorithm;
   key: CryptoKey;
   /** `kty`, `crv`, `x`(, `y`), `kid`, `alg`, `use`: the JWKS entry. */
   jwk: JWK;
@@ -28,7 +36,7 @@ export interface PublicSigningKey {
 /** What `gatehouse keys list` shows of a key. Never the private half. */
 export interface SigningKeyInfo {
   kid: string;
-  alg: SigningAlgorithm;
+  alg: KeyAlgorithm;
   status: 'active' | 'retired';
   createdAt: number;
   retiredAt: number | null;
@@ -57,22 +65,24 @@ const PUBLISH_MARGIN_MS = 60_000;
 
 export interface ActiveKey {
   kid: string;
-  alg: SigningAlgorithm;
+  alg: KeyAlgorithm;
   privateKey: CryptoKey;
 }
 
 export interface LoadedKeys {
   loadedAt: number;
   keys: PublicSigningKey[];
-  active: ActiveKey | null;
+  /** The key that signs now, per algorithm. */
+  active: Map<KeyAlgorithm, ActiveKey>;
 }
 
 /** The signing-key ring; see {@link createKeyRing}. */
 export type KeyRing = ReturnType<typeof createKeyRing>;
 
 /**
- * Signing keys: one active key signs; retired keys stay published (JWKS)
- * until every token they signed has expired, then are dropped. Keys live in
+ * Signing keys: one active key per algorithm signs (the configured one for
+ * access tokens; RS256 too once an ID token needs it); retired keys stay
+ * published (JWKS) until every token they signed has expired, then are dropped. Keys live in
  * the store, private halves encrypted under the master key, so that every
  * instance on one database signs and verifies with the same keys.
  */
@@ -95,10 +105,12 @@ export function createKeyRing(options: KeyRingOptions) {
       const jwk = { ...(JSON.parse(record.publicJwk) as JWK), kid: record.kid, alg: record.alg, use: 'sig' };
       keys.push({ kid: record.kid, alg: record.alg, key: (await importJWK(jwk, record.alg)) as CryptoKey, jwk });
     }
-    const activeRecord = records.find((record) => record.retiredAt === null);
-    const active = activeRecord
-      ? { kid: activeRecord.kid, alg: activeRecord.alg, privateKey: await decryptPrivateKey(activeRecord) }
-      : null;
+    const active = new Map<KeyAlgorithm, ActiveKey>();
+    for (const record of records.filter((item) => item.retiredAt === null)) {
+      if (!active.has(record.alg)) {
+        active.set(record.alg, { kid: record.kid, alg: record.alg, privateKey: await decryptPrivateKey(record) });
+      }
+    }
     cache = { loadedAt: now, keys, active };
     return cache;
   }
@@ -125,13 +137,15 @@ export function createKeyRing(options: KeyRingOptions) {
     return (await importJWK(JSON.parse(new TextDecoder().decode(plaintext)) as JWK, record.alg)) as CryptoKey;
   }
 
-  async function rotate(actor?: Actor): Promise<SigningKeyInfo> {
+  /** Makes a new key of `alg` active; the old one of that algorithm is retired. */
+  async function rotateOne(alg: KeyAlgorithm, actor?: Actor): Promise<SigningKeyInfo> {
     // Proves this master key is the deployment's before adding a key encrypted
     // under it: a key the other instances could not decrypt would stop them.
     await load();
-    const { publicKey, privateKey } = await generateKeyPair(algorithm, {
+    const { publicKey, privateKey } = await generateKeyPair(alg, {
       extractable: true,
-      ...(algorithm === 'EdDSA' && { crv: 'Ed25519' }),
+      ...(alg === 'EdDSA' && { crv: 'Ed25519' }),
+      ...(alg === 'RS256' && { modulusLength: 2048 }),
     });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
@@ -141,7 +155,7 @@ export function createKeyRing(options: KeyRingOptions) {
     const now = clock.now();
     const record: SigningKeyRecord = {
       kid,
-      alg: algorithm,
+      alg,
       publicJwk: JSON.stringify(publicJwk),
       privateJwe,
       createdAt: now,
@@ -151,23 +165,45 @@ export function createKeyRing(options: KeyRingOptions) {
     await store.rotateSigningKey(record, now, now + options.maxTokenLifetimeSeconds * 1000 + PUBLISH_MARGIN_MS);
     await load();
     if (actor && options.audit) {
-      await options.audit.record({ type: 'key.rotate', ...options.audit.from(actor), detail: { kid, alg: algorithm } });
+      await options.audit.record({ type: 'key.rotate', ...options.audit.from(actor), detail: { kid, alg } });
     }
     return toInfo(record);
   }
 
+  /**
+   * Makes a new key active at once for the configured algorithm, and for
+   * every other algorithm that has an active key (RS256 for ID tokens);
+   * returns the configured algorithm's new key.
+   */
+  async function rotate(actor?: Actor): Promise<SigningKeyInfo> {
+    const others = [...(await current({ maxAgeMs: 0 })).active.keys()].filter((alg) => alg !== algorithm);
+    const primary = await rotateOne(algorithm, actor);
+    for (const alg of others) await rotateOne(alg, actor);
+    return primary;
+  }
+
   return {
-    /** Creates the first key when there is none (first start). */
-    async ensureActiveKey(): Promise<void> {
-      if (!(await current({ maxAgeMs: 0 })).active) await rotate();
+    /** Creates the first key of `alg` (default: the configured one) when there is none. */
+    async ensureActiveKey(alg: KeyAlgorithm = algorithm): Promise<void> {
+      if (!(await current({ maxAgeMs: 0 })).active.has(alg)) await rotateOne(alg);
     },
 
-    /** The key that signs now. @throws {GatehouseError} `ERR_UNAVAILABLE` when no key exists yet. */
-    async activeKey(): Promise<ActiveKey> {
+    /**
+     * The key that signs now with `alg` (default: the configured one, for
+     * access tokens). `create`: make the first one of that algorithm when
+     * there is none (RS256, on the first ID token that needs it).
+     * @throws {GatehouseError} `ERR_UNAVAILABLE` when no key exists yet.
+     */
+    async activeKey(alg: KeyAlgorithm = algorithm, options: { create?: boolean } = {}): Promise<ActiveKey> {
       let ring = await current();
-      if (!ring.active) ring = await current({ maxAgeMs: 0 });
-      if (!ring.active) throw new GatehouseError('ERR_UNAVAILABLE', { message: 'No signing key exists yet.' });
-      return ring.active;
+      if (!ring.active.has(alg)) ring = await current({ maxAgeMs: 0 });
+      if (!ring.active.has(alg) && options.create) {
+        await rotateOne(alg);
+        ring = await current({ maxAgeMs: 0 });
+      }
+      const active = ring.active.get(alg);
+      if (!active) throw new GatehouseError('ERR_UNAVAILABLE', { message: 'No signing key exists yet.' });
+      return active;
     },
 
     /**
@@ -187,7 +223,7 @@ export function createKeyRing(options: KeyRingOptions) {
       return { keys: (await current()).keys.map((key) => key.jwk) };
     },
 
-    /** Makes a new key active at once; the old ones stay published until their tokens expire. Audited with the actor given. */
+    /** Makes new keys active at once; the old ones stay published until their tokens expire. Audited with the actor given. */
     rotate,
 
     /**

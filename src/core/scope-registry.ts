@@ -14,8 +14,14 @@ export interface ScopeDefinition {
   roles: string[];
   /** Built into Gatehouse: it cannot be added, changed or removed. */
   reserved: boolean;
-  /** Held only by service clients an operator registered with it, never by a user's credential. */
-  clientsOnly: boolean;
+  /**
+   * Who may hold it: `everyone` (users, and service clients registered with
+   * it), `users` (users only, never a service client as itself), `clients`
+   * (only service clients an operator registered with it, never a user's
+   * credential), or `apps` (the OpenID Connect scopes: only tokens an app got
+   * for a user from the authorization endpoint).
+   */
+  heldBy: 'everyone' | 'users' | 'clients' | 'apps';
 }
 
 /** The scope that lets a delegated credential of an administrator use the admin routes. */
@@ -24,6 +30,12 @@ export const ADMIN_SCOPE = 'admin';
 export const METRICS_SCOPE = 'metrics';
 /** The scope a client needs to use `/oauth/introspect`. */
 export const INTROSPECT_SCOPE = 'introspect';
+/** OpenID Connect Core §3.1.2.1: the scope that makes an authorization request an OpenID Connect one. */
+export const OPENID_SCOPE = 'openid';
+/** OpenID Connect Core §11: a refresh token that outlives the browser session. */
+export const OFFLINE_ACCESS_SCOPE = 'offline_access';
+/** The scopes of OpenID Connect itself: requested through apps a user signs in to. */
+export const OIDC_SCOPES: readonly string[] = [OPENID_SCOPE, 'profile', 'email', OFFLINE_ACCESS_SCOPE];
 
 /** The scopes built into every deployment. */
 export const RESERVED_SCOPES: readonly ScopeDefinition[] = Object.freeze([
@@ -32,31 +44,64 @@ export const RESERVED_SCOPES: readonly ScopeDefinition[] = Object.freeze([
     description: 'Administer users, service clients, signing keys and scopes (administrators only).',
     roles: [ADMIN_ROLE],
     reserved: true,
-    clientsOnly: false,
+    heldBy: 'users',
   },
   {
     name: INTROSPECT_SCOPE,
     description: 'Ask whether tokens and API keys are active, and whose they are (/oauth/introspect).',
     roles: [],
     reserved: true,
-    clientsOnly: true,
+    heldBy: 'clients',
   },
   {
     name: METRICS_SCOPE,
     description: 'Read the Prometheus metrics (/metrics).',
     roles: [],
     reserved: true,
-    clientsOnly: true,
+    heldBy: 'clients',
+  },
+  {
+    name: OPENID_SCOPE,
+    description: 'Sign you in to the app: it learns who you are (an ID token with your user id).',
+    roles: [],
+    reserved: true,
+    heldBy: 'apps',
+  },
+  {
+    name: 'profile',
+    description: 'Your username and roles.',
+    roles: [],
+    reserved: true,
+    heldBy: 'apps',
+  },
+  {
+    name: 'email',
+    description: 'Your e-mail address, where Gatehouse has one.',
+    roles: [],
+    reserved: true,
+    heldBy: 'apps',
+  },
+  {
+    name: OFFLINE_ACCESS_SCOPE,
+    description: 'Keep access while you are away: a refresh token that outlives your sign-in here.',
+    roles: [],
+    reserved: true,
+    heldBy: 'apps',
   },
 ]);
 
-/** Who would hold a scope: a user with their roles now, or a service client. */
-export type ScopeHolder = { kind: 'user'; roles: readonly string[] } | { kind: 'client' };
+/**
+ * Who would hold a scope: a user with their roles now (their session, key or
+ * token), an app acting for a user (a token from the authorization
+ * endpoint), or a service client as itself.
+ */
+export type ScopeHolder = { kind: 'user' | 'app'; roles: readonly string[] } | { kind: 'client' };
 
 /** Whether `holder` may hold `scope`. */
 export function mayHoldScope(scope: ScopeDefinition, holder: ScopeHolder): boolean {
-  if (holder.kind === 'client') return scope.roles.length === 0;
-  if (scope.clientsOnly) return false;
+  if (holder.kind === 'client')
+    return (scope.heldBy === 'everyone' || scope.heldBy === 'clients') && scope.roles.length === 0;
+  if (scope.heldBy === 'clients' || (scope.heldBy === 'apps' && holder.kind !== 'app')) return false;
   return scope.roles.length === 0 || scope.roles.some((role) => holder.roles.includes(role));
 }
 
@@ -95,7 +140,7 @@ function toDefinition(record: ScopeRecord): ScopeDefinition {
     description: record.description,
     roles: [...record.roles],
     reserved: false,
-    clientsOnly: false,
+    heldBy: 'everyone',
   };
 }
 

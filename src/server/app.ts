@@ -86,6 +86,7 @@ export async function buildServer(
     await openStore({ url: config.db, migrations: config.migrate ? 'apply' : undefined, poolSize: config.dbPoolSize }),
     {
       ttlMs: config.cacheTtlMs,
+      clock: options.clock,
       onChange: (change) => void bus?.publish(REVOCATIONS_TOPIC, JSON.stringify(change)),
     },
   );

@@ -36,7 +36,19 @@ describe('gatehouse scope', () => {
     const listed = JSON.parse(ok(await cli(['scope', 'list', '--json'])));
     assert.deepEqual(
       listed.map((scope: { name: string }) => scope.name),
-      ['a', 'admin', 'introspect', 'metrics', 'orders:read', 'orders:write', 'payroll:read'],
+      [
+        'a',
+        'admin',
+        'email',
+        'introspect',
+        'metrics',
+        'offline_access',
+        'openid',
+        'orders:read',
+        'orders:write',
+        'payroll:read',
+        'profile',
+      ],
     );
     assert.deepEqual(listed.find((scope: { name: string }) => scope.name === 'payroll:read').roles, ['payroll']);
     assert.match(ok(await cli(['scope', 'list'])), /^SCOPE +HELD BY +DESCRIPTION\n/);

@@ -38,7 +38,8 @@ before(async () => {
     tokens: { masterKey: new Uint8Array(32).fill(9), issuer: () => url },
   });
   await core.tokens!.keys.ensureActiveKey();
-  for (const name of ['orders:read', 'profile']) await core.scopes.create({ name, description: `The ${name} scope.` });
+  for (const name of ['orders:read', 'reports:read'])
+    await core.scopes.create({ name, description: `The ${name} scope.` });
   app = Fastify({ https: tls });
   await app.register(fastifySwagger, gatehouseOpenApi({ title: 'Orders', version: '1.2.0' }));
   await app.register(gatehouse, { core, lessonRoutes: false });
@@ -116,7 +117,7 @@ describe('guards in a host application', () => {
   test('scoped access token: 403 insufficient_scope with the scope needed, then 200 with it', async () => {
     const olga = await cookieOf('olga');
     const narrow = (
-      await call('/token', { cookie: olga, 'content-type': 'application/json' }, 'POST', '{"scope":"profile"}')
+      await call('/token', { cookie: olga, 'content-type': 'application/json' }, 'POST', '{"scope":"reports:read"}')
     ).json.access_token;
     const denied = await call('/orders', { authorization: `Bearer ${narrow}` });
     assert.equal(denied.status, 403);
@@ -130,7 +131,7 @@ describe('guards in a host application', () => {
         '/token',
         { cookie: olga, 'content-type': 'application/json' },
         'POST',
-        '{"scope":"orders:read profile"}',
+        '{"scope":"orders:read reports:read"}',
       )
     ).json.access_token;
     assert.deepEqual((await call('/orders', { authorization: `Bearer ${wide}` })).json, {

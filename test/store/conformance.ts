@@ -216,6 +216,17 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
         (await store.listSigningKeys()).map((item) => item.kid),
         ['k3'],
       );
+      // One active key per algorithm: an RS256 key (for ID tokens) retires only the RS256 key before it.
+      await store.rotateSigningKey({ ...key('r1', 4), alg: 'RS256' }, 4, 1000);
+      await store.rotateSigningKey({ ...key('r2', 5), alg: 'RS256' }, 5, 1100);
+      assert.deepEqual(
+        (await store.listSigningKeys()).map((item) => [item.kid, item.alg, item.retiredAt]),
+        [
+          ['r2', 'RS256', null],
+          ['r1', 'RS256', 5],
+          ['k3', 'EdDSA', null],
+        ],
+      );
     });
 
     test('clients: unique names, lookups, secret update, delete', async () => {

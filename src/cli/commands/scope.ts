@@ -38,11 +38,13 @@ export function registerScopeCommand(program: Command): void {
         ['SCOPE', 'HELD BY', 'DESCRIPTION'],
         scopes.map((item) => [
           item.name,
-          item.clientsOnly
+          item.heldBy === 'clients'
             ? 'clients (reserved)'
             : item.roles.length > 0
               ? `roles ${item.roles.join(',')}`
-              : 'everyone',
+              : item.heldBy === 'everyone'
+                ? 'everyone'
+                : item.heldBy,
           item.description,
         ]),
       );

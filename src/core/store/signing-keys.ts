@@ -1,7 +1,7 @@
 /** A JWT signing key. The private half is stored only encrypted under the master key. */
 export interface SigningKeyRecord {
   kid: string;
-  alg: 'EdDSA' | 'ES256';
+  alg: 'EdDSA' | 'ES256' | 'RS256';
   /** The public JWK, as JSON. */
   publicJwk: string;
   /** The private JWK, JWE-encrypted under the master key. */
@@ -18,8 +18,9 @@ export interface SigningKeyStore {
   /** Every key not yet dropped, newest first. */
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   /**
-   * Makes `key` the active key and retires every other active key at
-   * `retiredAt`, publishable until `expiresAt`; in one transaction.
+   * Makes `key` the active key of its algorithm and retires every other
+   * active key of that algorithm at `retiredAt`, publishable until
+   * `expiresAt`; in one transaction. Keys of other algorithms stay active.
    */
   rotateSigningKey(key: SigningKeyRecord, retiredAt: number, expiresAt: number): Promise<void>;
   /** Drops retired keys whose `expiresAt` is at or before `now`; returns how many. */

@@ -178,11 +178,13 @@ export function adminPage(admin: User, data: AdminData): string {
                 <td><code>${scope.name}</code></td>
                 <td>
                   ${
-                    scope.clientsOnly
+                    scope.heldBy === 'clients'
                       ? 'service clients'
-                      : scope.roles.length > 0
-                        ? `users with ${scope.roles.join(' or ')}`
-                        : 'everyone'
+                      : scope.heldBy === 'apps'
+                        ? 'apps users sign in to'
+                        : scope.roles.length > 0
+                          ? `users with ${scope.roles.join(' or ')}`
+                          : 'everyone'
                   }
                 </td>
                 <td>${scope.description}</td>

@@ -22,6 +22,7 @@ export function createSigningKeyQueries(db: Kysely<Database>): SigningKeyStore {
           .updateTable('signing_keys')
           .set({ retired_at: retiredAt, expires_at: expiresAt })
           .where('retired_at', 'is', null)
+          .where('alg', '=', key.alg)
           .execute();
         await trx
           .insertInto('signing_keys')
