@@ -1,4 +1,4 @@
-import { jwtVerify, SignJWT } from 'jose';
+import { jwtVerify } from 'jose';
 import { BoundedCache } from './bounded-cache.js';
 import type { Clock } from './clock.js';
 import {
@@ -8,6 +8,7 @@ import {
   ACCESS_TOKEN_TYPE,
   type AccessTokenClaims,
 } from './jwt-checks.js';
+import { signJwt } from './jwt-sign.js';
 import { SIGNING_ALGORITHMS, type KeyRing } from './keys.js';
 import { createId } from './secrets.js';
 
@@ -75,24 +76,19 @@ export function createAccessTokens(options: AccessTokenOptions) {
       if (subject.roles) claims.roles = subject.roles;
       if (subject.sid) claims.sid = subject.sid;
       if (subject.certificateThumbprint) claims.cnf = { 'x5t#S256': subject.certificateThumbprint };
-      const sign = () =>
-        new SignJWT(claims)
-          .setProtectedHeader({ alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid })
-          .setIssuer(issuer())
-          .setSubject(subject.sub)
-          .setAudience(audience())
-          .setIssuedAt(iat)
-          .setExpirationTime(iat + lifetimeSeconds)
-          .setJti(jti)
-          .sign(key.privateKey);
-      // ECDSA signatures come out high-S about half the time, and verifiers
-      // (ours included) refuse the malleable high-S form: sign again until
-      // low-S. Each try is independent, so two tries are expected.
-      let token = await sign();
-      for (let attempt = 0; !hasCanonicalSignature(token, key.alg); attempt += 1) {
-        if (attempt === 64) throw new Error('could not produce a low-S ECDSA signature');
-        token = await sign();
-      }
+      const token = await signJwt(
+        {
+          ...claims,
+          iss: issuer(),
+          sub: subject.sub,
+          aud: audience(),
+          iat,
+          exp: iat + lifetimeSeconds,
+          jti,
+        },
+        key,
+        ACCESS_TOKEN_TYPE,
+      );
       return { token, expiresIn: lifetimeSeconds, jti };
     },
 

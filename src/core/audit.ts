@@ -26,7 +26,13 @@ export type AuditEventType =
   | 'two_factor.enable'
   | 'two_factor.disable'
   | 'scope.create'
-  | 'scope.remove';
+  | 'scope.remove'
+  | 'authorize.refused'
+  | 'authorization_code.issue'
+  | 'authorization_code.redeem'
+  | 'authorization_code.replay'
+  | 'consent.grant'
+  | 'consent.revoke';
 
 /**
  * Who performs an operation, and from where: the core operation that

@@ -6,16 +6,47 @@ import { COMPACT_JWS_PATTERN, MAX_TOKEN_LENGTH } from './jwt-checks.js';
 import { APPLICATION, type Actor, type AuditLog } from './audit.js';
 import { checkRequestedScopes, holdableScopes, type ScopeRegistry } from './scope-registry.js';
 import { constantTimeEqual, createId, createSecret, hashSecret } from './secrets.js';
+import { KEY_ALGORITHMS, type KeyAlgorithm } from './keys.js';
+import { checkRedirectUri } from './redirect-uris.js';
 import type { ClientRecord, ClientStore, RevocationStore } from './store/index.js';
 
-/** A service client as shown to operators: never the secret or its hash. */
+/** The grants a client may be registered for. */
+export const GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+/** OpenID Connect Core §3.1.3.7: the ID-token algorithm of a client that names none. */
+export const DEFAULT_ID_TOKEN_ALGORITHM: KeyAlgorithm = 'RS256';
+/** Most redirect URIs (or post-logout redirect URIs) per client. */
+const MAX_REDIRECT_URIS = 20;
+
+/**
+ * A client as shown to operators: a service acting as itself (client
+ * credentials), an app users sign in to (authorization code), or both.
+ * Never the secret or its hash.
+ */
 export interface Client {
   id: string;
   name: string;
+  /** `public`: a browser or native app, with no credential of its own (authenticates with `none`). */
+  type: 'confidential' | 'public';
+  /** As itself: the scopes it may be granted; as an app: the scopes it may ask users for, beside OpenID Connect's. */
   scopes: string[];
+  grantTypes: GrantType[];
+  /** Where the authorization endpoint may send the browser back, compared exactly. */
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  /** Operated by the deployment itself: its users are not asked to consent. */
+  firstParty: boolean;
+  /** The algorithm of its ID tokens. */
+  idTokenAlg: KeyAlgorithm;
   /** How it may authenticate at the token endpoint. */
   authMethods: (
-    'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth'
+    | 'client_secret_basic'
+    | 'client_secret_post'
+    | 'private_key_jwt'
+    | 'tls_client_auth'
+    | 'self_signed_tls_client_auth'
+    | 'none'
   )[];
   /** The subject DN of its CA-issued certificate (`tls_client_auth`), if any. */
   tlsSubject?: string;
@@ -35,8 +66,19 @@ function toClient(record: ClientRecord): Client {
   return {
     id: record.id,
     name: record.name,
+    type: record.type,
     scopes: [...record.scopes],
+    grantTypes: record.grantTypes.filter((grant): grant is GrantType =>
+      (GRANT_TYPES as readonly string[]).includes(grant),
+    ),
+    redirectUris: [...record.redirectUris],
+    postLogoutRedirectUris: [...record.postLogoutRedirectUris],
+    firstParty: record.firstParty,
+    idTokenAlg: (KEY_ALGORITHMS as readonly string[]).includes(record.idTokenAlg ?? '')
+      ? (record.idTokenAlg as KeyAlgorithm)
+      : DEFAULT_ID_TOKEN_ALGORITHM,
     authMethods: [
+      ...(record.type === 'public' ? (['none'] as const) : []),
       ...(record.secretHash !== null ? (['client_secret_basic', 'client_secret_post'] as const) : []),
       ...(record.publicJwk !== null ? (['private_key_jwt'] as const) : []),
       ...(record.tlsSubject !== null ? (['tls_client_auth'] as const) : []),
@@ -107,11 +149,15 @@ export function createClientService({
 
   return {
     /**
-     * Registers a client. With `publicJwk` it authenticates by `private_key_jwt`
-     * and gets no secret; otherwise the secret is returned, once.
-     * Its scopes must exist and be ones a client may hold (no role-restricted
-     * scope; the reserved `metrics` and `introspect` only this way).
-     * @throws {GatehouseError} `ERR_VALIDATION` (name), `ERR_INVALID_SCOPE`, `ERR_INVALID_CLIENT_KEY`, `ERR_CLIENT_EXISTS`.
+     * Registers a client. A confidential client authenticates with
+     * `publicJwk` (`private_key_jwt`, no secret), a certificate, or else a
+     * secret, returned once; a public client (a browser or native app) with
+     * nothing. Its grants default to `client_credentials`, or to
+     * `authorization_code` and `refresh_token` when it has redirect URIs.
+     * As itself, its scopes must be ones a client may hold (no
+     * role-restricted scope; the reserved `metrics` and `introspect` only this
+     * way); an app's scopes are those it may ask users for.
+     * @throws {GatehouseError} `ERR_VALIDATION` (name, type, grants, URIs), `ERR_INVALID_SCOPE`, `ERR_INVALID_CLIENT_KEY`, `ERR_CLIENT_EXISTS`.
      */
     async createClient(
       input: {
@@ -120,26 +166,57 @@ export function createClientService({
         publicJwk?: JWK;
         /** RFC 8705: a CA-issued certificate's subject DN (`tls_client_auth`), or a self-signed certificate, PEM, pinned by its thumbprint. */
         tls?: { subject: string } | { certificate: string };
+        type?: 'confidential' | 'public';
+        grantTypes?: readonly string[];
+        redirectUris?: readonly string[];
+        postLogoutRedirectUris?: readonly string[];
+        firstParty?: boolean;
+        idTokenAlg?: string;
       },
       actor: Actor = APPLICATION,
     ): Promise<{ client: Client; secret: string | null }> {
+      const invalid = (message: string) => new GatehouseError('ERR_VALIDATION', { message });
       if (!CLIENT_NAME.test(input.name)) {
-        throw new GatehouseError('ERR_VALIDATION', {
-          message: 'A client name is 1 to 64 letters, digits, . _ or -, starting with a letter or digit.',
-        });
+        throw invalid('A client name is 1 to 64 letters, digits, . _ or -, starting with a letter or digit.');
       }
-      const scopes = checkRequestedScopes(
-        input.scopes,
-        holdableScopes(await registry.list(), { kind: 'client' }),
-        'client',
+      const type = input.type ?? 'confidential';
+      if (type !== 'confidential' && type !== 'public') throw invalid('A client type is confidential or public.');
+      const redirectUris = uniqueUris(input.redirectUris ?? [], type, 'redirect URIs');
+      const postLogoutRedirectUris = uniqueUris(input.postLogoutRedirectUris ?? [], type, 'post-logout redirect URIs');
+      const grantTypes = checkGrantTypes(
+        input.grantTypes ??
+          (redirectUris.length > 0 ? ['authorization_code', 'refresh_token'] : ['client_credentials']),
+        type,
       );
+      const app = grantTypes.includes('authorization_code');
+      if (app !== redirectUris.length > 0) {
+        throw invalid(
+          app
+            ? 'A client of the authorization code grant needs at least one redirect URI.'
+            : 'Redirect URIs are for clients of the authorization code grant.',
+        );
+      }
+      if (!app && (postLogoutRedirectUris.length > 0 || input.firstParty || input.idTokenAlg !== undefined)) {
+        throw invalid(
+          'Post-logout redirect URIs, first-party and the ID-token algorithm are for apps users sign in to.',
+        );
+      }
+      if (input.idTokenAlg !== undefined && !(KEY_ALGORITHMS as readonly string[]).includes(input.idTokenAlg)) {
+        throw invalid(`The ID-token algorithm is one of ${KEY_ALGORITHMS.join(', ')}.`);
+      }
+      if (type === 'public' && (input.publicJwk || input.tls)) {
+        throw invalid('A public client has no credential: no key pair and no certificate.');
+      }
+      const all = await registry.list();
+      // As itself it holds only what a client may hold; as an app only what some user could (OIDC's own are implicit).
+      const available = grantTypes.includes('client_credentials')
+        ? holdableScopes(all, { kind: 'client' })
+        : all.filter((scope) => scope.heldBy === 'everyone' || scope.heldBy === 'users').map((scope) => scope.name);
+      const scopes = checkRequestedScopes(input.scopes, available, 'client');
       const publicJwk = input.publicJwk ? await checkPublicJwk(input.publicJwk) : null;
-      if (input.tls && publicJwk)
-        throw new GatehouseError('ERR_VALIDATION', {
-          message: 'A client authenticates with a key pair or a certificate, not both.',
-        });
-      // A key pair or a certificate is the credential: then no shared secret exists.
-      const secret = publicJwk || input.tls ? null : createSecret();
+      if (input.tls && publicJwk) throw invalid('A client authenticates with a key pair or a certificate, not both.');
+      // A key pair or a certificate is the credential: then no shared secret exists; a public client has none at all.
+      const secret = type === 'public' || publicJwk || input.tls ? null : createSecret();
       const now = clock.now();
       const record: ClientRecord = {
         id: createId(),
@@ -149,6 +226,12 @@ export function createClientService({
         tlsSubject: input.tls && 'subject' in input.tls ? normalizeSubject(input.tls.subject) : null,
         tlsThumbprint: input.tls && 'certificate' in input.tls ? certificateThumbprint(input.tls.certificate) : null,
         scopes,
+        type,
+        grantTypes,
+        redirectUris,
+        postLogoutRedirectUris,
+        firstParty: input.firstParty ?? false,
+        idTokenAlg: input.idTokenAlg ?? null,
         createdAt: now,
         updatedAt: now,
       };
@@ -157,7 +240,15 @@ export function createClientService({
       await audit.record({
         type: 'client.create',
         ...audit.from(actor),
-        detail: { clientId: client.id, name: client.name, scopes, authMethods: client.authMethods },
+        detail: {
+          clientId: client.id,
+          name: client.name,
+          clientType: type,
+          grantTypes,
+          scopes,
+          authMethods: client.authMethods,
+          ...(app && { redirectUris, firstParty: client.firstParty }),
+        },
       });
       return { client, secret };
     },
@@ -179,6 +270,11 @@ export function createClientService({
       actor: Actor = APPLICATION,
     ): Promise<{ client: Client; secret: string }> {
       const record = await requireClient(nameOrId);
+      if (record.type === 'public' || record.secretHash === null) {
+        throw new GatehouseError('ERR_VALIDATION', {
+          message: 'This client has no secret: it authenticates with a key pair, a certificate, or (public) nothing.',
+        });
+      }
       const secret = createSecret();
       await store.updateClientSecret(record.id, hashSecret(secret), clock.now());
       await audit.record({
@@ -285,6 +381,36 @@ export function createClientService({
       }
     },
   };
+}
+
+/** Registered URIs: each checked, none twice, at most {@link MAX_REDIRECT_URIS}. */
+function uniqueUris(uris: readonly string[], type: 'confidential' | 'public', what: string): string[] {
+  const checked = [...new Set(uris.map((uri) => checkRedirectUri(uri, type)))];
+  if (checked.length > MAX_REDIRECT_URIS)
+    throw new GatehouseError('ERR_VALIDATION', { message: `A client has at most ${MAX_REDIRECT_URIS} ${what}.` });
+  return checked;
+}
+
+/**
+ * The grants of a client, checked: known ones, at least one; `refresh_token`
+ * only beside `authorization_code` (a service asks for a new token instead);
+ * a public client never `client_credentials` (it has no credential), and
+ * always `authorization_code`.
+ */
+function checkGrantTypes(grants: readonly string[], type: 'confidential' | 'public'): GrantType[] {
+  const invalid = (message: string) => new GatehouseError('ERR_VALIDATION', { message });
+  const list = [...new Set(grants.flatMap((grant) => grant.split(/[\s,]+/)).filter(Boolean))];
+  const unknown = list.find((grant) => !(GRANT_TYPES as readonly string[]).includes(grant));
+  if (unknown !== undefined) throw invalid(`Unknown grant ${JSON.stringify(unknown)}; use ${GRANT_TYPES.join(', ')}.`);
+  if (list.length === 0) throw invalid('A client needs at least one grant.');
+  const checked = list as GrantType[];
+  if (checked.includes('refresh_token') && !checked.includes('authorization_code'))
+    throw invalid('The refresh_token grant is for clients of the authorization code grant.');
+  if (type === 'public' && checked.includes('client_credentials'))
+    throw invalid('A public client cannot use client_credentials: it has no credential.');
+  if (type === 'public' && !checked.includes('authorization_code'))
+    throw invalid('A public client uses the authorization code grant.');
+  return checked;
 }
 
 /** Accepts an asymmetric public JWK (RSA ≥ 2048 bits, EC P-256/P-384, Ed25519) and drops every private member. */

@@ -1,29 +1,33 @@
 import type { AccessTokenClaims, AccessTokens } from './access-tokens.js';
 import type { Actor, AuditLog } from './audit.js';
-import type { Client } from './clients.js';
+import type { Client, ClientService } from './clients.js';
+import type { CodeGrant } from './code-grant.js';
+import type { Consents } from './consents.js';
 import { GatehouseError } from './errors.js';
 import type { PrincipalResolver } from './principals.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import { checkRequestedScopes, holdableScopes, INTROSPECT_SCOPE, type ScopeRegistry } from './scope-registry.js';
 import type { Session, SessionService } from './sessions.js';
-import type { RevocationStore } from './store/index.js';
+import type { ClientStore, RevocationStore } from './store/index.js';
 import type { User, UserService } from './users.js';
+import { USER_CLIENT_ID } from './user-client.js';
 
-/** The `client_id` of tokens issued to signed-in users (a public client: it has no secret). */
-export const USER_CLIENT_ID = 'gatehouse';
+export { USER_CLIENT_ID };
 
 /** Tokens a grant issued. */
 export interface IssuedTokens {
   accessToken: string;
   expiresIn: number;
   refreshToken?: string;
+  /** OpenID Connect: for a code grant with the `openid` scope. */
+  idToken?: string;
   /** The granted scopes (RFC 6749 §5.1 `scope`). */
   scopes: string[];
 }
 
 /** A grant refused, with its RFC 6749 §5.2 error. */
 export interface GrantRefusal {
-  error: 'invalid_grant' | 'invalid_scope' | 'unauthorized_client';
+  error: 'invalid_grant' | 'invalid_scope' | 'unauthorized_client' | 'invalid_client';
   description: string;
 }
 
@@ -35,6 +39,19 @@ export type Introspection = { active: false } | ({ active: true } & Record<strin
 
 /** A client that authenticated, and the certificate its tokens are bound to when it used one (RFC 8705). */
 export type AuthenticatedClient = Client & { boundCertificate?: string };
+
+/**
+ * Who calls the token endpoint: the client that authenticated, if any, and
+ * the `client_id` parameter (how a public client, which has no credential,
+ * names itself; absent or `gatehouse` for a user's own refresh token).
+ */
+export interface TokenCaller {
+  client: AuthenticatedClient | null;
+  clientId?: string;
+}
+
+/** The client a token request is made by: an app or service, or `null` for the user client `gatehouse`. */
+type Requester = { ok: true; client: Client | null } | ({ ok: false } & GrantRefusal);
 
 /** The token grants; see {@link createGrants}. */
 export type Grants = ReturnType<typeof createGrants>;
@@ -53,18 +70,42 @@ const invalidScope = (error: unknown): GrantResult => ({
  * and what it was granted still counts only while its holder may hold it).
  */
 export function createGrants(deps: {
-  store: Pick<RevocationStore, 'revokeTokenId'>;
+  store: Pick<RevocationStore, 'revokeTokenId'> & Pick<ClientStore, 'findClientById'>;
   accessTokens: AccessTokens;
   refreshTokens: RefreshTokens;
   sessions: SessionService;
   users: UserService;
   scopes: ScopeRegistry;
   principals: PrincipalResolver;
+  clients: ClientService;
+  consents: Consents;
+  codeGrant: CodeGrant;
   audit: AuditLog;
   issuer: () => string;
   audience: () => string;
 }) {
   const { accessTokens, refreshTokens, sessions, users, scopes, audit } = deps;
+
+  /**
+   * The client behind a token request: the one that authenticated; or a
+   * public client named by `client_id` (it has no credential, RFC 6749
+   * §2.1); or none (the user client). A confidential client that only names
+   * itself has not authenticated: `invalid_client`.
+   */
+  async function identify(caller: TokenCaller): Promise<Requester> {
+    if (caller.client) {
+      if (caller.clientId !== undefined && caller.clientId !== caller.client.id) {
+        return { ok: false, error: 'invalid_client', description: 'client_id is not the client that authenticated.' };
+      }
+      return { ok: true, client: caller.client };
+    }
+    if (caller.clientId === undefined || caller.clientId === USER_CLIENT_ID) return { ok: true, client: null };
+    const record = caller.clientId.length <= 64 ? await deps.store.findClientById(caller.clientId) : null;
+    if (record?.type !== 'public') {
+      return { ok: false, error: 'invalid_client', description: 'Client authentication failed.' };
+    }
+    return { ok: true, client: (await deps.clients.findClient(record.id))! };
+  }
 
   async function issueForUser(user: User, session: Session, granted: string[]) {
     return accessTokens.issueAccessToken({
@@ -96,9 +137,10 @@ export function createGrants(deps: {
         return invalidScope(error);
       }
       const { token, expiresIn, jti } = await issueForUser(user, session, granted);
-      const refreshToken = await refreshTokens.issueRefreshToken({
+      const { token: refreshToken } = await refreshTokens.issueRefreshToken({
         userId: user.id,
         sessionId: session.id,
+        clientId: USER_CLIENT_ID,
         scope: granted.join(' '),
         // A refresh token never outlives the session it came from.
         expiresAt: session.absoluteExpiresAt,
@@ -122,6 +164,9 @@ export function createGrants(deps: {
       requestedScope: string | undefined,
       origin: { ip?: string | null },
     ): Promise<GrantResult> {
+      if (!client.grantTypes.includes('client_credentials')) {
+        return { ok: false, error: 'unauthorized_client', description: 'This client does not use client_credentials.' };
+      }
       const available = holdableScopes(await scopes.list(), { kind: 'client' }).filter((scope) =>
         client.scopes.includes(scope),
       );
@@ -154,49 +199,101 @@ export function createGrants(deps: {
     },
 
     /**
+     * RFC 6749 §4.1.3: an app's authorization code for tokens (see
+     * {@link CodeGrant}); a public app names itself with `client_id`.
+     */
+    async authorizationCode(
+      caller: TokenCaller,
+      input: { code?: string; redirectUri?: string; codeVerifier?: string },
+      origin: { ip?: string | null },
+    ): Promise<GrantResult> {
+      const requester = await identify(caller);
+      if (!requester.ok) return requester;
+      if (!requester.client) {
+        return { ok: false, error: 'invalid_client', description: 'An authorization code is redeemed by its app.' };
+      }
+      return deps.codeGrant.redeem(
+        requester.client,
+        { code: input.code, redirectUri: input.redirectUri, codeVerifier: input.codeVerifier },
+        origin,
+      );
+    },
+
+    /**
      * RFC 6749 §6 with rotation (RFC 9700 §4.14): the next refresh token and
      * a new access token, with the scopes first granted that the user may
-     * still hold. The refresh counts as activity of its session.
+     * still hold. A refresh token is bound to its client: the user client
+     * (`POST /token`) or the app it was issued to. Session-bound tokens
+     * count as activity of their session and end with it; an app's
+     * `offline_access` tokens stand on the user's consent instead.
      */
-    async refresh(refreshToken: string, origin: { ip?: string | null }): Promise<GrantResult> {
-      const grant = await refreshTokens.rotateRefreshToken(
-        refreshToken,
-        async (id) => (await sessions.findSession(id)) !== null,
-      );
+    async refresh(refreshToken: string, caller: TokenCaller, origin: { ip?: string | null }): Promise<GrantResult> {
+      const requester = await identify(caller);
+      if (!requester.ok) return requester;
+      const app = requester.client;
+      if (app && !app.grantTypes.includes('refresh_token')) {
+        return { ok: false, error: 'unauthorized_client', description: 'This client does not use refresh tokens.' };
+      }
+      const grant = await refreshTokens.rotateRefreshToken(refreshToken, {
+        clientId: app?.id ?? USER_CLIENT_ID,
+        isLive: async (record) =>
+          record.sessionId !== null
+            ? (await sessions.findSession(record.sessionId)) !== null
+            : app !== null && (await deps.consents.find(record.userId, app.id)) !== null,
+      });
       const user = grant ? await users.findUserById(grant.userId) : null;
-      const session = grant ? await sessions.findSession(grant.sessionId) : null;
-      if (!grant || !user || user.disabled || !session) {
+      const session = grant?.sessionId ? await sessions.findSession(grant.sessionId) : null;
+      const consent = grant && app ? await deps.consents.find(grant.userId, app.id) : null;
+      if (!grant || !user || user.disabled || (grant.sessionId !== null && !session) || (app && !consent)) {
         await audit.record({ type: 'token.refresh_denied', userId: grant?.userId ?? null, ip: origin.ip ?? null });
         return { ok: false, error: 'invalid_grant', description: 'The refresh token is not valid.' };
       }
-      await sessions.recordActivity(session.id);
-      const holdable = holdableScopes(await scopes.list(), { kind: 'user', roles: user.roles });
-      const granted = (grant.scope ?? '').split(' ').filter((scope) => scope !== '' && holdable.includes(scope));
-      const { token, expiresIn, jti } = await issueForUser(user, session, granted);
+      if (session) await sessions.recordActivity(session.id);
+      const holdable = holdableScopes(await scopes.list(), { kind: app ? 'app' : 'user', roles: user.roles });
+      const granted = (grant.scope ?? '')
+        .split(' ')
+        .filter((scope) => scope !== '' && holdable.includes(scope) && (!consent || consent.scopes.includes(scope)));
+      const { token, expiresIn, jti } = await accessTokens.issueAccessToken({
+        sub: user.id,
+        clientId: app?.id ?? USER_CLIENT_ID,
+        scopes: granted,
+        roles: user.roles,
+        sid: session?.id,
+      });
       await audit.record({
         type: 'token.issue',
-        actor: user.id,
+        actor: app?.id ?? user.id,
         userId: user.id,
         ip: origin.ip ?? null,
-        detail: { grant: 'refresh_token', sessionId: session.id, jti },
+        detail: { grant: 'refresh_token', sessionId: session?.id ?? null, jti, ...(app && { clientId: app.id }) },
       });
       return { ok: true, accessToken: token, expiresIn, refreshToken: grant.refreshToken, scopes: granted };
     },
 
     /**
      * RFC 7009: ends a refresh token's family, or an access token by its
-     * `jti`. A user token's holder may revoke it; a service client's token
-     * only that client. An unknown or invalid token is no error (§2.2).
+     * `jti`. A user token's holder may revoke it; a client's (or an app's)
+     * token only that client. An unknown or invalid token is no error (§2.2).
      */
     async revoke(
       token: string,
-      client: AuthenticatedClient | null,
+      caller: TokenCaller,
       origin: { ip?: string | null },
     ): Promise<{ ok: true } | ({ ok: false } & GrantRefusal)> {
-      if (await refreshTokens.revokeRefreshToken(token)) {
+      const requester = await identify(caller);
+      if (!requester.ok) return requester;
+      const requesterId = requester.client?.id ?? null;
+      const mayRevoke = (clientId: string) => clientId === USER_CLIENT_ID || clientId === requesterId;
+      const notTheirs: GrantRefusal = {
+        error: 'unauthorized_client',
+        description: 'The token was not issued to this client.',
+      };
+      const refreshClient = await refreshTokens.revokeRefreshToken(token, mayRevoke);
+      if (refreshClient !== null) {
+        if (!mayRevoke(refreshClient)) return { ok: false, ...notTheirs };
         await audit.record({
           type: 'token.revoke',
-          actor: client?.id ?? null,
+          actor: requesterId,
           ip: origin.ip ?? null,
           detail: { kind: 'refresh_token' },
         });
@@ -204,14 +301,12 @@ export function createGrants(deps: {
       }
       const claims = await accessTokens.verifyAccessToken(token);
       if (!claims) return { ok: true };
-      if (claims.client_id !== USER_CLIENT_ID && claims.client_id !== client?.id) {
-        return { ok: false, error: 'unauthorized_client', description: 'The token was not issued to this client.' };
-      }
+      if (!mayRevoke(claims.client_id)) return { ok: false, ...notTheirs };
       await deps.store.revokeTokenId(claims.jti, claims.exp * 1000);
       await audit.record({
         type: 'token.revoke',
-        actor: client?.id ?? claims.sub,
-        userId: claims.sid ? claims.sub : null,
+        actor: requesterId ?? claims.sub,
+        userId: claims.sub !== claims.client_id ? claims.sub : null,
         ip: origin.ip ?? null,
         detail: { kind: 'access_token', jti: claims.jti },
       });

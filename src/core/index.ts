@@ -1,5 +1,9 @@
 import { createAccessTokens, MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from './access-tokens.js';
 import { createAccountService } from './account.js';
+import { createAuthorizationEndpoint } from './authorization-endpoint.js';
+import { createCodeGrant } from './code-grant.js';
+import { createConsents } from './consents.js';
+import { createIdTokens } from './id-tokens.js';
 import { createGrants } from './grants.js';
 import { createScopeRegistry } from './scope-registry.js';
 import { createApiKeys } from './api-keys.js';
@@ -121,6 +125,7 @@ export function createAuthCore(options: AuthCoreOptions) {
     clock,
     reuseGraceSeconds: options.tokens?.refreshTokenReuseGraceSeconds,
   });
+  const consents = createConsents({ store, clock, audit });
   const principals = createPrincipalResolver({
     store,
     sessions,
@@ -129,6 +134,32 @@ export function createAuthCore(options: AuthCoreOptions) {
     basicAuth,
     scopes,
   });
+  const openId = tokens
+    ? (() => {
+        const idTokens = createIdTokens({
+          keys: tokens.keys,
+          clock,
+          issuer: tokens.issuer,
+          lifetimeSeconds: tokens.accessTokens.lifetimeSeconds,
+        });
+        return {
+          idTokens,
+          authorization: createAuthorizationEndpoint({ store, clock, scopes, consents, audit, issuer: tokens.issuer }),
+          codeGrant: createCodeGrant({
+            store,
+            clock,
+            accessTokens: tokens.accessTokens,
+            refreshTokens,
+            idTokens,
+            sessions,
+            users,
+            scopes,
+            consents,
+            audit,
+          }),
+        };
+      })()
+    : null;
   return {
     store,
     clock,
@@ -151,7 +182,9 @@ export function createAuthCore(options: AuthCoreOptions) {
     refreshTokens,
     /** Signing keys and access tokens, when {@link AuthCoreOptions.tokens} was given. */
     tokens,
-    /** Token grants (session tokens, client credentials, refresh, revocation, introspection), with {@link tokens}. */
+    /** What users agreed apps may have (OpenID Connect consent). */
+    consents,
+    /** Token grants (session tokens, client credentials, authorization code, refresh, revocation, introspection), with {@link tokens}. */
     grants: tokens
       ? createGrants({
           store,
@@ -161,11 +194,16 @@ export function createAuthCore(options: AuthCoreOptions) {
           users,
           scopes,
           principals,
+          clients,
+          consents,
+          codeGrant: openId!.codeGrant,
           audit,
           issuer: tokens.issuer,
           audience: tokens.audience,
         })
       : null,
+    /** OpenID Connect: the authorization endpoint, ID tokens and the code grant, with {@link tokens}. */
+    openId,
     principals,
   };
 }
@@ -232,3 +270,10 @@ export * from './grants.js';
 export * from './account.js';
 export { checkFailureError, type CheckFailure, type SecondFactorResult, type ReauthenticationResult } from './login.js';
 export { createLoginThrottle } from './login-throttle.js';
+export * from './consents.js';
+export * from './id-tokens.js';
+export * from './redirect-uris.js';
+export * from './authorization-requests.js';
+export * from './authorization-endpoint.js';
+export * from './code-grant.js';
+export * from './rp-logout.js';

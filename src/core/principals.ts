@@ -6,7 +6,8 @@ import { checkFailureError } from './login.js';
 import type { PresentedCredential } from './credentials.js';
 import { holdableScopes, type ScopeHolder, type ScopeRegistry } from './scope-registry.js';
 import type { SessionService, Session, SessionOrigin } from './sessions.js';
-import type { ClientStore, RevocationStore, UserStore } from './store/index.js';
+import type { ClientStore, ConsentStore, RevocationStore, UserStore } from './store/index.js';
+import { USER_CLIENT_ID } from './user-client.js';
 import { toUser, type User } from './users.js';
 
 /** Who a request acts for, whatever credential it carried. */
@@ -64,7 +65,8 @@ export type PrincipalResolver = ReturnType<typeof createPrincipalResolver>;
 export function createPrincipalResolver(deps: {
   store: Pick<UserStore, 'findUserById'> &
     Pick<RevocationStore, 'isTokenIdRevoked'> &
-    Pick<ClientStore, 'findClientById'>;
+    Pick<ClientStore, 'findClientById'> &
+    Pick<ConsentStore, 'findConsent'>;
   sessions: SessionService;
   accessTokens: AccessTokens | null;
   apiKeys: ApiKeys;
@@ -111,20 +113,25 @@ export function createPrincipalResolver(deps: {
       return null;
     }
     if (await store.isTokenIdRevoked(claims.jti)) return null;
-    if (claims.sid === undefined) {
+    if (claims.sid === undefined && claims.sub === claims.client_id) {
       // A service client's own token: no user, only scopes within its registration now.
-      const client = claims.sub === claims.client_id ? await store.findClientById(claims.client_id) : null;
+      const client = await store.findClientById(claims.client_id);
       if (!client) return null;
       return { ...(await asClient('client_token', client, claims.scopes)), token: claims };
     }
     // A user's token: its session must still stand (Gatehouse's own guard
-    // sees revocation at once; offline verifiers only at expiry).
-    const session = await sessions.findSession(claims.sid);
-    if (!session || session.userId !== claims.sub) return null;
+    // sees revocation at once; offline verifiers only at expiry). An app's
+    // token stands on the user's consent too; with offline_access, on that
+    // alone (it has no session).
+    const app = claims.client_id !== USER_CLIENT_ID;
+    if (!app && claims.sid === undefined) return null;
+    const session = claims.sid === undefined ? null : await sessions.findSession(claims.sid);
+    if (claims.sid !== undefined && (!session || session.userId !== claims.sub)) return null;
+    if (app && !(await store.findConsent(claims.sub, claims.client_id))) return null;
     const record = await store.findUserById(claims.sub);
     if (!record || record.disabled) return null;
     const user = toUser(record);
-    const scopes = await effectiveScopes({ kind: 'user', roles: user.roles }, claims.scopes);
+    const scopes = await effectiveScopes({ kind: app ? 'app' : 'user', roles: user.roles }, claims.scopes);
     return {
       credential: 'user_token',
       user,

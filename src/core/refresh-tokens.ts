@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { createId, createSecret, hashSecret, SECRET_PATTERN } from './secrets.js';
-import type { RefreshTokenStore } from './store/index.js';
+import type { RefreshTokenRecord, RefreshTokenStore } from './store/index.js';
 
 /** Prefix of refresh tokens, so that a leak scanner can recognise them and nobody mistakes one for a JWT. */
 export const REFRESH_TOKEN_PREFIX = 'ghr_';
@@ -8,7 +8,9 @@ export const REFRESH_TOKEN_PREFIX = 'ghr_';
 /** What a refresh token stands for once exchanged. */
 export interface RefreshGrant {
   userId: string;
-  sessionId: string;
+  /** The session it is bound to, or `null` for an app's `offline_access` token. */
+  sessionId: string | null;
+  clientId: string;
   scope: string | null;
   /** The next refresh token of the family. */
   refreshToken: string;
@@ -18,7 +20,8 @@ export interface RefreshGrant {
 export type RefreshTokens = ReturnType<typeof createRefreshTokens>;
 
 /**
- * Opaque, rotating refresh tokens bound to a session (RFC 9700 §4.14): each
+ * Opaque, rotating refresh tokens bound to a session or, for an app's
+ * `offline_access`, to the user's consent (RFC 9700 §4.14): each
  * use returns a new token of the same family; a spent token used again is
  * reuse, and ends the whole family (only that family, never the user's other
  * sessions). Ending the session ends its refresh tokens (foreign key).
@@ -41,7 +44,8 @@ export function createRefreshTokens({
 
   async function issue(input: {
     userId: string;
-    sessionId: string;
+    sessionId: string | null;
+    clientId: string;
     scope: string | null;
     familyId: string;
     expiresAt: number;
@@ -53,6 +57,7 @@ export function createRefreshTokens({
       familyId: input.familyId,
       sessionId: input.sessionId,
       userId: input.userId,
+      clientId: input.clientId,
       scope: input.scope,
       createdAt: clock.now(),
       expiresAt: input.expiresAt,
@@ -68,37 +73,50 @@ export function createRefreshTokens({
   }
 
   return {
-    /** Starts a new family for a session; the token lives no longer than `expiresAt` (the session's absolute end). */
-    issueRefreshToken(input: {
+    /**
+     * Starts a new family, for a session (its token lives no longer than
+     * `expiresAt`, the session's absolute end) or, with `sessionId: null`, an
+     * app's `offline_access` grant. Returns the token and its family id.
+     */
+    async issueRefreshToken(input: {
       userId: string;
-      sessionId: string;
+      sessionId: string | null;
+      clientId: string;
       scope: string | null;
       expiresAt: number;
-    }): Promise<string> {
-      return issue({ ...input, familyId: createId() });
+    }): Promise<{ token: string; familyId: string }> {
+      const familyId = createId();
+      return { token: await issue({ ...input, familyId }), familyId };
+    },
+
+    /** Ends a family (a replayed authorization code revokes what it issued). */
+    async revokeRefreshFamily(familyId: string): Promise<void> {
+      await store.deleteRefreshTokenFamily(familyId);
     },
 
     /**
      * Exchanges a refresh token for the next one, or `null` when it is
      * malformed, unknown, expired, or spent. A spent token (reuse, or the
      * loser of two concurrent refreshes) ends its whole family, unless it was
-     * spent within the grace window.
-     * `isSessionLive` says whether the session behind it still stands.
+     * spent within the grace window. A token of another client than
+     * `clientId` is refused before anything changes (RFC 6749 §6: it is
+     * bound to its client). `isLive` says whether what it stands on (the
+     * session, or the app's consent) still stands.
      */
     async rotateRefreshToken(
       token: string,
-      isSessionLive: (sessionId: string) => Promise<boolean>,
+      options: { clientId: string; isLive: (record: RefreshTokenRecord) => Promise<boolean> },
     ): Promise<RefreshGrant | null> {
       const secret = parse(token);
       if (secret === null) return null;
       const record = await store.findRefreshTokenByHash(hashSecret(secret));
-      if (!record) return null;
+      if (!record || record.clientId !== options.clientId) return null;
       const now = clock.now();
       if (record.usedAt !== null && !isWithinGrace(record.usedAt, now)) {
         await store.deleteRefreshTokenFamily(record.familyId);
         return null;
       }
-      if (now >= record.expiresAt || !(await isSessionLive(record.sessionId))) return null;
+      if (now >= record.expiresAt || !(await options.isLive(record))) return null;
       // The atomic step: of two concurrent exchanges exactly one marks it used.
       if (record.usedAt === null && !(await store.markRefreshTokenUsed(record.id, now))) {
         const spent = await store.findRefreshTokenByHash(record.tokenHash);
@@ -110,21 +128,32 @@ export function createRefreshTokens({
       const refreshToken = await issue({
         userId: record.userId,
         sessionId: record.sessionId,
+        clientId: record.clientId,
         scope: record.scope,
         familyId: record.familyId,
         expiresAt: record.expiresAt,
       });
-      return { userId: record.userId, sessionId: record.sessionId, scope: record.scope, refreshToken };
+      return {
+        userId: record.userId,
+        sessionId: record.sessionId,
+        clientId: record.clientId,
+        scope: record.scope,
+        refreshToken,
+      };
     },
 
-    /** Ends the family of a refresh token (RFC 7009 revocation); returns whether it existed. */
-    async revokeRefreshToken(token: string): Promise<boolean> {
+    /**
+     * Ends the family of a refresh token (RFC 7009 revocation); returns the
+     * client it was issued to, or `null` when it is no refresh token of ours.
+     * `mayRevoke` decides, from that client, whether the caller may.
+     */
+    async revokeRefreshToken(token: string, mayRevoke: (clientId: string) => boolean): Promise<string | null> {
       const secret = parse(token);
-      if (secret === null) return false;
+      if (secret === null) return null;
       const record = await store.findRefreshTokenByHash(hashSecret(secret));
-      if (!record) return false;
-      await store.deleteRefreshTokenFamily(record.familyId);
-      return true;
+      if (!record) return null;
+      if (mayRevoke(record.clientId)) await store.deleteRefreshTokenFamily(record.familyId);
+      return record.clientId;
     },
 
     /** Deletes expired refresh tokens; returns how many. */

@@ -9,6 +9,7 @@ import { useStrictBodyParsers } from './body-parsers.js';
 import { handleError } from './error-handler.js';
 import { createGuards, type AuthGuards } from './guards.js';
 import { registerAdminPageRoutes } from './pages/admin-routes.js';
+import { registerAuthorizeRoutes } from './pages/authorize-routes.js';
 import { registerPageRoutes } from './pages/routes.js';
 import { registerTwoFactorPageRoutes } from './pages/two-factor-routes.js';
 import type { RouteContext } from './route-context.js';
@@ -22,6 +23,7 @@ import { registerLoginRoutes } from './routes/login.js';
 import { registerMeRoutes } from './routes/me.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
 import { registerTwoFactorRoutes } from './routes/two-factor.js';
+import { registerUserInfoRoutes } from './routes/userinfo.js';
 import { registerUserTokenRoutes } from './routes/user-tokens.js';
 import { registerWellKnownRoutes } from './routes/well-known.js';
 import { SESSION_COOKIE_NAME, type SessionCookieOptions } from './session-cookie.js';
@@ -96,6 +98,8 @@ interface RouteModule {
 
 const hasTokens = (_options: GatehousePluginOptions, core: AuthCore) => core.tokens !== null;
 const hasPages = (options: GatehousePluginOptions) => options.pages === true;
+// The authorization endpoint sends browsers to the sign-in page and shows the consent page: it needs both.
+const isOpenIdProvider = (options: GatehousePluginOptions, core: AuthCore) => hasPages(options) && core.openId !== null;
 
 /** Every route and page module of the plugin, in the order they are registered: the one list. */
 const ROUTE_MODULES: readonly RouteModule[] = [
@@ -118,6 +122,8 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   { register: registerPageRoutes, when: hasPages },
   { register: registerTwoFactorPageRoutes, when: (options, core) => hasPages(options) && core.twoFactor !== null },
   { register: registerAdminPageRoutes, when: hasPages },
+  { register: registerAuthorizeRoutes, when: isOpenIdProvider },
+  { register: registerUserInfoRoutes, when: isOpenIdProvider },
 ];
 
 /**
@@ -178,6 +184,7 @@ export const gatehouse = fp<GatehousePluginOptions>(
           basicAuth,
           clientCertificates: options.clientCertificates ?? false,
           forwardAuth: options.forwardAuth ?? {},
+          openIdProvider: isOpenIdProvider(options, core),
         };
         for (const module of ROUTE_MODULES) {
           if (module.when?.(options, core) ?? true) await module.register(routes, context);

@@ -32,6 +32,8 @@ export interface RouteContext {
   clientCertificates: boolean;
   /** Forward auth's identity header prefix and sign-in URL. */
   forwardAuth: ForwardAuthOptions;
+  /** Whether this deployment is an OpenID Provider: tokens and the pages (the sign-in and consent forms). */
+  openIdProvider: boolean;
 }
 
 /**

@@ -34,8 +34,26 @@ export class ServerMetrics {
   });
   private readonly tokens = new Counter({
     name: 'gatehouse_tokens_issued_total',
-    help: 'Access tokens issued, by grant: session, client_credentials, refresh_token.',
+    help: 'Access tokens issued, by grant: session, client_credentials, authorization_code, refresh_token.',
     labelNames: ['grant'],
+    registers: [this.registry],
+  });
+  private readonly authorizations = new Counter({
+    name: 'gatehouse_authorizations_total',
+    help: 'Authorization requests answered with a code, or sent back refused, by outcome: code, or the RFC 6749 error (access_denied, login_required, consent_required).',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly codes = new Counter({
+    name: 'gatehouse_authorization_codes_total',
+    help: 'Authorization codes by event: issued, redeemed, replayed (a second redemption: what the first issued is revoked).',
+    labelNames: ['event'],
+    registers: [this.registry],
+  });
+  private readonly consents = new Counter({
+    name: 'gatehouse_consents_total',
+    help: 'Consents to apps by event: granted (asked, or first-party), revoked.',
+    labelNames: ['event'],
     registers: [this.registry],
   });
   private readonly throttled = new Counter({
@@ -76,6 +94,16 @@ export class ServerMetrics {
     else if (event.type === 'login.throttled') this.logins.inc({ outcome: 'throttled' });
     else if (event.type === 'login.two_factor_required') this.logins.inc({ outcome: 'two_factor_required' });
     else if (event.type === 'token.issue') this.tokens.inc({ grant: String(event.detail?.grant ?? 'unknown') });
+    else if (event.type === 'authorize.refused') this.authorizations.inc({ outcome: String(event.detail?.error) });
+    else if (event.type === 'authorization_code.issue') {
+      this.authorizations.inc({ outcome: 'code' });
+      this.codes.inc({ event: 'issued' });
+    } else if (event.type === 'authorization_code.redeem') {
+      this.codes.inc({ event: 'redeemed' });
+      this.tokens.inc({ grant: 'authorization_code' });
+    } else if (event.type === 'authorization_code.replay') this.codes.inc({ event: 'replayed' });
+    else if (event.type === 'consent.grant') this.consents.inc({ event: 'granted' });
+    else if (event.type === 'consent.revoke') this.consents.inc({ event: 'revoked' });
   };
 
   /**

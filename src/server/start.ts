@@ -62,6 +62,7 @@ export async function startServer(
       revocations: await core.store.purgeExpiredRevocations(core.clock.now()),
       loginChallenges: await core.store.purgeExpiredLoginChallenges(core.clock.now()),
       signingKeys: (await core.tokens?.keys.purgeExpiredKeys()) ?? 0,
+      authorizationCodes: (await core.openId?.codeGrant.purgeExpired()) ?? 0,
     };
     if (Object.values(purged).some((count) => count > 0)) app.log.info({ purged }, 'expired rows purged');
     return purged;

@@ -2,7 +2,9 @@ import type { Kysely } from 'kysely';
 import type { Store } from '../core/store/index.js';
 import { createApiKeyQueries } from './queries/api-keys.js';
 import { createAuditQueries } from './queries/audit.js';
+import { createAuthorizationCodeQueries } from './queries/authorization-codes.js';
 import { createClientQueries } from './queries/clients.js';
+import { createConsentQueries } from './queries/consents.js';
 import { createRefreshTokenQueries } from './queries/refresh-tokens.js';
 import { createRevocationQueries } from './queries/revocations.js';
 import { createScopeQueries } from './queries/scopes.js';
@@ -29,6 +31,8 @@ export function createKyselyStore(db: Kysely<Database>, options: { close: () => 
     ...createAuditQueries(db),
     ...createTwoFactorQueries(db),
     ...createScopeQueries(db),
+    ...createConsentQueries(db),
+    ...createAuthorizationCodeQueries(db),
 
     async ping() {
       try {

@@ -157,6 +157,122 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0010_openid_connect': {
+    async up(db: Kysely<any>) {
+      // Clients of the authorization code flow: type, exact redirect URIs, grants, first-party, ID-token alg.
+      await db.schema
+        .alterTable('clients')
+        .addColumn('type', 'varchar(16)', (c) => c.notNull().defaultTo('confidential'))
+        .execute();
+      await db.schema
+        .alterTable('clients')
+        .addColumn('redirect_uris', 'varchar(8192)', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema
+        .alterTable('clients')
+        .addColumn('post_logout_redirect_uris', 'varchar(8192)', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema
+        .alterTable('clients')
+        .addColumn('grant_types', 'varchar(256)', (c) => c.notNull().defaultTo('client_credentials'))
+        .execute();
+      await db.schema
+        .alterTable('clients')
+        .addColumn('first_party', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('clients').addColumn('id_token_alg', 'varchar(16)').execute();
+      // A user's consent to a client, by scopes: remembered, listed and revocable.
+      await db.schema
+        .createTable('consents')
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('client_id', 'varchar(64)', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+        .addColumn('scopes', 'varchar(2048)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('consents_pk', ['user_id', 'client_id'])
+        .execute();
+      // Authorization codes (hashed), single use; kept a while after use so that a replay is recognised.
+      await db.schema
+        .createTable('authorization_codes')
+        .addColumn('code_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('client_id', 'varchar(64)', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('session_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('redirect_uri', 'varchar(2048)', (c) => c.notNull())
+        .addColumn('scopes', 'varchar(2048)', (c) => c.notNull())
+        .addColumn('code_challenge', 'varchar(128)', (c) => c.notNull())
+        .addColumn('nonce', 'varchar(512)')
+        .addColumn('auth_time', 'bigint', (c) => c.notNull())
+        .addColumn('auth_methods', 'varchar(256)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .addColumn('replayed_at', 'bigint')
+        .addColumn('access_token_id', 'varchar(64)')
+        .addColumn('refresh_family_id', 'varchar(64)')
+        .execute();
+      await db.schema
+        .createIndex('authorization_codes_expires_at')
+        .on('authorization_codes')
+        .column('expires_at')
+        .execute();
+      // Authorization requests waiting for a sign-in or a consent, so any instance can resume them.
+      await db.schema
+        .createTable('authorization_requests')
+        .addColumn('id_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('client_id', 'varchar(64)', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+        .addColumn('parameters', 'varchar(8192)', (c) => c.notNull())
+        .addColumn('login_after', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('authorization_requests_expires_at')
+        .on('authorization_requests')
+        .column('expires_at')
+        .execute();
+      // Refresh tokens of apps: whose client they are, and (offline_access) no session. SQLite cannot relax a
+      // NOT NULL in place, so the table is rebuilt, the same way on both databases.
+      await db.schema
+        .createTable('refresh_tokens_v2')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('token_hash', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('family_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('session_id', 'varchar(64)', (c) => c.references('sessions.id').onDelete('cascade'))
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('client_id', 'varchar(64)', (c) => c.notNull().defaultTo('gatehouse'))
+        .addColumn('scope', 'varchar(2048)')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      const columns = [
+        'id',
+        'token_hash',
+        'family_id',
+        'session_id',
+        'user_id',
+        'scope',
+        'created_at',
+        'expires_at',
+        'used_at',
+      ];
+      await db
+        .insertInto('refresh_tokens_v2')
+        .columns(columns)
+        .expression(db.selectFrom('refresh_tokens').select(columns))
+        .execute();
+      await db.schema.dropTable('refresh_tokens').execute();
+      await db.schema.alterTable('refresh_tokens_v2').renameTo('refresh_tokens').execute();
+      await db.schema.createIndex('refresh_tokens_family_id').on('refresh_tokens').column('family_id').execute();
+      await db.schema.createIndex('refresh_tokens_expires_at').on('refresh_tokens').column('expires_at').execute();
+      await db.schema
+        .createIndex('refresh_tokens_user_client')
+        .on('refresh_tokens')
+        .columns(['user_id', 'client_id'])
+        .execute();
+    },
+  },
 };
 
 /** The migrations Gatehouse knows, in order. */

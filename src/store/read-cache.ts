@@ -1,6 +1,14 @@
 import { BoundedCache } from '../core/bounded-cache.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import type { ApiKeyRecord, ClientRecord, ScopeRecord, SessionRecord, Store, UserRecord } from '../core/store/index.js';
+import type {
+  ApiKeyRecord,
+  ClientRecord,
+  ConsentRecord,
+  ScopeRecord,
+  SessionRecord,
+  Store,
+  UserRecord,
+} from '../core/store/index.js';
 
 /** Options of {@link withReadCache}. */
 export interface ReadCacheOptions {
@@ -29,7 +37,8 @@ export type CacheChange =
   | { kind: 'user-api-keys'; userId: string }
   | { kind: 'client'; id: string }
   | { kind: 'token-id'; jti: string }
-  | { kind: 'scopes' };
+  | { kind: 'scopes' }
+  | { kind: 'consent'; userId: string; clientId: string };
 
 /** A store with a read cache in front, and the way to apply another instance's changes to it. */
 export interface ReadCache {
@@ -55,6 +64,7 @@ export const STORE_METHODS = {
   findClientById: 'cached',
   isTokenIdRevoked: 'cached',
   listScopes: 'cached',
+  findConsent: 'cached',
   updateUser: 'invalidates',
   deleteUser: 'invalidates',
   deleteSession: 'invalidates',
@@ -66,6 +76,8 @@ export const STORE_METHODS = {
   revokeTokenId: 'invalidates',
   createScope: 'invalidates',
   deleteScope: 'invalidates',
+  putConsent: 'invalidates',
+  deleteConsent: 'invalidates',
   touchSession: 'local',
   touchApiKey: 'local',
   // Creations: only hits are cached, so a new row is found by the next read.
@@ -91,6 +103,18 @@ export const STORE_METHODS = {
   markRefreshTokenUsed: 'pass',
   deleteRefreshTokenFamily: 'pass',
   purgeExpiredRefreshTokens: 'pass',
+  deleteUserClientRefreshTokens: 'pass',
+  listUserConsents: 'pass',
+  createAuthorizationCode: 'pass',
+  findAuthorizationCode: 'pass',
+  markAuthorizationCodeUsed: 'pass',
+  setAuthorizationCodeTokens: 'pass',
+  markAuthorizationCodeReplayed: 'pass',
+  purgeExpiredAuthorizationCodes: 'pass',
+  createAuthorizationRequest: 'pass',
+  findAuthorizationRequest: 'pass',
+  deleteAuthorizationRequest: 'pass',
+  purgeExpiredAuthorizationRequests: 'pass',
   listApiKeys: 'pass',
   purgeExpiredRevocations: 'pass',
   appendAuditEvent: 'pass',
@@ -131,6 +155,8 @@ const CHANGES: { [M in InvalidatingMethod]: (...args: Parameters<Store[M]>) => C
   revokeTokenId: (jti) => ({ kind: 'token-id', jti }),
   createScope: () => ({ kind: 'scopes' }),
   deleteScope: () => ({ kind: 'scopes' }),
+  putConsent: (consent) => ({ kind: 'consent', userId: consent.userId, clientId: consent.clientId }),
+  deleteConsent: (userId, clientId) => ({ kind: 'consent', userId, clientId }),
 };
 
 /**
@@ -184,6 +210,8 @@ export function withReadCache(store: Store, options: ReadCacheOptions): ReadCach
   const clients = new BoundedCache<string, ClientRecord>(max);
   const liveTokenIds = new BoundedCache<string, true>(max);
   const scopes = new BoundedCache<'all', ScopeRecord[]>(1);
+  // By `userId clientId` (ids contain no space).
+  const consents = new BoundedCache<string, ConsentRecord>(max);
   // Bumped by every change: a read that began before it must not be cached after it.
   let generation = 0;
 
@@ -221,17 +249,21 @@ export function withReadCache(store: Store, options: ReadCacheOptions): ReadCach
       case 'user-deleted':
         users.delete(change.id);
         dropSessions((record) => record.userId === change.id);
+        consents.deleteWhere((record) => record.userId === change.id);
         return apiKeys.deleteWhere((record) => record.userId === change.id);
       case 'api-key':
         return apiKeys.deleteWhere((record) => record.id === change.id);
       case 'user-api-keys':
         return apiKeys.deleteWhere((record) => record.userId === change.userId);
       case 'client':
+        consents.deleteWhere((record) => record.clientId === change.id);
         return clients.delete(change.id);
       case 'token-id':
         return liveTokenIds.delete(change.jti);
       case 'scopes':
         return scopes.clear();
+      case 'consent':
+        return consents.delete(`${change.userId} ${change.clientId}`);
       default:
         return undefined;
     }
@@ -242,6 +274,15 @@ export function withReadCache(store: Store, options: ReadCacheOptions): ReadCach
       .filter((name) => STORE_METHODS[name] === 'pass')
       .map((name) => [name, (store[name] as (...args: unknown[]) => unknown).bind(store)]),
   ) as Pick<Store, { [M in keyof Store]: (typeof STORE_METHODS)[M] extends 'pass' ? M : never }[keyof Store]>;
+
+  const findConsent = cached(
+    consents,
+    (key: string) => {
+      const [userId, clientId] = key.split(' ') as [string, string];
+      return store.findConsent(userId, clientId);
+    },
+    found,
+  );
 
   const isRevoked = cached(
     liveTokenIds,
@@ -276,6 +317,7 @@ export function withReadCache(store: Store, options: ReadCacheOptions): ReadCach
       findUserById: cached(users, (id) => store.findUserById(id), found),
       findApiKeyByHash: cached(apiKeys, (hash) => store.findApiKeyByHash(hash), found),
       findClientById: cached(clients, (id) => store.findClientById(id), found),
+      findConsent: (userId, clientId) => findConsent(`${userId} ${clientId}`),
       // Only "not revoked" is cached: a revocation made elsewhere shows within the time to live at worst.
       isTokenIdRevoked: async (jti) => (await isRevoked(jti)) === null,
       listScopes: async () =>

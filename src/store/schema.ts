@@ -54,14 +54,23 @@ export interface ClientsTable {
   tls_subject: string | null;
   /** RFC 8705 `self_signed_tls_client_auth`: the SHA-256 thumbprint (base64url) of its certificate. */
   tls_thumbprint: string | null;
+  /** `confidential` or `public`. */
+  type: string;
+  /** Space-separated lists (URIs contain no space). */
+  grant_types: string;
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  first_party: number;
+  id_token_alg: string | null;
 }
 
 export interface RefreshTokensTable {
   id: string;
   token_hash: string;
   family_id: string;
-  session_id: string;
+  session_id: string | null;
   user_id: string;
+  client_id: string;
   scope: string | null;
   created_at: number;
   expires_at: number;
@@ -132,6 +141,46 @@ export interface ScopesTable {
   created_at: number;
 }
 
+/** A user's consent to an app: the scopes agreed to, space-separated. */
+export interface ConsentsTable {
+  user_id: string;
+  client_id: string;
+  scopes: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Authorization codes by their hash; kept until they expire so that a replay is recognised. */
+export interface AuthorizationCodesTable {
+  code_hash: string;
+  client_id: string;
+  user_id: string;
+  session_id: string;
+  redirect_uri: string;
+  scopes: string;
+  code_challenge: string;
+  nonce: string | null;
+  auth_time: number;
+  auth_methods: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  replayed_at: number | null;
+  access_token_id: string | null;
+  refresh_family_id: string | null;
+}
+
+/** Authorization requests waiting for a sign-in or consent, by the interaction id's hash. */
+export interface AuthorizationRequestsTable {
+  id_hash: string;
+  client_id: string;
+  /** The validated parameters, JSON. */
+  parameters: string;
+  login_after: number | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -145,4 +194,7 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   login_challenges: LoginChallengesTable;
   scopes: ScopesTable;
+  consents: ConsentsTable;
+  authorization_codes: AuthorizationCodesTable;
+  authorization_requests: AuthorizationRequestsTable;
 }

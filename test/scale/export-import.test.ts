@@ -92,12 +92,13 @@ if (typeof database === 'string') {
       '0005_client_certificates',
       '0007_scopes',
       '0008_session_auth_methods',
+      '0010_openid_connect',
     ]);
     const imported = await runCLI(['import', '--db', pg.url], { input: state.dump });
     assert.equal(imported.code, 0, imported.stderr);
     assert.match(
       imported.stdout,
-      /^imported 2 users, 1 sessions, 1 clients, 1 signing_keys, 1 refresh_tokens, 1 api_keys, 0 revoked_tokens, \d+ audit_events, 1 two_factor, 10 recovery_codes, 0 login_challenges, 2 scopes\n$/,
+      /^imported 2 users, 1 sessions, 1 clients, 1 signing_keys, 1 refresh_tokens, 1 api_keys, 0 revoked_tokens, \d+ audit_events, 1 two_factor, 10 recovery_codes, 0 login_challenges, 2 scopes, 0 consents, 0 authorization_codes, 0 authorization_requests\n$/,
     );
 
     // Same data folder: same master key, so the signing keys decrypt.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { SessionRecord, Store, UserRecord } from '../../src/core/store/index.js';
+import type { ClientRecord, SessionRecord, Store, UserRecord } from '../../src/core/store/index.js';
 
 let counter = 0;
 function user(overrides: Partial<UserRecord> = {}): UserRecord {
@@ -31,6 +31,26 @@ function session(userId: string, overrides: Partial<SessionRecord> = {}): Sessio
     userAgent: 'test',
     authMethods: ['mfa', 'otp', 'pwd'],
     ...overrides,
+  };
+}
+
+function clientRecord(id: string, name: string): ClientRecord {
+  return {
+    id,
+    name,
+    secretHash: 'h',
+    publicJwk: null,
+    tlsSubject: null,
+    tlsThumbprint: null,
+    scopes: [],
+    type: 'confidential',
+    grantTypes: ['client_credentials'],
+    redirectUris: ['https://app.example/cb'],
+    postLogoutRedirectUris: [],
+    firstParty: false,
+    idTokenAlg: null,
+    createdAt: 1,
+    updatedAt: 1,
   };
 }
 
@@ -238,9 +258,30 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
         tlsSubject: null,
         tlsThumbprint: null,
         scopes: ['a', 'b'],
+        type: 'confidential' as const,
+        grantTypes: ['client_credentials'],
+        redirectUris: [],
+        postLogoutRedirectUris: [],
+        firstParty: false,
+        idTokenAlg: null,
         createdAt: 1,
         updatedAt: 1,
       };
+      const app = {
+        ...client,
+        id: 'c4',
+        name: 'web-app',
+        type: 'public' as const,
+        secretHash: null,
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: ['https://app.example/cb', 'http://127.0.0.1/cb'],
+        postLogoutRedirectUris: ['https://app.example/'],
+        firstParty: true,
+        idTokenAlg: 'ES256',
+      };
+      assert.equal(await store.createClient(app), true);
+      assert.deepEqual(await store.findClientById('c4'), app, 'an app keeps its type, grants, URIs and choices');
+      assert.equal(await store.deleteClient('c4'), true);
       const certified = {
         ...client,
         id: 'c3',
@@ -276,8 +317,9 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
         id,
         tokenHash: `rt-${id}`,
         familyId,
-        sessionId: live.id,
+        sessionId: live.id as string | null,
         userId: owner.id,
+        clientId: 'gatehouse',
         scope: null,
         createdAt: 1,
         expiresAt,
@@ -298,6 +340,106 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       await store.createRefreshToken(token('r4', 'f3'));
       await store.deleteSession(live.id);
       assert.equal(await store.findRefreshTokenByHash('rt-r4'), null, 'ending the session ends its refresh tokens');
+      // An app's offline token: no session, its client named; ended per user and client, or with the client.
+      const offline = { ...token('r5', 'f5'), sessionId: null, clientId: 'app-1' };
+      await store.createRefreshToken(offline);
+      await store.createRefreshToken({ ...token('r6', 'f6'), sessionId: null, clientId: 'app-2' });
+      assert.deepEqual(await store.findRefreshTokenByHash('rt-r5'), offline);
+      assert.equal(await store.deleteUserClientRefreshTokens(owner.id, 'app-1'), 1);
+      assert.equal(await store.findRefreshTokenByHash('rt-r5'), null);
+      assert.notEqual(await store.findRefreshTokenByHash('rt-r6'), null, 'another client keeps its tokens');
+    });
+
+    test('consents: one per user and client, replaced, listed newest first, gone with the user or the client', async () => {
+      const owner = user();
+      await store.createUser(owner);
+      const base = { ...clientRecord('k1', 'consent-app-1'), grantTypes: ['authorization_code'] };
+      await store.createClient(base);
+      await store.createClient({ ...base, id: 'k2', name: 'consent-app-2' });
+      const consent = { userId: owner.id, clientId: 'k1', scopes: ['openid'], createdAt: 1, updatedAt: 1 };
+      assert.equal(await store.findConsent(owner.id, 'k1'), null);
+      await store.putConsent(consent);
+      await store.putConsent({ ...consent, scopes: ['openid', 'profile'], updatedAt: 5 });
+      assert.deepEqual(await store.findConsent(owner.id, 'k1'), {
+        ...consent,
+        scopes: ['openid', 'profile'],
+        updatedAt: 5,
+      });
+      await store.putConsent({ ...consent, clientId: 'k2', updatedAt: 9 });
+      assert.deepEqual(
+        (await store.listUserConsents(owner.id)).map((item) => item.clientId),
+        ['k2', 'k1'],
+      );
+      assert.equal(await store.deleteConsent(owner.id, 'k1'), true);
+      assert.equal(await store.deleteConsent(owner.id, 'k1'), false);
+      await store.deleteClient('k2');
+      assert.deepEqual(await store.listUserConsents(owner.id), [], 'removing the client removes its consents');
+      await store.putConsent(consent);
+      await store.deleteUser(owner.id);
+      assert.equal(await store.findConsent(owner.id, 'k1'), null, 'removing the user removes theirs');
+      await store.deleteClient('k1');
+    });
+
+    test('authorization codes: one of two redemptions wins; replays and issued tokens are recorded; purged', async () => {
+      const owner = user();
+      await store.createUser(owner);
+      await store.createClient({ ...clientRecord('k3', 'code-app'), grantTypes: ['authorization_code'] });
+      const code = {
+        codeHash: `code-${owner.id}`,
+        clientId: 'k3',
+        userId: owner.id,
+        sessionId: 's-1',
+        redirectUri: 'https://app.example/cb',
+        scopes: ['openid', 'profile'],
+        codeChallenge: 'c'.repeat(43),
+        nonce: 'n-1',
+        authTime: 3,
+        authMethods: ['pwd', 'otp', 'mfa'],
+        createdAt: 4,
+        expiresAt: 60_004,
+        usedAt: null,
+        replayedAt: null,
+        accessTokenId: null,
+        refreshFamilyId: null,
+      };
+      await store.createAuthorizationCode(code);
+      assert.deepEqual(await store.findAuthorizationCode(code.codeHash), code);
+      const wins = await Promise.all([
+        store.markAuthorizationCodeUsed(code.codeHash, 10),
+        store.markAuthorizationCodeUsed(code.codeHash, 11),
+      ]);
+      assert.deepEqual(wins.sort(), [false, true]);
+      await store.setAuthorizationCodeTokens(code.codeHash, 'jti-1', 'family-1');
+      await store.markAuthorizationCodeReplayed(code.codeHash, 20);
+      await store.markAuthorizationCodeReplayed(code.codeHash, 30);
+      const used = await store.findAuthorizationCode(code.codeHash);
+      assert.equal(used!.accessTokenId, 'jti-1');
+      assert.equal(used!.refreshFamilyId, 'family-1');
+      assert.equal(used!.replayedAt, 20, 'the first replay is kept');
+      assert.ok(used!.usedAt === 10 || used!.usedAt === 11);
+      assert.equal(await store.purgeExpiredAuthorizationCodes(60_003), 0);
+      assert.equal(await store.purgeExpiredAuthorizationCodes(60_004), 1);
+      assert.equal(await store.findAuthorizationCode(code.codeHash), null);
+
+      const request = {
+        idHash: `request-${owner.id}`,
+        clientId: 'k3',
+        parameters: '{"request":{}}',
+        loginAfter: null,
+        createdAt: 1,
+        expiresAt: 600_001,
+      };
+      await store.createAuthorizationRequest(request);
+      await store.createAuthorizationRequest({ ...request, idHash: `old-${owner.id}`, loginAfter: 7, expiresAt: 5 });
+      assert.deepEqual(await store.findAuthorizationRequest(request.idHash), request);
+      assert.equal((await store.findAuthorizationRequest(`old-${owner.id}`))!.loginAfter, 7);
+      assert.equal(await store.purgeExpiredAuthorizationRequests(5), 1);
+      const deleted = await Promise.all([
+        store.deleteAuthorizationRequest(request.idHash),
+        store.deleteAuthorizationRequest(request.idHash),
+      ]);
+      assert.deepEqual(deleted.sort(), [false, true], 'a waiting request is answered once');
+      await store.deleteClient('k3');
     });
 
     test('API keys: by hash, per user, owner-checked delete, touch, gone with the user', async () => {

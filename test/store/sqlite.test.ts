@@ -51,6 +51,7 @@ test('a new SQLite database is created in WAL mode with the schema migrated, and
       '0005_client_certificates',
       '0007_scopes',
       '0008_session_auth_methods',
+      '0010_openid_connect',
     ],
   );
   raw.close();

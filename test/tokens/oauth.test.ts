@@ -47,11 +47,15 @@ describe('discovery', () => {
     assert.equal(metadata.jwks_uri, `${server.url}/.well-known/jwks.json`);
     assert.equal(metadata.revocation_endpoint, `${server.url}/oauth/revoke`);
     assert.equal(metadata.introspection_endpoint, `${server.url}/oauth/introspect`);
-    assert.deepEqual(metadata.grant_types_supported, ['client_credentials', 'refresh_token']);
+    assert.equal(metadata.authorization_endpoint, `${server.url}/oauth/authorize`);
+    assert.deepEqual(metadata.response_types_supported, ['code']);
+    assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
+    assert.deepEqual(metadata.grant_types_supported, ['authorization_code', 'client_credentials', 'refresh_token']);
     assert.deepEqual(metadata.token_endpoint_auth_methods_supported, [
       'client_secret_basic',
       'client_secret_post',
       'private_key_jwt',
+      'none',
     ]);
     assert.ok(
       !metadata.token_endpoint_auth_signing_alg_values_supported.some(

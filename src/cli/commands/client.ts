@@ -36,17 +36,43 @@ function readCertificate(file: string): string {
 
 /** Registers `gatehouse client add|list|remove|rotate-secret`. */
 export function registerClientCommand(program: Command): void {
-  const client = program.command('client').description('Manage service clients of /oauth/token');
+  const client = program
+    .command('client')
+    .description('Manage OAuth clients: services (client credentials) and apps users sign in to (OpenID Connect)');
+  const repeatable = (value: string, list: string[]) => [...list, value];
 
   withDataFlags(client.command('add <name>'))
     .description(
-      'Register a service client; prints its secret once (or none with --public-key, --tls-subject or --tls-cert)',
+      'Register a client; prints its secret once (none for --type public, --public-key, --tls-subject or --tls-cert)',
     )
     .option(
       '--scope <scopes>',
-      'space-separated scopes the client may get: registered ones without roles (gatehouse scope add), metrics, introspect',
+      'space-separated scopes: a service may get registered ones without roles, metrics, introspect; an app may ask users for registered ones (openid, profile, email, offline_access always)',
       '',
     )
+    .option(
+      '--type <type>',
+      'confidential (has a credential) or public (a browser or native app: none)',
+      'confidential',
+    )
+    .option(
+      '--redirect-uri <uri>',
+      'where the authorization endpoint may send the browser back, matched exactly (repeatable); makes it an app',
+      repeatable,
+      [] as string[],
+    )
+    .option(
+      '--post-logout-redirect-uri <uri>',
+      'where /oauth/logout may send the browser afterwards (repeatable)',
+      repeatable,
+      [] as string[],
+    )
+    .option(
+      '--grant <grants>',
+      'comma-separated grants: client_credentials, authorization_code, refresh_token (default: client_credentials; with --redirect-uri authorization_code,refresh_token)',
+    )
+    .option('--first-party', 'an app of this deployment: its users are not asked to consent')
+    .option('--id-token-alg <alg>', 'algorithm of its ID tokens: RS256 (default), ES256 or EdDSA')
     .option('--public-key <file>', 'authenticate with private_key_jwt using this public key (PEM or JWK)')
     .option(
       '--tls-subject <dn>',
@@ -60,7 +86,19 @@ export function registerClientCommand(program: Command): void {
     .action(
       async (
         name: string,
-        flags: DataFlags & { scope: string; publicKey?: string; tlsSubject?: string; tlsCert?: string; json?: boolean },
+        flags: DataFlags & {
+          scope: string;
+          publicKey?: string;
+          tlsSubject?: string;
+          tlsCert?: string;
+          type: string;
+          redirectUri: string[];
+          postLogoutRedirectUri: string[];
+          grant?: string;
+          firstParty?: boolean;
+          idTokenAlg?: string;
+          json?: boolean;
+        },
       ) => {
         const publicJwk = flags.publicKey === undefined ? undefined : await readPublicKey(flags.publicKey);
         if (flags.tlsSubject !== undefined && flags.tlsCert !== undefined)
@@ -72,36 +110,70 @@ export function registerClientCommand(program: Command): void {
               ? { certificate: readCertificate(flags.tlsCert) }
               : undefined;
         const { client: created, secret } = await withCore(flags, (core) =>
-          core.clients.createClient({ name, scopes: flags.scope, publicJwk, tls }, OPERATOR),
+          core.clients.createClient(
+            {
+              name,
+              scopes: flags.scope,
+              publicJwk,
+              tls,
+              type: flags.type as 'confidential' | 'public',
+              redirectUris: flags.redirectUri,
+              postLogoutRedirectUris: flags.postLogoutRedirectUri,
+              grantTypes: flags.grant === undefined ? undefined : flags.grant.split(','),
+              firstParty: flags.firstParty,
+              idTokenAlg: flags.idTokenAlg,
+            },
+            OPERATOR,
+          ),
         );
         if (flags.json)
-          return printJSON({ client_id: created.id, client_secret: secret, scope: created.scopes.join(' ') });
+          return printJSON({
+            client_id: created.id,
+            client_secret: secret,
+            scope: created.scopes.join(' '),
+            type: created.type,
+            grant_types: created.grantTypes,
+            redirect_uris: created.redirectUris,
+          });
         say(`client ${created.name}: client_id ${created.id}`);
         if (secret !== null) say(`client_secret ${secret}\n(shown once: store it now; only its hash is kept)`);
       },
     );
 
   withDataFlags(client.command('list'))
-    .description('List service clients')
+    .description('List clients: services and apps')
     .option('--json', 'print JSON')
     .action(async (flags: DataFlags & { json?: boolean }) => {
       const clients = await withCore(flags, (core) => core.clients.listClients());
       const rows = clients.map((item) => ({
         client_id: item.id,
         name: item.name,
+        type: item.type,
         scope: item.scopes.join(' '),
+        grant_types: item.grantTypes,
+        redirect_uris: item.redirectUris,
+        post_logout_redirect_uris: item.postLogoutRedirectUris,
+        first_party: item.firstParty,
         auth_methods: item.authMethods,
         createdAt: isoTime(item.createdAt),
       }));
       if (flags.json) return printJSON(rows);
       printTable(
-        ['NAME', 'CLIENT ID', 'SCOPE', 'AUTH', 'CREATED'],
-        rows.map((row) => [row.name, row.client_id, row.scope || '-', row.auth_methods.join(','), row.createdAt]),
+        ['NAME', 'CLIENT ID', 'TYPE', 'GRANTS', 'SCOPE', 'AUTH', 'CREATED'],
+        rows.map((row) => [
+          row.name,
+          row.client_id,
+          row.type,
+          row.grant_types.join(','),
+          row.scope || '-',
+          row.auth_methods.join(','),
+          row.createdAt,
+        ]),
       );
     });
 
   withDataFlags(client.command('remove <name>'))
-    .description('Remove a service client (by name or client_id)')
+    .description('Remove a client (by name or client_id): its tokens, consents and refresh tokens end')
     .action(async (name: string, flags: DataFlags) => {
       await withCore(flags, (core) => core.clients.removeClient(name, OPERATOR));
       say(`removed client ${name}`);

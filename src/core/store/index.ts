@@ -8,7 +8,9 @@
  */
 import type { ApiKeyStore } from './api-keys.js';
 import type { AuditStore } from './audit.js';
+import type { AuthorizationCodeStore } from './authorization-codes.js';
 import type { ClientStore } from './clients.js';
+import type { ConsentStore } from './consents.js';
 import type { RefreshTokenStore } from './refresh-tokens.js';
 import type { RevocationStore } from './revocations.js';
 import type { ScopeStore } from './scopes.js';
@@ -19,7 +21,9 @@ import type { UserStore } from './users.js';
 
 export type * from './api-keys.js';
 export type * from './audit.js';
+export type * from './authorization-codes.js';
 export type * from './clients.js';
+export type * from './consents.js';
 export type * from './refresh-tokens.js';
 export type * from './revocations.js';
 export type * from './scopes.js';
@@ -40,7 +44,9 @@ export interface Store
     RevocationStore,
     AuditStore,
     TwoFactorStore,
-    ScopeStore {
+    ScopeStore,
+    ConsentStore,
+    AuthorizationCodeStore {
   /** Whether the database answers; for readiness probes. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -3,9 +3,15 @@ export interface RefreshTokenRecord {
   id: string;
   tokenHash: string;
   familyId: string;
-  /** The session it belongs to; ending the session ends its refresh tokens. */
-  sessionId: string;
+  /**
+   * The session it belongs to; ending the session ends its refresh tokens.
+   * `null` for an app's `offline_access` token, which outlives the session
+   * and lasts while the user's consent to the app stands.
+   */
+  sessionId: string | null;
   userId: string;
+  /** The client it was issued to: `gatehouse` (the user's own, from `POST /token`) or an app's id. */
+  clientId: string;
   scope: string | null;
   createdAt: number;
   expiresAt: number;
@@ -25,4 +31,6 @@ export interface RefreshTokenStore {
   /** Deletes every token of a family (on reuse); returns how many. */
   deleteRefreshTokenFamily(familyId: string): Promise<number>;
   purgeExpiredRefreshTokens(now: number): Promise<number>;
+  /** Deletes every refresh token of a user issued to a client (consent revoked); returns how many. */
+  deleteUserClientRefreshTokens(userId: string, clientId: string): Promise<number>;
 }

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthCore } from '../../core/index.js';
 import { signedIn } from '../route-context.js';
 import { redirectToPage, sendPage } from './send.js';
+import { appsSection } from './oidc-views.js';
 import { twoFactorSection } from './two-factor-views.js';
 import { accountPage, type AccountNotice } from './views.js';
 
@@ -12,6 +13,7 @@ export const ACCOUNT_NOTICES = {
   'session-revoked': 'The session is signed out.',
   'sessions-revoked': 'Every other session is signed out.',
   'two-factor-off': 'Two-factor sign-in is off.',
+  'app-revoked': 'The app no longer has access; its refresh tokens have ended.',
 } as const;
 
 /** Goes back to the account page after a form post (303: the browser follows with GET), optionally with a notice. */
@@ -35,10 +37,11 @@ export async function renderAccount(
   { status, message }: { status: number; message: AccountNotice },
 ): Promise<FastifyReply> {
   const { user, session } = signedIn(request);
-  const [sessions, apiKeys, twoFactor] = await Promise.all([
+  const [sessions, apiKeys, twoFactor, apps] = await Promise.all([
     core.sessions.listSessions({ userId: user.id }),
     core.apiKeys.listApiKeys(user.id),
     core.twoFactor?.status(user.id),
+    core.openId ? core.consents.listForUser(user.id) : undefined,
   ]);
   return sendPage(
     reply,
@@ -50,6 +53,7 @@ export async function renderAccount(
       apiKeys,
       message,
       twoFactor: twoFactor && twoFactorSection(twoFactor),
+      apps: apps && appsSection(apps),
       passwordMinLength: core.passwordPolicy.minLength,
     }),
   );

@@ -7,7 +7,7 @@ import { signedIn, type RouteContext } from '../route-context.js';
 import { HTTP_STATUS } from '../problem.js';
 import { AUTH_BODY_LIMIT, IdParams, ScopeNameParams } from '../schemas.js';
 import { adminPage, forbiddenPage, type AdminData } from './admin-views.js';
-import { NewClientForm, NewScopeForm, NewUserForm, CurrentPasswordForm, RolesForm, words } from './forms.js';
+import { lines, NewClientForm, NewScopeForm, NewUserForm, CurrentPasswordForm, RolesForm, words } from './forms.js';
 import { redirectToPage, sendPage } from './send.js';
 
 /** Messages a redirect may ask the page to show: fixed words, never text from the request. */
@@ -17,6 +17,7 @@ const DONE: Record<string, string> = {
   'sessions-revoked': "The user's sessions are signed out.",
   'two-factor-reset': "The user's two-factor sign-in is off; they sign in with their password and may set it up again.",
   'client-removed': 'The client is removed.',
+  'client-created': 'The client is registered; it has no secret (a public app).',
   'scope-added': 'The scope is added.',
   'scope-removed': 'The scope is removed; credentials that carried it no longer hold it.',
   'key-rotated': 'A new signing key is active; the old one stays published until its tokens expire.',
@@ -153,10 +154,21 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
 
   routes.post('/admin/ui/clients', { ...post, schema: { body: NewClientForm } }, (request, reply) =>
     act(request, reply, async () => {
-      const { name, scopes } = request.body;
-      const { client, secret } = await core.clients.createClient({ name, scopes: scopes ?? '' }, actorOf(request));
-      // Shown in this answer only; only its hash is kept.
-      return render(request, reply, 201, { secret: { client: client.name, secret: secret! } });
+      const { name, scopes, type, redirectUris, postLogoutRedirectUris, firstParty } = request.body;
+      const { client, secret } = await core.clients.createClient(
+        {
+          name,
+          scopes: scopes ?? '',
+          type,
+          redirectUris: lines(redirectUris),
+          postLogoutRedirectUris: lines(postLogoutRedirectUris),
+          firstParty: firstParty === 'on' || undefined,
+        },
+        actorOf(request),
+      );
+      // Shown in this answer only; only its hash is kept. A public client has none.
+      if (secret === null) return done(reply, 'client-created');
+      return render(request, reply, 201, { secret: { client: client.name, secret } });
     }),
   );
   routes.post('/admin/ui/clients/:id/rotate', withId, (request, reply) =>

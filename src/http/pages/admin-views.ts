@@ -122,7 +122,7 @@ export function adminPage(admin: User, data: AdminData): string {
         /></label>
         <button type="submit">Create user</button>
       </form>
-      <h2 id="clients">Service clients</h2>
+      <h2 id="clients">Clients: services and apps</h2>
       ${
         data.secret
           ? html`<div class="new-key" role="status">
@@ -140,12 +140,21 @@ export function adminPage(admin: User, data: AdminData): string {
             html`<li data-client="${client.name}">
               <span
                 >${client.name}
-                <span class="muted">· ${client.id} · ${client.scopes.join(' ') || 'no scopes'}</span></span
+                <span class="muted"
+                  >· ${client.id} · ${client.type} · ${client.grantTypes.join(', ')} ·
+                  ${client.scopes.join(' ') || 'no scopes'}${
+                    client.redirectUris.length > 0 ? ` · ${client.redirectUris.join(' ')}` : ''
+                  }${client.firstParty ? ' · first-party' : ''}</span
+                ></span
               >
               <span
-                ><form class="inline" method="post" action="admin/ui/clients/${client.id}/rotate">
-                  <button type="submit" class="secondary">Rotate secret of ${client.name}</button>
-                </form>
+                >${
+                  client.authMethods.includes('client_secret_basic')
+                    ? html`<form class="inline" method="post" action="admin/ui/clients/${client.id}/rotate">
+                        <button type="submit" class="secondary">Rotate secret of ${client.name}</button>
+                      </form>`
+                    : ''
+                }
                 <form class="inline" method="post" action="admin/ui/clients/${client.id}/remove">
                   <button type="submit" class="danger">Remove ${client.name}</button>
                 </form></span
@@ -157,8 +166,27 @@ export function adminPage(admin: User, data: AdminData): string {
         <h3>New client</h3>
         <label for="client-name">Name <input id="client-name" name="name" required maxlength="64" /></label>
         <label for="client-scopes"
-          >Scopes <input id="client-scopes" name="scopes" required maxlength="4096" placeholder="space-separated"
+          >Scopes <input id="client-scopes" name="scopes" maxlength="4096" placeholder="space-separated"
         /></label>
+        <label for="client-type"
+          >Type
+          <select id="client-type" name="type">
+            <option value="confidential">confidential (a service, or an app with a server: gets a secret)</option>
+            <option value="public">public (a browser or native app: no secret)</option>
+          </select></label
+        >
+        <label for="client-redirects"
+          >Redirect URIs, one per line (an app users sign in to)
+          <textarea id="client-redirects" name="redirectUris" maxlength="8192" rows="2"></textarea>
+        </label>
+        <label for="client-logout-redirects"
+          >Post-logout redirect URIs, one per line
+          <textarea id="client-logout-redirects" name="postLogoutRedirectUris" maxlength="8192" rows="1"></textarea>
+        </label>
+        <label for="client-first-party"
+          ><input id="client-first-party" name="firstParty" type="checkbox" value="on" /> First-party: users are not
+          asked to consent</label
+        >
         <button type="submit">Create client</button>
       </form>
       <h2 id="scopes">Scopes</h2>

@@ -39,9 +39,23 @@ export const NewUserForm = Type.Object(
 export const RolesForm = Type.Object({ roles: Text(1024) }, strict);
 
 export const NewClientForm = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 64 }), scopes: Type.Optional(Text(4096)) },
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    scopes: Type.Optional(Text(4096)),
+    type: Type.Optional(Type.Union([Type.Literal('confidential'), Type.Literal('public')])),
+    redirectUris: Type.Optional(Text(8192)),
+    postLogoutRedirectUris: Type.Optional(Text(8192)),
+    firstParty: Type.Optional(Type.Literal('on')),
+  },
   strict,
 );
+
+/** A textarea's lines, without blank ones. */
+export const lines = (text: string | undefined) =>
+  (text ?? '')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
 
 export const NewScopeForm = Type.Object(
   {

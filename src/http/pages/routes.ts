@@ -4,12 +4,12 @@ import { isGatehouseError } from '../../core/errors.js';
 import { accountActorOf, actorOf } from '../actor.js';
 import { sameSiteOnly } from '../csrf.js';
 import { signedIn, type RouteContext } from '../route-context.js';
-import { returnTo } from '../routes/forward-auth.js';
 import { AUTH_BODY_LIMIT, IdParams } from '../schemas.js';
 import { signIn, signOut } from '../sign-in.js';
 import { accountNotice, backHome, renderAccount } from './account-page.js';
 import { FAVICON_SVG, SCRIPT, STYLESHEET } from './assets.js';
 import { ApiKeyForm, PasswordChangeForm, SignInForm } from './forms.js';
+import { formTargetsFor, signInReturn } from './return-to.js';
 import { redirectToPage, sendPage, sendReauthenticationFailure, sendWaitPage } from './send.js';
 import { twoFactorSignInPage } from './two-factor-views.js';
 import { signInPage } from './views.js';
@@ -32,9 +32,17 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
 
   app.get('/', async (request, reply) => {
     const principal = await guards.resolve(request);
-    // Sent here by forward auth: back to the protected site once signed in (its origin must be configured).
-    const back = returnTo(request.query, origins);
-    if (principal?.credential !== 'session') return sendPage(reply, 200, signInPage({ returnTo: back }));
+    // Sent here by forward auth (back to the protected site once signed in; its origin must be configured) or by
+    // the authorization endpoint (back to the app's waiting request; `prompt=login`: sign in again, `login_hint`).
+    const back = signInReturn(request.query, origins, reply);
+    const query = request.query as Record<string, unknown>;
+    const again = back !== null && query.prompt === 'login';
+    if (principal?.credential !== 'session' || again) {
+      const username = typeof query.login_hint === 'string' ? query.login_hint.slice(0, 256) : undefined;
+      return sendPage(reply, 200, signInPage({ returnTo: back, username }), {
+        formTargets: await formTargetsFor(back, core, reply),
+      });
+    }
     if (back) return reply.code(303).header('location', back).send();
     request.auth = principal;
     return renderAccount(core, request, reply, { status: 200, message: { notice: accountNotice(request.query) } });
@@ -45,7 +53,8 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
     { config: { rateLimit }, onRequest: sameSite, bodyLimit: AUTH_BODY_LIMIT, schema: { body: SignInForm } },
     async (request, reply) => {
       const { username, password } = request.body;
-      const back = returnTo(request.body, origins);
+      const back = signInReturn(request.body, origins, reply);
+      const formTargets = await formTargetsFor(back, core, reply);
       let outcome;
       try {
         outcome = await signIn(context, request, reply, { username, password });
@@ -59,14 +68,21 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
           return back ? reply.code(303).header('location', back).send() : backHome(reply);
         case 'two-factor':
           // The password was right and a code is needed: the second step carries the challenge (and where to go back).
-          return sendPage(reply, 200, twoFactorSignInPage({ challenge: outcome.challenge, returnTo: back }));
+          return sendPage(reply, 200, twoFactorSignInPage({ challenge: outcome.challenge, returnTo: back }), {
+            formTargets,
+          });
         case 'throttled':
         case 'busy':
-          return sendWaitPage(reply, outcome, (message) => signInPage({ error: message, username, returnTo: back }));
+          return sendWaitPage(
+            reply,
+            outcome,
+            (message) => signInPage({ error: message, username, returnTo: back }),
+            formTargets,
+          );
         default:
           // 200, as sign-in pages do (Keycloak, Ory): the form is shown again; a
           // 401 here would only add an error to the browser's console.
-          return sendPage(reply, 200, signInPage({ error: WRONG, username, returnTo: back }));
+          return sendPage(reply, 200, signInPage({ error: WRONG, username, returnTo: back }), { formTargets });
       }
     },
   );

@@ -18,10 +18,15 @@ function waitMessage(failure: Wait): { status: 429 | 503; seconds: number; messa
 }
 
 /** A sign-in that must wait (throttled: 429, too busy: 503) as a page: sets `Retry-After` and sends the page made from the message. */
-export function sendWaitPage(reply: FastifyReply, failure: Wait, page: (message: string) => string): FastifyReply {
+export function sendWaitPage(
+  reply: FastifyReply,
+  failure: Wait,
+  page: (message: string) => string,
+  formTargets?: readonly (string | null)[],
+): FastifyReply {
   const { status, seconds, message } = waitMessage(failure);
   reply.header('retry-after', String(seconds));
-  return sendPage(reply, status, page(message));
+  return sendPage(reply, status, page(message), { formTargets });
 }
 
 /**
@@ -54,15 +59,45 @@ export function redirectToPage(reply: FastifyReply, path: string, status = 303):
 }
 
 /**
- * Sends a page with the pages' Content-Security-Policy, its links based
- * where the pages are mounted.
+ * The CSP source of where a form's answer may redirect to, besides this
+ * origin: browsers hold every redirect after a form post to `form-action`.
+ * An origin; any port of a loopback address (a native app's listener); a
+ * private-use scheme. `null` for anything else.
  */
-export function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
+export function formTarget(uri: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return null;
+  }
+  if (url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]'))
+    return `http://${url.hostname}:*`;
+  if (url.protocol === 'https:' || url.protocol === 'http:') return url.origin;
+  return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : null;
+}
+
+/**
+ * Sends a page with the pages' Content-Security-Policy, its links based
+ * where the pages are mounted. `formTargets`: where its forms' answers may
+ * redirect besides this origin (see {@link formTarget}).
+ */
+export function sendPage(
+  reply: FastifyReply,
+  status: number,
+  page: string,
+  options: { formTargets?: readonly (string | null)[] } = {},
+): FastifyReply {
   const based = page.replace(BASE_TAG, `<base href="${escapeHtml(pagesBase(reply))}" />`);
+  const targets = (options.formTargets ?? []).filter((target): target is string => target !== null);
+  const csp =
+    targets.length === 0
+      ? PAGE_CSP
+      : PAGE_CSP.replace("form-action 'self'", () => `form-action 'self' ${targets.join(' ')}`);
   return (
     reply
       .code(status)
-      .header('content-security-policy', PAGE_CSP)
+      .header('content-security-policy', csp)
       // Not no-referrer here: with it, browsers send `Origin: null` on form
       // posts, which the CSRF check must refuse. same-origin still sends no
       // referrer to any other site.

@@ -4,11 +4,11 @@ import { isGatehouseError } from '../../core/errors.js';
 import { accountActorOf } from '../actor.js';
 import { sameSiteOnly } from '../csrf.js';
 import { signedIn, type RouteContext } from '../route-context.js';
-import { returnTo } from '../routes/forward-auth.js';
 import { AUTH_BODY_LIMIT } from '../schemas.js';
 import { completeSignIn } from '../sign-in.js';
 import { backHome, renderAccount } from './account-page.js';
 import { CodeForm, CurrentPasswordForm, TwoFactorSignInForm } from './forms.js';
+import { formTargetsFor, signInReturn } from './return-to.js';
 import { sendPage, sendReauthenticationFailure, sendWaitPage } from './send.js';
 import { recoveryCodesPage, twoFactorEnrollPage, twoFactorSignInPage } from './two-factor-views.js';
 import { signInPage } from './views.js';
@@ -37,23 +37,30 @@ export function registerTwoFactorPageRoutes(app: FastifyInstance, context: Route
     },
     async (request, reply) => {
       const { challenge, code } = request.body;
-      const back = returnTo(request.body, origins);
+      const back = signInReturn(request.body, origins, reply);
+      const formTargets = await formTargetsFor(back, core, reply);
       const outcome = await completeSignIn(context, request, reply, { challenge, code });
       switch (outcome.status) {
         case 'signed-in':
           return back ? reply.code(303).header('location', back).send() : backHome(reply);
         case 'throttled':
         case 'busy':
-          return sendWaitPage(reply, outcome, (message) =>
-            twoFactorSignInPage({ challenge, error: message, returnTo: back }),
+          return sendWaitPage(
+            reply,
+            outcome,
+            (message) => twoFactorSignInPage({ challenge, error: message, returnTo: back }),
+            formTargets,
           );
         case 'expired':
-          return sendPage(reply, 200, signInPage({ error: 'That sign-in expired; sign in again.', returnTo: back }));
+          return sendPage(reply, 200, signInPage({ error: 'That sign-in expired; sign in again.', returnTo: back }), {
+            formTargets,
+          });
         default:
           return sendPage(
             reply,
             200,
             twoFactorSignInPage({ challenge, error: 'The code is not valid.', returnTo: back }),
+            { formTargets },
           );
       }
     },

@@ -93,6 +93,7 @@ export function accountPage({
   apiKeys,
   message = {},
   twoFactor,
+  apps,
   passwordMinLength,
 }: {
   user: User;
@@ -103,6 +104,8 @@ export function accountPage({
   message?: AccountNotice;
   /** The two-factor section, when the deployment offers it. */
   twoFactor?: SafeHtml;
+  /** "Apps with access", when the deployment is an OpenID Provider. */
+  apps?: SafeHtml;
   /** The password policy's shortest password, for the browser's own check. */
   passwordMinLength: number;
 }): string {
@@ -171,7 +174,7 @@ export function accountPage({
         /></label>
         <button type="submit">Change password</button>
       </form>
-      ${twoFactor ?? ''}
+      ${twoFactor ?? ''} ${apps ?? ''}
       <h2>API keys</h2>
       ${
         message.newKey

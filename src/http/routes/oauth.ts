@@ -4,13 +4,13 @@ import { Type } from 'typebox';
 import type { GrantResult } from '../../core/grants.js';
 import { useStrictBodyParsers } from '../body-parsers.js';
 import { authenticateClient } from '../client-auth.js';
+import { anyOrigin, answerPreflights } from '../cors.js';
 import { handleOAuthError, OAuthError } from '../oauth-errors.js';
 import type { RouteContext } from '../route-context.js';
 import type { RouteDocs } from '../openapi.js';
 import { AUTH_BODY_LIMIT } from '../schemas.js';
 
 export { USER_CLIENT_ID } from '../../core/grants.js';
-import { USER_CLIENT_ID } from '../../core/grants.js';
 
 const Param = Type.String({ minLength: 1, maxLength: 8192 });
 // RFC 6749 §3.2: parameters sent without a value are treated as omitted; unknown ones are ignored.
@@ -18,6 +18,9 @@ const TokenBody = Type.Object({
   grant_type: Param,
   scope: Type.Optional(Type.String({ maxLength: 4096 })),
   refresh_token: Type.Optional(Param),
+  code: Type.Optional(Param),
+  redirect_uri: Type.Optional(Param),
+  code_verifier: Type.Optional(Param),
   client_id: Type.Optional(Param),
   client_secret: Type.Optional(Param),
   client_assertion: Type.Optional(Param),
@@ -53,6 +56,7 @@ function sendGrant(reply: FastifyReply, result: GrantResult): FastifyReply {
     token_type: 'Bearer',
     expires_in: result.expiresIn,
     ...(result.refreshToken !== undefined && { refresh_token: result.refreshToken }),
+    ...(result.idToken !== undefined && { id_token: result.idToken }),
     scope: result.scopes.join(' '),
   });
 }
@@ -68,12 +72,19 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
   app.setErrorHandler(handleOAuthError);
   // RFC 6749 §3.2: the token endpoint takes application/x-www-form-urlencoded.
   useStrictBodyParsers(app, { json: false });
+  // Browser apps (code + PKCE) redeem codes and refresh from their own origin.
+  answerPreflights(app, ['/oauth/token', '/oauth/revoke']);
 
   routes.post(
     '/oauth/token',
     {
       config: { rateLimit },
-      schema: { ...OAUTH_DOCS, summary: 'Issue tokens: client_credentials, refresh_token (RFC 6749)', body: TokenBody },
+      onRequest: anyOrigin,
+      schema: {
+        ...OAUTH_DOCS,
+        summary: 'Issue tokens: client_credentials, authorization_code with PKCE, refresh_token (RFC 6749)',
+        body: TokenBody,
+      },
       bodyLimit: AUTH_BODY_LIMIT,
     },
     async (request, reply) => {
@@ -83,18 +94,20 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
         if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.');
         return sendGrant(reply, await grants.clientCredentials(client, body.scope, { ip: request.ip }));
       }
+      if (body.grant_type === 'authorization_code') {
+        const caller = { client: await authenticateClient(request, body, core), clientId: body.client_id };
+        const input = { code: body.code, redirectUri: body.redirect_uri, codeVerifier: body.code_verifier };
+        return sendGrant(reply, await grants.authorizationCode(caller, input, { ip: request.ip }));
+      }
       if (body.grant_type === 'refresh_token') {
         if (body.refresh_token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required.');
-        // Refresh tokens belong to the public user client; a service client's credentials have no business here.
-        if (
-          (body.client_id !== undefined && body.client_id !== USER_CLIENT_ID) ||
-          (await authenticateClient(request, body, core))
-        ) {
-          throw new OAuthError('invalid_grant', 'The refresh token is not valid.');
-        }
-        return sendGrant(reply, await grants.refresh(body.refresh_token, { ip: request.ip }));
+        const caller = { client: await authenticateClient(request, body, core), clientId: body.client_id };
+        return sendGrant(reply, await grants.refresh(body.refresh_token, caller, { ip: request.ip }));
       }
-      throw new OAuthError('unsupported_grant_type', 'grant_type must be client_credentials or refresh_token.');
+      throw new OAuthError(
+        'unsupported_grant_type',
+        'grant_type must be client_credentials, authorization_code or refresh_token.',
+      );
     },
   );
 
@@ -102,6 +115,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
     '/oauth/revoke',
     {
       config: { rateLimit },
+      onRequest: anyOrigin,
       schema: {
         ...OAUTH_DOCS,
         summary: 'Revoke a refresh token or access token (RFC 7009)',
@@ -111,8 +125,11 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
       bodyLimit: AUTH_BODY_LIMIT,
     },
     async (request, reply) => {
-      const client = await authenticateClient(request, request.body, core);
-      const revoked = await grants.revoke(request.body.token, client, { ip: request.ip });
+      const caller = {
+        client: await authenticateClient(request, request.body, core),
+        clientId: request.body.client_id,
+      };
+      const revoked = await grants.revoke(request.body.token, caller, { ip: request.ip });
       if (!revoked.ok) throw new OAuthError(revoked.error, revoked.description);
       // RFC 7009 §2.2: an unknown or already invalid token is answered 200 too.
       return noStore(reply).code(200).send();

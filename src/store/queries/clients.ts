@@ -19,6 +19,12 @@ export function createClientQueries(db: Kysely<Database>): ClientStore {
             tls_subject: client.tlsSubject,
             tls_thumbprint: client.tlsThumbprint,
             scopes: writeList(client.scopes),
+            type: client.type,
+            grant_types: writeList(client.grantTypes),
+            redirect_uris: writeList(client.redirectUris),
+            post_logout_redirect_uris: writeList(client.postLogoutRedirectUris),
+            first_party: client.firstParty ? 1 : 0,
+            id_token_alg: client.idTokenAlg,
             created_at: client.createdAt,
             updated_at: client.updatedAt,
           })
@@ -54,8 +60,12 @@ export function createClientQueries(db: Kysely<Database>): ClientStore {
     },
 
     async deleteClient(id) {
-      const result = await db.deleteFrom('clients').where('id', '=', id).executeTakeFirst();
-      return result.numDeletedRows > 0n;
+      return db.transaction().execute(async (trx) => {
+        // Its refresh tokens hold no foreign key (the user client, `gatehouse`, has no row): delete them here.
+        await trx.deleteFrom('refresh_tokens').where('client_id', '=', id).execute();
+        const result = await trx.deleteFrom('clients').where('id', '=', id).executeTakeFirst();
+        return result.numDeletedRows > 0n;
+      });
     },
   };
 }
@@ -69,6 +79,12 @@ function toClientRecord(row: Selectable<ClientsTable>): ClientRecord {
     tlsSubject: row.tls_subject ?? null,
     tlsThumbprint: row.tls_thumbprint ?? null,
     scopes: readList(row.scopes),
+    type: row.type === 'public' ? 'public' : 'confidential',
+    grantTypes: readList(row.grant_types),
+    redirectUris: readList(row.redirect_uris),
+    postLogoutRedirectUris: readList(row.post_logout_redirect_uris),
+    firstParty: Number(row.first_party) === 1,
+    idTokenAlg: row.id_token_alg ?? null,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

@@ -15,6 +15,7 @@ export function createRefreshTokenQueries(db: Kysely<Database>): RefreshTokenSto
           family_id: token.familyId,
           session_id: token.sessionId,
           user_id: token.userId,
+          client_id: token.clientId,
           scope: token.scope,
           created_at: token.createdAt,
           expires_at: token.expiresAt,
@@ -49,6 +50,15 @@ export function createRefreshTokenQueries(db: Kysely<Database>): RefreshTokenSto
       return Number(result.numDeletedRows);
     },
 
+    async deleteUserClientRefreshTokens(userId, clientId) {
+      const result = await db
+        .deleteFrom('refresh_tokens')
+        .where('user_id', '=', userId)
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     async purgeExpiredRefreshTokens(now) {
       const result = await db.deleteFrom('refresh_tokens').where('expires_at', '<=', now).executeTakeFirst();
       return Number(result.numDeletedRows);
@@ -63,6 +73,7 @@ function toRefreshTokenRecord(row: Selectable<RefreshTokensTable>): RefreshToken
     familyId: row.family_id,
     sessionId: row.session_id,
     userId: row.user_id,
+    clientId: row.client_id,
     scope: row.scope,
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),

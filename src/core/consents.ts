@@ -1,0 +1,107 @@
+import { APPLICATION, type Actor, type AuditLog } from './audit.js';
+import type { Clock } from './clock.js';
+import { GatehouseError } from './errors.js';
+import type { ClientStore, ConsentRecord, ConsentStore, RefreshTokenStore } from './store/index.js';
+
+/** An app a user let in, as the account page lists it. */
+export interface AppAccess {
+  clientId: string;
+  /** The client's name, or its id when it was removed meanwhile. */
+  name: string;
+  scopes: string[];
+  /** When the user first agreed, and when last (more scopes), ms. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The consent operations; see {@link createConsents}. */
+export type Consents = ReturnType<typeof createConsents>;
+
+/**
+ * What a user agreed an app (an OpenID Connect client) may have, per user
+ * and client: remembered, so that the next sign-in to the app asks nothing
+ * new; listed on the account page; revocable, which ends the app's refresh
+ * tokens for the user at once and makes its access tokens stop counting at
+ * Gatehouse (the principal resolver asks for the consent on every request).
+ */
+export function createConsents(deps: {
+  store: ConsentStore & Pick<RefreshTokenStore, 'deleteUserClientRefreshTokens'> & Pick<ClientStore, 'findClientById'>;
+  clock: Clock;
+  audit: AuditLog;
+}) {
+  const { store, clock, audit } = deps;
+
+  return {
+    /** The consent of a user to a client, or `null`. */
+    find(userId: string, clientId: string): Promise<ConsentRecord | null> {
+      return store.findConsent(userId, clientId);
+    },
+
+    /** Whether a consent covers every one of `scopes`. */
+    covers(consent: ConsentRecord | null, scopes: readonly string[]): boolean {
+      return consent !== null && scopes.every((scope) => consent.scopes.includes(scope));
+    },
+
+    /**
+     * Records that the user agreed to `scopes` for the client, beside what
+     * they agreed before. `automatic`: a first-party app, whose users are
+     * not asked (recorded all the same: it is what lets its tokens count).
+     */
+    async grant(
+      userId: string,
+      clientId: string,
+      scopes: readonly string[],
+      options: { actor: Actor; automatic?: boolean },
+    ): Promise<ConsentRecord> {
+      const now = clock.now();
+      const previous = await store.findConsent(userId, clientId);
+      const merged = [...new Set([...(previous?.scopes ?? []), ...scopes])];
+      const record: ConsentRecord = {
+        userId,
+        clientId,
+        scopes: merged,
+        createdAt: previous?.createdAt ?? now,
+        updatedAt: now,
+      };
+      if (previous && merged.length === previous.scopes.length) return previous;
+      await store.putConsent(record);
+      await audit.record({
+        type: 'consent.grant',
+        ...audit.from(options.actor),
+        userId,
+        detail: { clientId, scopes: merged, ...(options.automatic && { firstParty: true }) },
+      });
+      return record;
+    },
+
+    /** The apps a user let in, most recent first. */
+    async listForUser(userId: string): Promise<AppAccess[]> {
+      const consents = await store.listUserConsents(userId);
+      return Promise.all(
+        consents.map(async (consent) => ({
+          clientId: consent.clientId,
+          name: (await store.findClientById(consent.clientId))?.name ?? consent.clientId,
+          scopes: [...consent.scopes],
+          createdAt: consent.createdAt,
+          updatedAt: consent.updatedAt,
+        })),
+      );
+    },
+
+    /**
+     * Withdraws a user's consent to a client: its refresh tokens for the
+     * user end, and its access tokens stop counting here.
+     * @throws {GatehouseError} `ERR_NOT_FOUND` when there was none.
+     */
+    async revoke(userId: string, clientId: string, actor: Actor = APPLICATION): Promise<void> {
+      if (!(await store.deleteConsent(userId, clientId))) throw new GatehouseError('ERR_NOT_FOUND');
+      const ended = await store.deleteUserClientRefreshTokens(userId, clientId);
+      await audit.record({
+        type: 'consent.revoke',
+        ...audit.from(actor),
+        userId,
+        detail: { clientId, refreshTokensEnded: ended },
+      });
+    },
+  };
+}
