@@ -4,7 +4,7 @@ import type { AuditLog } from './audit.js';
 import type { Client } from './clients.js';
 import type { Clock } from './clock.js';
 import type { Consents } from './consents.js';
-import type { GrantResult } from './grants.js';
+import type { GrantResult } from './grant-result.js';
 import type { IdTokens } from './id-tokens.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import { holdableScopes, OFFLINE_ACCESS_SCOPE, OPENID_SCOPE, type ScopeRegistry } from './scope-registry.js';

@@ -2,6 +2,7 @@ import type { AccessTokenClaims, AccessTokens } from './access-tokens.js';
 import type { Actor, AuditLog } from './audit.js';
 import type { Client, ClientService } from './clients.js';
 import type { CodeGrant } from './code-grant.js';
+import type { GrantRefusal, GrantResult, IssuedTokens } from './grant-result.js';
 import type { Consents } from './consents.js';
 import { GatehouseError } from './errors.js';
 import type { PrincipalResolver } from './principals.js';
@@ -13,26 +14,7 @@ import type { User, UserService } from './users.js';
 import { USER_CLIENT_ID } from './user-client.js';
 
 export { USER_CLIENT_ID };
-
-/** Tokens a grant issued. */
-export interface IssuedTokens {
-  accessToken: string;
-  expiresIn: number;
-  refreshToken?: string;
-  /** OpenID Connect: for a code grant with the `openid` scope. */
-  idToken?: string;
-  /** The granted scopes (RFC 6749 §5.1 `scope`). */
-  scopes: string[];
-}
-
-/** A grant refused, with its RFC 6749 §5.2 error. */
-export interface GrantRefusal {
-  error: 'invalid_grant' | 'invalid_scope' | 'unauthorized_client' | 'invalid_client';
-  description: string;
-}
-
-/** The outcome of a grant: tokens, or a refusal. */
-export type GrantResult = ({ ok: true } & IssuedTokens) | ({ ok: false } & GrantRefusal);
+export type { GrantRefusal, GrantResult, IssuedTokens };
 
 /** The RFC 7662 answer of introspection. */
 export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
