@@ -27,6 +27,8 @@ export function checkRedirectUri(uri: string, clientType: 'confidential' | 'publ
     throw invalid('it is not an absolute URI.');
   }
   if (uri.includes('#')) throw invalid('it must not have a fragment.');
+  // Matching is exact: a `*` would be read by operators used to other servers as a wildcard it is not.
+  if (uri.includes('*')) throw invalid('it is matched exactly; wildcards are not supported.');
   if (url.username !== '' || url.password !== '') throw invalid('it must not carry a user name or password.');
   if (url.protocol === 'https:') return uri;
   if (url.protocol === 'http:') {

@@ -14,6 +14,7 @@ import { registerPageRoutes } from './pages/routes.js';
 import { registerTwoFactorPageRoutes } from './pages/two-factor-routes.js';
 import type { RouteContext } from './route-context.js';
 import { registerAdminAuditRoutes } from './routes/admin-audit.js';
+import { registerAdminClientRoutes } from './routes/admin-clients.js';
 import { registerAdminScopeRoutes } from './routes/admin-scopes.js';
 import { registerAdminUserRoutes } from './routes/admin-users.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
@@ -110,6 +111,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   { register: registerAdminUserRoutes },
   { register: registerAdminAuditRoutes },
   { register: registerAdminScopeRoutes },
+  { register: registerAdminClientRoutes },
   { register: registerWellKnownRoutes, when: hasTokens },
   { register: registerUserTokenRoutes, when: hasTokens },
   // In a context of its own: the OAuth endpoints answer errors as RFC 6749 JSON and take form bodies only.

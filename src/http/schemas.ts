@@ -78,3 +78,26 @@ export const AuditQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const UriList = Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 20 });
+
+/** `POST /admin/clients`: the fields of `gatehouse client add`, by the names of {@link Client}. */
+export const ClientCreateBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    type: Type.Optional(Type.Union([Type.Literal('confidential'), Type.Literal('public')])),
+    scopes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 64 })),
+    grantTypes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 8 })),
+    redirectUris: Type.Optional(UriList),
+    postLogoutRedirectUris: Type.Optional(UriList),
+    firstParty: Type.Optional(Type.Boolean()),
+    idTokenAlg: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
+    /** `private_key_jwt`: the client's public key as a JWK. */
+    publicJwk: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    /** `tls_client_auth`: the subject DN of its CA-issued certificate. */
+    tlsSubject: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    /** `self_signed_tls_client_auth`: its certificate, PEM. */
+    tlsCertificate: Type.Optional(Type.String({ minLength: 1, maxLength: 16384 })),
+  },
+  { additionalProperties: false },
+);
