@@ -72,7 +72,7 @@ export function startServe(
     const timer = setTimeout(() => {
       signal('SIGKILL');
       reject(new Error(`serve did not start in time\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, options.timeoutMs ?? 15_000);
+    }, options.timeoutMs ?? 30_000);
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
       const match = (options.readyPattern ?? /Gatehouse listening on (https:\/\/\S+)/).exec(stdout);
