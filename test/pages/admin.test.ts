@@ -120,6 +120,36 @@ test('the admin walk-through in Chromium: users, clients, signing keys, audit lo
   await page.getByRole('button', { name: 'Remove billing' }).click();
   await page.waitForURL(/done=client-removed/);
   assert.equal((await clientToken(clientId, second)).status, 401);
+  // An app users sign in to: public (no secret shown), its redirect URIs one per line, first-party.
+  await page.getByLabel('Name', { exact: true }).fill('spa');
+  await page.getByLabel('Type').selectOption('public');
+  await page.getByLabel(/^Redirect URIs/).fill('https://spa.example/cb\nhttp://127.0.0.1/cb');
+  await page.getByLabel('Post-logout redirect URIs, one per line').fill('https://spa.example/');
+  await page.getByLabel(/First-party/).check();
+  await page.getByRole('button', { name: 'Create client' }).click();
+  await page.waitForURL(/done=client-created/);
+  assert.equal(await page.getByLabel('The client secret').count(), 0);
+  const spa = (await server.core.clients.listClients()).find((client) => client.name === 'spa')!;
+  assert.deepEqual(
+    { type: spa.type, redirectUris: spa.redirectUris, logout: spa.postLogoutRedirectUris, firstParty: spa.firstParty },
+    {
+      type: 'public',
+      redirectUris: ['https://spa.example/cb', 'http://127.0.0.1/cb'],
+      logout: ['https://spa.example/'],
+      firstParty: true,
+    },
+  );
+  assert.deepEqual(spa.grantTypes, ['authorization_code', 'refresh_token']);
+  assert.equal(await page.getByRole('button', { name: 'Rotate secret of spa' }).count(), 0);
+  // A redirect URI the registry refuses: the form answers with the reason, nothing is stored.
+  await page.getByLabel('Name', { exact: true }).fill('bad');
+  await page.getByLabel(/^Redirect URIs/).fill('http://evil.example/cb');
+  await page.getByRole('button', { name: 'Create client' }).click();
+  assert.match(await page.locator('body').innerText(), /http is allowed only to the loopback interface/);
+  assert.equal((await server.core.clients.listClients()).filter((client) => client.name === 'bad').length, 0);
+  await page.goto(`${server.url}/admin`);
+  await page.getByRole('button', { name: 'Remove spa' }).click();
+  await page.waitForURL(/done=client-removed/);
   await page.getByRole('button', { name: 'Remove orders:read' }).click();
   await page.waitForURL(/done=scope-removed/);
   assert.equal(await page.locator('tr[data-scope="orders:read"]').count(), 0);
