@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -151,6 +152,37 @@ before(async () => {
         { authorization: basic(client.client.id, client.secret!) },
       )
     ).json.access_token!;
+  // An app's token from the authorization code flow: a first-party app, so the signed-in admin is not asked.
+  const consoleApp = await core.clients.createClient({
+    name: 'console',
+    scopes: 'orders:read',
+    redirectUris: ['https://console.example/cb'],
+    firstParty: true,
+  });
+  const appToken = async (scope: string) => {
+    const verifier = randomBytes(32).toString('base64url');
+    const query = new URLSearchParams({
+      client_id: consoleApp.client.id,
+      redirect_uri: 'https://console.example/cb',
+      response_type: 'code',
+      scope,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    });
+    const authorized = await request(`${gatehouseUrl}/oauth/authorize?${query.toString()}`, {
+      headers: { cookie },
+      dispatcher: plain,
+    });
+    await authorized.body.dump();
+    const code = new URL(String(authorized.headers.location)).searchParams.get('code')!;
+    return (
+      await post(
+        '/oauth/token',
+        { grant_type: 'authorization_code', code, redirect_uri: 'https://console.example/cb', code_verifier: verifier },
+        { authorization: basic(consoleApp.client.id, consoleApp.secret!) },
+      )
+    ).json.access_token!;
+  };
   const bound = (
     await post('/oauth/token', { grant_type: 'client_credentials', client_id: pinnedJob.client.id }, {}, pinned)
   ).json.access_token!;
@@ -165,6 +197,8 @@ before(async () => {
     keyNone: { headers: bearer(await key('')) },
     tokenScoped: { headers: bearer(await userToken('orders:read')) },
     tokenNone: { headers: bearer(await userToken('')) },
+    appScoped: { headers: bearer(await appToken('openid orders:read')) },
+    appOpenId: { headers: bearer(await appToken('openid')) },
     clientToken: { headers: bearer(await clientToken(svc)) },
     metricsToken: { headers: bearer(await clientToken(prom)) },
     boundWith: { headers: bearer(bound), certificate: pinned },

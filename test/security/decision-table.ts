@@ -66,6 +66,13 @@ export const CREDENTIALS: readonly CredentialRow[] = [
   { id: 'keyNone', title: 'API key without scopes (an admin)', bearer: true, kind: 'api_key' },
   { id: 'tokenScoped', title: 'user token with `orders:read` (an admin)', bearer: true, kind: 'user_token' },
   { id: 'tokenNone', title: 'user token without scopes (an admin)', bearer: true, kind: 'user_token' },
+  {
+    id: 'appScoped',
+    title: 'app token, code flow, with `openid orders:read` (an admin)',
+    bearer: true,
+    kind: 'user_token',
+  },
+  { id: 'appOpenId', title: 'app token, code flow, with `openid` only (an admin)', bearer: true, kind: 'user_token' },
   { id: 'clientToken', title: 'client token (`orders:read`)', bearer: true, kind: 'client_token' },
   { id: 'metricsToken', title: 'client token (`metrics`)', bearer: true, kind: 'client_token' },
   {
@@ -101,6 +108,8 @@ export const EXPECTED: Record<string, Row> = {
   keyNone: row(['200', '200', '403 session', '403 scope', '403 scope', '403 scope', '200', '403 scope']),
   tokenScoped: row(['200', '200', '403 session', '403 scope', '200', '403 scope', '200', '200']),
   tokenNone: row(['200', '200', '403 session', '403 scope', '403 scope', '403 scope', '200', '403 scope']),
+  appScoped: row(['200', '200', '403 session', '403 scope', '200', '403 scope', '200', '200']),
+  appOpenId: row(['200', '200', '403 session', '403 scope', '403 scope', '403 scope', '200', '403 scope']),
   clientToken: row(['200', '200', '403 session', '403 role', '200', '403 scope', '200', '200']),
   metricsToken: row(['200', '200', '403 session', '403 role', '403 scope', '200', '200', '403 scope']),
   boundWith: row(['200', '200', '403 session', '403 role', '200', '403 scope', '200', '200']),
@@ -127,6 +136,7 @@ export const CROSS_SITE_EXPECTED: Record<string, Record<string, Cell>> = {
   basicClient: { post: '403 cross-site', forward: '403 cross-site', express: '403 cross-site' },
   keyScoped: { post: '200', forward: '200', express: '200' },
   tokenScoped: { post: '200', forward: '200', express: '200' },
+  appScoped: { post: '200', forward: '200', express: '200' },
   clientToken: { post: '200', forward: '200', express: '200' },
 };
 
