@@ -105,11 +105,15 @@ export function createTwoFactor({
   /** The time step a TOTP code is valid for now, or `null` when it is wrong. Does not record it. */
   async function matchTotp(secretJwe: string, code: string, afterStep: number): Promise<number | null> {
     if (!/^[0-9]{6}$/.test(code)) return null;
+    const epoch = Math.floor(clock.now() / 1000);
+    // The last used step is ahead of every step valid now (an instance whose clock runs ahead recorded it, or the
+    // clock went back): no code can be valid; otplib would throw on such a step rather than answer.
+    if (afterStep >= Math.floor((epoch + TOLERANCE_SECONDS) / PERIOD_SECONDS)) return null;
     const { verify } = await loadOtplib();
     const result = await verify({
       secret: await decrypt(secretJwe),
       token: code,
-      epoch: Math.floor(clock.now() / 1000),
+      epoch,
       epochTolerance: TOLERANCE_SECONDS,
       afterTimeStep: afterStep,
     });

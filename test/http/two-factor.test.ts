@@ -171,6 +171,19 @@ describe('sign-in with a second factor', () => {
     }
   });
 
+  test('after the clock went back (or another instance ran ahead), a code is refused with 401, never a 500', async () => {
+    now += 600_000;
+    const ahead = String(json((await passwordStep()).json).challenge);
+    assert.equal((await secondStep(ahead, await codeAt(now))).status, 200);
+    // The last used step is now five minutes ahead of this clock: no step valid here can come after it.
+    now -= 300_000;
+    const behind = String(json((await passwordStep()).json).challenge);
+    const refused = await secondStep(behind, await codeAt(now));
+    assert.equal(refused.status, 401);
+    assert.equal(json(refused.json).code, 'ERR_INVALID_CREDENTIALS');
+    now += 330_000;
+  });
+
   test('a challenge expires after five minutes', async () => {
     const challenge = String(json((await passwordStep()).json).challenge);
     now += 301_000;
