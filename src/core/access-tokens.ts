@@ -12,6 +12,8 @@ import { signJwt } from './jwt-sign.js';
 import { SIGNING_ALGORITHMS, type KeyRing } from './keys.js';
 import { createId } from './secrets.js';
 
+/** Lifetime of access tokens unless configured, in seconds (10 minutes). */
+export const DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 600;
 /** Longest access-token lifetime Gatehouse allows, in seconds (1 hour). */
 export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
 

@@ -1,4 +1,8 @@
-import { createAccessTokens, MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from './access-tokens.js';
+import {
+  createAccessTokens,
+  DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS,
+  MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
+} from './access-tokens.js';
 import { createAccountService } from './account.js';
 import { createAuthorizationEndpoint } from './authorization-endpoint.js';
 import { createCodeGrant } from './code-grant.js';
@@ -212,7 +216,7 @@ function createTokenServices(
   options: TokenOptions,
   { store, clock, audit }: { store: Store; clock: Clock; audit: AuditLog },
 ) {
-  const lifetimeSeconds = options.accessTokenLifetimeSeconds ?? 600;
+  const lifetimeSeconds = options.accessTokenLifetimeSeconds ?? DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS;
   const keys = createKeyRing({
     store,
     clock,

@@ -14,6 +14,9 @@ export interface SessionPolicy {
   touchIntervalSeconds: number;
 }
 
+/** The session cookie's name unless configured: `__Host-` makes browsers insist on Secure, Path=/ and no Domain. */
+export const SESSION_COOKIE_NAME = '__Host-gatehouse';
+
 /** The defaults of {@link SessionPolicy}. */
 export const DEFAULT_SESSION_POLICY: Readonly<SessionPolicy> = Object.freeze({
   idleTimeoutSeconds: 1800,

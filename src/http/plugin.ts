@@ -2,7 +2,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { GatehouseError } from '../core/errors.js';
-import { addressKey } from '../core/throttle.js';
+import { addressKey, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../core/throttle.js';
 import type { AuthCore, BasicAuthMode } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import { useStrictBodyParsers } from './body-parsers.js';
@@ -80,16 +80,7 @@ export interface GatehousePluginOptions {
   ipv6PrefixLength?: number;
 }
 
-/**
- * The Gatehouse Fastify plugin: sign-in, sessions, tokens, API keys and admin
- * routes, and guards for the app's own routes.
- *
- * @example
- * await app.register(gatehouse, { core });
- * app.get('/orders', { onRequest: app.auth.requireScope('orders:read') }, async (request) => listOrders(request.auth!));
- */
-/** Requests per minute per IP address to the endpoints that take secrets, unless configured. */
-export const DEFAULT_RATE_LIMIT_PER_MINUTE = 300;
+export { DEFAULT_RATE_LIMIT_PER_MINUTE };
 
 /** A module of routes: how to register it, and when it applies. */
 interface RouteModule {

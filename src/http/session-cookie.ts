@@ -1,13 +1,13 @@
 import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SESSION_COOKIE_NAME } from '../core/sessions.js';
 
 // The cookie codec of @fastify/cookie, used without registering the plugin:
 // its hooks would run on every request of the host application (1 µs each,
 // measured) while only the routes that read a credential need a cookie.
 const { parse, serialize } = fastifyCookie;
 
-/** The session cookie's name unless configured: `__Host-` makes browsers insist on Secure, Path=/ and no Domain. */
-export const SESSION_COOKIE_NAME = '__Host-gatehouse';
+export { SESSION_COOKIE_NAME };
 
 /** How the session cookie is set. */
 export interface SessionCookieOptions {

@@ -123,16 +123,16 @@ export async function buildServer(
     hasher: options.hasher,
     hashQueue: options.hashQueue,
     sessionPolicy: {
-      idleTimeoutSeconds: config.sessionIdleTimeout,
-      absoluteTimeoutSeconds: config.sessionAbsoluteTimeout,
+      idleTimeoutSeconds: config.sessionIdleTimeoutSeconds,
+      absoluteTimeoutSeconds: config.sessionAbsoluteTimeoutSeconds,
     },
     tokens: {
       masterKey,
       issuer: () => config.publicUrl ?? listeningUrl,
       audience: () => config.tokenAudience ?? config.publicUrl ?? listeningUrl,
-      accessTokenLifetimeSeconds: config.accessTokenLifetime,
+      accessTokenLifetimeSeconds: config.accessTokenLifetimeSeconds,
       algorithm: config.signingAlgorithm,
-      refreshTokenReuseGraceSeconds: config.refreshTokenReuseGrace,
+      refreshTokenReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
     },
   });
   const https = {

@@ -1,318 +1,414 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BASIC_AUTH_MODES, type BasicAuthMode } from '../core/basic-auth.js';
+import { DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS, MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from '../core/access-tokens.js';
 import { GatehouseError } from '../core/errors.js';
+import { PASSWORD_MIN_LENGTH } from '../core/passwords.js';
+import { DEFAULT_SESSION_POLICY, SESSION_COOKIE_NAME } from '../core/sessions.js';
+import {
+  DEFAULT_IPV6_PREFIX_LENGTH,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_THROTTLE_POLICY,
+} from '../core/throttle.js';
+import { DEFAULT_CACHE_TTL_MS } from '../store/read-cache.js';
+import { boolean, integer, list, oneOf, pattern, text } from './setting-parsers.js';
 
-/** The server's settings, after defaults and validation. */
+/** The server's settings, after defaults and validation. Each one's default, flag and variable: {@link SETTINGS}. */
 export interface ServerConfig {
-  /** Folder for the SQLite database and generated files. Default `./data`. */
+  /** Folder for the SQLite database and generated files. */
   data: string;
-  /** Database URL. Default `sqlite:<data>/gatehouse.db`. */
+  /** Database URL. */
   db: string;
-  /** Address to listen on. Default `localhost` (IPv4 and IPv6 loopback). */
+  /** Address to listen on. */
   host: string;
-  /** TCP port; 0 picks a free one. Default 8443. */
+  /** TCP port; 0 picks a free one. */
   port: number;
-  /** PEM certificate chain file. Default: a development certificate generated in `<data>/tls/`. */
+  /** PEM certificate chain file. */
   tlsCert: string | undefined;
   /** PEM private key file; required with `tlsCert`. */
   tlsKey: string | undefined;
   /** PEM file of the CAs that issue client certificates (RFC 8705 `tls_client_auth`). Setting it makes the server ask for certificates. */
   tlsClientCa: string | undefined;
-  /** Client certificates: `optional` (asked for, not required; self-signed ones allowed for pinned clients) or `require` (CA-issued only). Default: `optional` when `tlsClientCa` is set, else not asked for. */
+  /** Client certificates: `optional` (asked for, not required; self-signed ones allowed for pinned clients) or `require` (CA-issued only). */
   tlsClientAuth: 'optional' | 'require' | undefined;
-  /** Seconds of inactivity that end a session. Default 1800. */
-  sessionIdleTimeout: number;
-  /** Seconds after sign-in that end a session. Default 43200. */
-  sessionAbsoluteTimeout: number;
-  /** Session cookie name. Default `__Host-gatehouse`. */
+  /** Seconds of inactivity that end a session. */
+  sessionIdleTimeoutSeconds: number;
+  /** Seconds after sign-in that end a session. */
+  sessionAbsoluteTimeoutSeconds: number;
+  /** Session cookie name. */
   cookieName: string;
-  /** Serve the seed lesson's `GET /get-info`. Default true. */
+  /** Serve the seed lesson's `GET /get-info`. */
   lessonRoutes: boolean;
-  /** pino level. Default `info`. */
+  /** pino level. */
   logLevel: string;
-  /** The URL clients reach this deployment at; the `iss` of tokens. Default `https://<host>:<port>`. */
+  /** The URL clients reach this deployment at; the `iss` of tokens. */
   publicUrl: string | undefined;
-  /** The `aud` of access tokens. Default: the public URL. */
+  /** The `aud` of access tokens. */
   tokenAudience: string | undefined;
-  /** Access-token lifetime in seconds, 60 to 3600. Default 600. */
-  accessTokenLifetime: number;
-  /** Algorithm of new signing keys: `EdDSA` (Ed25519) or `ES256`. Default `EdDSA`. */
+  /** Access-token lifetime in seconds, 60 to 3600. */
+  accessTokenLifetimeSeconds: number;
+  /** Algorithm of new signing keys: `EdDSA` (Ed25519) or `ES256`. */
   signingAlgorithm: 'EdDSA' | 'ES256';
-  /** Seconds a just-spent refresh token may be reused by a racing client, 0 to 60. Default 0 (off). */
-  refreshTokenReuseGrace: number;
-  /** Apply pending migrations at start (PostgreSQL; SQLite always does). Default false. */
+  /** Seconds a just-spent refresh token may be reused by a racing client, 0 to 60. */
+  refreshTokenReuseGraceSeconds: number;
+  /** Apply pending migrations at start (PostgreSQL; SQLite always does). */
   migrate: boolean;
-  /** PostgreSQL connections per instance, 1 to 100. Default 10. */
+  /** PostgreSQL connections per instance, 1 to 100. */
   dbPoolSize: number;
-  /** Prefix of the identity headers `/auth/verify` answers with. Default `X-Auth-`. */
+  /** Prefix of the identity headers `/auth/verify` answers with. */
   forwardAuthHeaderPrefix: string;
-  /** Who may send `Authorization: Basic`: `clients`, `users`, `both` or `off`. Default `clients`. */
+  /** Who may send `Authorization: Basic`: `clients`, `users`, `both` or `off`. */
   basicAuth: BasicAuthMode;
-  /** Milliseconds a session, user, API key or client may be served from this instance's memory; 0 turns the cache off. Default 500. */
+  /** Milliseconds a session, user, API key or client may be served from this instance's memory; 0 turns the cache off. */
   cacheTtlMs: number;
-  /** Redis URL (`redis://HOST:PORT/N`) for shared state between instances. Default none. */
+  /** Redis URL (`redis://HOST:PORT/N`) for shared state between instances. */
   redis: string | undefined;
-  /** Origins whose pages may sign in and make cookie-authenticated changes. Default: the public URL, else each request's own origin. */
+  /** Origins whose pages may sign in and make cookie-authenticated changes. */
   origins: string[] | undefined;
-  /** Consecutive failed sign-ins per account (and account + IP) that start a block, 3 to 10. Default 10. */
+  /** Consecutive failed sign-ins per account (and account + IP) that start a block, 3 to 10. */
   throttleAccountFailures: number;
-  /** First block, seconds (doubling with each further block). Default 60. */
+  /** First block, seconds (doubling with each further block). */
   throttleBlockSeconds: number;
-  /** Failed sign-ins per IP address in 15 minutes before it is blocked for 15 minutes. Default 100. */
+  /** Failed sign-ins per IP address in 15 minutes before it is blocked for 15 minutes. */
   throttleIpFailures: number;
-  /** Requests per minute per IP address to the sign-in and token endpoints. Default 300. */
+  /** Requests per minute per IP address to the sign-in and token endpoints. */
   rateLimitPerMinute: number;
-  /** Per-address limits count IPv6 clients by this prefix length, 32 to 128. Default 64 (one customer network). */
+  /** Per-address limits count IPv6 clients by this prefix length, 32 to 128. */
   ipv6PrefixLength: number;
-  /** Shortest new password, 8 to 64 characters. Default 15 (NIST SP 800-63B-4, password-only accounts). */
+  /** Shortest new password, 8 to 64 characters. */
   passwordMinLength: number;
-  /** Addresses or CIDR ranges of proxies whose X-Forwarded-* headers are believed. Default none. */
+  /** Addresses or CIDR ranges of proxies whose X-Forwarded-* headers are believed. */
   trustProxy: string[] | undefined;
-  /** Offer HTTP/2 (with HTTP/1.1 still accepted, by ALPN). Default false. */
+  /** Offer HTTP/2 (with HTTP/1.1 still accepted, by ALPN). */
   http2: boolean;
 }
 
 /** Where a setting came from, so an error can say which one to fix. */
 type Source = 'flag' | 'env' | 'file';
 
+/**
+ * One setting: its variable, its flag, how its value is read, its default
+ * and its help. `gatehouse serve`'s options are made from these, and a test
+ * holds docs/configuration.md's table to them.
+ */
 interface Setting<K extends keyof ServerConfig> {
   env: string;
   flag: string;
+  /** The flag's argument as help and docs write it (`SECONDS`); none for a switch such as `--migrate`. */
+  arg?: string;
   parse(raw: unknown): ServerConfig[K];
+  /** The value when none is given; none when the default is worked out from other settings (see {@link defaultText}). */
+  default?: ServerConfig[K];
+  /** The default as help and docs write it, where it is not simply {@link default}. */
+  defaultText?: string;
+  help: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 // RFC 6265 cookie-name token characters.
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
 
-function text(raw: unknown): string {
-  if (typeof raw !== 'string' || raw.trim() === '') throw new Error('must be a non-empty string');
-  return raw;
-}
+const HTTPS_ORIGIN = /^https:\/\/[^\s/?#]+$/;
 
-function integer(min: number, max: number) {
-  return (raw: unknown): number => {
-    const value = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw new Error(`must be a whole number from ${min} to ${max}`);
-    }
-    return value;
-  };
-}
-
-/** A parser that accepts exactly one of `values` (case-sensitive). */
-function oneOf<T extends string>(values: readonly T[]) {
-  const expected = values.length === 2 ? `${values[0]} or ${values[1]}` : `one of ${values.join(', ')}`;
-  return (raw: unknown): T => {
-    if (typeof raw !== 'string' || !(values as readonly string[]).includes(raw)) throw new Error(`must be ${expected}`);
-    return raw as T;
-  };
-}
-
-function boolean(raw: unknown): boolean {
-  if (raw === true || raw === 'true' || raw === '1') return true;
-  if (raw === false || raw === 'false' || raw === '0') return false;
-  throw new Error('must be true or false');
-}
-
-/** Every setting, its environment variable, its flag and its parser: the one table of configuration. */
+/** Every setting: the one table of configuration (this file is long because the table is; each entry is all there is to a setting). */
 const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
-  data: { env: 'GATEHOUSE_DATA', flag: '--data', parse: text },
-  db: { env: 'GATEHOUSE_DB', flag: '--db', parse: text },
-  host: { env: 'GATEHOUSE_HOST', flag: '--host', parse: text },
-  port: { env: 'GATEHOUSE_PORT', flag: '--port', parse: integer(0, 65_535) },
-  tlsCert: { env: 'GATEHOUSE_TLS_CERT', flag: '--tls-cert', parse: text },
-  tlsKey: { env: 'GATEHOUSE_TLS_KEY', flag: '--tls-key', parse: text },
-  tlsClientCa: { env: 'GATEHOUSE_TLS_CLIENT_CA', flag: '--tls-client-ca', parse: text },
-  tlsClientAuth: {
-    env: 'GATEHOUSE_TLS_CLIENT_AUTH',
-    flag: '--tls-client-auth',
-    parse: oneOf(['optional', 'require'] as const),
+  data: {
+    env: 'GATEHOUSE_DATA',
+    flag: '--data',
+    arg: 'DIR',
+    parse: text,
+    default: './data',
+    help: 'data folder: SQLite database, development certificate',
   },
-  sessionIdleTimeout: {
-    env: 'GATEHOUSE_SESSION_IDLE_TIMEOUT',
-    flag: '--session-idle-timeout',
-    parse: integer(1, 31_536_000),
+  db: {
+    env: 'GATEHOUSE_DB',
+    flag: '--db',
+    arg: 'URL',
+    parse: text,
+    defaultText: 'sqlite:<data>/gatehouse.db',
+    help: 'database URL, sqlite:PATH or postgres://USER@HOST:PORT/DB',
   },
-  sessionAbsoluteTimeout: {
-    env: 'GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT',
-    flag: '--session-absolute-timeout',
-    parse: integer(1, 31_536_000),
+  migrate: {
+    env: 'GATEHOUSE_MIGRATE',
+    flag: '--migrate',
+    parse: boolean,
+    default: false,
+    help: 'apply pending database migrations at start (SQLite always does)',
   },
-  cookieName: {
-    env: 'GATEHOUSE_COOKIE_NAME',
-    flag: '--cookie-name',
-    parse(raw) {
-      if (typeof raw !== 'string' || !COOKIE_NAME.test(raw))
-        throw new Error('must be a cookie name token of 1 to 64 characters');
-      return raw;
-    },
+  dbPoolSize: {
+    env: 'GATEHOUSE_DB_POOL_SIZE',
+    flag: '--db-pool-size',
+    arg: 'N',
+    parse: integer(1, 100),
+    default: 10,
+    help: 'PostgreSQL connections, 1 to 100',
   },
-  lessonRoutes: { env: 'GATEHOUSE_LESSON_ROUTES', flag: '--lesson-routes', parse: boolean },
-  publicUrl: {
-    env: 'GATEHOUSE_PUBLIC_URL',
-    flag: '--public-url',
-    parse(raw) {
-      if (typeof raw !== 'string' || !/^https:\/\/[^\s/?#]+$/.test(raw))
-        throw new Error('must be an https:// origin without a path, e.g. https://auth.example.com');
-      return raw;
-    },
+  basicAuth: {
+    env: 'GATEHOUSE_BASIC_AUTH',
+    flag: '--basic-auth',
+    arg: 'WHO',
+    parse: oneOf(BASIC_AUTH_MODES),
+    default: 'clients',
+    help: 'who may send Authorization: Basic: clients, users, both or off',
   },
-  tokenAudience: { env: 'GATEHOUSE_TOKEN_AUDIENCE', flag: '--token-audience', parse: text },
-  accessTokenLifetime: {
-    env: 'GATEHOUSE_ACCESS_TOKEN_LIFETIME',
-    flag: '--access-token-lifetime',
-    parse: integer(60, 3600),
-  },
-  migrate: { env: 'GATEHOUSE_MIGRATE', flag: '--migrate', parse: boolean },
-  dbPoolSize: { env: 'GATEHOUSE_DB_POOL_SIZE', flag: '--db-pool-size', parse: integer(1, 100) },
-  cacheTtlMs: { env: 'GATEHOUSE_CACHE_TTL_MS', flag: '--cache-ttl-ms', parse: integer(0, 1000) },
   forwardAuthHeaderPrefix: {
     env: 'GATEHOUSE_FORWARD_AUTH_HEADER_PREFIX',
     flag: '--forward-auth-header-prefix',
-    parse(raw) {
-      if (typeof raw !== 'string' || !/^[A-Za-z][A-Za-z0-9-]{0,31}-$/.test(raw))
-        throw new Error('must be letters, digits and dashes, ending with a dash (e.g. X-Auth-)');
-      return raw;
-    },
+    arg: 'PREFIX',
+    parse: pattern(/^[A-Za-z][A-Za-z0-9-]{0,31}-$/, 'letters, digits and dashes, ending with a dash (e.g. X-Auth-)'),
+    default: 'X-Auth-',
+    help: 'prefix of the identity headers of /auth/verify',
+  },
+  cacheTtlMs: {
+    env: 'GATEHOUSE_CACHE_TTL_MS',
+    flag: '--cache-ttl-ms',
+    arg: 'MS',
+    parse: integer(0, 1000),
+    default: DEFAULT_CACHE_TTL_MS,
+    help: 'how late a change made elsewhere may be seen here, 0 to 1000 ms; 0: no cache',
   },
   redis: {
     env: 'GATEHOUSE_REDIS',
     flag: '--redis',
-    parse(raw) {
-      if (typeof raw !== 'string' || !/^rediss?:\/\/\S+$/.test(raw))
-        throw new Error('must be a redis:// or rediss:// URL');
-      return raw;
-    },
+    arg: 'URL',
+    parse: pattern(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL'),
+    help: 'Redis for instances that act as one: redis://HOST:PORT/N',
   },
-  throttleAccountFailures: {
-    env: 'GATEHOUSE_THROTTLE_ACCOUNT_FAILURES',
-    flag: '--throttle-account-failures',
-    parse: integer(3, 10),
+  host: {
+    env: 'GATEHOUSE_HOST',
+    flag: '--host',
+    arg: 'HOST',
+    parse: text,
+    default: 'localhost',
+    help: 'address to listen on',
   },
-  throttleBlockSeconds: {
-    env: 'GATEHOUSE_THROTTLE_BLOCK_SECONDS',
-    flag: '--throttle-block-seconds',
-    parse: integer(1, 3600),
+  port: {
+    env: 'GATEHOUSE_PORT',
+    flag: '--port',
+    arg: 'PORT',
+    parse: integer(0, 65_535),
+    default: 8443,
+    help: 'port, 0 for any free one',
   },
-  throttleIpFailures: {
-    env: 'GATEHOUSE_THROTTLE_IP_FAILURES',
-    flag: '--throttle-ip-failures',
-    parse: integer(10, 1_000_000),
+  tlsCert: {
+    env: 'GATEHOUSE_TLS_CERT',
+    flag: '--tls-cert',
+    arg: 'FILE',
+    parse: text,
+    defaultText: 'generated',
+    help: 'PEM certificate chain; with --tls-key',
   },
-  http2: { env: 'GATEHOUSE_HTTP2', flag: '--http2', parse: boolean },
-  trustProxy: {
-    env: 'GATEHOUSE_TRUST_PROXY',
-    flag: '--trust-proxy',
-    parse(raw) {
-      const list = Array.isArray(raw)
-        ? raw
-        : typeof raw === 'string'
-          ? raw
-              .split(',')
-              .map((item) => item.trim())
-              .filter(Boolean)
-          : null;
-      // IPv4 or IPv6 addresses, optionally with a /prefix: never "true" (that would believe any client).
-      if (
-        !list ||
-        list.length === 0 ||
-        !list.every((item) => typeof item === 'string' && /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(item))
-      ) {
-        throw new Error('must be a comma-separated list of proxy addresses or CIDR ranges');
-      }
-      return list as string[];
-    },
+  tlsKey: {
+    env: 'GATEHOUSE_TLS_KEY',
+    flag: '--tls-key',
+    arg: 'FILE',
+    parse: text,
+    defaultText: 'generated',
+    help: 'PEM private key',
   },
-  passwordMinLength: { env: 'GATEHOUSE_PASSWORD_MIN_LENGTH', flag: '--password-min-length', parse: integer(8, 64) },
-  ipv6PrefixLength: { env: 'GATEHOUSE_IPV6_PREFIX_LENGTH', flag: '--ipv6-prefix-length', parse: integer(32, 128) },
-  rateLimitPerMinute: {
-    env: 'GATEHOUSE_RATE_LIMIT_PER_MINUTE',
-    flag: '--rate-limit-per-minute',
-    parse: integer(10, 1_000_000),
+  tlsClientCa: {
+    env: 'GATEHOUSE_TLS_CLIENT_CA',
+    flag: '--tls-client-ca',
+    arg: 'FILE',
+    parse: text,
+    help: 'PEM of the CAs that issue client certificates; asks clients for one',
+  },
+  tlsClientAuth: {
+    env: 'GATEHOUSE_TLS_CLIENT_AUTH',
+    flag: '--tls-client-auth',
+    arg: 'MODE',
+    parse: oneOf(['optional', 'require'] as const),
+    defaultText: 'optional with --tls-client-ca, else off',
+    help: 'client certificates: optional or require',
+  },
+  sessionIdleTimeoutSeconds: {
+    env: 'GATEHOUSE_SESSION_IDLE_TIMEOUT',
+    flag: '--session-idle-timeout',
+    arg: 'SECONDS',
+    parse: integer(1, 31_536_000),
+    default: DEFAULT_SESSION_POLICY.idleTimeoutSeconds,
+    help: 'end sessions idle this long',
+  },
+  sessionAbsoluteTimeoutSeconds: {
+    env: 'GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT',
+    flag: '--session-absolute-timeout',
+    arg: 'SECONDS',
+    parse: integer(1, 31_536_000),
+    default: DEFAULT_SESSION_POLICY.absoluteTimeoutSeconds,
+    help: 'end sessions this long after sign-in',
+  },
+  cookieName: {
+    env: 'GATEHOUSE_COOKIE_NAME',
+    flag: '--cookie-name',
+    arg: 'NAME',
+    parse: pattern(COOKIE_NAME, 'a cookie name token of 1 to 64 characters'),
+    default: SESSION_COOKIE_NAME,
+    help: 'session cookie name',
+  },
+  lessonRoutes: {
+    env: 'GATEHOUSE_LESSON_ROUTES',
+    flag: '--lesson-routes',
+    arg: 'BOOL',
+    parse: boolean,
+    default: true,
+    help: "serve the seed lesson's GET /get-info",
+  },
+  logLevel: {
+    env: 'GATEHOUSE_LOG_LEVEL',
+    flag: '--log-level',
+    arg: 'LEVEL',
+    parse: oneOf(LOG_LEVELS),
+    default: 'info',
+    help: LOG_LEVELS.join('|'),
+  },
+  publicUrl: {
+    env: 'GATEHOUSE_PUBLIC_URL',
+    flag: '--public-url',
+    arg: 'URL',
+    parse: pattern(HTTPS_ORIGIN, 'an https:// origin without a path, e.g. https://auth.example.com'),
+    defaultText: 'https://<host>:<port>',
+    help: 'https origin clients use; the iss of tokens',
+  },
+  tokenAudience: {
+    env: 'GATEHOUSE_TOKEN_AUDIENCE',
+    flag: '--token-audience',
+    arg: 'AUD',
+    parse: text,
+    defaultText: 'the public URL',
+    help: 'aud of access tokens',
+  },
+  accessTokenLifetimeSeconds: {
+    env: 'GATEHOUSE_ACCESS_TOKEN_LIFETIME',
+    flag: '--access-token-lifetime',
+    arg: 'SECONDS',
+    parse: integer(60, MAX_ACCESS_TOKEN_LIFETIME_SECONDS),
+    default: DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS,
+    help: `access-token lifetime, 60 to ${MAX_ACCESS_TOKEN_LIFETIME_SECONDS}`,
+  },
+  signingAlgorithm: {
+    env: 'GATEHOUSE_SIGNING_ALGORITHM',
+    flag: '--signing-algorithm',
+    arg: 'ALG',
+    parse: oneOf(['EdDSA', 'ES256'] as const),
+    default: 'EdDSA',
+    help: 'EdDSA or ES256 for new signing keys',
   },
   origins: {
     env: 'GATEHOUSE_ORIGINS',
     flag: '--origins',
-    parse(raw) {
-      const list = Array.isArray(raw)
-        ? raw
-        : typeof raw === 'string'
-          ? raw
-              .split(',')
-              .map((item) => item.trim())
-              .filter(Boolean)
-          : null;
-      if (
-        !list ||
-        list.length === 0 ||
-        !list.every((item) => typeof item === 'string' && /^https:\/\/[^\s/?#]+$/.test(item))
-      ) {
-        throw new Error('must be a comma-separated list of https:// origins');
-      }
-      return list.map((item: string) => item.toLowerCase());
-    },
+    arg: 'LIST',
+    parse: list(HTTPS_ORIGIN, 'https:// origins', (origin) => origin.toLowerCase()),
+    defaultText: "the public URL, else each request's own origin",
+    help: 'comma-separated https origins whose pages may sign in',
   },
-  refreshTokenReuseGrace: {
+  throttleAccountFailures: {
+    env: 'GATEHOUSE_THROTTLE_ACCOUNT_FAILURES',
+    flag: '--throttle-account-failures',
+    arg: 'N',
+    parse: integer(3, 10),
+    default: DEFAULT_THROTTLE_POLICY.accountFailures,
+    help: 'consecutive failed sign-ins per account that start a block, 3 to 10',
+  },
+  throttleBlockSeconds: {
+    env: 'GATEHOUSE_THROTTLE_BLOCK_SECONDS',
+    flag: '--throttle-block-seconds',
+    arg: 'SECONDS',
+    parse: integer(1, 3600),
+    default: DEFAULT_THROTTLE_POLICY.blockSeconds,
+    help: 'first block; each further one doubles',
+  },
+  throttleIpFailures: {
+    env: 'GATEHOUSE_THROTTLE_IP_FAILURES',
+    flag: '--throttle-ip-failures',
+    arg: 'N',
+    parse: integer(10, 1_000_000),
+    default: DEFAULT_THROTTLE_POLICY.ipFailures,
+    help: 'failed sign-ins per IP in 15 min before a 15 min block',
+  },
+  http2: {
+    env: 'GATEHOUSE_HTTP2',
+    flag: '--http2',
+    parse: boolean,
+    default: false,
+    help: 'offer HTTP/2; HTTP/1.1 is still accepted',
+  },
+  // Addresses or CIDR ranges only: never "true" (that would believe any client).
+  trustProxy: {
+    env: 'GATEHOUSE_TRUST_PROXY',
+    flag: '--trust-proxy',
+    arg: 'LIST',
+    parse: list(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'proxy addresses or CIDR ranges'),
+    help: 'proxy addresses/CIDRs whose X-Forwarded-* headers are believed',
+  },
+  passwordMinLength: {
+    env: 'GATEHOUSE_PASSWORD_MIN_LENGTH',
+    flag: '--password-min-length',
+    arg: 'N',
+    parse: integer(8, 64),
+    default: PASSWORD_MIN_LENGTH,
+    help: 'shortest new password, 8 to 64',
+  },
+  rateLimitPerMinute: {
+    env: 'GATEHOUSE_RATE_LIMIT_PER_MINUTE',
+    flag: '--rate-limit-per-minute',
+    arg: 'N',
+    parse: integer(10, 1_000_000),
+    default: DEFAULT_RATE_LIMIT_PER_MINUTE,
+    help: 'requests per minute per IP to /login, /token, /oauth/*',
+  },
+  ipv6PrefixLength: {
+    env: 'GATEHOUSE_IPV6_PREFIX_LENGTH',
+    flag: '--ipv6-prefix-length',
+    arg: 'BITS',
+    parse: integer(32, 128),
+    default: DEFAULT_IPV6_PREFIX_LENGTH,
+    help: 'per-address limits count IPv6 clients by this prefix, 32 to 128',
+  },
+  refreshTokenReuseGraceSeconds: {
     env: 'GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE',
     flag: '--refresh-token-reuse-grace',
+    arg: 'SECONDS',
     parse: integer(0, 60),
+    default: 0,
+    defaultText: '0 (off)',
+    help: 'reuse window for racing refreshes, 0 to 60',
   },
-  basicAuth: { env: 'GATEHOUSE_BASIC_AUTH', flag: '--basic-auth', parse: oneOf(BASIC_AUTH_MODES) },
-  signingAlgorithm: {
-    env: 'GATEHOUSE_SIGNING_ALGORITHM',
-    flag: '--signing-algorithm',
-    parse: oneOf(['EdDSA', 'ES256'] as const),
-  },
-  logLevel: { env: 'GATEHOUSE_LOG_LEVEL', flag: '--log-level', parse: oneOf(LOG_LEVELS) },
 };
 
-const DEFAULTS: Omit<
-  ServerConfig,
-  | 'db'
-  | 'tlsCert'
-  | 'tlsKey'
-  | 'tlsClientCa'
-  | 'tlsClientAuth'
-  | 'publicUrl'
-  | 'tokenAudience'
-  | 'redis'
-  | 'origins'
-  | 'trustProxy'
-> = {
-  data: './data',
-  host: 'localhost',
-  port: 8443,
-  sessionIdleTimeout: 1800,
-  sessionAbsoluteTimeout: 43_200,
-  cookieName: '__Host-gatehouse',
-  lessonRoutes: true,
-  logLevel: 'info',
-  accessTokenLifetime: 600,
-  signingAlgorithm: 'EdDSA',
-  refreshTokenReuseGrace: 0,
-  migrate: false,
-  dbPoolSize: 10,
-  cacheTtlMs: 500,
-  forwardAuthHeaderPrefix: 'X-Auth-',
-  basicAuth: 'clients',
-  throttleAccountFailures: 10,
-  throttleBlockSeconds: 60,
-  throttleIpFailures: 100,
-  rateLimitPerMinute: 300,
-  ipv6PrefixLength: 64,
-  passwordMinLength: 15,
-  http2: false,
+/** Keys the config file took before their unit was in their name. */
+const RENAMED: Record<string, keyof ServerConfig> = {
+  sessionIdleTimeout: 'sessionIdleTimeoutSeconds',
+  sessionAbsoluteTimeout: 'sessionAbsoluteTimeoutSeconds',
+  accessTokenLifetime: 'accessTokenLifetimeSeconds',
+  refreshTokenReuseGrace: 'refreshTokenReuseGraceSeconds',
 };
 
-/** Every setting's key, flag and environment variable, for help texts and documentation checks. */
-export function listSettings(): { key: keyof ServerConfig; flag: string; env: string }[] {
-  return (Object.keys(SETTINGS) as (keyof ServerConfig)[]).map((key) => ({
-    key,
-    flag: SETTINGS[key].flag,
-    env: SETTINGS[key].env,
-  }));
+/** A setting as help texts and docs show it. */
+export interface SettingDescription {
+  key: keyof ServerConfig;
+  flag: string;
+  env: string;
+  arg: string | undefined;
+  /** The default as written in help and docs, or `undefined` when there is none. */
+  default: string | undefined;
+  help: string;
+}
+
+/** Every setting, in the table's order: for `gatehouse serve`'s options and the check of docs/configuration.md. */
+export function listSettings(): SettingDescription[] {
+  return (Object.keys(SETTINGS) as (keyof ServerConfig)[]).map((key) => {
+    const setting: Setting<keyof ServerConfig> = SETTINGS[key];
+    const shown = setting.defaultText ?? (setting.default === undefined ? undefined : String(setting.default));
+    return { key, flag: setting.flag, env: setting.env, arg: setting.arg, default: shown, help: setting.help };
+  });
+}
+
+function defaults(): Partial<ServerConfig> {
+  const values: Partial<Record<keyof ServerConfig, unknown>> = {};
+  for (const key of Object.keys(SETTINGS) as (keyof ServerConfig)[]) {
+    if (SETTINGS[key].default !== undefined) values[key] = SETTINGS[key].default;
+  }
+  return values as Partial<ServerConfig>;
 }
 
 /** Options of {@link loadConfig}. */
@@ -354,7 +450,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
       throw configError(key, `${(error as Error).message} (from ${where})`);
     }
   }
-  const config = { ...DEFAULTS, ...values } as ServerConfig;
+  const config = { ...defaults(), ...values } as ServerConfig;
   config.data = resolve(config.data);
   config.db ??= `sqlite:${join(config.data, 'gatehouse.db')}`;
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
@@ -366,8 +462,8 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   if (config.tlsClientAuth === 'require' && config.tlsClientCa === undefined) {
     throw configError('tlsClientAuth', 'require needs tlsClientCa: the CA that issues the client certificates');
   }
-  if (config.sessionIdleTimeout > config.sessionAbsoluteTimeout) {
-    throw configError('sessionIdleTimeout', 'must not be longer than sessionAbsoluteTimeout');
+  if (config.sessionIdleTimeoutSeconds > config.sessionAbsoluteTimeoutSeconds) {
+    throw configError('sessionIdleTimeoutSeconds', 'must not be longer than sessionAbsoluteTimeoutSeconds');
   }
   return config;
 }
@@ -386,6 +482,7 @@ function readConfigFile(path: unknown): Record<string, unknown> {
     throw configError('config', `must hold a JSON object: ${path}`);
   }
   for (const key of Object.keys(parsed)) {
+    if (Object.hasOwn(RENAMED, key)) throw configError(key, `is now ${RENAMED[key]} (in the config file ${path})`);
     if (!Object.hasOwn(SETTINGS, key)) throw configError(key, `unknown key in the config file ${path}`);
   }
   return parsed as Record<string, unknown>;

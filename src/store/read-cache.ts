@@ -11,9 +11,12 @@ import type {
 } from '../core/store/index.js';
 
 /** Options of {@link withReadCache}. */
+/** How long the server lets a read be answered from memory unless configured, in milliseconds. */
+export const DEFAULT_CACHE_TTL_MS = 500;
+
 export interface ReadCacheOptions {
   /**
-   * How long a read may be answered from memory, in milliseconds; 0 turns
+   * How long a read may be answered from memory, in milliseconds ({@link DEFAULT_CACHE_TTL_MS} in the server); 0 turns
    * the cache off. This bounds how late a change made elsewhere (another
    * instance without a shared bus, the CLI) is seen here; changes made
    * through this store are seen at once.

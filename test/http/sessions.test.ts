@@ -9,7 +9,10 @@ const clock = createManualClock(START);
 let server: TestServer;
 
 before(async () => {
-  server = await startTestServer({ clock, config: { sessionIdleTimeout: 1800, sessionAbsoluteTimeout: 7200 } });
+  server = await startTestServer({
+    clock,
+    config: { sessionIdleTimeoutSeconds: 1800, sessionAbsoluteTimeoutSeconds: 7200 },
+  });
   await server.core.users.createUser({ username: 'Bob', password: PASSWORD });
   await server.core.users.createUser({ username: 'Eve', password: PASSWORD });
 });

@@ -231,7 +231,10 @@ describe('issue #14 lower findings', () => {
 
   test('a refresh counts as activity: a client refreshing within the idle timeout keeps its session', async () => {
     const clock = createManualClock(Date.now());
-    const idle = await startTestServer({ clock, config: { sessionIdleTimeout: 600, sessionAbsoluteTimeout: 43_200 } });
+    const idle = await startTestServer({
+      clock,
+      config: { sessionIdleTimeoutSeconds: 600, sessionAbsoluteTimeoutSeconds: 43_200 },
+    });
     try {
       await idle.core.users.createUser({ username: 'refresher', password: PASSWORD });
       const login = await idle.request('/login', { form: { username: 'refresher', password: PASSWORD } });

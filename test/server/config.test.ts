@@ -25,8 +25,8 @@ test('defaults: ./data, SQLite inside it, localhost:8443, 30 min idle, 12 h abso
   assert.equal(config.db, `sqlite:${resolve('data', 'gatehouse.db')}`);
   assert.equal(config.host, 'localhost');
   assert.equal(config.port, 8443);
-  assert.equal(config.sessionIdleTimeout, 1800);
-  assert.equal(config.sessionAbsoluteTimeout, 43_200);
+  assert.equal(config.sessionIdleTimeoutSeconds, 1800);
+  assert.equal(config.sessionAbsoluteTimeoutSeconds, 43_200);
   assert.equal(config.cookieName, '__Host-gatehouse');
   assert.equal(config.lessonRoutes, true);
   assert.equal(config.tlsCert, undefined);
@@ -34,14 +34,14 @@ test('defaults: ./data, SQLite inside it, localhost:8443, 30 min idle, 12 h abso
 
 test('flag beats GATEHOUSE_* variable beats config file beats default', () => {
   const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify({ port: 1111, host: 'file-host', sessionIdleTimeout: 60, data: dir }));
+  writeFileSync(file, JSON.stringify({ port: 1111, host: 'file-host', sessionIdleTimeoutSeconds: 60, data: dir }));
   const config = loadConfig({
     flags: { config: file, port: '3333' },
     env: { GATEHOUSE_PORT: '2222', GATEHOUSE_HOST: 'env-host' },
   });
   assert.equal(config.port, 3333);
   assert.equal(config.host, 'env-host');
-  assert.equal(config.sessionIdleTimeout, 60);
+  assert.equal(config.sessionIdleTimeoutSeconds, 60);
   assert.equal(config.db, `sqlite:${join(dir, 'gatehouse.db')}`);
   assert.equal(loadConfig({ env: { GATEHOUSE_CONFIG: file } }).port, 1111);
 });
@@ -56,12 +56,14 @@ test('a bad value stops the start with one line naming the key and its source', 
     /^invalid configuration: port: .*\(from --port\)$/,
   );
   assert.match(
-    configError(() => loadConfig({ flags: { sessionIdleTimeout: '0' }, env: {} })),
-    /^invalid configuration: sessionIdleTimeout: /,
+    configError(() => loadConfig({ flags: { sessionIdleTimeoutSeconds: '0' }, env: {} })),
+    /^invalid configuration: sessionIdleTimeoutSeconds: /,
   );
   assert.match(
-    configError(() => loadConfig({ flags: { sessionIdleTimeout: '7200', sessionAbsoluteTimeout: '3600' }, env: {} })),
-    /^invalid configuration: sessionIdleTimeout: must not be longer than sessionAbsoluteTimeout$/,
+    configError(() =>
+      loadConfig({ flags: { sessionIdleTimeoutSeconds: '7200', sessionAbsoluteTimeoutSeconds: '3600' }, env: {} }),
+    ),
+    /^invalid configuration: sessionIdleTimeoutSeconds: must not be longer than sessionAbsoluteTimeoutSeconds$/,
   );
   assert.match(
     configError(() => loadConfig({ flags: { tlsCert: 'cert.pem' }, env: {} })),
@@ -112,15 +114,33 @@ test('config file problems: missing, not JSON, not an object, unknown key, wrong
   );
 });
 
-test('every setting has its flag on `gatehouse serve` and its row in docs/configuration.md', async () => {
+test('every setting is one option of `gatehouse serve` and one row of docs/configuration.md, with its default', async () => {
   const { listSettings } = await import('../../src/server/config.js');
   const { runCLI } = await import('../helpers/process.js');
-  const help = (await runCLI(['serve', '--help'])).stdout;
+  const help = (await runCLI(['serve', '--help'])).stdout.replace(/\s+/g, ' ');
   const docs = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
-  for (const { key, flag, env } of listSettings()) {
-    assert.ok(help.includes(flag), `serve --help lacks ${flag}`);
-    assert.ok(help.includes(env), `serve --help lacks ${env}`);
-    assert.ok(docs.includes(`| \`${key}\` | \`${flag}`), `docs/configuration.md lacks the row of ${key}`);
-    assert.ok(docs.includes(`\`${env}\``), `docs/configuration.md lacks ${env}`);
+  const rows = docs.split('\n').filter((line) => /^\| `[a-zA-Z0-9]+` \| `--/.test(line));
+  const settings = listSettings();
+  assert.equal(rows.length, settings.length, 'one row per setting, and no row of a setting that does not exist');
+  for (const setting of settings) {
+    const { key, flag, env, arg } = setting;
+    const shown = setting.default === undefined ? [] : [`default ${setting.default}`];
+    const option = `${flag}${arg === undefined ? '' : ` <${arg.toLowerCase()}>`}`;
+    assert.ok(help.includes(`${option} ${setting.help} (${[env, ...shown].join(', ')})`), `serve --help: ${option}`);
+    const cell = setting.default === undefined ? 'none' : `\`${setting.default}\``;
+    const row = `| \`${key}\` | \`${flag}${arg === undefined ? '' : ` ${arg}`}\` | \`${env}\` | ${cell} |`;
+    assert.ok(
+      rows.some((line) => line.startsWith(row)),
+      `docs/configuration.md: ${row}`,
+    );
   }
+});
+
+test('a config file key from before units were in the names says what it is called now', () => {
+  const file = join(dir, 'old.json');
+  writeFileSync(file, JSON.stringify({ sessionIdleTimeout: 900 }));
+  assert.equal(
+    configError(() => loadConfig({ flags: { config: file }, env: {} })),
+    `invalid configuration: sessionIdleTimeout: is now sessionIdleTimeoutSeconds (in the config file ${file})`,
+  );
 });

@@ -121,7 +121,7 @@ describe('gatehouse serve, end to end', () => {
         assert.notEqual(error.code, 0);
         assert.equal(
           error.stderr.trim(),
-          'gatehouse: invalid configuration: sessionIdleTimeout: must be a whole number from 1 to 31536000 (from --session-idle-timeout)',
+          'gatehouse: invalid configuration: sessionIdleTimeoutSeconds: must be a whole number from 1 to 31536000 (from --session-idle-timeout)',
         );
         return true;
       },

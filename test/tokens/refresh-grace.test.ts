@@ -7,7 +7,7 @@ const clock = createManualClock(Date.now());
 let server: TestServer;
 let cookie: string;
 before(async () => {
-  server = await startTestServer({ clock, config: { refreshTokenReuseGrace: 5 } });
+  server = await startTestServer({ clock, config: { refreshTokenReuseGraceSeconds: 5 } });
   await server.core.users.createUser({ username: 'racer', password: 'racer password 1' });
   cookie = `${COOKIE}=${(await server.request('/login', { form: { username: 'racer', password: 'racer password 1' } })).setCookie(COOKIE)}`;
 });
@@ -37,9 +37,9 @@ test('with a 5 s grace window, racing clients both succeed; a reuse after the wi
 
 test('the grace window is off by default and bounded to 60 s', async () => {
   const { loadConfig } = await import('../../src/server/config.js');
-  assert.equal(loadConfig({ env: {} }).refreshTokenReuseGrace, 0);
+  assert.equal(loadConfig({ env: {} }).refreshTokenReuseGraceSeconds, 0);
   assert.throws(
-    () => loadConfig({ flags: { refreshTokenReuseGrace: '61' }, env: {} }),
-    /refreshTokenReuseGrace: must be a whole number from 0 to 60/,
+    () => loadConfig({ flags: { refreshTokenReuseGraceSeconds: '61' }, env: {} }),
+    /refreshTokenReuseGraceSeconds: must be a whole number from 0 to 60/,
   );
 });

@@ -1,139 +1,63 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../server/config.js';
+import { listSettings, loadConfig } from '../../server/config.js';
+
+const camelCase = (flag: string) =>
+  flag.replace(/^--/, '').replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
 
 /** Registers `gatehouse serve`: starts the HTTPS server and runs until SIGTERM or SIGINT. */
 export function registerServeCommand(program: Command): void {
-  program
+  const serve = program
     .command('serve')
     .description('Start the HTTPS server (flags override GATEHOUSE_* variables, which override the config file)')
-    .option('--config <file>', 'JSON config file (GATEHOUSE_CONFIG)')
-    .option('--data <dir>', 'data folder: SQLite database, development certificate (GATEHOUSE_DATA, default ./data)')
-    .option(
-      '--db <url>',
-      'database URL, sqlite:PATH or postgres://USER@HOST:PORT/DB (GATEHOUSE_DB, default sqlite:<data>/gatehouse.db)',
-    )
-    .option('--migrate', 'apply pending database migrations at start (GATEHOUSE_MIGRATE; SQLite always does)')
-    .option('--db-pool-size <n>', 'PostgreSQL connections, 1 to 100 (GATEHOUSE_DB_POOL_SIZE, default 10)')
-    .option(
-      '--basic-auth <who>',
-      'who may send Authorization: Basic: clients, users, both or off (GATEHOUSE_BASIC_AUTH, default clients)',
-    )
-    .option(
-      '--forward-auth-header-prefix <prefix>',
-      'prefix of the identity headers of /auth/verify (GATEHOUSE_FORWARD_AUTH_HEADER_PREFIX, default X-Auth-)',
-    )
-    .option(
-      '--cache-ttl-ms <ms>',
-      'how late a change made elsewhere may be seen here, 0 to 1000 ms; 0: no cache (GATEHOUSE_CACHE_TTL_MS, default 500)',
-    )
-    .option('--redis <url>', 'Redis for instances that act as one: redis://HOST:PORT/N (GATEHOUSE_REDIS)')
-    .option('--host <host>', 'address to listen on (GATEHOUSE_HOST, default localhost)')
-    .option('--port <port>', 'port, 0 for any free one (GATEHOUSE_PORT, default 8443)')
-    .option('--tls-cert <file>', 'PEM certificate chain (GATEHOUSE_TLS_CERT)')
-    .option('--tls-key <file>', 'PEM private key (GATEHOUSE_TLS_KEY)')
-    .option(
-      '--tls-client-ca <file>',
-      'PEM of the CAs that issue client certificates; asks clients for one (GATEHOUSE_TLS_CLIENT_CA)',
-    )
-    .option(
-      '--tls-client-auth <mode>',
-      'client certificates: optional or require (GATEHOUSE_TLS_CLIENT_AUTH; default optional with --tls-client-ca)',
-    )
-    .option(
-      '--session-idle-timeout <seconds>',
-      'end sessions idle this long (GATEHOUSE_SESSION_IDLE_TIMEOUT, default 1800)',
-    )
-    .option(
-      '--session-absolute-timeout <seconds>',
-      'end sessions this long after sign-in (GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT, default 43200)',
-    )
-    .option('--cookie-name <name>', 'session cookie name (GATEHOUSE_COOKIE_NAME, default __Host-gatehouse)')
-    .option('--lesson-routes <bool>', "serve the seed lesson's GET /get-info (GATEHOUSE_LESSON_ROUTES, default true)")
-    .option(
-      '--public-url <url>',
-      'https origin clients use; the iss of tokens (GATEHOUSE_PUBLIC_URL, default https://<host>:<port>)',
-    )
-    .option('--token-audience <aud>', 'aud of access tokens (GATEHOUSE_TOKEN_AUDIENCE, default the public URL)')
-    .option(
-      '--access-token-lifetime <seconds>',
-      'access-token lifetime, 60 to 3600 (GATEHOUSE_ACCESS_TOKEN_LIFETIME, default 600)',
-    )
-    .option(
-      '--signing-algorithm <alg>',
-      'EdDSA or ES256 for new signing keys (GATEHOUSE_SIGNING_ALGORITHM, default EdDSA)',
-    )
-    .option(
-      '--refresh-token-reuse-grace <seconds>',
-      'reuse window for racing refreshes, 0 to 60 (GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE, default 0: off)',
-    )
-    .option(
-      '--origins <list>',
-      'comma-separated https origins whose pages may sign in (GATEHOUSE_ORIGINS, default the public URL or the request origin)',
-    )
-    .option(
-      '--throttle-account-failures <n>',
-      'consecutive failed sign-ins per account that start a block, 3 to 10 (GATEHOUSE_THROTTLE_ACCOUNT_FAILURES, default 10)',
-    )
-    .option(
-      '--throttle-block-seconds <seconds>',
-      'first block; each further one doubles (GATEHOUSE_THROTTLE_BLOCK_SECONDS, default 60)',
-    )
-    .option(
-      '--throttle-ip-failures <n>',
-      'failed sign-ins per IP in 15 min before a 15 min block (GATEHOUSE_THROTTLE_IP_FAILURES, default 100)',
-    )
-    .option('--password-min-length <n>', 'shortest new password, 8 to 64 (GATEHOUSE_PASSWORD_MIN_LENGTH, default 15)')
-    .option(
-      '--rate-limit-per-minute <n>',
-      'requests per minute per IP to /login, /token, /oauth/* (GATEHOUSE_RATE_LIMIT_PER_MINUTE, default 300)',
-    )
-    .option(
-      '--ipv6-prefix-length <bits>',
-      'per-address limits count IPv6 clients by this prefix, 32 to 128 (GATEHOUSE_IPV6_PREFIX_LENGTH, default 64)',
-    )
-    .option('--http2', 'offer HTTP/2; HTTP/1.1 is still accepted (GATEHOUSE_HTTP2, default false)')
-    .option(
-      '--trust-proxy <list>',
-      'proxy addresses/CIDRs whose X-Forwarded-* headers are believed (GATEHOUSE_TRUST_PROXY, default none)',
-    )
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (GATEHOUSE_LOG_LEVEL, default info)')
-    .action(async (flags: Record<string, unknown>) => {
-      const config = loadConfig({ flags });
-      // Loaded here, not at the top: every other command starts faster without the server.
-      const { startServer } = await import('../../server/start.js');
-      const server = await startServer(config);
-      const caFile = relative(process.cwd(), server.certFile) || server.certFile;
-      const lines = [
-        `Gatehouse listening on ${server.url}`,
-        `Clients trust the certificate in ${caFile}: curl --cacert ${caFile} ${server.url}/healthz`,
-        `  or in Python: requests.get('${server.url}/healthz', verify='${caFile}')`,
-      ];
-      if ((await server.core.users.countUsers()) === 0) {
-        lines.push('No users yet. Add the first one with: npx gatehouse user add NAME --role admin');
-      }
-      process.stdout.write(`${lines.join('\n')}\n`);
+    .option('--config <file>', 'JSON config file (GATEHOUSE_CONFIG)');
+  // One option per setting, made from the settings table: its flag, argument, variable and default.
+  for (const setting of listSettings()) {
+    const details = [setting.env, ...(setting.default === undefined ? [] : [`default ${setting.default}`])];
+    const flag = setting.arg === undefined ? setting.flag : `${setting.flag} <${setting.arg.toLowerCase()}>`;
+    serve.option(flag, `${setting.help} (${details.join(', ')})`);
+  }
+  serve.action(async (options: Record<string, unknown>) => {
+    // Commander names each value after its flag (--session-idle-timeout: sessionIdleTimeout); the settings have keys.
+    const flags = Object.fromEntries([
+      ['config', options.config],
+      ...listSettings().map((setting) => [setting.key, options[camelCase(setting.flag)]]),
+    ]);
+    const config = loadConfig({ flags });
+    // Loaded here, not at the top: every other command starts faster without the server.
+    const { startServer } = await import('../../server/start.js');
+    const server = await startServer(config);
+    const caFile = relative(process.cwd(), server.certFile) || server.certFile;
+    const lines = [
+      `Gatehouse listening on ${server.url}`,
+      `Clients trust the certificate in ${caFile}: curl --cacert ${caFile} ${server.url}/healthz`,
+      `  or in Python: requests.get('${server.url}/healthz', verify='${caFile}')`,
+    ];
+    if ((await server.core.users.countUsers()) === 0) {
+      lines.push('No users yet. Add the first one with: npx gatehouse user add NAME --role admin');
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
 
-      let stopping = false;
-      const stop = (signal: NodeJS.Signals) => {
-        if (stopping) return;
-        stopping = true;
-        server.app.log.info({ signal }, 'shutting down');
-        // Requests in flight finish; new ones get 503 while closing.
-        server.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
-      // Certificate renewal without a restart: new connections use the files as they are now.
-      process.on('SIGHUP', () => {
-        server.reloadTLS().then(
-          () => server.app.log.info('TLS certificate reloaded'),
-          (error: Error) =>
-            server.app.log.error({ err: error.message }, 'TLS certificate reload failed; keeping the old one'),
-        );
-      });
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      server.app.log.info({ signal }, 'shutting down');
+      // Requests in flight finish; new ones get 503 while closing.
+      server.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    // Certificate renewal without a restart: new connections use the files as they are now.
+    process.on('SIGHUP', () => {
+      server.reloadTLS().then(
+        () => server.app.log.info('TLS certificate reloaded'),
+        (error: Error) =>
+          server.app.log.error({ err: error.message }, 'TLS certificate reload failed; keeping the old one'),
+      );
     });
+  });
 }
