@@ -56,7 +56,15 @@ const gatehouse = await startGatehouse(dir);
 try {
   await addUser(dir);
   const service = await addClient(dir, ['bench-service']);
-  const app = await addClient(dir, ['bench-app', '--redirect-uri', REDIRECT, '--first-party']);
+  // BENCH_ID_TOKEN_ALG=ES256 (or EdDSA) measures the flow without RS256, the default OIDC Core requires.
+  const app = await addClient(dir, [
+    'bench-app',
+    '--redirect-uri',
+    REDIRECT,
+    '--first-party',
+    '--id-token-alg',
+    process.env.BENCH_ID_TOKEN_ALG ?? 'RS256',
+  ]);
   const setup = setupClient(dir);
   const cookie = await setup.signIn(gatehouse.url);
   await setup.close();
@@ -95,7 +103,7 @@ try {
   }
   const medians = results.map((list) => [...list].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(ROUNDS / 2)]!);
   const lines = [
-    `OpenID Connect round trips, SQLite, ${CONCURRENCY} concurrent, median of ${ROUNDS} × ${SECONDS} s`,
+    `OpenID Connect round trips, SQLite, ${CONCURRENCY} concurrent, median of ${ROUNDS} × ${SECONDS} s, ID tokens ${process.env.BENCH_ID_TOKEN_ALG ?? 'RS256'}`,
     ...scenarios.map(
       (scenario, index) =>
         `  ${scenario.label}: ${Math.round(medians[index]!.perSecond)}/s (p50 ${medians[index]!.p50} ms, p99 ${medians[index]!.p99} ms)`,
