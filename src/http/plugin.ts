@@ -22,6 +22,7 @@ import { registerLessonRoutes } from './routes/lesson.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerMeRoutes } from './routes/me.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
+import { registerPasskeyRoutes } from './routes/passkeys.js';
 import { registerTwoFactorRoutes } from './routes/two-factor.js';
 import { registerUserInfoRoutes } from './routes/userinfo.js';
 import { registerUserTokenRoutes } from './routes/user-tokens.js';
@@ -107,6 +108,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   { register: registerMeRoutes },
   { register: registerApiKeyRoutes },
   { register: registerTwoFactorRoutes, when: (_options, core) => core.twoFactor !== null },
+  { register: registerPasskeyRoutes, when: (_options, core) => core.passkeys !== null },
   { register: registerAdminUserRoutes },
   { register: registerAdminAuditRoutes },
   { register: registerAdminScopeRoutes },

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BASIC_AUTH_MODES, type BasicAuthMode } from '../core/basic-auth.js';
 import { GatehouseError } from '../core/errors.js';
+import { parseRoles } from '../core/roles.js';
 
 /** The server's settings, after defaults and validation. */
 export interface ServerConfig {
@@ -71,6 +72,8 @@ export interface ServerConfig {
   trustProxy: string[] | undefined;
   /** Offer HTTP/2 (with HTTP/1.1 still accepted, by ALPN). Default false. */
   http2: boolean;
+  /** Roles whose holders, once they have a passkey, must sign in with it (a TOTP code no longer does). Default none. */
+  requirePasskeyForRole: string[] | undefined;
 }
 
 /** Where a setting came from, so an error can say which one to fix. */
@@ -266,6 +269,27 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     parse: oneOf(['EdDSA', 'ES256'] as const),
   },
   logLevel: { env: 'GATEHOUSE_LOG_LEVEL', flag: '--log-level', parse: oneOf(LOG_LEVELS) },
+  requirePasskeyForRole: {
+    env: 'GATEHOUSE_REQUIRE_PASSKEY_FOR_ROLE',
+    flag: '--require-passkey-for-role',
+    parse(raw) {
+      const list = Array.isArray(raw)
+        ? raw
+        : typeof raw === 'string'
+          ? raw
+              .split(',')
+              .map((item) => item.trim())
+              .filter(Boolean)
+          : null;
+      if (!list || list.length === 0 || !list.every((item) => typeof item === 'string'))
+        throw new Error('must be a comma-separated list of role names');
+      try {
+        return parseRoles(list as string[]);
+      } catch {
+        throw new Error('must be a comma-separated list of role names (lower-case letters, digits and _ : . -)');
+      }
+    },
+  },
 };
 
 const DEFAULTS: Omit<
@@ -280,6 +304,7 @@ const DEFAULTS: Omit<
   | 'redis'
   | 'origins'
   | 'trustProxy'
+  | 'requirePasskeyForRole'
 > = {
   data: './data',
   host: 'localhost',

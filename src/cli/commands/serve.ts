@@ -97,6 +97,10 @@ export function registerServeCommand(program: Command): void {
       '--trust-proxy <list>',
       'proxy addresses/CIDRs whose X-Forwarded-* headers are believed (GATEHOUSE_TRUST_PROXY, default none)',
     )
+    .option(
+      '--require-passkey-for-role <roles>',
+      'comma-separated roles whose holders must sign in with their passkey once they have one (GATEHOUSE_REQUIRE_PASSKEY_FOR_ROLE)',
+    )
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (GATEHOUSE_LOG_LEVEL, default info)')
     .action(async (flags: Record<string, unknown>) => {
       const config = loadConfig({ flags });
