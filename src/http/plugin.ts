@@ -10,6 +10,7 @@ import { handleError } from './error-handler.js';
 import { createGuards, type AuthGuards } from './guards.js';
 import { registerAdminPageRoutes } from './pages/admin-routes.js';
 import { registerAuthorizeRoutes } from './pages/authorize-routes.js';
+import { registerPasskeyPageRoutes } from './pages/passkey-routes.js';
 import { registerPageRoutes } from './pages/routes.js';
 import { registerTwoFactorPageRoutes } from './pages/two-factor-routes.js';
 import type { RouteContext } from './route-context.js';
@@ -123,6 +124,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   { register: registerLessonRoutes, when: (options) => options.lessonRoutes ?? true },
   { register: registerPageRoutes, when: hasPages },
   { register: registerTwoFactorPageRoutes, when: (options, core) => hasPages(options) && core.twoFactor !== null },
+  { register: registerPasskeyPageRoutes, when: (options, core) => hasPages(options) && core.passkeys !== null },
   { register: registerAdminPageRoutes, when: hasPages },
   { register: registerAuthorizeRoutes, when: isOpenIdProvider },
   { register: registerUserInfoRoutes, when: isOpenIdProvider },
