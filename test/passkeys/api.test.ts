@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { generate } from 'otplib';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 import { SoftAuthenticator } from './soft-authenticator.js';
 
@@ -63,6 +64,8 @@ before(async () => {
     ['quinn', []],
     ['root', ['admin']],
     ['ada', ['admin']],
+    ['tess', []],
+    ['otto', ['admin']],
   ] as const) {
     ids[name] = (await server.core.users.createUser({ username: name, password: PASSWORD, roles: [...roles] })).id;
   }
@@ -298,6 +301,48 @@ describe('signing in', () => {
     assert.equal((await post('/login/passkey', { response: forged })).status, 401);
   });
 
+  test('with TOTP as well, the passkey answers instead of a code; for a role that requires passkeys, a code does not', async () => {
+    for (const name of ['tess', 'otto']) {
+      const user = (await server.core.users.findUserByName(name))!;
+      const { secret } = await server.core.twoFactor!.beginEnrollment(user);
+      await server.core.twoFactor!.confirmEnrollment(user.id, await generate({ secret, epoch: now / 1000 }));
+      keys[name] = new SoftAuthenticator(server.url);
+      const password = await passwordSignIn(name);
+      const code = await post('/login/two-factor', {
+        challenge: password.json.challenge,
+        code: await generate({ secret, epoch: now / 1000 + 30 }),
+      });
+      assert.equal(code.status, 200, 'TOTP alone, before any passkey');
+      assert.equal((await register(cookieOf(code), keys[name]!, `${name} key`)).status, 201);
+      now += 60_000;
+      const next = await passwordSignIn(name);
+      assert.equal(next.status, 202);
+      const totp = await generate({ secret, epoch: now / 1000 });
+      if (name === 'tess') {
+        assert.deepEqual(next.json.methods, ['totp', 'recovery_code', 'passkey']);
+        const options = await loginOptions(next.json.challenge);
+        const done = await post('/login/passkey', {
+          challenge: next.json.challenge,
+          response: keys.tess!.assert(options),
+        });
+        assert.equal(done.status, 200, 'the passkey instead of the code');
+        assert.deepEqual(done.json.session.authMethods, ['hwk', 'mfa', 'pwd', 'user']);
+      } else {
+        assert.deepEqual(next.json.methods, ['passkey'], "otto is an admin: admins' passkeys are required");
+        const refused = await post('/login/two-factor', { challenge: next.json.challenge, code: totp });
+        assert.equal(refused.status, 401, 'a right code is not enough');
+        const failures = await server.core.audit.list({ userId: ids.otto, type: 'login.failure' });
+        assert.ok(failures.some((event) => event.detail.reason === 'method_not_allowed'));
+        const options = await loginOptions(next.json.challenge);
+        const done = await post('/login/passkey', {
+          challenge: next.json.challenge,
+          response: keys.otto!.assert(options),
+        });
+        assert.equal(done.status, 200);
+      }
+    }
+  });
+
   test('the options and the sign-in are same-site only', async () => {
     const options = await server.request('/login/passkey/options', {
       json: {},
@@ -381,4 +426,15 @@ describe('managing', () => {
     const withKey = await server.request('/passkeys', { headers: { authorization: `Bearer ${key}` } });
     assert.deepEqual([withKey.status, withKey.json.code], [403, 'ERR_SESSION_REQUIRED']);
   });
+});
+
+test('metrics count passkey ceremonies by outcome', async () => {
+  const metrics = (await server.request('/metrics')).text;
+  const value = (labels: string) =>
+    Number(new RegExp(`^gatehouse_passkey_ceremonies_total\\{${labels}\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+  assert.ok(value('ceremony="registration",outcome="success"') >= 6);
+  assert.ok(value('ceremony="registration",outcome="failure"') >= 3);
+  assert.ok(value('ceremony="authentication",outcome="success"') >= 5);
+  assert.ok(value('ceremony="authentication",outcome="failure"') >= 5);
+  assert.equal(value('ceremony="authentication",outcome="counter_regressed"'), 2);
 });

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { closeBrowser, launchBrowser, SCREENSHOTS, watchErrors } from '../helpers/browser.js';
-import { ROOT } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -151,5 +150,4 @@ test('the pages serve the passkey script themselves under the pages CSP (no inli
   const script = await server.request('/assets/passkeys.js');
   assert.equal(script.headers['content-type'], 'text/javascript; charset=utf-8');
   assert.match(script.text, /navigator\.credentials\.get/);
-  void ROOT;
 });
