@@ -438,3 +438,36 @@ test('metrics count passkey ceremonies by outcome', async () => {
   assert.ok(value('ceremony="authentication",outcome="failure"') >= 5);
   assert.equal(value('ceremony="authentication",outcome="counter_regressed"'), 2);
 });
+
+test('the typed client: add a passkey, sign in with it alone and as the second step, rename and remove it', async () => {
+  const { GatehouseClient, TwoFactorRequiredError } = await import('../../src/client/index.js');
+  await server.core.users.createUser({ username: 'cleo', password: PASSWORD });
+  const client = new GatehouseClient({ baseUrl: server.url, ca: server.ca });
+  try {
+    await client.login('cleo', PASSWORD);
+    const authenticator = new SoftAuthenticator(server.url);
+    const options = (await client.passkeyRegistrationOptions()) as Parameters<SoftAuthenticator['register']>[0];
+    const added = await client.addPasskey('Phone', authenticator.register(options));
+    assert.equal(added.name, 'Phone');
+    await client.logout();
+    const alone = await client.loginWithPasskey(
+      authenticator.assert((await client.passkeyLoginOptions()) as { challenge: string; rpId: string }),
+    );
+    assert.deepEqual(alone.session.authMethods, ['hwk', 'user']);
+    await client.logout();
+    const needed = await client.login('cleo', PASSWORD, { code: () => '123456' }).catch((error: unknown) => error);
+    assert.ok(needed instanceof TwoFactorRequiredError, 'a code cannot answer: cleo has no TOTP, only a passkey');
+    assert.deepEqual(needed.methods, ['passkey']);
+    const second = await client.loginWithPasskey(
+      authenticator.assert((await client.passkeyLoginOptions(needed.challenge)) as { challenge: string; rpId: string }),
+      needed.challenge,
+    );
+    assert.deepEqual(second.session.authMethods, ['hwk', 'mfa', 'pwd', 'user']);
+    const [passkey] = await client.passkeys();
+    assert.equal((await client.renamePasskey(passkey!.id, 'Old phone')).name, 'Old phone');
+    await client.removePasskey(passkey!.id);
+    assert.deepEqual(await client.passkeys(), []);
+  } finally {
+    await client.close();
+  }
+});
