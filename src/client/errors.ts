@@ -38,16 +38,18 @@ export class GatehouseClientError extends Error {
 }
 
 /**
- * The password was right and the account has two-factor sign-in: answer
- * `challenge` with {@link GatehouseClient.completeTwoFactor} (within
- * `expiresIn` seconds), or pass a `code` to `login()`.
+ * The password was right and the account has two-factor sign-in or a
+ * passkey: answer `challenge` (within `expiresIn` seconds) with one of
+ * `methods`: a code with {@link GatehouseClient.completeTwoFactor} (or a
+ * `code` for `login()`), a passkey with {@link GatehouseClient.loginWithPasskey}.
  */
 export class TwoFactorRequiredError extends Error {
   constructor(
     readonly challenge: string,
     readonly expiresIn: number,
+    readonly methods: string[] = ['totp', 'recovery_code'],
   ) {
-    super('This account needs a second factor: a TOTP or recovery code');
+    super(`This account needs a second factor: ${methods.join(', ')}`);
     this.name = 'TwoFactorRequiredError';
   }
 }

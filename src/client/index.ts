@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import { CookieJar } from 'tough-cookie';
 import { Agent, fetch, type RequestInit, type Response } from 'undici';
 import { GatehouseClientError, TwoFactorRequiredError } from './errors.js';
-import type { ApiKeyView, ScopeView, SessionView, SignedIn, TokenResponse, UserView } from './types.js';
+import type {
+  ApiKeyView,
+  PasskeyView,
+  ScopeView,
+  SessionView,
+  SignedIn,
+  TokenResponse,
+  UserView,
+  WebAuthnJSON,
+} from './types.js';
 
 export { GatehouseClientError, TwoFactorRequiredError, type ProblemDocument } from './errors.js';
 export type * from './types.js';
@@ -119,19 +128,68 @@ export class GatehouseClient {
     password: string,
     options: { code?: () => string | Promise<string> } = {},
   ): Promise<SignedIn> {
-    const answer = await this.#call<SignedIn | { status: 'two-factor'; challenge: string; expiresIn: number }>(
-      'POST',
-      '/login',
-      { form: { username, password } },
-    );
+    const answer = await this.#call<
+      SignedIn | { status: 'two-factor'; challenge: string; expiresIn: number; methods?: string[] }
+    >('POST', '/login', { form: { username, password } });
     if (!('status' in answer)) return answer;
-    if (!options.code) throw new TwoFactorRequiredError(answer.challenge, answer.expiresIn);
+    const methods = answer.methods ?? ['totp', 'recovery_code'];
+    // Only a passkey may answer (a role that requires one): a code cannot.
+    if (!options.code || !methods.includes('totp'))
+      throw new TwoFactorRequiredError(answer.challenge, answer.expiresIn, methods);
     return this.completeTwoFactor(answer.challenge, await options.code());
   }
 
   /** Answers a sign-in's challenge with a TOTP or recovery code. @throws {GatehouseClientError} 401 `ERR_INVALID_CREDENTIALS`, `ERR_TWO_FACTOR_CHALLENGE`. */
   completeTwoFactor(challenge: string, code: string): Promise<SignedIn> {
     return this.#call('POST', '/login/two-factor', { json: { challenge, code } });
+  }
+
+  /**
+   * The options of a passkey sign-in, for `navigator.credentials.get()`: any
+   * passkey, or with a sign-in's `challenge` that user's (its second step).
+   */
+  passkeyLoginOptions(challenge?: string): Promise<WebAuthnJSON> {
+    return this.#call('POST', '/login/passkey/options', { json: challenge === undefined ? {} : { challenge } });
+  }
+
+  /**
+   * Signs in with a passkey's assertion (the cookie goes into the jar),
+   * alone or as the second step of the sign-in whose `challenge` is given.
+   * @throws {GatehouseClientError} 401 `ERR_INVALID_CREDENTIALS` for every kind of wrong.
+   */
+  loginWithPasskey(response: WebAuthnJSON, challenge?: string): Promise<SignedIn> {
+    return this.#call('POST', '/login/passkey', {
+      json: challenge === undefined ? { response } : { response, challenge },
+    });
+  }
+
+  /**
+   * Starts adding a passkey: options for `navigator.credentials.create()`.
+   * `password`: needed when the sign-in is older than five minutes.
+   * @throws {GatehouseClientError} 403 `ERR_RECENT_SIGN_IN_REQUIRED`, `ERR_CURRENT_PASSWORD`.
+   */
+  passkeyRegistrationOptions(password?: string): Promise<WebAuthnJSON> {
+    return this.#call('POST', '/passkeys/registration/options', { json: password === undefined ? {} : { password } });
+  }
+
+  /** Finishes adding a passkey with the authenticator's answer. @throws {GatehouseClientError} 400 `ERR_PASSKEY_REFUSED`, 409 `ERR_PASSKEY_EXISTS`. */
+  addPasskey(name: string, response: WebAuthnJSON): Promise<PasskeyView & { sessionsEnded: number }> {
+    return this.#call('POST', '/passkeys/registration', { json: { name, response } });
+  }
+
+  /** My passkeys. */
+  async passkeys(): Promise<PasskeyView[]> {
+    return (await this.#call<{ passkeys: PasskeyView[] }>('GET', '/passkeys')).passkeys;
+  }
+
+  /** Renames one of my passkeys. */
+  renamePasskey(id: string, name: string): Promise<PasskeyView> {
+    return this.#call('PATCH', `/passkeys/${encodeURIComponent(id)}`, { json: { name } });
+  }
+
+  /** Removes one of my passkeys. @throws {GatehouseClientError} 409 `ERR_LAST_SIGN_IN_METHOD`. */
+  async removePasskey(id: string): Promise<void> {
+    await this.#call('DELETE', `/passkeys/${encodeURIComponent(id)}`);
   }
 
   /** Ends the session on the server and drops the cookie. */

@@ -60,3 +60,25 @@ export interface ScopeView {
   /** `everyone`, `users` only, `clients` only (an operator grants it), or `apps` (the OpenID Connect scopes, in tokens apps get for users). */
   heldBy: 'everyone' | 'users' | 'clients' | 'apps';
 }
+
+/** A passkey as listed: never its public key or credential id. */
+export interface PasskeyView {
+  id: string;
+  name: string;
+  /** The provider or model, from its AAGUID where Gatehouse knows it. */
+  authenticator: string | null;
+  aaguid: string;
+  /** `multiDevice` (synced) or `singleDevice`. */
+  deviceType: string;
+  backedUp: boolean;
+  transports: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/**
+ * WebAuthn JSON as the browser's `PublicKeyCredential` gives and takes it
+ * (options from Gatehouse, answers from `navigator.credentials` or
+ * `@simplewebauthn/browser`): passed through unchanged.
+ */
+export type WebAuthnJSON = Record<string, unknown>;

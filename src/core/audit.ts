@@ -32,7 +32,12 @@ export type AuditEventType =
   | 'authorization_code.redeem'
   | 'authorization_code.replay'
   | 'consent.grant'
-  | 'consent.revoke';
+  | 'consent.revoke'
+  | 'passkey.register'
+  | 'passkey.rename'
+  | 'passkey.remove'
+  | 'passkey.refused'
+  | 'passkey.counter_regressed';
 
 /**
  * Who performs an operation, and from where: the core operation that

@@ -21,6 +21,7 @@ import { createRefreshTokens } from './refresh-tokens.js';
 import { createLoginThrottle } from './login-throttle.js';
 import type { LoginThrottle } from './throttle.js';
 import { createTwoFactor, type TwoFactorOptions } from './two-factor.js';
+import { createPasskeys, type PasskeyOptions } from './passkeys.js';
 import { withHashQueue, type HashQueueOptions } from './hash-queue.js';
 import { createLogin } from './login.js';
 import { createArgon2Hasher, PASSWORD_MIN_LENGTH, type PasswordHasher, type PasswordPolicy } from './passwords.js';
@@ -57,6 +58,8 @@ export interface AuthCoreOptions {
   throttle?: LoginThrottle;
   /** Per-address limits count IPv6 clients by this prefix length. Default 64. */
   ipv6PrefixLength?: number;
+  /** Passkeys (WebAuthn): the relying party and its origins. Without it, no passkeys. */
+  passkeys?: PasskeyOptions;
 }
 
 /** How Gatehouse signs access tokens. */
@@ -109,6 +112,7 @@ export function createAuthCore(options: AuthCoreOptions) {
     throttle: options.throttle ?? createLoginThrottle(),
     twoFactor,
     ipv6PrefixLength: options.ipv6PrefixLength,
+    requirePasskeyForRoles: options.passkeys?.requireForRoles,
   });
   const { login, completeTwoFactor, warmUp } = passwordLogin;
   const clients = createClientService({ store, clock, scopes, audit });
@@ -124,6 +128,9 @@ export function createAuthCore(options: AuthCoreOptions) {
     passwordPolicy,
     onCredentialsChanged: (userId) => basicAuth.forgetUser(userId),
   });
+  const passkeys = options.passkeys
+    ? createPasskeys({ store, clock, audit, login: passwordLogin, sessions, users, options: options.passkeys })
+    : null;
   const refreshTokens = createRefreshTokens({
     store,
     clock,
@@ -178,6 +185,8 @@ export function createAuthCore(options: AuthCoreOptions) {
     completeTwoFactor,
     /** TOTP enrolment and recovery codes, when a master key is known (see {@link AuthCoreOptions.twoFactor}). */
     twoFactor,
+    /** Passkeys (WebAuthn), when {@link AuthCoreOptions.passkeys} was given. */
+    passkeys,
     warmUp,
     audit,
     scopes,
@@ -250,6 +259,7 @@ export * from './hash-queue.js';
 export { BASIC_AUTH_MODES, BASIC_CACHE_SECONDS, type BasicAuthMode } from './basic-auth.js';
 export { TWO_FACTOR_CHALLENGE_SECONDS, type LoginResult } from './login.js';
 export * from './two-factor.js';
+export * from './passkeys.js';
 export * from './passwords.js';
 export * from './roles.js';
 export * from './sessions.js';
@@ -272,7 +282,13 @@ export * from './credentials.js';
 export * from './scope-registry.js';
 export * from './grants.js';
 export * from './account.js';
-export { checkFailureError, type CheckFailure, type SecondFactorResult, type ReauthenticationResult } from './login.js';
+export {
+  checkFailureError,
+  type CheckFailure,
+  type SecondFactorMethod,
+  type SecondFactorResult,
+  type ReauthenticationResult,
+} from './login.js';
 export { createLoginThrottle } from './login-throttle.js';
 export * from './consents.js';
 export * from './id-tokens.js';

@@ -3,8 +3,8 @@ import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
 import { checkPasswordSize, type PasswordHasher } from './passwords.js';
 import { createSecret, hashSecret } from './secrets.js';
-import type { SessionOrigin, SessionService, Session } from './sessions.js';
-import type { TwoFactorStore, UserRecord, UserStore } from './store/index.js';
+import type { AuthMethod, SessionOrigin, SessionService, Session } from './sessions.js';
+import type { PasskeyStore, TwoFactorStore, UserRecord, UserStore } from './store/index.js';
 import { addressKey, type LoginThrottle, type ThrottleKeys } from './throttle.js';
 import type { SecondFactor, TwoFactor } from './two-factor.js';
 import { tryUsernameKey } from './usernames.js';
@@ -23,14 +23,17 @@ export type CheckFailure =
   | { status: 'throttled'; retryAfterSeconds: number }
   | { status: 'busy'; retryAfterSeconds: number };
 
+/** What may answer a sign-in's second step: a TOTP code, a recovery code, or a passkey. */
+export type SecondFactorMethod = SecondFactor | 'passkey';
+
 /**
  * The outcome of a sign-in: a session; or, for a user with two-factor
- * sign-in, a challenge to answer with a code (no session exists until then);
- * or a {@link CheckFailure}.
+ * sign-in or a passkey, a challenge to answer with one of `methods` (no
+ * session exists until then); or a {@link CheckFailure}.
  */
 export type LoginResult =
-  | { status: 'signed-in'; token: string; session: Session; user: User; secondFactor?: SecondFactor }
-  | { status: 'two-factor'; challenge: string; expiresAt: number; user: User }
+  | { status: 'signed-in'; token: string; session: Session; user: User; secondFactor?: SecondFactorMethod }
+  | { status: 'two-factor'; challenge: string; expiresAt: number; user: User; methods: SecondFactorMethod[] }
   | CheckFailure;
 
 /** The outcome of answering a sign-in's challenge: also `expired` when the challenge is unknown, used or too old. */
@@ -86,9 +89,11 @@ export function createLogin({
   audit,
   twoFactor,
   ipv6PrefixLength,
+  requirePasskeyForRoles = [],
 }: {
   store: Pick<UserStore, 'findUserByKey' | 'findUserById' | 'updateUser'> &
-    Pick<TwoFactorStore, 'findTwoFactor' | 'createLoginChallenge' | 'findLoginChallenge' | 'deleteLoginChallenge'>;
+    Pick<TwoFactorStore, 'findTwoFactor' | 'createLoginChallenge' | 'findLoginChallenge' | 'deleteLoginChallenge'> &
+    Pick<PasskeyStore, 'listPasskeys'>;
   hasher: PasswordHasher;
   clock: Clock;
   sessions: SessionService;
@@ -98,6 +103,8 @@ export function createLogin({
   twoFactor: TwoFactor | null;
   /** How per-address limits group IPv6 clients. */
   ipv6PrefixLength?: number;
+  /** Roles whose holders, once they have a passkey, must answer a password with it (not with a code). Default none. */
+  requirePasskeyForRoles?: readonly string[];
 }) {
   // Made lazily once, from a random password nobody knows, with the current parameters.
   let dummyHash: Promise<string> | undefined;
@@ -155,7 +162,7 @@ export function createLogin({
   async function checkPassword(
     credentials: { username: string; password: string },
     origin: SessionOrigin,
-  ): Promise<{ status: 'right'; record: UserRecord; needsSecondFactor: boolean } | CheckFailure> {
+  ): Promise<{ status: 'right'; record: UserRecord; methods: SecondFactorMethod[] } | CheckFailure> {
     checkPasswordSize(credentials.password);
     // Refuse a sign-in the hasher could not take before any other work
     // (throttle, database), so that a flood costs as little as possible;
@@ -182,15 +189,15 @@ export function createLogin({
         return { outcome: 'wrong', value: null };
       }
       // A right password that still needs its second factor neither resets nor adds to the count.
-      const needsSecondFactor = await isSecondFactorRequired(record.id);
-      return { outcome: needsSecondFactor ? 'pending' : 'right', value: { record, needsSecondFactor } };
+      const methods = await secondFactorMethods(record);
+      return { outcome: methods.length > 0 ? 'pending' : 'right', value: { record, methods } };
     });
     if (checked.status !== 'checked') return checked;
     if (!checked.right || checked.value === null) return { status: 'refused' };
     return { status: 'right', ...checked.value };
   }
 
-  async function isSecondFactorRequired(userId: string): Promise<boolean> {
+  async function hasTotp(userId: string): Promise<boolean> {
     if (twoFactor) return twoFactor.isRequired(userId);
     // No key to check codes with: refuse rather than let a password alone in.
     if ((await store.findTwoFactor(userId))?.confirmedAt != null) {
@@ -201,26 +208,88 @@ export function createLogin({
     return false;
   }
 
+  /**
+   * What may follow this user's right password; none: the password suffices.
+   * A passkey makes the password alone insufficient (it is the factor that
+   * cannot be phished); a role that requires passkeys accepts only a passkey.
+   */
+  async function secondFactorMethods(record: UserRecord): Promise<SecondFactorMethod[]> {
+    const passkey = (await store.listPasskeys(record.id)).length > 0;
+    if (passkey && record.roles.some((role) => requirePasskeyForRoles.includes(role))) return ['passkey'];
+    const codes: SecondFactorMethod[] = (await hasTotp(record.id)) ? ['totp', 'recovery_code'] : [];
+    return passkey ? [...codes, 'passkey'] : codes;
+  }
+
+  /** RFC 8176 `amr` of a sign-in: a second factor makes it multi-factor; a passkey is a hardware key checked with the user. */
+  function authMethodsOf(how: { secondFactor?: SecondFactorMethod; passwordless?: boolean }): AuthMethod[] {
+    if (how.passwordless) return ['hwk', 'user'];
+    if (how.secondFactor === 'passkey') return ['pwd', 'hwk', 'user', 'mfa'];
+    return how.secondFactor ? ['pwd', 'otp', 'mfa'] : ['pwd'];
+  }
+
   /** Starts the session of a user whose credentials were just checked (`record` as read for that check). */
   async function startSession(
     record: UserRecord,
     origin: SessionOrigin,
-    secondFactor?: SecondFactor,
+    how: { secondFactor?: SecondFactorMethod; passwordless?: boolean } = {},
   ): Promise<LoginResult & { status: 'signed-in' }> {
-    // RFC 8176: a second factor makes it multi-factor; TOTP and recovery codes are one-time passwords.
-    const { token, session } = await sessions.createSession(
-      record.id,
-      origin,
-      secondFactor ? ['pwd', 'otp', 'mfa'] : ['pwd'],
-    );
+    const { secondFactor } = how;
+    const { token, session } = await sessions.createSession(record.id, origin, authMethodsOf(how));
     await audit.record({
       type: 'login.success',
       actor: record.id,
       userId: record.id,
       ...where(origin),
-      detail: { sessionId: session.id, ...(secondFactor && { secondFactor }) },
+      detail: {
+        sessionId: session.id,
+        ...(secondFactor && { secondFactor }),
+        ...((how.passwordless || secondFactor === 'passkey') && { method: 'passkey' }),
+      },
     });
     return { status: 'signed-in', token, session, user: toUser(record), ...(secondFactor && { secondFactor }) };
+  }
+
+  /**
+   * Completes a sign-in that asked for a second factor with `check`, which
+   * verifies (and uses up) the answer of one of the allowed `method`s;
+   * throttled with the account's passwords, counted before it is made.
+   */
+  async function completeSecondFactor(
+    challenge: string,
+    method: SecondFactorMethod,
+    origin: SessionOrigin,
+    check: (record: UserRecord) => Promise<SecondFactorMethod | null>,
+  ): Promise<SecondFactorResult> {
+    const tokenHash = hashSecret(challenge);
+    const pending = await store.findLoginChallenge(tokenHash, clock.now());
+    const record = pending && (await store.findUserById(pending.userId));
+    if (!pending || !record || record.disabled) return { status: 'expired' };
+    const allowed = (await secondFactorMethods(record)).includes(method);
+    const checked = await throttled(
+      throttleKeys(record.usernameKey, origin),
+      { ...origin, userId: record.id },
+      async () => {
+        const used = allowed ? await check(record) : null;
+        if (!used) {
+          await audit.record({
+            type: 'login.failure',
+            userId: record.id,
+            ...where(origin),
+            detail: {
+              reason: !allowed ? 'method_not_allowed' : method === 'passkey' ? 'wrong_passkey' : 'wrong_code',
+              username: record.username,
+              ...(method === 'passkey' && { method: 'passkey' }),
+            },
+          });
+        }
+        return { outcome: used ? 'right' : 'wrong', value: used };
+      },
+    );
+    if (checked.status !== 'checked') return checked;
+    if (!checked.value) return { status: 'refused' };
+    // One session per challenge, even when two right answers race.
+    if (!(await store.deleteLoginChallenge(tokenHash))) return { status: 'expired' };
+    return startSession(record, origin, { secondFactor: checked.value });
   }
 
   return {
@@ -246,7 +315,7 @@ export function createLogin({
           updatedAt: clock.now(),
         });
       }
-      if (checked.needsSecondFactor) {
+      if (checked.methods.length > 0) {
         const challenge = createSecret();
         const expiresAt = clock.now() + TWO_FACTOR_CHALLENGE_SECONDS * 1000;
         await store.createLoginChallenge({
@@ -261,7 +330,7 @@ export function createLogin({
           userId: record.id,
           ...where(origin),
         });
-        return { status: 'two-factor', challenge, expiresAt, user: toUser(record) };
+        return { status: 'two-factor', challenge, expiresAt, user: toUser(record), methods: checked.methods };
       }
       return startSession(record, origin);
     },
@@ -278,7 +347,7 @@ export function createLogin({
     ): Promise<{ status: 'right'; record: UserRecord } | CheckFailure> {
       const checked = await checkPassword(credentials, origin);
       if (checked.status !== 'right') return checked;
-      return checked.needsSecondFactor ? { status: 'refused' } : { status: 'right', record: checked.record };
+      return checked.methods.length > 0 ? { status: 'refused' } : { status: 'right', record: checked.record };
     },
 
     /**
@@ -287,31 +356,55 @@ export function createLogin({
      * account's passwords, counted before they are checked.
      */
     async completeTwoFactor(challenge: string, code: string, origin: SessionOrigin = {}): Promise<SecondFactorResult> {
-      const tokenHash = hashSecret(challenge);
-      const pending = await store.findLoginChallenge(tokenHash, clock.now());
-      const record = pending && (await store.findUserById(pending.userId));
-      if (!pending || !record || record.disabled) return { status: 'expired' };
+      return completeSecondFactor(challenge, 'totp', origin, async (record) =>
+        twoFactor ? twoFactor.useCode(record.id, code) : null,
+      );
+    },
+
+    /**
+     * Completes a sign-in that asked for a second factor with a passkey:
+     * `check` verifies the assertion for the user (see core/passkeys.ts).
+     */
+    async completeWithPasskey(
+      challenge: string,
+      origin: SessionOrigin,
+      check: (record: UserRecord) => Promise<boolean>,
+    ): Promise<SecondFactorResult> {
+      return completeSecondFactor(challenge, 'passkey', origin, async (record) =>
+        (await check(record)) ? 'passkey' : null,
+      );
+    },
+
+    /**
+     * Signs in without a password: `check` verifies a passkey assertion of
+     * `record`'s user, throttled against that account exactly like a
+     * password (counted before it is checked).
+     */
+    async signInWithPasskey(
+      record: UserRecord,
+      origin: SessionOrigin,
+      check: () => Promise<{ right: boolean; reason?: string }>,
+    ): Promise<(LoginResult & { status: 'signed-in' }) | CheckFailure> {
+      if (record.disabled) return { status: 'refused' };
       const checked = await throttled(
         throttleKeys(record.usernameKey, origin),
         { ...origin, userId: record.id },
         async () => {
-          const used = twoFactor ? await twoFactor.useCode(record.id, code) : null;
-          if (!used) {
+          const { right, reason } = await check();
+          if (!right) {
             await audit.record({
               type: 'login.failure',
               userId: record.id,
               ...where(origin),
-              detail: { reason: 'wrong_code', username: record.username },
+              detail: { reason: reason ?? 'wrong_passkey', username: record.username, method: 'passkey' },
             });
           }
-          return { outcome: used ? 'right' : 'wrong', value: used };
+          return { outcome: right ? 'right' : 'wrong', value: null };
         },
       );
       if (checked.status !== 'checked') return checked;
-      if (!checked.value) return { status: 'refused' };
-      // One session per challenge, even when two right codes race.
-      if (!(await store.deleteLoginChallenge(tokenHash))) return { status: 'expired' };
-      return startSession(record, origin, checked.value);
+      if (!checked.right) return { status: 'refused' };
+      return startSession(record, origin, { passwordless: true });
     },
 
     /**

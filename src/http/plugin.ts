@@ -10,6 +10,7 @@ import { handleError } from './error-handler.js';
 import { createGuards, type AuthGuards } from './guards.js';
 import { registerAdminPageRoutes } from './pages/admin-routes.js';
 import { registerAuthorizeRoutes } from './pages/authorize-routes.js';
+import { registerPasskeyPageRoutes } from './pages/passkey-routes.js';
 import { registerPageRoutes } from './pages/routes.js';
 import { registerTwoFactorPageRoutes } from './pages/two-factor-routes.js';
 import type { RouteContext } from './route-context.js';
@@ -23,6 +24,7 @@ import { registerLessonRoutes } from './routes/lesson.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerMeRoutes } from './routes/me.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
+import { registerPasskeyRoutes } from './routes/passkeys.js';
 import { registerTwoFactorRoutes } from './routes/two-factor.js';
 import { registerUserInfoRoutes } from './routes/userinfo.js';
 import { registerUserTokenRoutes } from './routes/user-tokens.js';
@@ -99,6 +101,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   { register: registerMeRoutes },
   { register: registerApiKeyRoutes },
   { register: registerTwoFactorRoutes, when: (_options, core) => core.twoFactor !== null },
+  { register: registerPasskeyRoutes, when: (_options, core) => core.passkeys !== null },
   { register: registerAdminUserRoutes },
   { register: registerAdminAuditRoutes },
   { register: registerAdminScopeRoutes },
@@ -114,6 +117,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   { register: registerLessonRoutes, when: (options) => options.lessonRoutes ?? true },
   { register: registerPageRoutes, when: hasPages },
   { register: registerTwoFactorPageRoutes, when: (options, core) => hasPages(options) && core.twoFactor !== null },
+  { register: registerPasskeyPageRoutes, when: (options, core) => hasPages(options) && core.passkeys !== null },
   { register: registerAdminPageRoutes, when: hasPages },
   { register: registerAuthorizeRoutes, when: isOpenIdProvider },
   { register: registerUserInfoRoutes, when: isOpenIdProvider },

@@ -101,3 +101,74 @@ export const ClientCreateBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+// WebAuthn answers as browsers' toJSON() and @simplewebauthn/browser give them (W3C WebAuthn L3 §5.1.8, §5.1.9):
+// base64url fields; the core checks what they say.
+const Base64Url = (maxLength: number) => Type.String({ maxLength, pattern: '^[A-Za-z0-9_-]*$' });
+const CredentialFields = {
+  id: Base64Url(1024),
+  rawId: Base64Url(1024),
+  type: Type.Literal('public-key'),
+  authenticatorAttachment: Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform')])),
+  // Extension outputs are open-ended by design (credProps, prf…); bounded in number.
+  clientExtensionResults: Type.Object({}, { additionalProperties: true, maxProperties: 16 }),
+};
+
+export const PasskeyRegistrationResponse = Type.Object(
+  {
+    ...CredentialFields,
+    response: Type.Object(
+      {
+        clientDataJSON: Base64Url(4096),
+        attestationObject: Base64Url(8192),
+        authenticatorData: Type.Optional(Base64Url(4096)),
+        transports: Type.Optional(Type.Array(Type.String({ maxLength: 16 }), { maxItems: 8 })),
+        publicKeyAlgorithm: Type.Optional(Type.Integer()),
+        publicKey: Type.Optional(Base64Url(4096)),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PasskeyAuthenticationResponse = Type.Object(
+  {
+    ...CredentialFields,
+    response: Type.Object(
+      {
+        clientDataJSON: Base64Url(4096),
+        authenticatorData: Base64Url(4096),
+        signature: Base64Url(1024),
+        userHandle: Type.Optional(Base64Url(128)),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PasskeyName = Type.String({ minLength: 1, maxLength: 64 });
+
+/** Starting to add a passkey: the current password, needed unless the sign-in was within 5 minutes. */
+export const PasskeyOptionsBody = Type.Object({ password: Type.Optional(Password) }, { additionalProperties: false });
+
+export const PasskeyRegistrationBody = Type.Object(
+  { name: PasskeyName, response: PasskeyRegistrationResponse },
+  { additionalProperties: false },
+);
+
+export const PasskeyRenameBody = Type.Object({ name: PasskeyName }, { additionalProperties: false });
+
+/** A sign-in's challenge (the second step after a password); absent for a passwordless sign-in. */
+const LoginChallenge = Type.String({ minLength: 1, maxLength: 128 });
+
+export const PasskeyLoginOptionsBody = Type.Object(
+  { challenge: Type.Optional(LoginChallenge) },
+  { additionalProperties: false },
+);
+
+export const PasskeyLoginBody = Type.Object(
+  { response: PasskeyAuthenticationResponse, challenge: Type.Optional(LoginChallenge) },
+  { additionalProperties: false },
+);

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CheckFailure } from '../core/login.js';
+import type { CheckFailure, SecondFactorMethod } from '../core/login.js';
+import type { AuthenticationResponseJSON } from '../core/passkeys.js';
 import type { Session } from '../core/sessions.js';
 import type { User } from '../core/users.js';
 import { actorOf, originOf } from './actor.js';
@@ -9,7 +10,7 @@ import { clearSessionCookie, readSessionCookie, setSessionCookie } from './sessi
 /** A sign-in's outcome over HTTP: signed in (the cookie is set), a second factor is needed, or a failure value. */
 export type SignInOutcome =
   | { status: 'signed-in'; session: Session; user: User }
-  | { status: 'two-factor'; challenge: string; expiresAt: number }
+  | { status: 'two-factor'; challenge: string; expiresAt: number; methods: SecondFactorMethod[] }
   | CheckFailure
   | { status: 'expired' };
 
@@ -41,6 +42,27 @@ export async function completeSignIn(
   answer: { challenge: string; code: string },
 ): Promise<Exclude<SignInOutcome, { status: 'two-factor' }>> {
   const result = await context.core.completeTwoFactor(answer.challenge, answer.code, originOf(request));
+  reply.header('cache-control', 'no-store');
+  if (result.status !== 'signed-in') return result;
+  return startCookieSession(context, request, reply, result);
+}
+
+/**
+ * Signs in with a passkey and starts the session in the cookie: alone (a
+ * passwordless sign-in), or as the second step of a password sign-in when
+ * `challenge` is that sign-in's. What `POST /login/passkey` and the pages share.
+ */
+export async function signInWithPasskey(
+  context: SignInContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  answer: { response: AuthenticationResponseJSON; challenge?: string },
+): Promise<Exclude<SignInOutcome, { status: 'two-factor' }>> {
+  const passkeys = context.core.passkeys!;
+  const result =
+    answer.challenge === undefined
+      ? await passkeys.signIn(answer.response, originOf(request))
+      : await passkeys.completeSignIn(answer.challenge, answer.response, originOf(request));
   reply.header('cache-control', 'no-store');
   if (result.status !== 'signed-in') return result;
   return startCookieSession(context, request, reply, result);

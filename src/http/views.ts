@@ -1,4 +1,5 @@
 import type { ApiKey } from '../core/api-keys.js';
+import type { Passkey } from '../core/passkeys.js';
 import type { Session } from '../core/sessions.js';
 import type { User } from '../core/users.js';
 
@@ -41,5 +42,20 @@ export function apiKeyView(key: ApiKey) {
     createdAt: iso(key.createdAt),
     expiresAt: key.expiresAt === null ? null : iso(key.expiresAt),
     lastUsedAt: key.lastUsedAt === null ? null : iso(key.lastUsedAt),
+  };
+}
+
+/** A passkey on the wire: never its public key or credential id. */
+export function passkeyView(passkey: Passkey) {
+  return {
+    id: passkey.id,
+    name: passkey.name,
+    authenticator: passkey.authenticator,
+    aaguid: passkey.aaguid,
+    deviceType: passkey.deviceType,
+    backedUp: passkey.backedUp,
+    transports: passkey.transports,
+    createdAt: iso(passkey.createdAt),
+    lastUsedAt: passkey.lastUsedAt === null ? null : iso(passkey.lastUsedAt),
   };
 }

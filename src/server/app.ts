@@ -134,6 +134,12 @@ export async function buildServer(
       algorithm: config.signingAlgorithm,
       refreshTokenReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
     },
+    // WebAuthn binds passkeys to the public URL's host (the RP ID); answers must come from the deployment's origins.
+    passkeys: {
+      rpId: () => new URL(config.publicUrl ?? listeningUrl).hostname,
+      origins: () => config.origins ?? [new URL(config.publicUrl ?? listeningUrl).origin.toLowerCase()],
+      requireForRoles: config.requirePasskeyForRole ?? [],
+    },
   });
   const https = {
     cert: options.tls.cert,

@@ -4,6 +4,7 @@ import { BASIC_AUTH_MODES, type BasicAuthMode } from '../core/basic-auth.js';
 import { DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS, MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from '../core/access-tokens.js';
 import { GatehouseError } from '../core/errors.js';
 import { PASSWORD_MIN_LENGTH } from '../core/passwords.js';
+import { parseRoles } from '../core/roles.js';
 import { DEFAULT_SESSION_POLICY, SESSION_COOKIE_NAME } from '../core/sessions.js';
 import {
   DEFAULT_IPV6_PREFIX_LENGTH,
@@ -81,6 +82,8 @@ export interface ServerConfig {
   trustProxy: string[] | undefined;
   /** Offer HTTP/2 (with HTTP/1.1 still accepted, by ALPN). */
   http2: boolean;
+  /** Roles whose holders, once they have a passkey, must sign in with it (a TOTP code no longer does). Default none. */
+  requirePasskeyForRole: string[] | undefined;
 }
 
 /** Where a setting came from, so an error can say which one to fix. */
@@ -372,6 +375,20 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     default: 0,
     defaultText: '0 (off)',
     help: 'reuse window for racing refreshes, 0 to 60',
+  },
+  requirePasskeyForRole: {
+    env: 'GATEHOUSE_REQUIRE_PASSKEY_FOR_ROLE',
+    flag: '--require-passkey-for-role',
+    arg: 'ROLES',
+    parse(raw) {
+      const roles = list(/^\S+$/, 'role names')(raw);
+      try {
+        return parseRoles(roles);
+      } catch {
+        throw new Error('must be a comma-separated list of role names (lower-case letters, digits and _ : . -)');
+      }
+    },
+    help: 'comma-separated roles whose holders must sign in with their passkey once they have one',
   },
 };
 

@@ -56,6 +56,12 @@ export class ServerMetrics {
     labelNames: ['event'],
     registers: [this.registry],
   });
+  private readonly passkeys = new Counter({
+    name: 'gatehouse_passkey_ceremonies_total',
+    help: 'Passkey (WebAuthn) ceremonies answered, by ceremony (registration, authentication) and outcome (success, failure; counter_regressed besides the failure it is).',
+    labelNames: ['ceremony', 'outcome'],
+    registers: [this.registry],
+  });
   private readonly throttled = new Counter({
     name: 'gatehouse_throttled_total',
     help: 'Requests answered 429 (account or address throttle, or rate limit), by route.',
@@ -89,6 +95,7 @@ export class ServerMetrics {
 
   /** Counts the events that are metrics too. Given to the core as its audit observer. */
   observeAuditEvent = (event: AuditEventInput): void => {
+    this.observePasskeyEvent(event);
     if (event.type === 'login.success') this.logins.inc({ outcome: 'success' });
     else if (event.type === 'login.failure') this.logins.inc({ outcome: 'failure' });
     else if (event.type === 'login.throttled') this.logins.inc({ outcome: 'throttled' });
@@ -105,6 +112,19 @@ export class ServerMetrics {
     else if (event.type === 'consent.grant') this.consents.inc({ event: 'granted' });
     else if (event.type === 'consent.revoke') this.consents.inc({ event: 'revoked' });
   };
+
+  private observePasskeyEvent(event: AuditEventInput): void {
+    const passkeySignIn = event.detail?.method === 'passkey';
+    if (event.type === 'passkey.register') this.passkeys.inc({ ceremony: 'registration', outcome: 'success' });
+    else if (event.type === 'passkey.refused')
+      this.passkeys.inc({ ceremony: String(event.detail?.ceremony ?? 'registration'), outcome: 'failure' });
+    else if (event.type === 'passkey.counter_regressed')
+      this.passkeys.inc({ ceremony: 'authentication', outcome: 'counter_regressed' });
+    else if (passkeySignIn && event.type === 'login.success')
+      this.passkeys.inc({ ceremony: 'authentication', outcome: 'success' });
+    else if (passkeySignIn && event.type === 'login.failure')
+      this.passkeys.inc({ ceremony: 'authentication', outcome: 'failure' });
+  }
 
   /**
    * Times every request, counts problem answers, and serves `GET /metrics`

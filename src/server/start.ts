@@ -17,7 +17,7 @@ export interface RunningServer {
   certFile: string;
   /** Stops accepting connections, lets requests in flight finish, closes the database. */
   close(): Promise<void>;
-  /** Deletes expired sessions, refresh tokens, revocations, sign-in challenges and keys now (also every ten minutes); returns how many of each. */
+  /** Deletes expired sessions, refresh tokens, revocations, sign-in and passkey challenges and keys now (also every ten minutes); returns how many of each. */
   purgeExpired(): Promise<Record<string, number>>;
   /** Re-reads the certificate and key files (on SIGHUP); new connections use them. */
   reloadTLS(): Promise<void>;
@@ -61,6 +61,7 @@ export async function startServer(
       refreshTokens: await core.refreshTokens.purgeExpiredRefreshTokens(),
       revocations: await core.store.purgeExpiredRevocations(core.clock.now()),
       loginChallenges: await core.store.purgeExpiredLoginChallenges(core.clock.now()),
+      passkeyChallenges: await core.store.purgeExpiredPasskeyChallenges(core.clock.now()),
       signingKeys: (await core.tokens?.keys.purgeExpiredKeys()) ?? 0,
       authorizationCodes: (await core.openId?.codeGrant.purgeExpired()) ?? 0,
     };

@@ -116,6 +116,27 @@ const TABLES: {
     columns: ['id_hash', 'client_id', 'parameters', 'login_after', 'created_at', 'expires_at'],
     numeric: ['login_after', 'created_at', 'expires_at'],
   },
+  passkeys: {
+    columns: [
+      'id',
+      'user_id',
+      'credential_id',
+      'public_key',
+      'counter',
+      'transports',
+      'device_type',
+      'backed_up',
+      'aaguid',
+      'name',
+      'created_at',
+      'last_used_at',
+    ],
+    numeric: ['counter', 'backed_up', 'created_at', 'last_used_at'],
+  },
+  passkey_challenges: {
+    columns: ['challenge_hash', 'kind', 'user_id', 'login_challenge_hash', 'created_at', 'expires_at'],
+    numeric: ['created_at', 'expires_at'],
+  },
 };
 
 type TableName = keyof Database;

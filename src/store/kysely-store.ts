@@ -5,6 +5,7 @@ import { createAuditQueries } from './queries/audit.js';
 import { createAuthorizationCodeQueries } from './queries/authorization-codes.js';
 import { createClientQueries } from './queries/clients.js';
 import { createConsentQueries } from './queries/consents.js';
+import { createPasskeyQueries } from './queries/passkeys.js';
 import { createRefreshTokenQueries } from './queries/refresh-tokens.js';
 import { createRevocationQueries } from './queries/revocations.js';
 import { createScopeQueries } from './queries/scopes.js';
@@ -33,6 +34,7 @@ export function createKyselyStore(db: Kysely<Database>, options: { close: () => 
     ...createScopeQueries(db),
     ...createConsentQueries(db),
     ...createAuthorizationCodeQueries(db),
+    ...createPasskeyQueries(db),
 
     async ping() {
       try {

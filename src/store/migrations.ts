@@ -273,6 +273,43 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // 0011 is taken by another change in flight: left free so that both can land in either order.
+  '0012_passkeys': {
+    async up(db: Kysely<any>) {
+      // WebAuthn credentials: public keys and counters only; the credential id is unique across users.
+      await db.schema
+        .createTable('passkeys')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('credential_id', 'varchar(1024)', (c) => c.notNull().unique())
+        .addColumn('public_key', 'varchar(2048)', (c) => c.notNull())
+        .addColumn('counter', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('transports', 'varchar(256)', (c) => c.notNull().defaultTo(''))
+        .addColumn('device_type', 'varchar(16)', (c) => c.notNull())
+        .addColumn('backed_up', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('aaguid', 'varchar(36)', (c) => c.notNull())
+        .addColumn('name', 'varchar(128)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('passkeys_user_id').on('passkeys').column('user_id').execute();
+      // Ceremonies' challenges, server-side so that any instance can finish what another began.
+      await db.schema
+        .createTable('passkey_challenges')
+        .addColumn('challenge_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+        .addColumn('user_id', 'varchar(64)', (c) => c.references('users.id').onDelete('cascade'))
+        .addColumn('login_challenge_hash', 'varchar(64)')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('passkey_challenges_expires_at')
+        .on('passkey_challenges')
+        .column('expires_at')
+        .execute();
+    },
+  },
 };
 
 /** The migrations Gatehouse knows, in order. */

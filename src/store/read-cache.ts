@@ -133,6 +133,17 @@ export const STORE_METHODS = {
   deleteLoginChallenge: 'pass',
   deleteUserLoginChallenges: 'pass',
   purgeExpiredLoginChallenges: 'pass',
+  // Passkeys are read at sign-in and on the account page, never on a signed-in request's hot path.
+  createPasskey: 'pass',
+  findPasskeyByCredentialId: 'pass',
+  listPasskeys: 'pass',
+  recordPasskeyUse: 'pass',
+  renamePasskey: 'pass',
+  deletePasskey: 'pass',
+  deleteUserPasskeys: 'pass',
+  createPasskeyChallenge: 'pass',
+  takePasskeyChallenge: 'pass',
+  purgeExpiredPasskeyChallenges: 'pass',
   ping: 'pass',
   close: 'pass',
 } as const satisfies Record<keyof Store, 'cached' | 'invalidates' | 'local' | 'pass'>;

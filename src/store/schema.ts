@@ -181,6 +181,37 @@ export interface AuthorizationRequestsTable {
   expires_at: number;
 }
 
+/** WebAuthn credentials (passkeys): the COSE public key and the counter, nothing secret. */
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  /** base64url, unique. */
+  credential_id: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** Transports separated by single spaces. */
+  transports: string;
+  /** `singleDevice` or `multiDevice`. */
+  device_type: string;
+  backed_up: number;
+  aaguid: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** WebAuthn challenges waiting for their ceremony, by the challenge's SHA-256; used once. */
+export interface PasskeyChallengesTable {
+  challenge_hash: string;
+  /** `registration` or `authentication`. */
+  kind: string;
+  user_id: string | null;
+  login_challenge_hash: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -197,4 +228,6 @@ export interface Database {
   consents: ConsentsTable;
   authorization_codes: AuthorizationCodesTable;
   authorization_requests: AuthorizationRequestsTable;
+  passkeys: PasskeysTable;
+  passkey_challenges: PasskeyChallengesTable;
 }

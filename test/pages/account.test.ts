@@ -32,7 +32,7 @@ async function signedInPage(context: BrowserContext, username: string): Promise<
   await page.goto(`${server.url}/`);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL(`${server.url}/`);
   return { page, errors };
 }
@@ -53,7 +53,7 @@ describe('the sign-in and account pages in Chromium', () => {
     ] as const) {
       await page.getByLabel('Username').fill(username);
       await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       assert.equal(await page.getByRole('alert').textContent(), 'Invalid username or password.');
       assert.equal(await page.getByLabel('Username').inputValue(), username, 'the name is kept, the password is not');
       assert.equal(await page.getByLabel('Password').inputValue(), '');
@@ -98,7 +98,7 @@ describe('the sign-in and account pages in Chromium', () => {
     assert.equal(browserCookie?.name, COOKIE);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${server.url}/`);
-    assert.equal(await page.getByRole('button', { name: 'Sign in' }).count(), 1);
+    assert.equal(await page.getByRole('button', { name: 'Sign in', exact: true }).count(), 1);
     assert.equal((await context.cookies()).length, 0, 'the cookie is dropped');
     assert.equal((await server.request('/get-info', { cookie: `${COOKIE}=${browserCookie!.value}` })).status, 401);
     assert.deepEqual(errors, [], 'no console errors');
@@ -134,11 +134,11 @@ describe('the sign-in and account pages in Chromium', () => {
     assert.equal(home.headers['content-type'], 'text/html; charset=utf-8');
     assert.equal(
       home.headers['content-security-policy'],
-      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
+      "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
     );
     assert.doesNotMatch(
       home.text,
-      /<script(?![^>]*\bsrc="assets\/app\.js")|style=|\bon[a-z]+=/i,
+      /<script(?![^>]*\bsrc="assets\/(app|passkeys)\.js")|style=|\bon[a-z]+=/i,
       'no inline script, style or handler',
     );
     assert.equal((await server.request('/assets/app.js')).headers['content-type'], 'text/javascript; charset=utf-8');
@@ -160,7 +160,7 @@ describe('the sign-in and account pages in Chromium', () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     const { page, errors } = await signedInPage(context, 'bob');
 
-    await page.getByLabel('Name').fill('deploy script');
+    await page.getByLabel('Name', { exact: true }).fill('deploy script');
     await page.getByLabel('Scopes').fill('orders:read');
     await page.getByLabel('Expires').selectOption('90');
     await page.getByRole('button', { name: 'Create API key' }).click();

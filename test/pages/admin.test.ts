@@ -36,7 +36,7 @@ test('the admin walk-through in Chromium: users, clients, signing keys, audit lo
   await page.goto(`${server.url}/`);
   await page.getByLabel('Username').fill('root');
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('link', { name: 'Administration' }).click();
   await page.waitForURL(`${server.url}/admin`);
 

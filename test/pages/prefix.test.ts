@@ -55,7 +55,7 @@ test('under a prefix: sign in, the account and admin pages, their forms and sign
   assert.equal(await page.title(), 'Sign in · Gatehouse');
   await page.getByLabel('Username').fill('pia');
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL(`${url}/auth/`);
   assert.equal(await page.locator('#whoami').textContent(), 'pia');
   await page.getByRole('link', { name: 'Administration' }).click();

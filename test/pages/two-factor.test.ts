@@ -30,7 +30,7 @@ test('two-factor sign-in in Chromium: set up from the account page, then sign in
     await page.goto(`${server.url}/`);
     await page.getByLabel('Username').fill('vera');
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   };
   await signInWithPassword();
   await page.waitForURL(`${server.url}/`);

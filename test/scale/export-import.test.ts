@@ -13,6 +13,20 @@ const data = mkdtempSync(join(tmpdir(), 'gatehouse-move-'));
 // The deployment keeps its public URL (the tokens' issuer) when it moves.
 const PUBLIC_URL = 'https://auth.example.test';
 after(() => rmSync(data, { recursive: true, force: true }));
+const PASSKEY = (userId: string) => ({
+  id: 'passkey-1',
+  userId,
+  credentialId: 'Y3JlZGVudGlhbC0x',
+  publicKey: 'pQECAyYgASFYIA',
+  counter: 3,
+  transports: ['internal'],
+  deviceType: 'multiDevice',
+  backedUp: true,
+  aaguid: 'ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4',
+  name: 'Phone',
+  createdAt: 1_000,
+  lastUsedAt: 2_000,
+});
 
 if (typeof database === 'string') {
   test('moving from SQLite to PostgreSQL', { skip: database }, () => undefined);
@@ -54,6 +68,8 @@ if (typeof database === 'string') {
       state.recoveryCode = (
         await server.core.twoFactor!.confirmEnrollment(keeper.id, await generate({ secret }))
       ).recoveryCodes[0];
+      // A passkey (its public key and counter) moves too; the ceremonies themselves are tested in test/passkeys.
+      await server.core.store.createPasskey(PASSKEY(keeper.id));
     } finally {
       await server.stop();
     }
@@ -73,6 +89,7 @@ if (typeof database === 'string') {
       'api_keys',
       'audit_events',
       'clients',
+      'passkeys',
       'recovery_codes',
       'refresh_tokens',
       'scopes',
@@ -93,12 +110,13 @@ if (typeof database === 'string') {
       '0007_scopes',
       '0008_session_auth_methods',
       '0010_openid_connect',
+      '0012_passkeys',
     ]);
     const imported = await runCLI(['import', '--db', pg.url], { input: state.dump });
     assert.equal(imported.code, 0, imported.stderr);
     assert.match(
       imported.stdout,
-      /^imported 2 users, 1 sessions, 1 clients, 1 signing_keys, 1 refresh_tokens, 1 api_keys, 0 revoked_tokens, \d+ audit_events, 1 two_factor, 10 recovery_codes, 0 login_challenges, 2 scopes, 0 consents, 0 authorization_codes, 0 authorization_requests\n$/,
+      /^imported 2 users, 1 sessions, 1 clients, 1 signing_keys, 1 refresh_tokens, 1 api_keys, 0 revoked_tokens, \d+ audit_events, 1 two_factor, 10 recovery_codes, 0 login_challenges, 2 scopes, 0 consents, 0 authorization_codes, 0 authorization_requests, 1 passkeys, 0 passkey_challenges\n$/,
     );
 
     // Same data folder: same master key, so the signing keys decrypt.
@@ -133,6 +151,11 @@ if (typeof database === 'string') {
         json: { challenge: keeper.json.challenge, code: state.recoveryCode! },
       });
       assert.equal(second.status, 200, 'the recovery codes moved');
+      assert.deepEqual(
+        await server.core.store.findPasskeyByCredentialId(PASSKEY('').credentialId),
+        PASSKEY((await server.core.users.findUserByName('keeper'))!.id),
+        'the passkey moved, with its counter',
+      );
     } finally {
       await server.stop();
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ClientRecord, SessionRecord, Store, UserRecord } from '../../src/core/store/index.js';
+import type { ClientRecord, PasskeyRecord, SessionRecord, Store, UserRecord } from '../../src/core/store/index.js';
 
 let counter = 0;
 function user(overrides: Partial<UserRecord> = {}): UserRecord {
@@ -30,6 +30,25 @@ function session(userId: string, overrides: Partial<SessionRecord> = {}): Sessio
     ip: '127.0.0.1',
     userAgent: 'test',
     authMethods: ['mfa', 'otp', 'pwd'],
+    ...overrides,
+  };
+}
+
+function passkey(userId: string, overrides: Partial<PasskeyRecord> = {}): PasskeyRecord {
+  counter += 1;
+  return {
+    id: `passkey-${counter}`,
+    userId,
+    credentialId: `credential-${counter}`,
+    publicKey: 'pQECAyYgASFYIA',
+    counter: 0,
+    transports: ['hybrid', 'internal'],
+    deviceType: 'multiDevice',
+    backedUp: true,
+    aaguid: '00000000-0000-0000-0000-000000000000',
+    name: `Passkey ${counter}`,
+    createdAt: 1_000 + counter,
+    lastUsedAt: null,
     ...overrides,
   };
 }
@@ -605,6 +624,99 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       assert.equal(await store.deleteUser(owner.id), true);
       assert.equal(await store.findLoginChallenge(`again-${owner.id}`, 0), null);
       assert.equal(await store.findTwoFactor(owner.id), null);
+    });
+
+    test('passkeys: credential ids unique across users, listed oldest first, renamed and deleted by their owner only', async () => {
+      const owner = user();
+      const other = user();
+      await store.createUser(owner);
+      await store.createUser(other);
+      const first = passkey(owner.id);
+      const second = passkey(owner.id, { counter: 7, backedUp: false, deviceType: 'singleDevice', transports: [] });
+      assert.equal(await store.createPasskey(second), true);
+      assert.equal(await store.createPasskey(first), true);
+      assert.equal(
+        await store.createPasskey(passkey(other.id, { credentialId: first.credentialId })),
+        false,
+        'a credential id is registered once, to anyone',
+      );
+      assert.deepEqual(await store.findPasskeyByCredentialId(first.credentialId), first);
+      assert.equal(await store.findPasskeyByCredentialId('missing'), null);
+      assert.deepEqual(await store.listPasskeys(owner.id), [first, second]);
+      assert.deepEqual(await store.listPasskeys(other.id), []);
+      assert.equal(await store.renamePasskey(other.id, first.id, 'stolen'), false, "not another user's");
+      assert.equal(await store.renamePasskey(owner.id, first.id, 'Laptop'), true);
+      assert.equal((await store.findPasskeyByCredentialId(first.credentialId))!.name, 'Laptop');
+      assert.equal(await store.deletePasskey(other.id, first.id), false, "not another user's");
+      assert.equal(await store.deletePasskey(owner.id, first.id), true);
+      assert.equal(await store.deletePasskey(owner.id, first.id), false);
+      assert.deepEqual(await store.listPasskeys(owner.id), [second]);
+      await store.createPasskey(passkey(owner.id));
+      assert.equal(await store.deleteUserPasskeys(owner.id), 2);
+      assert.equal(await store.deleteUserPasskeys(owner.id), 0);
+      await store.createPasskey(passkey(other.id));
+      assert.equal(await store.deleteUser(other.id), true);
+      assert.deepEqual(await store.listPasskeys(other.id), [], 'gone with their user');
+    });
+
+    test('passkeys: a use is recorded only against the counter it was checked with; of racing uses one wins', async () => {
+      const owner = user();
+      await store.createUser(owner);
+      const record = passkey(owner.id, { counter: 5, backedUp: false });
+      await store.createPasskey(record);
+      const use = { expectedCounter: 5, counter: 6, backedUp: true, usedAt: 9_000 };
+      assert.equal(await store.recordPasskeyUse(record.id, { ...use, expectedCounter: 4 }), false);
+      const racers = await Promise.all([1, 2, 3].map(() => store.recordPasskeyUse(record.id, use)));
+      assert.equal(racers.filter(Boolean).length, 1);
+      assert.deepEqual(await store.findPasskeyByCredentialId(record.credentialId), {
+        ...record,
+        counter: 6,
+        backedUp: true,
+        lastUsedAt: 9_000,
+      });
+      // Authenticators without a counter send 0 every time: 0 → 0 is a use like any other.
+      const counterless = passkey(owner.id);
+      await store.createPasskey(counterless);
+      const zero = { expectedCounter: 0, counter: 0, backedUp: true, usedAt: 9_001 };
+      assert.equal(await store.recordPasskeyUse(counterless.id, zero), true);
+      assert.equal(await store.recordPasskeyUse(counterless.id, zero), true);
+      assert.equal(await store.recordPasskeyUse('missing', zero), false);
+    });
+
+    test('passkey challenges: taken once (of racing takes one wins), never after expiry, purged, gone with their user', async () => {
+      const owner = user();
+      await store.createUser(owner);
+      const challenge = {
+        challengeHash: `ceremony-${owner.id}`,
+        kind: 'registration' as const,
+        userId: owner.id,
+        loginChallengeHash: null,
+        createdAt: 1_000,
+        expiresAt: 5_000,
+      };
+      await store.createPasskeyChallenge(challenge);
+      const racers = await Promise.all([1, 2, 3].map(() => store.takePasskeyChallenge(challenge.challengeHash, 4_999)));
+      assert.deepEqual(
+        racers.filter((taken) => taken !== null),
+        [challenge],
+      );
+      assert.equal(await store.takePasskeyChallenge(challenge.challengeHash, 4_999), null, 'used once');
+      const passwordless = {
+        ...challenge,
+        challengeHash: `anyone-${owner.id}`,
+        kind: 'authentication' as const,
+        userId: null,
+        loginChallengeHash: 'login-hash',
+      };
+      await store.createPasskeyChallenge(passwordless);
+      assert.equal(await store.takePasskeyChallenge(passwordless.challengeHash, 5_000), null, 'expired');
+      assert.equal(await store.takePasskeyChallenge(passwordless.challengeHash, 0), null, 'and gone once tried');
+      await store.createPasskeyChallenge({ ...passwordless, challengeHash: `later-${owner.id}`, expiresAt: 2_000 });
+      assert.ok((await store.purgeExpiredPasskeyChallenges(2_000)) >= 1);
+      assert.equal(await store.takePasskeyChallenge(`later-${owner.id}`, 0), null);
+      await store.createPasskeyChallenge({ ...challenge, challengeHash: `mine-${owner.id}` });
+      assert.equal(await store.deleteUser(owner.id), true);
+      assert.equal(await store.takePasskeyChallenge(`mine-${owner.id}`, 0), null, 'gone with its user');
     });
 
     test('answers ping', async () => {

@@ -1,6 +1,6 @@
 /**
  * The storage contract the core depends on, one narrow interface per area
- * (users, sessions, tokens, keys, clients, audit…), each in a file of its
+ * (users, sessions, tokens, keys, clients, passkeys, audit…), each in a file of its
  * own. `src/store` implements them for SQLite and PostgreSQL;
  * `test/store/conformance.ts` is the suite every implementation must pass.
  * Each core service takes only the slice it uses. Values in and out are
@@ -11,6 +11,7 @@ import type { AuditStore } from './audit.js';
 import type { AuthorizationCodeStore } from './authorization-codes.js';
 import type { ClientStore } from './clients.js';
 import type { ConsentStore } from './consents.js';
+import type { PasskeyStore } from './passkeys.js';
 import type { RefreshTokenStore } from './refresh-tokens.js';
 import type { RevocationStore } from './revocations.js';
 import type { ScopeStore } from './scopes.js';
@@ -24,6 +25,7 @@ export type * from './audit.js';
 export type * from './authorization-codes.js';
 export type * from './clients.js';
 export type * from './consents.js';
+export type * from './passkeys.js';
 export type * from './refresh-tokens.js';
 export type * from './revocations.js';
 export type * from './scopes.js';
@@ -46,7 +48,8 @@ export interface Store
     TwoFactorStore,
     ScopeStore,
     ConsentStore,
-    AuthorizationCodeStore {
+    AuthorizationCodeStore,
+    PasskeyStore {
   /** Whether the database answers; for readiness probes. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

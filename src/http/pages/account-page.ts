@@ -3,6 +3,8 @@ import type { AuthCore } from '../../core/index.js';
 import { signedIn } from '../route-context.js';
 import { redirectToPage, sendPage } from './send.js';
 import { appsSection } from './oidc-views.js';
+import { passkeySection } from './passkey-views.js';
+import { RECENT_SIGN_IN_SECONDS } from '../../core/passkeys.js';
 import { twoFactorSection } from './two-factor-views.js';
 import { accountPage, type AccountNotice } from './views.js';
 
@@ -13,6 +15,9 @@ export const ACCOUNT_NOTICES = {
   'session-revoked': 'The session is signed out.',
   'sessions-revoked': 'Every other session is signed out.',
   'two-factor-off': 'Two-factor sign-in is off.',
+  'passkey-added': 'The passkey is added; signing in with your password now asks for it too.',
+  'passkey-renamed': 'The passkey is renamed.',
+  'passkey-removed': 'The passkey is removed.',
   'app-revoked': 'The app no longer has access; its refresh tokens have ended.',
 } as const;
 
@@ -37,11 +42,12 @@ export async function renderAccount(
   { status, message }: { status: number; message: AccountNotice },
 ): Promise<FastifyReply> {
   const { user, session } = signedIn(request);
-  const [sessions, apiKeys, twoFactor, apps] = await Promise.all([
+  const [sessions, apiKeys, twoFactor, apps, passkeys] = await Promise.all([
     core.sessions.listSessions({ userId: user.id }),
     core.apiKeys.listApiKeys(user.id),
     core.twoFactor?.status(user.id),
     core.openId ? core.consents.listForUser(user.id) : undefined,
+    core.passkeys?.list(user.id),
   ]);
   return sendPage(
     reply,
@@ -54,6 +60,13 @@ export async function renderAccount(
       message,
       twoFactor: twoFactor && twoFactorSection(twoFactor),
       apps: apps && appsSection(apps),
+      passkeys:
+        passkeys &&
+        passkeySection({
+          passkeys,
+          needsPassword: core.clock.now() - session.createdAt > RECENT_SIGN_IN_SECONDS * 1000,
+          required: core.passkeys!.isRequiredFor(user.roles),
+        }),
       passwordMinLength: core.passwordPolicy.minLength,
     }),
   );

@@ -38,6 +38,7 @@ form.row{display:flex;flex-wrap:wrap;align-items:end;gap:.5rem;margin:.5rem 0}
 h3{font-size:1rem;margin:1rem 0 0}
 code{font-family:ui-monospace,monospace;font-size:.9em}
 main:has(table){max-width:64rem}
+.passkey{display:grid;gap:.5rem;max-width:22rem;margin-top:.75rem}
 @media (max-width:30rem){main{padding:.75rem}ul.sessions li{display:grid}}
 `;
 
@@ -59,6 +60,9 @@ export const SCRIPT = `document.addEventListener('click', (event) => {
 /** A small key on a blue square. */
 export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#2f6fb3"/><circle cx="12" cy="16" r="5" fill="none" stroke="#fff" stroke-width="3"/><path d="M17 16h10m-3 0v4" stroke="#fff" stroke-width="3" fill="none"/></svg>`;
 
-/** The Content-Security-Policy of every page: own script, styles and images only (nothing inline), forms only to this origin. */
+/**
+ * The Content-Security-Policy of every page: own script, styles and images
+ * only (nothing inline), requests (the passkey script's) and forms only to this origin.
+ */
 export const PAGE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";

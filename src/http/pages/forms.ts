@@ -14,6 +14,25 @@ export const TwoFactorSignInForm = Type.Object(
   strict,
 );
 
+/** A passkey's answer as the passkey script posts it: the credential's JSON, checked against its schema by the route. */
+const PasskeyAnswer = Type.String({ minLength: 1, maxLength: 12 * 1024 });
+
+export const PasskeySignInForm = Type.Object(
+  {
+    response: PasskeyAnswer,
+    challenge: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    return_to: ReturnTo,
+  },
+  strict,
+);
+
+export const PasskeyAddForm = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 64 }), response: Type.String({ maxLength: 12 * 1024 }) },
+  strict,
+);
+
+export const PasskeyRenameForm = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }, strict);
+
 export const PasswordChangeForm = Type.Object({ currentPassword: Password, newPassword: Password }, strict);
 
 export const CurrentPasswordForm = Type.Object({ password: Password }, strict);

@@ -29,6 +29,7 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
   const { core, guards, origins, rateLimit } = context;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   const sameSite = sameSiteOnly(origins);
+  const passkeys = core.passkeys !== null;
 
   app.get('/', async (request, reply) => {
     const principal = await guards.resolve(request);
@@ -39,7 +40,7 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
     const again = back !== null && query.prompt === 'login';
     if (principal?.credential !== 'session' || again) {
       const username = typeof query.login_hint === 'string' ? query.login_hint.slice(0, 256) : undefined;
-      return sendPage(reply, 200, signInPage({ returnTo: back, username }), {
+      return sendPage(reply, 200, signInPage({ returnTo: back, username, passkeys }), {
         formTargets: await formTargetsFor(back, core, reply),
       });
     }
@@ -68,21 +69,26 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
           return back ? reply.code(303).header('location', back).send() : backHome(reply);
         case 'two-factor':
           // The password was right and a code is needed: the second step carries the challenge (and where to go back).
-          return sendPage(reply, 200, twoFactorSignInPage({ challenge: outcome.challenge, returnTo: back }), {
-            formTargets,
-          });
+          return sendPage(
+            reply,
+            200,
+            twoFactorSignInPage({ challenge: outcome.challenge, returnTo: back, methods: outcome.methods }),
+            { formTargets },
+          );
         case 'throttled':
         case 'busy':
           return sendWaitPage(
             reply,
             outcome,
-            (message) => signInPage({ error: message, username, returnTo: back }),
+            (message) => signInPage({ error: message, username, returnTo: back, passkeys }),
             formTargets,
           );
         default:
           // 200, as sign-in pages do (Keycloak, Ory): the form is shown again; a
           // 401 here would only add an error to the browser's console.
-          return sendPage(reply, 200, signInPage({ error: WRONG, username, returnTo: back }), { formTargets });
+          return sendPage(reply, 200, signInPage({ error: WRONG, username, returnTo: back, passkeys }), {
+            formTargets,
+          });
       }
     },
   );

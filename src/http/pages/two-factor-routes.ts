@@ -52,9 +52,18 @@ export function registerTwoFactorPageRoutes(app: FastifyInstance, context: Route
             formTargets,
           );
         case 'expired':
-          return sendPage(reply, 200, signInPage({ error: 'That sign-in expired; sign in again.', returnTo: back }), {
-            formTargets,
-          });
+          return sendPage(
+            reply,
+            200,
+            signInPage({
+              error: 'That sign-in expired; sign in again.',
+              returnTo: back,
+              passkeys: core.passkeys !== null,
+            }),
+            {
+              formTargets,
+            },
+          );
         default:
           return sendPage(
             reply,

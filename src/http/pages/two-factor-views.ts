@@ -1,15 +1,39 @@
+import type { SecondFactorMethod } from '../../core/login.js';
 import type { TwoFactorStatus } from '../../core/two-factor.js';
 import type { User } from '../../core/users.js';
 import { html, SafeHtml } from './html.js';
+import { passkeySignIn } from './passkey-views.js';
 import { currentPasswordField, layout } from './views.js';
 
-/** The second step of signing in: a code from the authenticator app, or a recovery code. */
-export function twoFactorSignInPage(options: { challenge: string; error?: string; returnTo?: string | null }): string {
+/**
+ * The second step of signing in: a code from the authenticator app or a
+ * recovery code, and/or a passkey, as `methods` allow (default: codes).
+ */
+export function twoFactorSignInPage(options: {
+  challenge: string;
+  error?: string;
+  returnTo?: string | null;
+  methods?: readonly SecondFactorMethod[];
+}): string {
+  const methods = options.methods ?? ['totp', 'recovery_code'];
+  const codes = methods.includes('totp');
+  const passkey = methods.includes('passkey')
+    ? passkeySignIn({ challenge: options.challenge, returnTo: options.returnTo, label: 'Use your passkey' })
+    : '';
+  if (!codes) {
+    return layout(
+      'Two-factor sign-in',
+      html`<h1>Use your passkey</h1>
+        <p>Your password is right. To finish signing in, use your passkey.</p>
+        ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''} ${passkey}
+        <p class="muted"><a href="./">Start again</a></p>`,
+    );
+  }
   return layout(
     'Two-factor sign-in',
     html`<h1>Enter your code</h1>
       <p>Open your authenticator app and enter the 6-digit code for this account, or one of your recovery codes.</p>
-      ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
+      ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''} ${passkey}
       <form class="stack" method="post" action="ui/sign-in/two-factor">
         <input type="hidden" name="challenge" value="${options.challenge}" />
         ${options.returnTo ? html`<input type="hidden" name="return_to" value="${options.returnTo}" />` : ''}

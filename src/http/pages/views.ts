@@ -2,6 +2,7 @@ import type { ApiKey } from '../../core/api-keys.js';
 import type { Session } from '../../core/sessions.js';
 import type { User } from '../../core/users.js';
 import { html, SafeHtml } from './html.js';
+import { passkeySignIn } from './passkey-views.js';
 
 /**
  * Every link and form of the pages is relative to this base, which
@@ -41,8 +42,14 @@ export function layout(title: string, body: SafeHtml, user?: User): string {
     </html> `.value;
 }
 
-/** The sign-in form, with an error message when a try failed. */
-export function signInPage(options: { error?: string; username?: string; returnTo?: string | null } = {}): string {
+/**
+ * The sign-in form, with an error message when a try failed. With
+ * `passkeys`, also "Sign in with a passkey", and the browser's autofill
+ * offers passkeys in the username field (conditional UI).
+ */
+export function signInPage(
+  options: { error?: string; username?: string; returnTo?: string | null; passkeys?: boolean } = {},
+): string {
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
@@ -54,7 +61,7 @@ export function signInPage(options: { error?: string; username?: string; returnT
           <input
             id="username"
             name="username"
-            autocomplete="username"
+            autocomplete="${options.passkeys ? 'username webauthn' : 'username'}"
             required
             maxlength="256"
             value="${options.username ?? ''}"
@@ -62,7 +69,8 @@ export function signInPage(options: { error?: string; username?: string; returnT
         /></label>
         ${currentPasswordField('password')}
         <button type="submit">Sign in</button>
-      </form>`,
+      </form>
+      ${options.passkeys ? passkeySignIn({ returnTo: options.returnTo }) : ''}`,
   );
 }
 
@@ -94,6 +102,7 @@ export function accountPage({
   message = {},
   twoFactor,
   apps,
+  passkeys,
   passwordMinLength,
 }: {
   user: User;
@@ -106,6 +115,8 @@ export function accountPage({
   twoFactor?: SafeHtml;
   /** "Apps with access", when the deployment is an OpenID Provider. */
   apps?: SafeHtml;
+  /** The passkeys section, when the deployment offers passkeys. */
+  passkeys?: SafeHtml;
   /** The password policy's shortest password, for the browser's own check. */
   passwordMinLength: number;
 }): string {
@@ -174,7 +185,7 @@ export function accountPage({
         /></label>
         <button type="submit">Change password</button>
       </form>
-      ${twoFactor ?? ''} ${apps ?? ''}
+      ${twoFactor ?? ''} ${passkeys ?? ''} ${apps ?? ''}
       <h2>API keys</h2>
       ${
         message.newKey

@@ -35,7 +35,7 @@ export function registerLoginRoutes(app: FastifyInstance, context: RouteContext)
         const expiresIn = Math.round((outcome.expiresAt - context.core.clock.now()) / 1000);
         return reply
           .code(202)
-          .send({ status: 'two-factor', challenge: outcome.challenge, expiresIn, methods: ['totp', 'recovery_code'] });
+          .send({ status: 'two-factor', challenge: outcome.challenge, expiresIn, methods: outcome.methods });
       }
       return { user: userView(outcome.user), session: sessionView(outcome.session, outcome.session.id) };
     },
