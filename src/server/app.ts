@@ -68,14 +68,47 @@ export interface BuildServerOptions {
   logStream?: NodeJS.WritableStream;
 }
 
+/** A server built but not yet listening. */
+type BuiltServer = { app: FastifyInstance; core: AuthCore; setListeningUrl(url: string): void };
+
+const START_CLEANUP_MS = 1000;
+
 /**
  * The Gatehouse HTTPS server, built but not yet listening: opens the store
- * (running migrations), creates the core and registers every route.
+ * (running migrations), creates the core and registers every route. If any
+ * of it fails, what was opened is closed again (within a second) before the
+ * error is thrown: a failed start must not leave the pool or Redis holding
+ * the process open (issue #15).
  */
-export async function buildServer(
+export async function buildServer(config: ServerConfig, options: BuildServerOptions): Promise<BuiltServer> {
+  const opened: { close?: () => Promise<unknown> } = {};
+  try {
+    return await assembleServer(config, options, opened);
+  } catch (error) {
+    await closeWithin(START_CLEANUP_MS, () => opened.close?.() ?? Promise.resolve());
+    throw error;
+  }
+}
+
+/** Runs `close`, giving up after `ms`: a failed start still ends promptly when a connection hangs. */
+async function closeWithin(ms: number, close: () => Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    close().catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+/** {@link buildServer}'s work; `opened.close` undoes what is open so far. */
+async function assembleServer(
   config: ServerConfig,
   options: BuildServerOptions,
-): Promise<{ app: FastifyInstance; core: AuthCore; setListeningUrl(url: string): void }> {
+  opened: { close?: () => Promise<unknown> },
+): Promise<BuiltServer> {
   const masterKey = loadMasterKey(config.data);
   // Without a configured public URL, the issuer is the URL the server ends up listening on.
   let listeningUrl = `https://${config.host}:${config.port}`;
@@ -91,6 +124,7 @@ export async function buildServer(
     },
   );
   const store = cache.store;
+  opened.close = () => store.close();
   let log: FastifyBaseLogger | undefined;
   const bus =
     config.redis === undefined
@@ -104,6 +138,10 @@ export async function buildServer(
             );
           else log?.info('redis connected');
         });
+  opened.close = async () => {
+    await bus?.close();
+    await store.close();
+  };
   const metrics = new ServerMetrics();
   const core = createAuthCore({
     onAuditEvent: metrics.observeAuditEvent,
@@ -166,6 +204,8 @@ export async function buildServer(
   const app = (config.http2
     ? Fastify({ ...common, http2: true, https: { ...https, allowHTTP1: true } })
     : Fastify({ ...common, https })) as unknown as FastifyInstance;
+  // From here the app's onClose hooks close the store, the log and Redis.
+  opened.close = () => app.close();
   app.addHook('onClose', async () => store.close());
   if (destination) app.addHook('onClose', async () => destination.close());
   log = app.log;

@@ -1,6 +1,7 @@
 import type { Server as HTTPSServer } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import type { AuthCore } from '../core/index.js';
+import { GatehouseError } from '../core/errors.js';
 import { databaseKind } from '../store/index.js';
 import { buildServer, TLS_SETTINGS, type BuildServerOptions } from './app.js';
 import type { ServerConfig } from './config.js';
@@ -25,6 +26,23 @@ export interface RunningServer {
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
 
+/** A listen failure as one line that names the setting to change. */
+function listenError(config: ServerConfig, error: NodeJS.ErrnoException): GatehouseError {
+  const reason =
+    error.code === 'EADDRINUSE'
+      ? 'the address is already in use'
+      : error.code === 'EACCES'
+        ? 'permission denied (ports below 1024 need privileges)'
+        : error.code === 'EADDRNOTAVAIL'
+          ? 'no such address on this machine'
+          : (error.code ?? error.message);
+  return new GatehouseError('ERR_CONFIG', {
+    message: `invalid configuration: port: cannot listen on ${config.host}:${config.port}: ${reason}`,
+    details: { key: 'port' },
+    cause: error,
+  });
+}
+
 /**
  * Loads TLS material, builds the server and starts listening; purges expired
  * sessions, refresh tokens, revocations and retired keys every ten minutes.
@@ -42,7 +60,12 @@ export async function startServer(
     await app.close();
     throw error;
   }
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app.close();
+    throw listenError(config, error as NodeJS.ErrnoException);
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -1,6 +1,8 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../server/config.js';
+import type { RunningServer } from '../../server/start.js';
+import { errorLine } from '../output.js';
 
 /** Registers `gatehouse serve`: starts the HTTPS server and runs until SIGTERM or SIGINT. */
 export function registerServeCommand(program: Command): void {
@@ -99,10 +101,19 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (GATEHOUSE_LOG_LEVEL, default info)')
     .action(async (flags: Record<string, unknown>) => {
-      const config = loadConfig({ flags });
-      // Loaded here, not at the top: every other command starts faster without the server.
-      const { startServer } = await import('../../server/start.js');
-      const server = await startServer(config);
+      // Until it listens, SIGTERM and SIGINT keep their default action: the process ends at once.
+      let server: RunningServer;
+      try {
+        const config = loadConfig({ flags });
+        // Loaded here, not at the top: every other command starts faster without the server.
+        const { startServer } = await import('../../server/start.js');
+        server = await startServer(config);
+      } catch (error) {
+        // Anything before listening is fatal: one line and a non-zero exit at once, whatever
+        // connections are still open (a Redis client would otherwise keep the process alive, issue #15).
+        process.stderr.write(errorLine(error));
+        process.exit(1);
+      }
       const caFile = relative(process.cwd(), server.certFile) || server.certFile;
       const lines = [
         `Gatehouse listening on ${server.url}`,
