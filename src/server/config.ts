@@ -366,8 +366,11 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   if (config.tlsClientAuth === 'require' && config.tlsClientCa === undefined) {
     throw configError('tlsClientAuth', 'require needs tlsClientCa: the CA that issues the client certificates');
   }
-  if (config.sessionIdleTimeout > config.sessionAbsoluteTimeout) {
-    throw configError('sessionIdleTimeout', 'must not be longer than sessionAbsoluteTimeout');
+  if (config.sessionIdleTimeout >= config.sessionAbsoluteTimeout) {
+    throw configError(
+      'sessionIdleTimeout',
+      `must be shorter than sessionAbsoluteTimeout (${config.sessionIdleTimeout} s is not shorter than ${config.sessionAbsoluteTimeout} s): an idle timeout that long never applies`,
+    );
   }
   return config;
 }

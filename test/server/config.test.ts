@@ -61,7 +61,11 @@ test('a bad value stops the start with one line naming the key and its source', 
   );
   assert.match(
     configError(() => loadConfig({ flags: { sessionIdleTimeout: '7200', sessionAbsoluteTimeout: '3600' }, env: {} })),
-    /^invalid configuration: sessionIdleTimeout: must not be longer than sessionAbsoluteTimeout$/,
+    /^invalid configuration: sessionIdleTimeout: must be shorter than sessionAbsoluteTimeout \(7200 s is not shorter than 3600 s\): an idle timeout that long never applies$/,
+  );
+  assert.match(
+    configError(() => loadConfig({ flags: { sessionIdleTimeout: '600', sessionAbsoluteTimeout: '600' }, env: {} })),
+    /^invalid configuration: sessionIdleTimeout: must be shorter than sessionAbsoluteTimeout \(600 s is not shorter than 600 s\)/,
   );
   assert.match(
     configError(() => loadConfig({ flags: { tlsCert: 'cert.pem' }, env: {} })),
