@@ -10,7 +10,7 @@ import { gatehouse } from '../http/plugin.js';
 import { sendProblem } from '../http/problem.js';
 import { openStore } from '../store/index.js';
 import { withReadCache, type CacheChange } from '../store/read-cache.js';
-import { connectRedis, KEYS_TOPIC, REVOCATIONS_TOPIC } from '../store/redis.js';
+import { connectRedis, KEYS_TOPIC, redisNamespace, REVOCATIONS_TOPIC } from '../store/redis.js';
 import type { ServerConfig } from './config.js';
 import { AccessLogController } from './access-log.js';
 import { createLogDestination } from './log-destination.js';
@@ -129,14 +129,18 @@ async function assembleServer(
   const bus =
     config.redis === undefined
       ? null
-      : connectRedis(config.redis, (status, error) => {
-          // Losing Redis degrades, never stops, the service: say so loudly.
-          if (status === 'down')
-            log?.warn(
-              { err: error?.message },
-              'redis unreachable: serving without shared broadcast; throttling counts per instance',
-            );
-          else log?.info('redis connected');
+      : connectRedis(config.redis, {
+          // Keys and channels carry the deployment: two deployments on one Redis never meet.
+          namespace: config.redisPrefix ?? redisNamespace(await store.readDeploymentId()),
+          onStatus(status, error) {
+            // Losing Redis degrades, never stops, the service: say so loudly.
+            if (status === 'down')
+              log?.warn(
+                { err: error?.message },
+                'redis unreachable: serving without shared broadcast; throttling counts per instance',
+              );
+            else log?.info('redis connected');
+          },
         });
   opened.close = async () => {
     await bus?.close();
@@ -154,7 +158,7 @@ async function assembleServer(
         blockSeconds: config.throttleBlockSeconds,
         ipFailures: config.throttleIpFailures,
       },
-      { redis: bus?.client },
+      { redis: bus?.client, keyPrefix: bus?.namespace },
     ),
     store,
     clock: options.clock,

@@ -53,6 +53,8 @@ export interface ServerConfig {
   cacheTtlMs: number;
   /** Redis URL (`redis://HOST:PORT/N`) for shared state between instances. Default none. */
   redis: string | undefined;
+  /** Prefix of this deployment's Redis keys and channels. Default `gatehouse:<deployment id>` (the id stored in the database). */
+  redisPrefix: string | undefined;
   /** Origins whose pages may sign in and make cookie-authenticated changes. Default: the public URL, else each request's own origin. */
   origins: string[] | undefined;
   /** Consecutive failed sign-ins per account (and account + IP) that start a block, 3 to 10. Default 10. */
@@ -114,6 +116,13 @@ function boolean(raw: unknown): boolean {
   if (raw === true || raw === 'true' || raw === '1') return true;
   if (raw === false || raw === 'false' || raw === '0') return false;
   throw new Error('must be true or false');
+}
+
+/** A Redis key prefix: letters, digits and `:._-`, no spaces (keys and channel names are built from it). */
+function redisPrefix(raw: unknown): string {
+  if (typeof raw !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$/.test(raw) || raw.endsWith(':'))
+    throw new Error('must be 1 to 64 letters, digits, colons, dots, dashes or underscores, not ending with a colon');
+  return raw;
 }
 
 /** Every setting, its environment variable, its flag and its parser: the one table of configuration. */
@@ -186,6 +195,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
       return raw;
     },
   },
+  redisPrefix: { env: 'GATEHOUSE_REDIS_PREFIX', flag: '--redis-prefix', parse: redisPrefix },
   throttleAccountFailures: {
     env: 'GATEHOUSE_THROTTLE_ACCOUNT_FAILURES',
     flag: '--throttle-account-failures',
@@ -278,6 +288,7 @@ const DEFAULTS: Omit<
   | 'publicUrl'
   | 'tokenAudience'
   | 'redis'
+  | 'redisPrefix'
   | 'origins'
   | 'trustProxy'
 > = {

@@ -131,6 +131,7 @@ export const STORE_METHODS = {
   deleteUserLoginChallenges: 'pass',
   purgeExpiredLoginChallenges: 'pass',
   ping: 'pass',
+  readDeploymentId: 'pass',
   close: 'pass',
 } as const satisfies Record<keyof Store, 'cached' | 'invalidates' | 'local' | 'pass'>;
 

@@ -181,6 +181,12 @@ export interface AuthorizationRequestsTable {
   expires_at: number;
 }
 
+/** One row: the id the database was created with (migration 0011), namespacing shared state in Redis. */
+export interface DeploymentTable {
+  id: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -197,4 +203,5 @@ export interface Database {
   consents: ConsentsTable;
   authorization_codes: AuthorizationCodesTable;
   authorization_requests: AuthorizationRequestsTable;
+  deployment: DeploymentTable;
 }

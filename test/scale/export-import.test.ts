@@ -93,6 +93,7 @@ if (typeof database === 'string') {
       '0007_scopes',
       '0008_session_auth_methods',
       '0010_openid_connect',
+      '0011_deployment',
     ]);
     const imported = await runCLI(['import', '--db', pg.url], { input: state.dump });
     assert.equal(imported.code, 0, imported.stderr);

@@ -30,6 +30,10 @@ export function registerServeCommand(program: Command): void {
       'how late a change made elsewhere may be seen here, 0 to 1000 ms; 0: no cache (GATEHOUSE_CACHE_TTL_MS, default 500)',
     )
     .option('--redis <url>', 'Redis for instances that act as one: redis://HOST:PORT/N (GATEHOUSE_REDIS)')
+    .option(
+      '--redis-prefix <prefix>',
+      "namespace of this deployment's Redis keys and channels (GATEHOUSE_REDIS_PREFIX, default gatehouse:<deployment id>)",
+    )
     .option('--host <host>', 'address to listen on (GATEHOUSE_HOST, default localhost)')
     .option('--port <port>', 'port, 0 for any free one (GATEHOUSE_PORT, default 8443)')
     .option('--tls-cert <file>', 'PEM certificate chain (GATEHOUSE_TLS_CERT)')
