@@ -263,6 +263,8 @@ async function assembleServer(
     forwardAuth: { headerPrefix: config.forwardAuthHeaderPrefix, signInUrl: config.publicUrl },
     origins: config.origins ?? (config.publicUrl === undefined ? undefined : [config.publicUrl.toLowerCase()]),
     rateLimitPerMinute: config.rateLimitPerMinute,
+    clientRateLimitPerMinute: config.clientRateLimitPerMinute,
+    ...(bus && { sharedCounters: { redis: bus.client, keyPrefix: bus.namespace } }),
     ipv6PrefixLength: config.ipv6PrefixLength,
     basicAuth: config.basicAuth,
     clientCertificates: config.tlsClientCa !== undefined || config.tlsClientAuth !== undefined,

@@ -63,8 +63,10 @@ export interface ServerConfig {
   throttleBlockSeconds: number;
   /** Failed sign-ins per IP address in 15 minutes before it is blocked for 15 minutes. Default 100. */
   throttleIpFailures: number;
-  /** Requests per minute per IP address to the sign-in and token endpoints. Default 300. */
+  /** Unauthenticated requests per minute per IP address to the sign-in and token endpoints. Default 300. */
   rateLimitPerMinute: number;
+  /** Requests per minute per authenticated client to the OAuth endpoints (instead of its address's). Default 6000. */
+  clientRateLimitPerMinute: number;
   /** Per-address limits count IPv6 clients by this prefix length, 32 to 128. Default 64 (one customer network). */
   ipv6PrefixLength: number;
   /** Shortest new password, 8 to 64 characters. Default 15 (NIST SP 800-63B-4, password-only accounts). */
@@ -242,6 +244,11 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     flag: '--rate-limit-per-minute',
     parse: integer(10, 1_000_000),
   },
+  clientRateLimitPerMinute: {
+    env: 'GATEHOUSE_CLIENT_RATE_LIMIT_PER_MINUTE',
+    flag: '--client-rate-limit-per-minute',
+    parse: integer(10, 1_000_000),
+  },
   origins: {
     env: 'GATEHOUSE_ORIGINS',
     flag: '--origins',
@@ -312,6 +319,7 @@ const DEFAULTS: Omit<
   throttleBlockSeconds: 60,
   throttleIpFailures: 100,
   rateLimitPerMinute: 300,
+  clientRateLimitPerMinute: 6000,
   ipv6PrefixLength: 64,
   passwordMinLength: 15,
   http2: false,

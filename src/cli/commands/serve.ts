@@ -92,7 +92,11 @@ export function registerServeCommand(program: Command): void {
     .option('--password-min-length <n>', 'shortest new password, 8 to 64 (GATEHOUSE_PASSWORD_MIN_LENGTH, default 15)')
     .option(
       '--rate-limit-per-minute <n>',
-      'requests per minute per IP to /login, /token, /oauth/* (GATEHOUSE_RATE_LIMIT_PER_MINUTE, default 300)',
+      'unauthenticated requests per minute per IP to /login, /token, /oauth/* (GATEHOUSE_RATE_LIMIT_PER_MINUTE, default 300)',
+    )
+    .option(
+      '--client-rate-limit-per-minute <n>',
+      'requests per minute per authenticated client to /oauth/* (GATEHOUSE_CLIENT_RATE_LIMIT_PER_MINUTE, default 6000)',
     )
     .option(
       '--ipv6-prefix-length <bits>',
