@@ -14,6 +14,7 @@ import { connectRedis, KEYS_TOPIC, redisNamespace, REVOCATIONS_TOPIC } from '../
 import type { ServerConfig } from './config.js';
 import { AccessLogController } from './access-log.js';
 import { createLogDestination } from './log-destination.js';
+import { useLingeringClose } from './lingering-close.js';
 import { loadMasterKey } from './master-key.js';
 import { ServerMetrics } from './metrics.js';
 import { useSecurityHeaders } from './security-headers.js';
@@ -227,6 +228,8 @@ async function assembleServer(
   }
   app.setErrorHandler(handleError);
   useSecurityHeaders(app);
+  // Before any route: a 413 must reach the client before the connection closes.
+  useLingeringClose(app);
   app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'ERR_NOT_FOUND'));
 
   // Before any route: @fastify/swagger learns the routes as they are added.
