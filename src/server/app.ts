@@ -198,7 +198,8 @@ async function assembleServer(
     // is believed only from the configured proxy addresses.
     trustProxy: config.trustProxy ?? false,
     requestTimeout: 30_000,
-    return503OnClosing: true,
+    // A stop answers what reaches it (with Connection: close) rather than 503: see graceful-stop.ts.
+    return503OnClosing: false,
     logController: new AccessLogController(
       destination?.accessSink ?? logStream,
       ['trace', 'debug', 'info'].includes(config.logLevel),

@@ -75,6 +75,8 @@ export interface ServerConfig {
   trustProxy: string[] | undefined;
   /** Offer HTTP/2 (with HTTP/1.1 still accepted, by ALPN). Default false. */
   http2: boolean;
+  /** Seconds a stop (SIGTERM) lets requests in flight finish before it cuts their connections, 0 to 3600. Default 10. */
+  shutdownGraceSeconds: number;
 }
 
 /** Where a setting came from, so an error can say which one to fix. */
@@ -214,6 +216,11 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     parse: integer(10, 1_000_000),
   },
   http2: { env: 'GATEHOUSE_HTTP2', flag: '--http2', parse: boolean },
+  shutdownGraceSeconds: {
+    env: 'GATEHOUSE_SHUTDOWN_GRACE_SECONDS',
+    flag: '--shutdown-grace-seconds',
+    parse: integer(0, 3600),
+  },
   trustProxy: {
     env: 'GATEHOUSE_TRUST_PROXY',
     flag: '--trust-proxy',
@@ -323,6 +330,7 @@ const DEFAULTS: Omit<
   ipv6PrefixLength: 64,
   passwordMinLength: 15,
   http2: false,
+  shutdownGraceSeconds: 10,
 };
 
 /** Every setting's key, flag and environment variable, for help texts and documentation checks. */

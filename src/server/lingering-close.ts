@@ -26,11 +26,18 @@ export function useLingeringClose(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply) => {
     if (reply.statusCode !== 413 || request.raw.httpVersionMajor !== 1) return;
     const socket = request.raw.socket as Socket | null;
-    if (socket && !lingering.has(socket)) lingerOnClose(socket);
+    if (socket) lingerOnClose(socket);
   });
 }
 
-function lingerOnClose(socket: Socket): void {
+/**
+ * Makes the socket's next close a lingering one: when Node's HTTP server
+ * closes it after an answer, it shuts its own side and reads and discards
+ * what the client still sends, up to {@link LINGER_BYTES} or
+ * {@link LINGER_MS}, so that no unread data turns into a reset.
+ */
+export function lingerOnClose(socket: Socket): void {
+  if (lingering.has(socket)) return;
   lingering.add(socket);
   // Node's HTTP server closes a `Connection: close` socket with destroySoon() once the answer is written.
   socket.destroySoon = () => {

@@ -5,6 +5,7 @@ import { GatehouseError } from '../core/errors.js';
 import { databaseKind } from '../store/index.js';
 import { buildServer, TLS_SETTINGS, type BuildServerOptions } from './app.js';
 import type { ServerConfig } from './config.js';
+import { trackConnections } from './graceful-stop.js';
 import { checkPrivateFiles } from './private-files.js';
 import { clientCertificateOptions, loadTLS } from './tls.js';
 
@@ -18,6 +19,13 @@ export interface RunningServer {
   certFile: string;
   /** Stops accepting connections, lets requests in flight finish, closes the database. */
   close(): Promise<void>;
+  /**
+   * The graceful stop of SIGTERM: stops accepting, answers what is in flight
+   * and what arrives on open connections (with `Connection: close`) for up
+   * to `graceSeconds`, cuts what is left, then closes as {@link close} does.
+   * Resolves with the number of connections cut.
+   */
+  shutdown(graceSeconds: number): Promise<{ cut: number }>;
   /** Deletes expired sessions, refresh tokens, revocations, sign-in challenges and keys now (also every ten minutes); returns how many of each. */
   purgeExpired(): Promise<Record<string, number>>;
   /** Re-reads the certificate and key files (on SIGHUP); new connections use them. */
@@ -60,6 +68,8 @@ export async function startServer(
     await app.close();
     throw error;
   }
+  // HTTP/2 sessions are drained by Fastify's close itself.
+  const connections = config.http2 ? null : trackConnections(app);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
@@ -110,6 +120,13 @@ export async function startServer(
     async close() {
       clearInterval(timer);
       await app.close();
+    },
+    async shutdown(graceSeconds) {
+      clearInterval(timer);
+      const drained = (await connections?.drain(graceSeconds * 1000)) ?? { cut: 0 };
+      // Then the store, Redis and the log (flushed) close with the app.
+      await app.close();
+      return drained;
     },
     async reloadTLS() {
       const fresh = await loadTLS(config);

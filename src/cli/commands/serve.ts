@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../server/config.js';
+import { loadConfig, type ServerConfig } from '../../server/config.js';
 import type { RunningServer } from '../../server/start.js';
 import { errorLine } from '../output.js';
 
@@ -104,6 +104,10 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--http2', 'offer HTTP/2; HTTP/1.1 is still accepted (GATEHOUSE_HTTP2, default false)')
     .option(
+      '--shutdown-grace-seconds <seconds>',
+      'on SIGTERM, how long requests in flight may finish, 0 to 3600 (GATEHOUSE_SHUTDOWN_GRACE_SECONDS, default 10)',
+    )
+    .option(
       '--trust-proxy <list>',
       'proxy addresses/CIDRs whose X-Forwarded-* headers are believed (GATEHOUSE_TRUST_PROXY, default none)',
     )
@@ -111,8 +115,9 @@ export function registerServeCommand(program: Command): void {
     .action(async (flags: Record<string, unknown>) => {
       // Until it listens, SIGTERM and SIGINT keep their default action: the process ends at once.
       let server: RunningServer;
+      let config: ServerConfig;
       try {
-        const config = loadConfig({ flags });
+        config = loadConfig({ flags });
         // Loaded here, not at the top: every other command starts faster without the server.
         const { startServer } = await import('../../server/start.js');
         server = await startServer(config);
@@ -137,11 +142,21 @@ export function registerServeCommand(program: Command): void {
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) return;
         stopping = true;
-        server.app.log.info({ signal }, 'shutting down');
-        // Requests in flight finish; new ones get 503 while closing.
-        server.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
+        const grace = config.shutdownGraceSeconds;
+        server.app.log.info({ signal, graceSeconds: grace }, 'shutting down');
+        // Should closing the store or Redis hang after the drain, the process still ends.
+        setTimeout(() => process.exit(1), (grace + 5) * 1000).unref();
+        // No new connections; requests in flight and on open connections are answered
+        // (with Connection: close); then the log is flushed and the pools closed.
+        server.shutdown(grace).then(
+          ({ cut }) => {
+            if (cut > 0) server.app.log.warn({ connections: cut }, 'grace period over: connections cut');
+            process.exit(0);
+          },
+          (error: Error) => {
+            process.stderr.write(errorLine(error));
+            process.exit(1);
+          },
         );
       };
       process.on('SIGTERM', stop);
