@@ -97,6 +97,8 @@ export interface ExitResult {
   signal: NodeJS.Signals | null;
   /** Milliseconds from the spawn to the exit. */
   ms: number;
+  /** Milliseconds from the first byte on stderr (the error line) to the exit, or null. */
+  afterErrorMs: number | null;
   stderr: string;
   stdout: string;
 }
@@ -118,13 +120,19 @@ export function runServeToExit(
     });
     let stdout = '';
     let stderr = '';
+    let errorAt: number | null = null;
     child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stderr.on('data', (chunk) => {
+      errorAt ??= performance.now();
+      stderr += chunk;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, ms: Math.round(performance.now() - started), stderr, stdout });
+      const now = performance.now();
+      const afterErrorMs = errorAt === null ? null : Math.round(now - errorAt);
+      resolve({ code, signal, ms: Math.round(now - started), afterErrorMs, stderr, stdout });
     });
     options.onSpawn?.(child);
   });
