@@ -248,13 +248,14 @@ async function assembleServer(
     {
       schema: {
         tags: ['operations'],
-        summary: 'The database answers (and whether Redis does)',
+        summary: 'The database answers (200: ready, or degraded while Redis does not)',
         'x-problems': ['Problem503'],
       },
     },
     async (_request, reply) => {
       const redis = bus === null ? 'absent' : bus.status();
-      if (await store.ping()) return { status: 'ready', database: 'up', redis };
+      // Without Redis an instance still serves (throttling per instance, revocations within the cache lifetime): degraded, not unready.
+      if (await store.ping()) return { status: redis === 'down' ? 'degraded' : 'ready', database: 'up', redis };
       return sendProblem(reply, 'ERR_UNAVAILABLE', 'The database does not answer.');
     },
   );
