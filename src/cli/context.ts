@@ -4,13 +4,15 @@ import { loadConfig } from '../server/config.js';
 import { loadMasterKey } from '../server/master-key.js';
 import { openStore } from '../store/index.js';
 import { announceChanges, type CacheChange } from '../store/read-cache.js';
-import { publishAll, REVOCATIONS_TOPIC } from '../store/redis.js';
+import { publishAll, redisNamespace, REVOCATIONS_TOPIC } from '../store/redis.js';
+import type { Store } from '../core/store/index.js';
 
 /** The flags every data command takes. */
 export interface DataFlags {
   data?: string;
   db?: string;
   redis?: string;
+  redisPrefix?: string;
 }
 
 /** Adds `--data`, `--db` and `--redis` to a command. */
@@ -21,7 +23,11 @@ export function withDataFlags(command: Command): Command {
       '--db <url>',
       'database URL, sqlite:PATH or postgres://… (GATEHOUSE_DB, default sqlite:<data>/gatehouse.db)',
     )
-    .option('--redis <url>', 'Redis URL, to tell running instances about changes at once (GATEHOUSE_REDIS)');
+    .option('--redis <url>', 'Redis URL, to tell running instances about changes at once (GATEHOUSE_REDIS)')
+    .option(
+      '--redis-prefix <prefix>',
+      "the instances' Redis namespace, if they set one (GATEHOUSE_REDIS_PREFIX, default gatehouse:<deployment id>)",
+    );
 }
 
 /** The Redis URL from the flag or `GATEHOUSE_REDIS`, if any. */
@@ -32,14 +38,20 @@ export function redisUrl(flags: DataFlags): string | undefined {
 /** The data folder, database URL and public URL the flags and environment name. */
 export function resolveDataConfig(flags: DataFlags) {
   return loadConfig({
-    flags: { data: flags.data, db: flags.db },
+    flags: { data: flags.data, db: flags.db, redisPrefix: flags.redisPrefix },
     env: {
       GATEHOUSE_DATA: process.env.GATEHOUSE_DATA,
       GATEHOUSE_DB: process.env.GATEHOUSE_DB,
+      GATEHOUSE_REDIS_PREFIX: process.env.GATEHOUSE_REDIS_PREFIX,
       GATEHOUSE_PUBLIC_URL: process.env.GATEHOUSE_PUBLIC_URL,
       GATEHOUSE_PASSWORD_MIN_LENGTH: process.env.GATEHOUSE_PASSWORD_MIN_LENGTH,
     },
   });
+}
+
+/** The namespace the instances on this database use in Redis: the configured prefix, else the deployment's own. */
+export async function readRedisNamespace(flags: DataFlags, store: Pick<Store, 'readDeploymentId'>): Promise<string> {
+  return resolveDataConfig(flags).redisPrefix ?? redisNamespace(await store.readDeploymentId());
 }
 
 /**
@@ -48,7 +60,7 @@ export function resolveDataConfig(flags: DataFlags) {
  */
 export async function withCore<T>(
   flags: DataFlags,
-  work: (core: AuthCore) => Promise<T>,
+  work: (core: AuthCore, announce: (topic: string, messages: string[]) => Promise<boolean>) => Promise<T>,
   options: { signingKeys?: boolean } = {},
 ): Promise<T> {
   const config = resolveDataConfig(flags);
@@ -73,10 +85,12 @@ export async function withCore<T>(
         },
       }),
     });
-    const result = await work(core);
+    // On the instances' channels: the same namespace as theirs, or nobody hears it.
+    const announce = async (topic: string, messages: string[]) =>
+      url !== undefined && publishAll(url, topic, messages, { namespace: await readRedisNamespace(flags, opened) });
+    const result = await work(core, announce);
     if (url !== undefined && changes.length > 0) {
-      const announced = await publishAll(
-        url,
+      const announced = await announce(
         REVOCATIONS_TOPIC,
         changes.map((change) => JSON.stringify(change)),
       );

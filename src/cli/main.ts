@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { isGatehouseError } from '../core/errors.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerClientCommand } from './commands/client.js';
 import { registerDumpCommands } from './commands/dump.js';
@@ -10,6 +9,7 @@ import { registerScopeCommand } from './commands/scope.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSessionsCommand } from './commands/sessions.js';
 import { registerUserCommand } from './commands/user.js';
+import { errorLine } from './output.js';
 import { GATEHOUSE_VERSION } from '../server/version.js';
 
 const program = new Command('gatehouse')
@@ -40,15 +40,9 @@ try {
   if (error instanceof CommanderError) {
     // Help and version are exits with code 0; usage errors were already printed.
     process.exitCode = error.exitCode === 0 ? 0 : 2;
-  } else if (isGatehouseError(error)) {
-    // Expected failures: one line, no stack, never a secret (messages are generic by design).
-    process.stderr.write(`gatehouse: ${error.message}\n`);
-    process.exitCode = 1;
   } else {
-    // One line whatever the error; a driver's message may span several.
-    process.stderr.write(
-      `gatehouse: unexpected error: ${String((error as Error)?.message ?? error).replace(/\s*\n\s*/g, ' ')}\n`,
-    );
+    // Expected failures: one line, no stack, never a secret (messages are generic by design).
+    process.stderr.write(errorLine(error));
     process.exitCode = 1;
   }
 }

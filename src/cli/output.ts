@@ -1,3 +1,5 @@
+import { isGatehouseError } from '../core/errors.js';
+
 /** An ISO 8601 time, or `-`. */
 export function isoTime(ms: number | null | undefined): string {
   return ms === null || ms === undefined ? '-' : new Date(ms).toISOString();
@@ -53,4 +55,14 @@ export function printJSON(value: unknown): void {
 /** Writes a line to standard output. */
 export function say(line: string): void {
   process.stdout.write(`${line}\n`);
+}
+
+/**
+ * The one stderr line for a failure: `gatehouse: MESSAGE`. Gatehouse errors
+ * carry generic messages by design (never a secret); a driver's message may
+ * span several lines, so it is folded into one.
+ */
+export function errorLine(error: unknown): string {
+  if (isGatehouseError(error)) return `gatehouse: ${error.message}\n`;
+  return `gatehouse: unexpected error: ${String((error as Error)?.message ?? error).replace(/\s*\n\s*/g, ' ')}\n`;
 }

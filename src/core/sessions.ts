@@ -10,7 +10,11 @@ export interface SessionPolicy {
   idleTimeoutSeconds: number;
   /** Seconds after sign-in after which a session ends whatever the activity. Default 43200 (12 h). */
   absoluteTimeoutSeconds: number;
-  /** At most one last-seen write per session per this many seconds. Default 60. */
+  /**
+   * At most one last-seen write per session per this many seconds. Default 60.
+   * Never more than a quarter of the idle timeout: a session in use must be
+   * written often enough to outlive its idle timeout until its absolute one.
+   */
   touchIntervalSeconds: number;
 }
 
@@ -74,7 +78,9 @@ export function createSessionService({
 }) {
   const idleMs = policy.idleTimeoutSeconds * 1000;
   const absoluteMs = policy.absoluteTimeoutSeconds * 1000;
-  const touchMs = policy.touchIntervalSeconds * 1000;
+  // A quarter of the idle timeout at most (issue #15): with the read cache's
+  // lifetime on top, last-seen is still well inside the idle window.
+  const touchMs = Math.min(policy.touchIntervalSeconds * 1000, idleMs / 4);
 
   const absoluteExpiry = (record: SessionRecord) => record.createdAt + absoluteMs;
   const expiry = (record: SessionRecord) => Math.min(record.lastSeenAt + idleMs, absoluteExpiry(record));

@@ -68,8 +68,10 @@ export const DEFAULT_THROTTLE_POLICY: Readonly<ThrottlePolicy> = Object.freeze({
   slowDownAfter: 5,
 });
 
-/** Requests per minute per client address to the endpoints that take secrets, unless configured. */
+/** Unauthenticated requests per minute per client address to the endpoints that take secrets, unless configured. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 300;
+/** Requests per minute per authenticated client at the OAuth endpoints, unless configured. */
+export const DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE = 6000;
 
 /** IPv6 addresses are grouped by this prefix for per-address limits by default: one customer network is usually a /64. */
 export const DEFAULT_IPV6_PREFIX_LENGTH = 64;

@@ -1,8 +1,5 @@
-import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { GatehouseError } from '../core/errors.js';
-import { addressKey, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../core/throttle.js';
 import type { AuthCore, BasicAuthMode } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import { useStrictBodyParsers } from './body-parsers.js';
@@ -13,6 +10,7 @@ import { registerAuthorizeRoutes } from './pages/authorize-routes.js';
 import { registerPasskeyPageRoutes } from './pages/passkey-routes.js';
 import { registerPageRoutes } from './pages/routes.js';
 import { registerTwoFactorPageRoutes } from './pages/two-factor-routes.js';
+import { createRateLimits, useRateLimits } from './rate-limit.js';
 import type { RouteContext } from './route-context.js';
 import { registerAdminAuditRoutes } from './routes/admin-audit.js';
 import { registerAdminClientRoutes } from './routes/admin-clients.js';
@@ -76,13 +74,18 @@ export interface GatehousePluginOptions {
    * certificate-bound tokens. Default false.
    */
   clientCertificates?: boolean;
-  /** Requests per minute per IP address to `/login`, `/token` and `/oauth/*`. Default {@link DEFAULT_RATE_LIMIT_PER_MINUTE}. */
+  /**
+   * Unauthenticated requests per minute per IP address to `/login`, `/token`
+   * and `/oauth/*` (sign-ins, bad or missing client credentials). Default 300.
+   */
   rateLimitPerMinute?: number;
+  /** Requests per minute per authenticated client to `/oauth/*`, instead of its address's. Default 6000. */
+  clientRateLimitPerMinute?: number;
   /** The request-rate limit counts IPv6 clients by this prefix length. Default 64. */
   ipv6PrefixLength?: number;
+  /** Request-rate counters shared by every instance: an ioredis client and the deployment's key prefix. Default: this process's memory. */
+  sharedCounters?: { redis: unknown; keyPrefix: string };
 }
-
-export { DEFAULT_RATE_LIMIT_PER_MINUTE };
 
 /** A module of routes: how to register it, and when it applies. */
 interface RouteModule {
@@ -152,32 +155,22 @@ export const gatehouse = fp<GatehousePluginOptions>(
         // Bodies are JSON or form-encoded, strictly decoded, nothing else.
         useStrictBodyParsers(routes);
         routes.setErrorHandler(handleError);
-        // A request-rate ceiling per IP on the endpoints that take secrets, under the per-account throttle.
-        await routes.register(fastifyRateLimit, {
-          global: false,
-          // No counters in ordinary answers: every failed sign-in must look the same.
-          addHeadersOnExceeding: {
-            'x-ratelimit-limit': false,
-            'x-ratelimit-remaining': false,
-            'x-ratelimit-reset': false,
-          },
-          addHeaders: {
-            'x-ratelimit-limit': false,
-            'x-ratelimit-remaining': false,
-            'x-ratelimit-reset': false,
-            'retry-after': true,
-          },
-          // One key per IPv4 address or IPv6 network (a /64 by default): a client cannot rotate through its own addresses.
-          keyGenerator: (request) => addressKey(request.ip, options.ipv6PrefixLength),
-          errorResponseBuilder: (_request, context) =>
-            new GatehouseError('ERR_THROTTLED', { details: { retryAfterSeconds: Math.ceil(context.ttl / 1000) } }),
+        // A request-rate ceiling on the endpoints that take secrets, under the per-account throttle:
+        // per address for unauthenticated requests, per client for authenticated ones.
+        const rateLimits = createRateLimits({
+          addressPerMinute: options.rateLimitPerMinute,
+          clientPerMinute: options.clientRateLimitPerMinute,
+          ipv6PrefixLength: options.ipv6PrefixLength,
+          redis: options.sharedCounters?.redis,
+          keyPrefix: options.sharedCounters?.keyPrefix,
         });
+        useRateLimits(routes, rateLimits);
         const context: RouteContext = {
           core,
           cookie,
           guards,
           origins,
-          rateLimit: { max: options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 },
+          rateLimits,
           basicAuth,
           clientCertificates: options.clientCertificates ?? false,
           forwardAuth: options.forwardAuth ?? {},

@@ -4,6 +4,7 @@ import type { AuthCore } from '../core/index.js';
 import type { Session } from '../core/sessions.js';
 import type { User } from '../core/users.js';
 import type { AuthGuards } from './guards.js';
+import type { RateLimits } from './rate-limit.js';
 import type { SessionCookieOptions } from './session-cookie.js';
 
 /** Options of the forward-auth route. */
@@ -24,8 +25,8 @@ export interface RouteContext {
   cookie: SessionCookieOptions;
   guards: AuthGuards;
   origins: readonly string[] | undefined;
-  /** Route config for @fastify/rate-limit on the endpoints that take secrets. */
-  rateLimit: { max: number; timeWindow: number };
+  /** The request-rate ceilings; routes name theirs with `config: { rateLimit: BY_ADDRESS | BY_CLIENT }`. */
+  rateLimits: RateLimits;
   /** Who may use HTTP Basic. */
   basicAuth: BasicAuthMode;
   /** Whether the server asks for client certificates (RFC 8705). */

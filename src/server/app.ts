@@ -10,10 +10,11 @@ import { gatehouse } from '../http/plugin.js';
 import { sendProblem } from '../http/problem.js';
 import { openStore } from '../store/index.js';
 import { withReadCache, type CacheChange } from '../store/read-cache.js';
-import { connectRedis, KEYS_TOPIC, REVOCATIONS_TOPIC } from '../store/redis.js';
+import { connectRedis, KEYS_TOPIC, redisNamespace, REVOCATIONS_TOPIC } from '../store/redis.js';
 import type { ServerConfig } from './config.js';
 import { AccessLogController } from './access-log.js';
 import { createLogDestination } from './log-destination.js';
+import { useLingeringClose } from './lingering-close.js';
 import { loadMasterKey } from './master-key.js';
 import { ServerMetrics } from './metrics.js';
 import { useSecurityHeaders } from './security-headers.js';
@@ -68,14 +69,47 @@ export interface BuildServerOptions {
   logStream?: NodeJS.WritableStream;
 }
 
+/** A server built but not yet listening. */
+type BuiltServer = { app: FastifyInstance; core: AuthCore; setListeningUrl(url: string): void };
+
+const START_CLEANUP_MS = 1000;
+
 /**
  * The Gatehouse HTTPS server, built but not yet listening: opens the store
- * (running migrations), creates the core and registers every route.
+ * (running migrations), creates the core and registers every route. If any
+ * of it fails, what was opened is closed again (within a second) before the
+ * error is thrown: a failed start must not leave the pool or Redis holding
+ * the process open (issue #15).
  */
-export async function buildServer(
+export async function buildServer(config: ServerConfig, options: BuildServerOptions): Promise<BuiltServer> {
+  const opened: { close?: () => Promise<unknown> } = {};
+  try {
+    return await assembleServer(config, options, opened);
+  } catch (error) {
+    await closeWithin(START_CLEANUP_MS, () => opened.close?.() ?? Promise.resolve());
+    throw error;
+  }
+}
+
+/** Runs `close`, giving up after `ms`: a failed start still ends promptly when a connection hangs. */
+async function closeWithin(ms: number, close: () => Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    close().catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+/** {@link buildServer}'s work; `opened.close` undoes what is open so far. */
+async function assembleServer(
   config: ServerConfig,
   options: BuildServerOptions,
-): Promise<{ app: FastifyInstance; core: AuthCore; setListeningUrl(url: string): void }> {
+  opened: { close?: () => Promise<unknown> },
+): Promise<BuiltServer> {
   const masterKey = loadMasterKey(config.data);
   // Without a configured public URL, the issuer is the URL the server ends up listening on.
   let listeningUrl = `https://${config.host}:${config.port}`;
@@ -91,19 +125,28 @@ export async function buildServer(
     },
   );
   const store = cache.store;
+  opened.close = () => store.close();
   let log: FastifyBaseLogger | undefined;
   const bus =
     config.redis === undefined
       ? null
-      : connectRedis(config.redis, (status, error) => {
-          // Losing Redis degrades, never stops, the service: say so loudly.
-          if (status === 'down')
-            log?.warn(
-              { err: error?.message },
-              'redis unreachable: serving without shared broadcast; throttling counts per instance',
-            );
-          else log?.info('redis connected');
+      : connectRedis(config.redis, {
+          // Keys and channels carry the deployment: two deployments on one Redis never meet.
+          namespace: config.redisPrefix ?? redisNamespace(await store.readDeploymentId()),
+          onStatus(status, error) {
+            // Losing Redis degrades, never stops, the service: say so loudly.
+            if (status === 'down')
+              log?.warn(
+                { err: error?.message },
+                'redis unreachable: serving without shared broadcast; throttling counts per instance',
+              );
+            else log?.info('redis connected');
+          },
         });
+  opened.close = async () => {
+    await bus?.close();
+    await store.close();
+  };
   const metrics = new ServerMetrics();
   const core = createAuthCore({
     onAuditEvent: metrics.observeAuditEvent,
@@ -116,7 +159,7 @@ export async function buildServer(
         blockSeconds: config.throttleBlockSeconds,
         ipFailures: config.throttleIpFailures,
       },
-      { redis: bus?.client },
+      { redis: bus?.client, keyPrefix: bus?.namespace },
     ),
     store,
     clock: options.clock,
@@ -161,7 +204,8 @@ export async function buildServer(
     // is believed only from the configured proxy addresses.
     trustProxy: config.trustProxy ?? false,
     requestTimeout: 30_000,
-    return503OnClosing: true,
+    // A stop answers what reaches it (with Connection: close) rather than 503: see graceful-stop.ts.
+    return503OnClosing: false,
     logController: new AccessLogController(
       destination?.accessSink ?? logStream,
       ['trace', 'debug', 'info'].includes(config.logLevel),
@@ -172,6 +216,8 @@ export async function buildServer(
   const app = (config.http2
     ? Fastify({ ...common, http2: true, https: { ...https, allowHTTP1: true } })
     : Fastify({ ...common, https })) as unknown as FastifyInstance;
+  // From here the app's onClose hooks close the store, the log and Redis.
+  opened.close = () => app.close();
   app.addHook('onClose', async () => store.close());
   if (destination) app.addHook('onClose', async () => destination.close());
   log = app.log;
@@ -189,6 +235,8 @@ export async function buildServer(
   }
   app.setErrorHandler(handleError);
   useSecurityHeaders(app);
+  // Before any route: a 413 must reach the client before the connection closes.
+  useLingeringClose(app);
   app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'ERR_NOT_FOUND'));
 
   // Before any route: @fastify/swagger learns the routes as they are added.
@@ -206,13 +254,14 @@ export async function buildServer(
     {
       schema: {
         tags: ['operations'],
-        summary: 'The database answers (and whether Redis does)',
+        summary: 'The database answers (200: ready, or degraded while Redis does not)',
         'x-problems': ['Problem503'],
       },
     },
     async (_request, reply) => {
       const redis = bus === null ? 'absent' : bus.status();
-      if (await store.ping()) return { status: 'ready', database: 'up', redis };
+      // Without Redis an instance still serves (throttling per instance, revocations within the cache lifetime): degraded, not unready.
+      if (await store.ping()) return { status: redis === 'down' ? 'degraded' : 'ready', database: 'up', redis };
       return sendProblem(reply, 'ERR_UNAVAILABLE', 'The database does not answer.');
     },
   );
@@ -225,6 +274,8 @@ export async function buildServer(
     forwardAuth: { headerPrefix: config.forwardAuthHeaderPrefix, signInUrl: config.publicUrl },
     origins: config.origins ?? (config.publicUrl === undefined ? undefined : [config.publicUrl.toLowerCase()]),
     rateLimitPerMinute: config.rateLimitPerMinute,
+    clientRateLimitPerMinute: config.clientRateLimitPerMinute,
+    ...(bus && { sharedCounters: { redis: bus.client, keyPrefix: bus.namespace } }),
     ipv6PrefixLength: config.ipv6PrefixLength,
     basicAuth: config.basicAuth,
     clientCertificates: config.tlsClientCa !== undefined || config.tlsClientAuth !== undefined,

@@ -8,6 +8,7 @@ import { parseRoles } from '../core/roles.js';
 import { DEFAULT_SESSION_POLICY, SESSION_COOKIE_NAME } from '../core/sessions.js';
 import {
   DEFAULT_IPV6_PREFIX_LENGTH,
+  DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   DEFAULT_THROTTLE_POLICY,
 } from '../core/throttle.js';
@@ -64,6 +65,8 @@ export interface ServerConfig {
   cacheTtlMs: number;
   /** Redis URL (`redis://HOST:PORT/N`) for shared state between instances. */
   redis: string | undefined;
+  /** Prefix of this deployment's Redis keys and channels (`gatehouse:<deployment id>` unless set). */
+  redisPrefix: string | undefined;
   /** Origins whose pages may sign in and make cookie-authenticated changes. */
   origins: string[] | undefined;
   /** Consecutive failed sign-ins per account (and account + IP) that start a block, 3 to 10. */
@@ -72,8 +75,10 @@ export interface ServerConfig {
   throttleBlockSeconds: number;
   /** Failed sign-ins per IP address in 15 minutes before it is blocked for 15 minutes. */
   throttleIpFailures: number;
-  /** Requests per minute per IP address to the sign-in and token endpoints. */
+  /** Unauthenticated requests per minute per IP address to the sign-in and token endpoints. */
   rateLimitPerMinute: number;
+  /** Requests per minute per authenticated client to the OAuth endpoints (instead of its address's). */
+  clientRateLimitPerMinute: number;
   /** Per-address limits count IPv6 clients by this prefix length, 32 to 128. */
   ipv6PrefixLength: number;
   /** Shortest new password, 8 to 64 characters. */
@@ -84,6 +89,8 @@ export interface ServerConfig {
   http2: boolean;
   /** Roles whose holders, once they have a passkey, must sign in with it (a TOTP code no longer does). Default none. */
   requirePasskeyForRole: string[] | undefined;
+  /** Seconds a stop (SIGTERM) lets requests in flight finish before it cuts their connections, 0 to 3600. */
+  shutdownGraceSeconds: number;
 }
 
 /** Where a setting came from, so an error can say which one to fix. */
@@ -176,6 +183,18 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     arg: 'URL',
     parse: pattern(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL'),
     help: 'Redis for instances that act as one: redis://HOST:PORT/N',
+  },
+  redisPrefix: {
+    env: 'GATEHOUSE_REDIS_PREFIX',
+    flag: '--redis-prefix',
+    arg: 'PREFIX',
+    // Keys and channel names are built from it.
+    parse: pattern(
+      /^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}(?<!:)$/,
+      '1 to 64 letters, digits, colons, dots, dashes or underscores, not ending with a colon',
+    ),
+    defaultText: 'gatehouse:<deployment id>',
+    help: "namespace of this deployment's Redis keys and channels",
   },
   host: {
     env: 'GATEHOUSE_HOST',
@@ -359,6 +378,14 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     default: DEFAULT_RATE_LIMIT_PER_MINUTE,
     help: 'requests per minute per IP to /login, /token, /oauth/*',
   },
+  clientRateLimitPerMinute: {
+    env: 'GATEHOUSE_CLIENT_RATE_LIMIT_PER_MINUTE',
+    flag: '--client-rate-limit-per-minute',
+    arg: 'N',
+    parse: integer(10, 1_000_000),
+    default: DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE,
+    help: 'requests per minute per authenticated client to /oauth/* (instead of its address limit)',
+  },
   ipv6PrefixLength: {
     env: 'GATEHOUSE_IPV6_PREFIX_LENGTH',
     flag: '--ipv6-prefix-length',
@@ -366,6 +393,14 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     parse: integer(32, 128),
     default: DEFAULT_IPV6_PREFIX_LENGTH,
     help: 'per-address limits count IPv6 clients by this prefix, 32 to 128',
+  },
+  shutdownGraceSeconds: {
+    env: 'GATEHOUSE_SHUTDOWN_GRACE_SECONDS',
+    flag: '--shutdown-grace-seconds',
+    arg: 'SECONDS',
+    parse: integer(0, 3600),
+    default: 10,
+    help: 'on SIGTERM, how long requests in flight may finish before their connections are cut',
   },
   refreshTokenReuseGraceSeconds: {
     env: 'GATEHOUSE_REFRESH_TOKEN_REUSE_GRACE',
@@ -479,8 +514,11 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   if (config.tlsClientAuth === 'require' && config.tlsClientCa === undefined) {
     throw configError('tlsClientAuth', 'require needs tlsClientCa: the CA that issues the client certificates');
   }
-  if (config.sessionIdleTimeoutSeconds > config.sessionAbsoluteTimeoutSeconds) {
-    throw configError('sessionIdleTimeoutSeconds', 'must not be longer than sessionAbsoluteTimeoutSeconds');
+  if (config.sessionIdleTimeoutSeconds >= config.sessionAbsoluteTimeoutSeconds) {
+    throw configError(
+      'sessionIdleTimeoutSeconds',
+      `must be shorter than sessionAbsoluteTimeoutSeconds (${config.sessionIdleTimeoutSeconds} s is not shorter than ${config.sessionAbsoluteTimeoutSeconds} s): an idle timeout that long never applies`,
+    );
   }
   return config;
 }

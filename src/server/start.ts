@@ -1,9 +1,11 @@
 import type { Server as HTTPSServer } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import type { AuthCore } from '../core/index.js';
+import { GatehouseError } from '../core/errors.js';
 import { databaseKind } from '../store/index.js';
 import { buildServer, TLS_SETTINGS, type BuildServerOptions } from './app.js';
 import type { ServerConfig } from './config.js';
+import { trackConnections } from './graceful-stop.js';
 import { checkPrivateFiles } from './private-files.js';
 import { clientCertificateOptions, loadTLS } from './tls.js';
 
@@ -17,6 +19,13 @@ export interface RunningServer {
   certFile: string;
   /** Stops accepting connections, lets requests in flight finish, closes the database. */
   close(): Promise<void>;
+  /**
+   * The graceful stop of SIGTERM: stops accepting, answers what is in flight
+   * and what arrives on open connections (with `Connection: close`) for up
+   * to `graceSeconds`, cuts what is left, then closes as {@link close} does.
+   * Resolves with the number of connections cut.
+   */
+  shutdown(graceSeconds: number): Promise<{ cut: number }>;
   /** Deletes expired sessions, refresh tokens, revocations, sign-in and passkey challenges and keys now (also every ten minutes); returns how many of each. */
   purgeExpired(): Promise<Record<string, number>>;
   /** Re-reads the certificate and key files (on SIGHUP); new connections use them. */
@@ -24,6 +33,23 @@ export interface RunningServer {
 }
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
+
+/** A listen failure as one line that names the setting to change. */
+function listenError(config: ServerConfig, error: NodeJS.ErrnoException): GatehouseError {
+  const reason =
+    error.code === 'EADDRINUSE'
+      ? 'the address is already in use'
+      : error.code === 'EACCES'
+        ? 'permission denied (ports below 1024 need privileges)'
+        : error.code === 'EADDRNOTAVAIL'
+          ? 'no such address on this machine'
+          : (error.code ?? error.message);
+  return new GatehouseError('ERR_CONFIG', {
+    message: `invalid configuration: port: cannot listen on ${config.host}:${config.port}: ${reason}`,
+    details: { key: 'port' },
+    cause: error,
+  });
+}
 
 /**
  * Loads TLS material, builds the server and starts listening; purges expired
@@ -42,7 +68,14 @@ export async function startServer(
     await app.close();
     throw error;
   }
-  await app.listen({ host: config.host, port: config.port });
+  // HTTP/2 sessions are drained by Fastify's close itself.
+  const connections = config.http2 ? null : trackConnections(app);
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app.close();
+    throw listenError(config, error as NodeJS.ErrnoException);
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -88,6 +121,13 @@ export async function startServer(
     async close() {
       clearInterval(timer);
       await app.close();
+    },
+    async shutdown(graceSeconds) {
+      clearInterval(timer);
+      const drained = (await connections?.drain(graceSeconds * 1000)) ?? { cut: 0 };
+      // Then the store, Redis and the log (flushed) close with the app.
+      await app.close();
+      return drained;
     },
     async reloadTLS() {
       const fresh = await loadTLS(config);

@@ -1,6 +1,7 @@
 import { webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import * as x509 from '@peculiar/x509';
 import { GatehouseError } from '../core/errors.js';
 
@@ -51,7 +52,26 @@ export async function loadTLS(options: {
   tlsClientCa?: string;
 }): Promise<TLSMaterial> {
   const clientCa = options.tlsClientCa === undefined ? {} : { clientCa: readPem(options.tlsClientCa, 'tlsClientCa') };
-  return { ...(await loadServerCertificate(options)), ...clientCa };
+  const material = await loadServerCertificate(options);
+  checkCertificatePair(material);
+  return { ...material, ...clientCa };
+}
+
+/**
+ * Fails at start, naming the setting, when the certificate and key cannot be
+ * used (not PEM, or a key that does not match): later the server would fail
+ * to build with a driver message, after the database and Redis are open.
+ */
+function checkCertificatePair(material: { cert: string; key: string }): void {
+  try {
+    createSecureContext({ cert: material.cert, key: material.key });
+  } catch (error) {
+    const reason = String((error as Error).message).replace(/^error:[0-9A-F]+:/, '');
+    throw new GatehouseError('ERR_CONFIG', {
+      message: `invalid configuration: tlsCert: the certificate and key cannot be used (${reason})`,
+      details: { key: 'tlsCert' },
+    });
+  }
 }
 
 async function loadServerCertificate(options: {

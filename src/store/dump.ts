@@ -6,13 +6,17 @@ type AnyDatabase = Kysely<any>;
 import { GatehouseError } from '../core/errors.js';
 import type { Database } from './schema.js';
 
+type TableName = Exclude<keyof Database, 'deployment'>;
+
 /**
  * Every table and column a dump carries, in the order rows must be inserted
  * (parents before children). Numeric columns are written as JSON numbers
  * whatever the dialect returned (PostgreSQL gives bigints as strings).
+ * Not the deployment id: it names the database, so a database that imports a
+ * dump keeps its own (and its own Redis namespace).
  */
 const TABLES: {
-  [T in keyof Database]: { columns: (keyof Database[T] & string)[]; numeric: (keyof Database[T] & string)[] };
+  [T in TableName]: { columns: (keyof Database[T] & string)[]; numeric: (keyof Database[T] & string)[] };
 } = {
   users: {
     columns: ['id', 'username', 'username_key', 'password_hash', 'disabled', 'roles', 'created_at', 'updated_at'],
@@ -139,7 +143,6 @@ const TABLES: {
   },
 };
 
-type TableName = keyof Database;
 const TABLE_NAMES = Object.keys(TABLES) as TableName[];
 
 /** The dump's first line: what it is and which schema it came from. */

@@ -65,6 +65,15 @@ export async function readMigrationStatus(
   };
 }
 
+/** The deployment id (migration `0011_deployment`), or `null` on a database that does not have it yet. */
+export async function readDeploymentIdIfAny(db: Kysely<Database>): Promise<string | null> {
+  try {
+    return (await db.selectFrom('deployment').select('id').executeTakeFirst())?.id ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Applies pending migrations; returns their names. @throws {GatehouseError} `ERR_CONFIG` for a newer schema. */
 export async function applyMigrations(db: Kysely<Database>): Promise<string[]> {
   const status = await readMigrationStatus(db);

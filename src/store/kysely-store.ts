@@ -45,6 +45,12 @@ export function createKyselyStore(db: Kysely<Database>, options: { close: () => 
       }
     },
 
+    async readDeploymentId() {
+      const row = await db.selectFrom('deployment').select('id').executeTakeFirst();
+      if (!row) throw new Error('the deployment table is empty');
+      return row.id;
+    },
+
     close: options.close,
   };
 }

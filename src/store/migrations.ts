@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 
 // Migrations are code, not files, so they ship inside the build and run the
@@ -273,7 +274,22 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  // 0011 is taken by another change in flight: left free so that both can land in either order.
+  // One row: the id this database was created with. Shared state outside the
+  // database (Redis keys and channels) is namespaced by it, so two deployments
+  // on one Redis never share counters or revocations (issue #15).
+  '0011_deployment': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('deployment')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db
+        .insertInto('deployment')
+        .values({ id: randomBytes(8).toString('hex'), created_at: Date.now() })
+        .execute();
+    },
+  },
   '0012_passkeys': {
     async up(db: Kysely<any>) {
       // WebAuthn credentials: public keys and counters only; the credential id is unique across users.

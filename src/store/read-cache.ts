@@ -145,6 +145,7 @@ export const STORE_METHODS = {
   takePasskeyChallenge: 'pass',
   purgeExpiredPasskeyChallenges: 'pass',
   ping: 'pass',
+  readDeploymentId: 'pass',
   close: 'pass',
 } as const satisfies Record<keyof Store, 'cached' | 'invalidates' | 'local' | 'pass'>;
 

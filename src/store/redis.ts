@@ -6,6 +6,8 @@ export interface SharedBus {
   status(): 'up' | 'down';
   /** The command connection, for shared counters (rate-limiter-flexible). */
   client: Redis;
+  /** The deployment's namespace: counters' keys start with it (`<namespace>:throttle:…`). */
+  namespace: string;
   /** Tells every instance (this one included) that `topic` changed. Never throws: Redis being down must not fail a request. */
   publish(topic: string, message: string): Promise<void>;
   /** Calls `handler` for every message on `topic`. */
@@ -13,7 +15,22 @@ export interface SharedBus {
   close(): Promise<void>;
 }
 
-const CHANNEL_PREFIX = 'gatehouse:';
+/**
+ * The default namespace of a deployment's Redis keys and channels:
+ * `gatehouse:<id>`, the id its database was created with (`--redis-prefix`
+ * names another). Two deployments on one Redis never meet (issue #15).
+ */
+export function redisNamespace(deploymentId: string): string {
+  return `gatehouse:${deploymentId}`;
+}
+
+/** Options of {@link connectRedis}. */
+export interface ConnectRedisOptions {
+  /** The deployment's {@link redisNamespace}: channels are `<namespace>:<topic>`. */
+  namespace: string;
+  /** Told when Redis goes down or comes back, so the instance can log it and say so in `/readyz`. */
+  onStatus?: (status: 'up' | 'down', error?: Error) => void;
+}
 
 /** The broadcast topic that announces a signing-key rotation. */
 export const KEYS_TOPIC = 'keys';
@@ -25,12 +42,9 @@ export const REVOCATIONS_TOPIC = 'revocations';
  * Redis through ioredis: one connection for commands, one for subscriptions
  * (a subscribed connection can do nothing else). Both reconnect forever with
  * backoff; while down, commands fail fast instead of queueing, and
- * `onStatus` is told so the instance can log it and say so in `/readyz`.
+ * `onStatus` is told. Channels carry the deployment's namespace.
  */
-export function connectRedis(
-  url: string,
-  onStatus: (status: 'up' | 'down', error?: Error) => void = () => undefined,
-): SharedBus {
+export function connectRedis(url: string, { namespace, onStatus = () => undefined }: ConnectRedisOptions): SharedBus {
   const options = {
     lazyConnect: false,
     enableOfflineQueue: false,
@@ -60,15 +74,16 @@ export function connectRedis(
   return {
     status: () => status,
     client: commands,
+    namespace,
     async publish(topic, message) {
       try {
-        await commands.publish(`${CHANNEL_PREFIX}${topic}`, message);
+        await commands.publish(`${namespace}:${topic}`, message);
       } catch {
         // Down: the others fall back to their cache lifetimes (a few seconds).
       }
     },
     subscribe(topic, handler) {
-      const channel = `${CHANNEL_PREFIX}${topic}`;
+      const channel = `${namespace}:${topic}`;
       if (!handlers.has(channel)) {
         handlers.set(channel, []);
         void subscriber.subscribe(channel).catch(() => undefined);
@@ -83,10 +98,16 @@ export function connectRedis(
 }
 
 /**
- * Publishes messages on one topic and disconnects (for the CLI). Resolves
+ * Publishes messages on one topic of a deployment's namespace and disconnects
+ * (for the CLI, which must use the namespace the instances use). Resolves
  * `false` instead of throwing when Redis cannot be reached within two seconds.
  */
-export async function publishAll(url: string, topic: string, messages: readonly string[]): Promise<boolean> {
+export async function publishAll(
+  url: string,
+  topic: string,
+  messages: readonly string[],
+  { namespace }: { namespace: string },
+): Promise<boolean> {
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 2000,
@@ -96,16 +117,11 @@ export async function publishAll(url: string, topic: string, messages: readonly 
   client.on('error', () => undefined);
   try {
     await client.connect();
-    for (const message of messages) await client.publish(`${CHANNEL_PREFIX}${topic}`, message);
+    for (const message of messages) await client.publish(`${namespace}:${topic}`, message);
     return true;
   } catch {
     return false;
   } finally {
     client.disconnect();
   }
-}
-
-/** Publishes one message and disconnects (for the CLI); see {@link publishAll}. */
-export function publishOnce(url: string, topic: string, message: string): Promise<boolean> {
-  return publishAll(url, topic, [message]);
 }

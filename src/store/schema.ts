@@ -181,6 +181,12 @@ export interface AuthorizationRequestsTable {
   expires_at: number;
 }
 
+/** One row: the id the database was created with (migration 0011), namespacing shared state in Redis. */
+export interface DeploymentTable {
+  id: string;
+  created_at: number;
+}
+
 /** WebAuthn credentials (passkeys): the COSE public key and the counter, nothing secret. */
 export interface PasskeysTable {
   id: string;
@@ -228,6 +234,7 @@ export interface Database {
   consents: ConsentsTable;
   authorization_codes: AuthorizationCodesTable;
   authorization_requests: AuthorizationRequestsTable;
+  deployment: DeploymentTable;
   passkeys: PasskeysTable;
   passkey_challenges: PasskeyChallengesTable;
 }

@@ -157,6 +157,12 @@ describe('gatehouse client and keys', () => {
   });
 });
 
+test('migrate status shows the deployment id, the namespace of Redis keys and channels (#15)', async () => {
+  const deployment = await withCore((core) => core.store.readDeploymentId());
+  assert.match(ok(await cli(['migrate', 'status'])), new RegExp(`^deployment: ${deployment}$`, 'm'));
+  assert.equal(JSON.parse(ok(await cli(['migrate', 'status', '--json']))).deploymentId, deployment);
+});
+
 test('usage errors exit 2; --help and --version exit 0', async () => {
   const unknown = await runCLI(['frobnicate']);
   assert.equal(unknown.code, 2);
@@ -174,7 +180,9 @@ describe('gatehouse … --redis', () => {
     const subscriber = new Redis(TEST_REDIS_URL);
     const messages: unknown[] = [];
     try {
-      await subscriber.subscribe('gatehouse:revocations');
+      // On the deployment's own channel: the instances on this database listen there.
+      const deployment = await withCore((core) => core.store.readDeploymentId());
+      await subscriber.subscribe(`gatehouse:${deployment}:revocations`);
       subscriber.on('message', (_channel, message: string) => messages.push(JSON.parse(message)));
       ok(await cli(['user', 'disable', 'announced', '--redis', TEST_REDIS_URL]));
       for (let wait = 0; wait < 50 && messages.length < 2; wait += 1) await sleep(20);

@@ -110,6 +110,7 @@ if (typeof database === 'string') {
       '0007_scopes',
       '0008_session_auth_methods',
       '0010_openid_connect',
+      '0011_deployment',
       '0012_passkeys',
     ]);
     const imported = await runCLI(['import', '--db', pg.url], { input: state.dump });

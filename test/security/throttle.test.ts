@@ -79,7 +79,7 @@ describe('brute-force protection', () => {
     }
   });
 
-  test('the sign-in and token endpoints also have a per-IP request rate limit (@fastify/rate-limit)', async () => {
+  test('the sign-in and token endpoints also have a per-IP limit on unauthenticated requests', async () => {
     const limited = await startTestServer({ config: { rateLimitPerMinute: 10 } });
     try {
       const statuses: number[] = [];
@@ -92,6 +92,26 @@ describe('brute-force protection', () => {
       assert.ok(Number(last.headers['retry-after']) >= 1);
       assert.equal(last.json.code, 'ERR_THROTTLED');
       assert.equal((await limited.request('/healthz')).status, 200, 'other routes are not limited');
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  test('an authenticated client is counted against its own rate, not its address (#15)', async () => {
+    const limited = await startTestServer({ config: { rateLimitPerMinute: 10, clientRateLimitPerMinute: 15 } });
+    try {
+      const { client, secret } = await limited.core.clients.createClient({ name: 'behind-nat', scopes: '' });
+      const form = { grant_type: 'client_credentials', client_id: client.id, client_secret: secret! };
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 16; attempt += 1)
+        statuses.push((await limited.request('/oauth/token', { form })).status);
+      // 15 tokens from one address, beyond its 10: then the client's own ceiling.
+      assert.deepEqual(statuses, [...Array(15).fill(200), 429]);
+      const anonymous: number[] = [];
+      for (let attempt = 0; attempt < 11; attempt += 1)
+        anonymous.push((await limited.request('/oauth/token', { form: { grant_type: 'client_credentials' } })).status);
+      // The address was charged nothing for the authenticated requests: its 10 are still there.
+      assert.deepEqual(anonymous, [...Array(10).fill(401), 429]);
     } finally {
       await limited.stop();
     }

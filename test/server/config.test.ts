@@ -63,7 +63,13 @@ test('a bad value stops the start with one line naming the key and its source', 
     configError(() =>
       loadConfig({ flags: { sessionIdleTimeoutSeconds: '7200', sessionAbsoluteTimeoutSeconds: '3600' }, env: {} }),
     ),
-    /^invalid configuration: sessionIdleTimeoutSeconds: must not be longer than sessionAbsoluteTimeoutSeconds$/,
+    /^invalid configuration: sessionIdleTimeoutSeconds: must be shorter than sessionAbsoluteTimeoutSeconds \(7200 s is not shorter than 3600 s\): an idle timeout that long never applies$/,
+  );
+  assert.match(
+    configError(() =>
+      loadConfig({ flags: { sessionIdleTimeoutSeconds: '600', sessionAbsoluteTimeoutSeconds: '600' }, env: {} }),
+    ),
+    /^invalid configuration: sessionIdleTimeoutSeconds: must be shorter than sessionAbsoluteTimeoutSeconds \(600 s is not shorter than 600 s\)/,
   );
   assert.match(
     configError(() => loadConfig({ flags: { tlsCert: 'cert.pem' }, env: {} })),

@@ -719,6 +719,12 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       assert.equal(await store.takePasskeyChallenge(`mine-${owner.id}`, 0), null, 'gone with its user');
     });
 
+    test('has one deployment id, the same at every read', async () => {
+      const id = await store.readDeploymentId();
+      assert.match(id, /^[0-9a-f]{16}$/);
+      assert.equal(await store.readDeploymentId(), id);
+    });
+
     test('answers ping', async () => {
       assert.equal(await store.ping(), true);
     });

@@ -52,6 +52,7 @@ test('a new SQLite database is created in WAL mode with the schema migrated, and
       '0007_scopes',
       '0008_session_auth_methods',
       '0010_openid_connect',
+      '0011_deployment',
       '0012_passkeys',
     ],
   );

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { KEYS_TOPIC, publishOnce } from '../../store/redis.js';
+import { KEYS_TOPIC } from '../../store/redis.js';
 import { OPERATOR } from '../../core/audit.js';
 import { redisUrl, withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable, say } from '../output.js';
@@ -30,10 +30,16 @@ export function registerKeysCommand(program: Command): void {
     .description('Make a new signing key active now; old keys stay published until their tokens expire')
     .option('--json', 'print JSON')
     .action(async (flags: DataFlags & { json?: boolean }) => {
-      const key = await withCore(flags, (core) => core.tokens!.keys.rotate(OPERATOR), { signingKeys: true });
+      const { key, announced } = await withCore(
+        flags,
+        async (core, announce) => {
+          const rotated = await core.tokens!.keys.rotate(OPERATOR);
+          // Running instances re-read their keys at once when told; otherwise within seconds.
+          return { key: rotated, announced: await announce(KEYS_TOPIC, [rotated.kid]) };
+        },
+        { signingKeys: true },
+      );
       const url = redisUrl(flags);
-      // Running instances re-read their keys at once when told; otherwise within seconds.
-      const announced = url === undefined ? false : await publishOnce(url, KEYS_TOPIC, key.kid);
       if (flags.json) return printJSON({ kid: key.kid, alg: key.alg, createdAt: isoTime(key.createdAt), announced });
       say(
         `new active key ${key.kid} (${key.alg})${url === undefined ? '' : announced ? '; instances told through Redis' : '; Redis not reachable: instances pick it up within 5 s'}`,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { applyMigrations, openDatabase, readMigrationStatus } from '../../store/index.js';
+import { applyMigrations, openDatabase, readDeploymentIdIfAny, readMigrationStatus } from '../../store/index.js';
 import { resolveDataConfig, withDataFlags, type DataFlags } from '../context.js';
 import { printJSON, say } from '../output.js';
 
@@ -16,11 +16,14 @@ export function registerMigrateCommand(program: Command): void {
       try {
         const applied = action === 'up' ? await applyMigrations(db) : [];
         const status = await readMigrationStatus(db);
-        if (flags.json) return printJSON({ ...status, appliedNow: applied });
+        const deploymentId = await readDeploymentIdIfAny(db);
+        if (flags.json) return printJSON({ ...status, appliedNow: applied, deploymentId });
         for (const name of applied) say(`applied ${name}`);
         say(
           `applied: ${status.applied.length}, pending: ${status.pending.length}${status.pending.length > 0 ? ` (${status.pending.join(', ')})` : ''}`,
         );
+        // The id that namespaces this deployment's Redis keys and channels (gatehouse:<id> unless --redis-prefix).
+        say(`deployment: ${deploymentId ?? 'none yet (made by migration 0011_deployment)'}`);
         if (status.unknown.length > 0)
           say(
             `the database has migrations this Gatehouse does not know: ${status.unknown.join(', ')}; upgrade Gatehouse`,

@@ -1,9 +1,19 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { listSettings, loadConfig } from '../../server/config.js';
+import { listSettings, loadConfig, type ServerConfig } from '../../server/config.js';
+import type { RunningServer } from '../../server/start.js';
+import { errorLine } from '../output.js';
 
 const camelCase = (flag: string) =>
   flag.replace(/^--/, '').replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+
+/** Commander names each value after its flag (--session-idle-timeout: sessionIdleTimeout); the settings have keys. */
+function flagsOf(options: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries([
+    ['config', options.config],
+    ...listSettings().map((setting) => [setting.key, options[camelCase(setting.flag)]]),
+  ]);
+}
 
 /** Registers `gatehouse serve`: starts the HTTPS server and runs until SIGTERM or SIGINT. */
 export function registerServeCommand(program: Command): void {
@@ -18,15 +28,20 @@ export function registerServeCommand(program: Command): void {
     serve.option(flag, `${setting.help} (${details.join(', ')})`);
   }
   serve.action(async (options: Record<string, unknown>) => {
-    // Commander names each value after its flag (--session-idle-timeout: sessionIdleTimeout); the settings have keys.
-    const flags = Object.fromEntries([
-      ['config', options.config],
-      ...listSettings().map((setting) => [setting.key, options[camelCase(setting.flag)]]),
-    ]);
-    const config = loadConfig({ flags });
-    // Loaded here, not at the top: every other command starts faster without the server.
-    const { startServer } = await import('../../server/start.js');
-    const server = await startServer(config);
+    // Until it listens, SIGTERM and SIGINT keep their default action: the process ends at once.
+    let server: RunningServer;
+    let config: ServerConfig;
+    try {
+      config = loadConfig({ flags: flagsOf(options) });
+      // Loaded here, not at the top: every other command starts faster without the server.
+      const { startServer } = await import('../../server/start.js');
+      server = await startServer(config);
+    } catch (error) {
+      // Anything before listening is fatal: one line and a non-zero exit at once, whatever
+      // connections are still open (a Redis client would otherwise keep the process alive, issue #15).
+      process.stderr.write(errorLine(error));
+      process.exit(1);
+    }
     const caFile = relative(process.cwd(), server.certFile) || server.certFile;
     const lines = [
       `Gatehouse listening on ${server.url}`,
@@ -42,11 +57,21 @@ export function registerServeCommand(program: Command): void {
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return;
       stopping = true;
-      server.app.log.info({ signal }, 'shutting down');
-      // Requests in flight finish; new ones get 503 while closing.
-      server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
+      const grace = config.shutdownGraceSeconds;
+      server.app.log.info({ signal, graceSeconds: grace }, 'shutting down');
+      // Should closing the store or Redis hang after the drain, the process still ends.
+      setTimeout(() => process.exit(1), (grace + 5) * 1000).unref();
+      // No new connections; requests in flight and on open connections are answered
+      // (with Connection: close); then the log is flushed and the pools closed.
+      server.shutdown(grace).then(
+        ({ cut }) => {
+          if (cut > 0) server.app.log.warn({ connections: cut }, 'grace period over: connections cut');
+          process.exit(0);
+        },
+        (error: Error) => {
+          process.stderr.write(errorLine(error));
+          process.exit(1);
+        },
       );
     };
     process.on('SIGTERM', stop);

@@ -52,5 +52,11 @@ export interface Store
     PasskeyStore {
   /** Whether the database answers; for readiness probes. */
   ping(): Promise<boolean>;
+  /**
+   * The random id the database was created with: the same for every instance
+   * and the CLI on this database, different for any other. It namespaces
+   * state kept outside the database (Redis keys and channels).
+   */
+  readDeploymentId(): Promise<string>;
   close(): Promise<void>;
 }

@@ -16,6 +16,7 @@ import { formTargetsFor, signInReturn } from './return-to.js';
 import { sendPage, sendWaitPage } from './send.js';
 import { twoFactorSignInPage } from './two-factor-views.js';
 import { signInPage } from './views.js';
+import { BY_ADDRESS } from '../rate-limit.js';
 
 /** The answer the passkey script put in a form field, if it is one of the `schema`'s shape. */
 function parseAnswer<T>(text: string, schema: TSchema): T | null {
@@ -34,7 +35,7 @@ function parseAnswer<T>(text: string, schema: TSchema): T | null {
  * account page. Registered when the deployment has passkeys.
  */
 export function registerPasskeyPageRoutes(app: FastifyInstance, context: RouteContext): void {
-  const { core, guards, origins, rateLimit } = context;
+  const { core, guards, origins } = context;
   const passkeys = core.passkeys!;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   const session = { preValidation: guards.requireSession(), bodyLimit: AUTH_BODY_LIMIT };
@@ -44,7 +45,7 @@ export function registerPasskeyPageRoutes(app: FastifyInstance, context: RouteCo
   routes.post(
     '/ui/sign-in/passkey',
     {
-      config: { rateLimit },
+      config: { rateLimit: BY_ADDRESS },
       onRequest: sameSiteOnly(origins),
       bodyLimit: AUTH_BODY_LIMIT,
       schema: { body: PasskeySignInForm },

@@ -13,6 +13,7 @@ import { formTargetsFor, signInReturn } from './return-to.js';
 import { redirectToPage, sendPage, sendReauthenticationFailure, sendWaitPage } from './send.js';
 import { twoFactorSignInPage } from './two-factor-views.js';
 import { signInPage } from './views.js';
+import { BY_ADDRESS } from '../rate-limit.js';
 
 /** The one answer to every failed sign-in, as on `POST /login`: it never says which part was wrong. */
 const WRONG = 'Invalid username or password.';
@@ -26,7 +27,7 @@ const DAY_MS = 86_400_000;
  * sign-in and sign-out); every form is validated by its schema (forms.ts).
  */
 export function registerPageRoutes(app: FastifyInstance, context: RouteContext): void {
-  const { core, guards, origins, rateLimit } = context;
+  const { core, guards, origins } = context;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   const sameSite = sameSiteOnly(origins);
   const passkeys = core.passkeys !== null;
@@ -51,7 +52,12 @@ export function registerPageRoutes(app: FastifyInstance, context: RouteContext):
 
   routes.post(
     '/ui/sign-in',
-    { config: { rateLimit }, onRequest: sameSite, bodyLimit: AUTH_BODY_LIMIT, schema: { body: SignInForm } },
+    {
+      config: { rateLimit: BY_ADDRESS },
+      onRequest: sameSite,
+      bodyLimit: AUTH_BODY_LIMIT,
+      schema: { body: SignInForm },
+    },
     async (request, reply) => {
       const { username, password } = request.body;
       const back = signInReturn(request.body, origins, reply);

@@ -12,6 +12,7 @@ import { formTargetsFor, signInReturn } from './return-to.js';
 import { sendPage, sendReauthenticationFailure, sendWaitPage } from './send.js';
 import { recoveryCodesPage, twoFactorEnrollPage, twoFactorSignInPage } from './two-factor-views.js';
 import { signInPage } from './views.js';
+import { BY_ADDRESS } from '../rate-limit.js';
 
 /**
  * The pages of two-factor sign-in: the code step of signing in, and
@@ -20,7 +21,7 @@ import { signInPage } from './views.js';
  * deployment has two-factor sign-in (a master key).
  */
 export function registerTwoFactorPageRoutes(app: FastifyInstance, context: RouteContext): void {
-  const { core, guards, origins, rateLimit } = context;
+  const { core, guards, origins } = context;
   const twoFactor = core.twoFactor!;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   const session = { preValidation: guards.requireSession(), bodyLimit: AUTH_BODY_LIMIT };
@@ -30,7 +31,7 @@ export function registerTwoFactorPageRoutes(app: FastifyInstance, context: Route
   routes.post(
     '/ui/sign-in/two-factor',
     {
-      config: { rateLimit },
+      config: { rateLimit: BY_ADDRESS },
       onRequest: sameSiteOnly(origins),
       bodyLimit: AUTH_BODY_LIMIT,
       schema: { body: TwoFactorSignInForm },

@@ -6,6 +6,7 @@ import type { RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, LoginBody, TwoFactorLoginBody } from '../schemas.js';
 import { completeSignIn, signIn, signOut } from '../sign-in.js';
 import { sessionView, userView } from '../views.js';
+import { BY_ADDRESS } from '../rate-limit.js';
 
 /** `POST /login` and `POST /logout`. */
 export function registerLoginRoutes(app: FastifyInstance, context: RouteContext): void {
@@ -16,7 +17,7 @@ export function registerLoginRoutes(app: FastifyInstance, context: RouteContext)
   routes.post(
     '/login',
     {
-      config: { rateLimit: context.rateLimit },
+      config: { rateLimit: BY_ADDRESS },
       onRequest: sameSite,
       schema: {
         tags: ['sign-in'],
@@ -44,7 +45,7 @@ export function registerLoginRoutes(app: FastifyInstance, context: RouteContext)
   routes.post(
     '/login/two-factor',
     {
-      config: { rateLimit: context.rateLimit },
+      config: { rateLimit: BY_ADDRESS },
       onRequest: sameSite,
       schema: {
         tags: ['sign-in'],

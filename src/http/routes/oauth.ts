@@ -1,11 +1,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { GrantResult } from '../../core/grants.js';
 import { useStrictBodyParsers } from '../body-parsers.js';
-import { authenticateClient } from '../client-auth.js';
+import { authenticateClient, type ClientAuthParameters } from '../client-auth.js';
 import { anyOrigin, answerPreflights } from '../cors.js';
 import { handleOAuthError, OAuthError } from '../oauth-errors.js';
+import { BY_CLIENT } from '../rate-limit.js';
 import type { RouteContext } from '../route-context.js';
 import type { RouteDocs } from '../openapi.js';
 import { AUTH_BODY_LIMIT } from '../schemas.js';
@@ -66,7 +67,7 @@ function sendGrant(reply: FastifyReply, result: GrantResult): FastifyReply {
  * (RFC 7662). Form bodies only. Each authenticates the client, calls the
  * core's grant and answers its value as RFC 6749 JSON.
  */
-export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: RouteContext): void {
+export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimits }: RouteContext): void {
   const grants = core.grants!;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(handleOAuthError);
@@ -75,10 +76,17 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
   // Browser apps (code + PKCE) redeem codes and refresh from their own origin.
   answerPreflights(app, ['/oauth/token', '/oauth/revoke']);
 
+  // Charged to the address until the client authenticates, then to the client (issue #15).
+  const authenticated = async (request: FastifyRequest, body: ClientAuthParameters) => {
+    const client = await authenticateClient(request, body, core);
+    if (client) await rateLimits.chargeClient(request, client.id);
+    return client;
+  };
+
   routes.post(
     '/oauth/token',
     {
-      config: { rateLimit },
+      config: { rateLimit: BY_CLIENT },
       onRequest: anyOrigin,
       schema: {
         ...OAUTH_DOCS,
@@ -90,18 +98,18 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
     async (request, reply) => {
       const body = request.body;
       if (body.grant_type === 'client_credentials') {
-        const client = await authenticateClient(request, body, core);
+        const client = await authenticated(request, body);
         if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.');
         return sendGrant(reply, await grants.clientCredentials(client, body.scope, { ip: request.ip }));
       }
       if (body.grant_type === 'authorization_code') {
-        const caller = { client: await authenticateClient(request, body, core), clientId: body.client_id };
+        const caller = { client: await authenticated(request, body), clientId: body.client_id };
         const input = { code: body.code, redirectUri: body.redirect_uri, codeVerifier: body.code_verifier };
         return sendGrant(reply, await grants.authorizationCode(caller, input, { ip: request.ip }));
       }
       if (body.grant_type === 'refresh_token') {
         if (body.refresh_token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required.');
-        const caller = { client: await authenticateClient(request, body, core), clientId: body.client_id };
+        const caller = { client: await authenticated(request, body), clientId: body.client_id };
         return sendGrant(reply, await grants.refresh(body.refresh_token, caller, { ip: request.ip }));
       }
       throw new OAuthError(
@@ -114,7 +122,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
   routes.post(
     '/oauth/revoke',
     {
-      config: { rateLimit },
+      config: { rateLimit: BY_CLIENT },
       onRequest: anyOrigin,
       schema: {
         ...OAUTH_DOCS,
@@ -126,7 +134,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
     },
     async (request, reply) => {
       const caller = {
-        client: await authenticateClient(request, request.body, core),
+        client: await authenticated(request, request.body),
         clientId: request.body.client_id,
       };
       const revoked = await grants.revoke(request.body.token, caller, { ip: request.ip });
@@ -139,7 +147,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
   routes.post(
     '/oauth/introspect',
     {
-      config: { rateLimit },
+      config: { rateLimit: BY_CLIENT },
       schema: {
         ...OAUTH_DOCS,
         summary: 'Is a token active, and for whom (RFC 7662; clients with the introspect scope)',
@@ -149,7 +157,7 @@ export function registerOAuthRoutes(app: FastifyInstance, { core, rateLimit }: R
       bodyLimit: AUTH_BODY_LIMIT,
     },
     async (request, reply) => {
-      const client = await authenticateClient(request, request.body, core);
+      const client = await authenticated(request, request.body);
       if (!client) throw new OAuthError('invalid_client', 'Client authentication failed.');
       const answer = await grants.introspect(request.body.token, client);
       // RFC 7662 §2.3: a client not allowed to introspect is refused; 403 with the scope it lacks (RFC 6750 §3.1).

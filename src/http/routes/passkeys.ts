@@ -17,6 +17,7 @@ import {
 } from '../schemas.js';
 import { signInWithPasskey } from '../sign-in.js';
 import { passkeyView, sessionView, userView } from '../views.js';
+import { BY_ADDRESS } from '../rate-limit.js';
 
 /**
  * Passkeys (WebAuthn) over JSON: a signed-in user adds (options, then the
@@ -26,7 +27,7 @@ import { passkeyView, sessionView, userView } from '../views.js';
  * core has passkeys.
  */
 export function registerPasskeyRoutes(app: FastifyInstance, context: RouteContext): void {
-  const { core, guards, origins, rateLimit } = context;
+  const { core, guards, origins } = context;
   const passkeys = core.passkeys!;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   // The person, not a token acting for them, manages their passkeys.
@@ -123,7 +124,7 @@ export function registerPasskeyRoutes(app: FastifyInstance, context: RouteContex
   routes.post(
     '/login/passkey/options',
     {
-      config: { rateLimit },
+      config: { rateLimit: BY_ADDRESS },
       onRequest: sameSite,
       schema: {
         tags: ['sign-in'],
@@ -143,7 +144,7 @@ export function registerPasskeyRoutes(app: FastifyInstance, context: RouteContex
   routes.post(
     '/login/passkey',
     {
-      config: { rateLimit },
+      config: { rateLimit: BY_ADDRESS },
       onRequest: sameSite,
       schema: {
         tags: ['sign-in'],

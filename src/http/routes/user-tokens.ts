@@ -4,6 +4,7 @@ import { GatehouseError } from '../../core/errors.js';
 import { actorOf } from '../actor.js';
 import { signedIn, type RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, UserTokenBody } from '../schemas.js';
+import { BY_ADDRESS } from '../rate-limit.js';
 
 /**
  * `POST /token`: a signed-in user (session cookie) gets an access token and
@@ -11,14 +12,14 @@ import { AUTH_BODY_LIMIT, UserTokenBody } from '../schemas.js';
  * token holds the scopes asked for with `scope` (each one the user may
  * hold), and none when none are asked for.
  */
-export function registerUserTokenRoutes(app: FastifyInstance, { core, guards, rateLimit }: RouteContext): void {
+export function registerUserTokenRoutes(app: FastifyInstance, { core, guards }: RouteContext): void {
   const grants = core.grants!;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
   routes.post(
     '/token',
     {
-      config: { rateLimit },
+      config: { rateLimit: BY_ADDRESS },
       // An empty POST is the common case: validate it as an empty object.
       preValidation: [guards.requireSession(), async (request) => void (request.body ??= {})],
       schema: {

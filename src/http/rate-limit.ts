@@ -1,0 +1,109 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { GatehouseError } from '../core/errors.js';
+import { addressKey, DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../core/throttle.js';
+
+export { DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE };
+
+/** A route's `config.rateLimit`: what its requests are counted against. */
+export interface RateLimitRule {
+  /**
+   * `address`: every request counts against the client's address (sign-ins).
+   * `client`: it counts against the address until the client authenticates,
+   * then against that client instead (the route calls {@link RateLimits.chargeClient}).
+   */
+  by: 'address' | 'client';
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What the route's requests are counted against; see {@link useRateLimits}. */
+    rateLimit?: RateLimitRule;
+  }
+}
+
+/** Every request counts against its address (an IPv4 address or IPv6 network). */
+export const BY_ADDRESS: RateLimitRule = Object.freeze({ by: 'address' });
+
+/** Unauthenticated requests count against their address, authenticated ones against their client. */
+export const BY_CLIENT: RateLimitRule = Object.freeze({ by: 'client' });
+
+/** Options of {@link createRateLimits}. */
+export interface RateLimitOptions {
+  /** Unauthenticated requests per minute per address. Default {@link DEFAULT_RATE_LIMIT_PER_MINUTE}. */
+  addressPerMinute?: number;
+  /** Requests per minute per authenticated client. Default {@link DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE}. */
+  clientPerMinute?: number;
+  /** IPv6 clients are counted by this prefix length. Default 64. */
+  ipv6PrefixLength?: number;
+  /** An ioredis client: counters shared by every instance (this process's memory while Redis is down). Default: memory. */
+  redis?: unknown;
+  /** Prefix of the Redis keys: the deployment's namespace. Default `gatehouse`. */
+  keyPrefix?: string;
+}
+
+/** The request-rate ceilings of the endpoints that take secrets. */
+export interface RateLimits {
+  /** Counts a request against its address. @throws {GatehouseError} `ERR_THROTTLED` beyond the limit. */
+  chargeAddress(request: FastifyRequest): Promise<void>;
+  /**
+   * The request's client authenticated: gives its address back the point it
+   * was charged and counts the request against the client instead.
+   * @throws {GatehouseError} `ERR_THROTTLED` beyond the client's limit.
+   */
+  chargeClient(request: FastifyRequest, clientId: string): Promise<void>;
+}
+
+/**
+ * Per-address and per-client request ceilings on rate-limiter-flexible. As
+ * with sign-in throttling, a request is counted before it is checked, and an
+ * authenticated one gives the address's point back (issue #15: services
+ * behind one NAT address each get their own rate instead of sharing 300 a
+ * minute). An address is an IPv4 address or an IPv6 network (a /64 by
+ * default), so a client cannot rotate through its own addresses.
+ */
+export function createRateLimits(options: RateLimitOptions = {}): RateLimits {
+  const prefix = options.keyPrefix ?? 'gatehouse';
+  const make = (name: string, points: number): RateLimiterAbstract => {
+    const settings = { keyPrefix: `${prefix}:rate:${name}`, points, duration: 60 };
+    const memory = new RateLimiterMemory(settings);
+    return options.redis
+      ? new RateLimiterRedis({
+          ...settings,
+          storeClient: options.redis,
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: memory,
+        })
+      : memory;
+  };
+  const byAddress = make('address', options.addressPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
+  const byClient = make('client', options.clientPerMinute ?? DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE);
+  const keyOf = (request: FastifyRequest) => addressKey(request.ip, options.ipv6PrefixLength);
+  const consume = async (limiter: RateLimiterAbstract, key: string) => {
+    try {
+      await limiter.consume(key);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      throw new GatehouseError('ERR_THROTTLED', {
+        details: { retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) },
+      });
+    }
+  };
+  return {
+    chargeAddress: (request) => consume(byAddress, keyOf(request)),
+    async chargeClient(request, clientId) {
+      await byAddress.reward(keyOf(request)).catch(() => undefined);
+      await consume(byClient, clientId);
+    },
+  };
+}
+
+/**
+ * Charges every request of a route whose `config.rateLimit` is a
+ * {@link RateLimitRule} to its address, before anything else is done with it.
+ */
+export function useRateLimits(app: FastifyInstance, limits: RateLimits): void {
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config?.rateLimit) await limits.chargeAddress(request);
+  });
+}
