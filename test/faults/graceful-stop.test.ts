@@ -27,7 +27,7 @@ test('SIGTERM under load: no reset, no 5xx, every request in flight answered, ex
     load.on('reqError', (error: NodeJS.ErrnoException) =>
       errors.set(error.code ?? error.message, (errors.get(error.code ?? error.message) ?? 0) + 1),
     );
-    await sleep(3000);
+    await sleep(2000);
 
     // Sign-ins (an Argon2 hash each, queued on the cores) in flight when the signal comes.
     // Their connections are open first, so that the requests reach the server before the signal.

@@ -39,9 +39,11 @@ export async function startGatehouse(
   options: { data?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<Gatehouse> {
   const data = options.data ?? mkdtempSync(join(tmpdir(), 'gatehouse-faults-'));
+  // The build (npm test and npm run test:faults build first): as operators run it, and it starts in a fraction of tsx's time.
   const serve = await startServe(['--host', '127.0.0.1', '--port', '0', '--data', data, ...args], {
     env: { GATEHOUSE_LOG_LEVEL: 'warn', ...options.env },
     timeoutMs: options.timeoutMs ?? 60_000,
+    commandArgs: [BUILT_CLI, 'serve'],
   });
   const certFile = args.includes('--tls-cert') ? args[args.indexOf('--tls-cert') + 1]! : join(data, 'tls', 'cert.pem');
   const ca = readFileSync(certFile, 'utf8');
@@ -84,10 +86,29 @@ export function sessionCookie(headers: Record<string, unknown>): string | undefi
   return lines.find((line) => line.startsWith('__Host-gatehouse='))?.split(';')[0];
 }
 
+/** The built CLI. */
+export const BUILT_CLI = join(ROOT, 'dist/cli/main.js');
+
+/** Runs the built CLI to completion. */
+export function runBuiltCLI(
+  args: string[],
+  input = '',
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BUILT_CLI, ...args], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
 /** Adds a user through the CLI, on the database `args` name (`--data`, `--db`). */
 export async function addUser(args: string[], username: string, password: string): Promise<void> {
-  const { runCLI } = await import('../helpers/process.js');
-  const added = await runCLI(['user', 'add', username, '--password-stdin', ...args], { input: `${password}\n` });
+  const added = await runBuiltCLI(['user', 'add', username, '--password-stdin', ...args], `${password}\n`);
   if (added.code !== 0) throw new Error(`user add failed: ${added.stderr}`);
 }
 
@@ -114,7 +135,7 @@ export function runServeToExit(
 ): Promise<ExitResult> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'serve', ...args], {
+    const child = spawn(process.execPath, [BUILT_CLI, 'serve', ...args], {
       cwd: ROOT,
       env: { ...process.env, GATEHOUSE_LOG_LEVEL: 'warn', ...options.env },
     });

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { runCLI } from '../helpers/process.js';
 import { redisSkipReason, TEST_REDIS_URL } from '../helpers/services.js';
-import { addUser, startGatehouse, type Gatehouse } from './helpers.js';
+import { addUser, runBuiltCLI, startGatehouse, type Gatehouse } from './helpers.js';
 
 const PASSWORD = 'namespace password 1';
 const skip = (await redisSkipReason()) ?? false;
@@ -19,7 +18,7 @@ describe('two deployments on one Redis', { skip }, () => {
       const deployment = await startGatehouse(['--redis', TEST_REDIS_URL, '--throttle-account-failures', '3']);
       deployments.push(deployment);
       await addUser(['--data', deployment.data], 'shared-name', PASSWORD);
-      const status = await runCLI(['migrate', 'status', '--json', '--data', deployment.data]);
+      const status = await runBuiltCLI(['migrate', 'status', '--json', '--data', deployment.data]);
       ids.push(JSON.parse(status.stdout).deploymentId);
     }
   });
