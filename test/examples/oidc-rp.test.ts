@@ -76,7 +76,7 @@ test('sign in, consent, back at the app signed in; the second visit skips consen
   await page.waitForURL(`${gatehouse.url}/**`);
   await page.getByLabel('Username').fill('olga');
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
   // The consent page names the app and the scopes; the form posts back to Gatehouse, which redirects to the app.
   await page.getByRole('button', { name: 'Allow' }).waitFor();
