@@ -16,6 +16,22 @@ const DAY_SECONDS = 86_400;
 const SLOW_DOWN_STEP_MS = 200;
 const MAX_SLOW_DOWN_MS = 1000;
 
+/**
+ * A rate-limiter-flexible counter: in Redis when an ioredis client is given
+ * (shared by every instance; if Redis is not ready, this process's memory
+ * counts instead, as insurance), else in memory. The one way Gatehouse makes
+ * its throttle and rate-limit counters.
+ */
+export function createLimiter(
+  settings: { keyPrefix: string; points: number; duration: number; blockDuration?: number },
+  redis: unknown,
+): RateLimiterAbstract {
+  const memory = new RateLimiterMemory(settings);
+  return redis
+    ? new RateLimiterRedis({ ...settings, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: memory })
+    : memory;
+}
+
 /** Options of {@link createLoginThrottle}. */
 export interface LoginThrottleOptions {
   /** An ioredis client: counters shared by every instance. Default: this process's memory. */
@@ -48,18 +64,8 @@ export function createLoginThrottle(
   options: LoginThrottleOptions = {},
 ): LoginThrottle {
   const prefix = options.keyPrefix ?? 'gatehouse';
-  const make = (name: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract => {
-    const settings = { keyPrefix: `${prefix}:throttle:${name}`, points, duration, blockDuration };
-    const memory = new RateLimiterMemory(settings);
-    return options.redis
-      ? new RateLimiterRedis({
-          ...settings,
-          storeClient: options.redis,
-          rejectIfRedisNotReady: true,
-          insuranceLimiter: memory,
-        })
-      : memory;
-  };
+  const make = (name: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract =>
+    createLimiter({ keyPrefix: `${prefix}:throttle:${name}`, points, duration, blockDuration }, options.redis);
   // Consecutive failures: counted until a success resets them (or a quiet day passes).
   const byAccount = make('account', policy.accountFailures, DAY_SECONDS);
   const byAccountAndIp = make('account-ip', policy.accountFailures, DAY_SECONDS);

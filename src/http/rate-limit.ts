@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { GatehouseError } from '../core/errors.js';
+import { createLimiter } from '../core/login-throttle.js';
 import { addressKey, DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../core/throttle.js';
 
 export { DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE };
@@ -64,18 +65,8 @@ export interface RateLimits {
  */
 export function createRateLimits(options: RateLimitOptions = {}): RateLimits {
   const prefix = options.keyPrefix ?? 'gatehouse';
-  const make = (name: string, points: number): RateLimiterAbstract => {
-    const settings = { keyPrefix: `${prefix}:rate:${name}`, points, duration: 60 };
-    const memory = new RateLimiterMemory(settings);
-    return options.redis
-      ? new RateLimiterRedis({
-          ...settings,
-          storeClient: options.redis,
-          rejectIfRedisNotReady: true,
-          insuranceLimiter: memory,
-        })
-      : memory;
-  };
+  const make = (name: string, points: number): RateLimiterAbstract =>
+    createLimiter({ keyPrefix: `${prefix}:rate:${name}`, points, duration: 60 }, options.redis);
   const byAddress = make('address', options.addressPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
   const byClient = make('client', options.clientPerMinute ?? DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE);
   const keyOf = (request: FastifyRequest) => addressKey(request.ip, options.ipv6PrefixLength);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { ROOT, startServe, type ServeProcess } from '../helpers/process.js';
+import { ROOT, runCLI, startServe, type CLIResult, type ServeProcess } from '../helpers/process.js';
 
 /** A `gatehouse serve` child process with its own data folder and an HTTPS agent that trusts it. */
 export interface Gatehouse extends ServeProcess {
@@ -90,20 +90,8 @@ export function sessionCookie(headers: Record<string, unknown>): string | undefi
 export const BUILT_CLI = join(ROOT, 'dist/cli/main.js');
 
 /** Runs the built CLI to completion. */
-export function runBuiltCLI(
-  args: string[],
-  input = '',
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUILT_CLI, ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+export function runBuiltCLI(args: string[], input = ''): Promise<CLIResult> {
+  return runCLI(args, { input, built: true });
 }
 
 /** Adds a user through the CLI, on the database `args` name (`--data`, `--db`). */
