@@ -212,11 +212,11 @@ async function happen(event: EventId, holder: Holder, held: Held): Promise<strin
         200,
       );
     case 'twoFactorOn':
-      return turnOnTwoFactor(holder, cookie);
+      return void (await turnOnTwoFactor(holder, cookie));
     case 'twoFactorOff':
       return void expect(await send('/two-factor/disable', { json: { password: holder.password }, cookie }), 204);
     case 'passkeyAdded':
-      return addPasskey(holder, cookie);
+      return void (await addPasskey(holder, cookie));
     case 'passkeyRemoved': {
       const listed = await send('/passkeys', { cookie });
       expect(listed, 200);
