@@ -30,6 +30,7 @@ const session = (id: string): SessionRecord => ({
   tokenHash: `hash-${id}`,
   userId: 'u1',
   createdAt: 1,
+  authenticatedAt: 1,
   lastSeenAt: 1,
   expiresAt: Date.now() + 60_000,
   ip: null,
