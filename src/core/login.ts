@@ -227,17 +227,13 @@ export function createLogin({
     return how.secondFactor ? ['pwd', 'otp', 'mfa'] : ['pwd'];
   }
 
-  /**
-   * Starts the session of a user whose credentials were just checked
-   * (`record` as read for that check), or continues the one the browser presented.
-   */
+  /** Starts the session of a user whose credentials were just checked, or continues the browser's own. */
   async function startSession(
     record: UserRecord,
     origin: SessionOrigin,
     how: { secondFactor?: SecondFactorMethod; passwordless?: boolean } = {},
   ): Promise<LoginResult & { status: 'signed-in' }> {
     const { secondFactor } = how;
-    // The browser's current session, if any, is continued or ended there (session fixation, issue #22).
     const { token, session } = await sessions.startSignedInSession(record.id, origin, authMethodsOf(how));
     await audit.record({
       type: 'login.success',

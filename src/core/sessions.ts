@@ -8,7 +8,11 @@ import { toUser, type User } from './users.js';
 export interface SessionPolicy {
   /** Seconds without activity after which a session ends. Default 1800 (30 min, OWASP). */
   idleTimeoutSeconds: number;
-  /** Seconds after sign-in after which a session ends whatever the activity. Default 43200 (12 h). */
+  /**
+   * Seconds after the sign-in that began a session after which it ends
+   * whatever the activity; a later sign-in that continues it does not move
+   * this. Default 43200 (12 h).
+   */
   absoluteTimeoutSeconds: number;
   /**
    * At most one last-seen write per session per this many seconds. Default 60.
