@@ -4,6 +4,7 @@ import { isGatehouseError } from '../../src/core/errors.js';
 import { applyMigrations, openDatabase, openStore, readMigrationStatus } from '../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/services.js';
 import { runStoreConformance } from './conformance.js';
+import { checkSessionAuthenticatedAtMigration } from './session-migration.js';
 
 const database = await createTestDatabase();
 
@@ -81,4 +82,19 @@ if (typeof database === 'string') {
       }
     });
   });
+
+  test(
+    'defect 1 (#22): migration 0013 gives existing sessions their start as their last sign-in',
+    { timeout: 60_000 },
+    async () => {
+      const empty = await createTestDatabase();
+      assert.notEqual(typeof empty, 'string');
+      if (typeof empty === 'string') return;
+      try {
+        await checkSessionAuthenticatedAtMigration(empty.url);
+      } finally {
+        await empty.drop();
+      }
+    },
+  );
 }
