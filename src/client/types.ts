@@ -12,12 +12,14 @@ export interface UserView {
 export interface SessionView {
   id: string;
   createdAt: string;
+  /** When the user last signed in to it: `createdAt`, or a later sign-in that continued it. */
+  authenticatedAt: string;
   lastSeenAt: string;
   expiresAt: string;
   absoluteExpiresAt: string;
   ip: string | null;
   userAgent: string | null;
-  /** How the session was signed in (RFC 8176 `amr`: `pwd`; `mfa otp pwd` with a second factor). */
+  /** How the session was last signed in (RFC 8176 `amr`: `pwd`; `mfa otp pwd` with a second factor). */
   authMethods: string[];
   /** Whether this is the session the request came with. */
   current: boolean;

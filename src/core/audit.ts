@@ -9,6 +9,7 @@ export type AuditEventType =
   | 'login.throttled'
   | 'logout'
   | 'session.revoke'
+  | 'session.rotate'
   | 'password.change'
   | 'user.create'
   | 'user.update'

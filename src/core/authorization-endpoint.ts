@@ -143,7 +143,7 @@ export function createAuthorizationEndpoint(deps: {
       scopes: granted,
       codeChallenge: request.codeChallenge,
       nonce: request.nonce,
-      authTime: signedIn.session.createdAt,
+      authTime: signedIn.session.authenticatedAt,
       authMethods: signedIn.session.authMethods,
       createdAt: now,
       expiresAt: now + AUTHORIZATION_CODE_SECONDS * 1000,
@@ -176,7 +176,7 @@ export function createAuthorizationEndpoint(deps: {
     interaction: string | null,
   ): Promise<AuthorizeOutcome> {
     const promptNone = request.prompt.includes('none');
-    if (signedIn === null || (loginAfter !== null && signedIn.session.createdAt < loginAfter)) {
+    if (signedIn === null || (loginAfter !== null && signedIn.session.authenticatedAt < loginAfter)) {
       if (promptNone)
         return refuse(request, { error: 'login_required', description: 'The user is not signed in.' }, actor);
       return {
@@ -264,7 +264,7 @@ export function createAuthorizationEndpoint(deps: {
       const loaded = await loadInteraction(interaction);
       if (!loaded) return expired;
       const { request, client, loginAfter } = loaded;
-      if (loginAfter !== null && signedIn.session.createdAt < loginAfter) return expired;
+      if (loginAfter !== null && signedIn.session.authenticatedAt < loginAfter) return expired;
       if (!(await store.deleteAuthorizationRequest(hashSecret(interaction)))) return expired;
       if (!allow) {
         return refuse(

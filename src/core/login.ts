@@ -227,14 +227,14 @@ export function createLogin({
     return how.secondFactor ? ['pwd', 'otp', 'mfa'] : ['pwd'];
   }
 
-  /** Starts the session of a user whose credentials were just checked (`record` as read for that check). */
+  /** Starts the session of a user whose credentials were just checked, or continues the browser's own. */
   async function startSession(
     record: UserRecord,
     origin: SessionOrigin,
     how: { secondFactor?: SecondFactorMethod; passwordless?: boolean } = {},
   ): Promise<LoginResult & { status: 'signed-in' }> {
     const { secondFactor } = how;
-    const { token, session } = await sessions.createSession(record.id, origin, authMethodsOf(how));
+    const { token, session } = await sessions.startSignedInSession(record.id, origin, authMethodsOf(how));
     await audit.record({
       type: 'login.success',
       actor: record.id,

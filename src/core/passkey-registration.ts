@@ -65,7 +65,7 @@ export function createPasskeyRegistration({
       proof: { password?: string } = {},
     ): Promise<{ status: 'started'; options: PublicKeyCredentialCreationOptionsJSON } | CheckFailure> {
       const session = await store.findSessionById(actor.sessionId);
-      const recent = session !== null && clock.now() - session.createdAt <= RECENT_SIGN_IN_SECONDS * 1000;
+      const recent = session !== null && clock.now() - session.authenticatedAt <= RECENT_SIGN_IN_SECONDS * 1000;
       if (!recent) {
         if (proof.password === undefined) throw new GatehouseError('ERR_RECENT_SIGN_IN_REQUIRED');
         const confirmed = await login.reauthenticate(actor.user.id, proof.password, actor.origin);

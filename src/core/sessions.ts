@@ -8,7 +8,11 @@ import { toUser, type User } from './users.js';
 export interface SessionPolicy {
   /** Seconds without activity after which a session ends. Default 1800 (30 min, OWASP). */
   idleTimeoutSeconds: number;
-  /** Seconds after sign-in after which a session ends whatever the activity. Default 43200 (12 h). */
+  /**
+   * Seconds after the sign-in that began a session after which it ends
+   * whatever the activity; a later sign-in that continues it does not move
+   * this. Default 43200 (12 h).
+   */
   absoluteTimeoutSeconds: number;
   /**
    * At most one last-seen write per session per this many seconds. Default 60.
@@ -33,6 +37,11 @@ export interface Session {
   id: string;
   userId: string;
   createdAt: number;
+  /**
+   * When the user last proved who they are in this session (OpenID Connect
+   * `auth_time`): when it began, or the latest sign-in that continued it.
+   */
+  authenticatedAt: number;
   lastSeenAt: number;
   /** When the session ends if not used again: the earlier of idle and absolute expiry. */
   expiresAt: number;
@@ -40,7 +49,10 @@ export interface Session {
   absoluteExpiresAt: number;
   ip: string | null;
   userAgent: string | null;
-  /** How the user signed in, as RFC 8176 `amr` values: `pwd`; `pwd otp mfa` with a second factor. */
+  /**
+   * How the user signed in at `authenticatedAt`, as RFC 8176 `amr` values:
+   * `pwd`; `pwd otp mfa` with a second factor.
+   */
   authMethods: string[];
 }
 
@@ -51,6 +63,13 @@ export type AuthMethod = 'pwd' | 'otp' | 'mfa' | 'hwk' | 'swk' | 'user' | 'pin';
 export interface SessionOrigin {
   ip?: string | null;
   userAgent?: string | null;
+  /**
+   * The session token the browser presented with its sign-in (its cookie),
+   * if any: a sign-in of that session's user continues it with a new token,
+   * a sign-in of anyone else ends it (see `SessionService.startSignedInSession`).
+   * Never stored nor recorded.
+   */
+  sessionToken?: string | null;
 }
 
 const USER_AGENT_MAX = 512;
@@ -73,7 +92,7 @@ export function createSessionService({
   store: SessionStore & Pick<UserStore, 'findUserById'>;
   clock: Clock;
   policy: SessionPolicy;
-  /** Records revocations made with an actor. */
+  /** Records revocations made with an actor, and what a sign-in does to the browser's session. */
   audit?: AuditLog;
 }) {
   const idleMs = policy.idleTimeoutSeconds * 1000;
@@ -85,11 +104,70 @@ export function createSessionService({
   const absoluteExpiry = (record: SessionRecord) => record.createdAt + absoluteMs;
   const expiry = (record: SessionRecord) => Math.min(record.lastSeenAt + idleMs, absoluteExpiry(record));
 
+  const normalised = (methods: readonly string[]) => [...new Set(methods)].sort();
+  const where = (origin: SessionOrigin) => ({ ip: origin.ip ?? null, userAgent: origin.userAgent ?? null });
+
+  async function findPresented(token: string | null | undefined): Promise<SessionRecord | null> {
+    if (typeof token !== 'string' || !SECRET_PATTERN.test(token)) return null;
+    return store.findSessionByTokenHash(hashSecret(token));
+  }
+
+  /** The session under a new token, signed in again at `now` with `authMethods`; `null` when its token moved first. */
+  async function rotate(
+    record: SessionRecord,
+    now: number,
+    authMethods: string[],
+  ): Promise<{ token: string; session: Session } | null> {
+    const token = createSecret();
+    // A copy: the read cache shares records with its callers.
+    const next: SessionRecord = {
+      ...record,
+      tokenHash: hashSecret(token),
+      authenticatedAt: now,
+      authMethods,
+      lastSeenAt: now,
+    };
+    // The absolute end stays counted from `createdAt` (as Keycloak's SSO
+    // session max lifespan): signing in again does not lengthen a session.
+    next.expiresAt = expiry(next);
+    const rotated = await store.rotateSessionToken(record.id, record.tokenHash, next);
+    return rotated ? { token, session: toSession(next) } : null;
+  }
+
+  /**
+   * Starts a session for a user, signed in with `authMethods` (default a
+   * password); returns the bearer token (to be sent once, in the cookie) and the session.
+   */
+  async function createSession(
+    userId: string,
+    origin: SessionOrigin = {},
+    authMethods: readonly AuthMethod[] = ['pwd'],
+  ): Promise<{ token: string; session: Session }> {
+    const token = createSecret();
+    const now = clock.now();
+    const record: SessionRecord = {
+      id: createId(),
+      tokenHash: hashSecret(token),
+      userId,
+      createdAt: now,
+      authenticatedAt: now,
+      lastSeenAt: now,
+      expiresAt: 0,
+      ip: origin.ip ?? null,
+      userAgent: origin.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+      authMethods: normalised(authMethods),
+    };
+    record.expiresAt = expiry(record);
+    await store.createSession(record);
+    return { token, session: toSession(record) };
+  }
+
   function toSession(record: SessionRecord): Session {
     return {
       id: record.id,
       userId: record.userId,
       createdAt: record.createdAt,
+      authenticatedAt: record.authenticatedAt,
       lastSeenAt: record.lastSeenAt,
       expiresAt: expiry(record),
       absoluteExpiresAt: absoluteExpiry(record),
@@ -100,31 +178,54 @@ export function createSessionService({
   }
 
   return {
+    createSession,
+
     /**
-     * Starts a session for a user, signed in with `authMethods` (default a
-     * password); returns the bearer token (to be sent once, in the cookie) and the session.
+     * The session of a sign-in whose credentials were just checked, decided
+     * once for every door (password, second step, passkey). When the browser
+     * presented a live session of the same user (`origin.sessionToken`: a
+     * re-authentication, `prompt=login`, `max_age`, a step-up), that session
+     * goes on under a new token: the presented one stops working at once
+     * (session fixation, OWASP), while its id, its apps' refresh tokens and
+     * its absolute end stay, and `authenticatedAt` and `authMethods` become
+     * this sign-in's. Audited as `session.rotate`. A session of anyone else
+     * ends (audited as `session.revoke`, reason `other_user_signed_in`), and
+     * a new one starts, as it does without a presented session.
+     * Returns the new token and whether the session was `continued`.
      */
-    async createSession(
+    async startSignedInSession(
       userId: string,
-      origin: SessionOrigin = {},
-      authMethods: readonly AuthMethod[] = ['pwd'],
-    ): Promise<{ token: string; session: Session }> {
-      const token = createSecret();
+      origin: SessionOrigin,
+      authMethods: readonly AuthMethod[],
+    ): Promise<{ token: string; session: Session; continued: boolean }> {
+      const presented = await findPresented(origin.sessionToken);
       const now = clock.now();
-      const record: SessionRecord = {
-        id: createId(),
-        tokenHash: hashSecret(token),
-        userId,
-        createdAt: now,
-        lastSeenAt: now,
-        expiresAt: 0,
-        ip: origin.ip ?? null,
-        userAgent: origin.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
-        authMethods: [...new Set(authMethods)].sort(),
-      };
-      record.expiresAt = expiry(record);
-      await store.createSession(record);
-      return { token, session: toSession(record) };
+      if (presented && presented.userId === userId && now < expiry(presented)) {
+        const continued = await rotate(presented, now, normalised(authMethods));
+        if (continued) {
+          await audit?.record({
+            type: 'session.rotate',
+            actor: userId,
+            userId,
+            ...where(origin),
+            detail: { sessionId: presented.id, authMethods: continued.session.authMethods },
+          });
+          return { ...continued, continued: true };
+        }
+        // A concurrent sign-in with the same token rotated it first: this one starts its own session.
+      } else if (presented) {
+        const ended = await store.deleteSession(presented.id);
+        if (ended && presented.userId !== userId && now < expiry(presented)) {
+          await audit?.record({
+            type: 'session.revoke',
+            actor: userId,
+            userId: presented.userId,
+            ...where(origin),
+            detail: { sessionId: presented.id, reason: 'other_user_signed_in' },
+          });
+        }
+      }
+      return { ...(await createSession(userId, origin, authMethods)), continued: false };
     },
 
     /**

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CheckFailure, SecondFactorMethod } from '../core/login.js';
 import type { AuthenticationResponseJSON } from '../core/passkeys.js';
-import type { Session } from '../core/sessions.js';
+import type { Session, SessionOrigin } from '../core/sessions.js';
 import type { User } from '../core/users.js';
 import { actorOf, originOf } from './actor.js';
 import type { RouteContext } from './route-context.js';
@@ -28,10 +28,10 @@ export async function signIn(
   reply: FastifyReply,
   credentials: { username: string; password: string },
 ): Promise<SignInOutcome> {
-  const result = await context.core.login(credentials, originOf(request));
+  const result = await context.core.login(credentials, signInOrigin(context, request));
   reply.header('cache-control', 'no-store');
   if (result.status !== 'signed-in') return result;
-  return startCookieSession(context, request, reply, result);
+  return startCookieSession(context, reply, result);
 }
 
 /** Answers a sign-in's challenge with a TOTP or recovery code and starts the session, or says why not. */
@@ -41,10 +41,10 @@ export async function completeSignIn(
   reply: FastifyReply,
   answer: { challenge: string; code: string },
 ): Promise<Exclude<SignInOutcome, { status: 'two-factor' }>> {
-  const result = await context.core.completeTwoFactor(answer.challenge, answer.code, originOf(request));
+  const result = await context.core.completeTwoFactor(answer.challenge, answer.code, signInOrigin(context, request));
   reply.header('cache-control', 'no-store');
   if (result.status !== 'signed-in') return result;
-  return startCookieSession(context, request, reply, result);
+  return startCookieSession(context, reply, result);
 }
 
 /**
@@ -61,23 +61,27 @@ export async function signInWithPasskey(
   const passkeys = context.core.passkeys!;
   const result =
     answer.challenge === undefined
-      ? await passkeys.signIn(answer.response, originOf(request))
-      : await passkeys.completeSignIn(answer.challenge, answer.response, originOf(request));
+      ? await passkeys.signIn(answer.response, signInOrigin(context, request))
+      : await passkeys.completeSignIn(answer.challenge, answer.response, signInOrigin(context, request));
   reply.header('cache-control', 'no-store');
   if (result.status !== 'signed-in') return result;
-  return startCookieSession(context, request, reply, result);
+  return startCookieSession(context, reply, result);
 }
 
-async function startCookieSession(
-  { core, cookie, guards }: SignInContext,
-  request: FastifyRequest,
+/**
+ * Where a sign-in comes from, with the session the browser presented: the
+ * core continues it (same user) or ends it (another), so that no token
+ * outlives a sign-in (session fixation) and no app loses its tokens to one.
+ */
+function signInOrigin({ cookie }: SignInContext, request: FastifyRequest): SessionOrigin {
+  return { ...originOf(request), sessionToken: readSessionCookie(request, cookie) ?? null };
+}
+
+function startCookieSession(
+  { cookie }: SignInContext,
   reply: FastifyReply,
   { token, session, user }: { token: string; session: Session; user: User },
-): Promise<SignInOutcome & { status: 'signed-in' }> {
-  // Session fixation (OWASP): a session the browser already had, planted or
-  // not, is never carried across a sign-in; it ends here.
-  const previous = await guards.resolve(request).catch(() => null);
-  if (previous?.credential === 'session') await core.sessions.revokeSession(previous.session!.id);
+): SignInOutcome & { status: 'signed-in' } {
   setSessionCookie(reply, token, cookie);
   return { status: 'signed-in', session, user };
 }

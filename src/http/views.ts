@@ -22,6 +22,8 @@ export function sessionView(session: Session, currentId?: string) {
   return {
     id: session.id,
     createdAt: iso(session.createdAt),
+    /** When the user last signed in to it: `createdAt`, or a later sign-in that continued it. */
+    authenticatedAt: iso(session.authenticatedAt),
     lastSeenAt: iso(session.lastSeenAt),
     expiresAt: iso(session.expiresAt),
     absoluteExpiresAt: iso(session.absoluteExpiresAt),

@@ -33,8 +33,9 @@ const TABLES: {
       'ip',
       'user_agent',
       'auth_methods',
+      'authenticated_at',
     ],
-    numeric: ['created_at', 'last_seen_at', 'expires_at'],
+    numeric: ['created_at', 'last_seen_at', 'expires_at', 'authenticated_at'],
   },
   clients: {
     columns: [

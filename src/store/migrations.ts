@@ -326,6 +326,21 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0013_session_authenticated_at': {
+    async up(db: Kysely<any>) {
+      // A sign-in of the same user continues the browser's session with a new
+      // token (issue #22): when the user last signed in is no longer when the
+      // session began. Every existing session was signed in when it began.
+      await db.schema
+        .alterTable('sessions')
+        .addColumn('authenticated_at', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db
+        .updateTable('sessions')
+        .set((eb) => ({ authenticated_at: eb.ref('created_at') }))
+        .execute();
+    },
+  },
 };
 
 /** The migrations Gatehouse knows, in order. */

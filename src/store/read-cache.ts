@@ -71,6 +71,7 @@ export const STORE_METHODS = {
   updateUser: 'invalidates',
   deleteUser: 'invalidates',
   deleteSession: 'invalidates',
+  rotateSessionToken: 'invalidates',
   deleteUserSessions: 'invalidates',
   deleteApiKey: 'invalidates',
   deleteUserApiKeys: 'invalidates',
@@ -158,6 +159,8 @@ const CHANGES: { [M in InvalidatingMethod]: (...args: Parameters<Store[M]>) => C
   updateUser: (id) => ({ kind: 'user', id }),
   deleteUser: (id) => ({ kind: 'user-deleted', id }),
   deleteSession: (id) => ({ kind: 'session', id }),
+  // The old token must stop working on every instance at once: the session's copies go.
+  rotateSessionToken: (id) => ({ kind: 'session', id }),
   deleteUserSessions: (userId, options) => ({
     kind: 'user-sessions',
     userId,

@@ -21,6 +21,8 @@ export interface SessionsTable {
   token_hash: string;
   user_id: string;
   created_at: number;
+  /** When the user last signed in to this session (ms): `created_at` or a later re-authentication. */
+  authenticated_at: number;
   last_seen_at: number;
   expires_at: number;
   ip: string | null;

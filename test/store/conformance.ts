@@ -25,6 +25,7 @@ function session(userId: string, overrides: Partial<SessionRecord> = {}): Sessio
     tokenHash: `hash-${counter}`,
     userId,
     createdAt: 10_000 + counter,
+    authenticatedAt: 10_000 + counter,
     lastSeenAt: 10_000 + counter,
     expiresAt: 100_000,
     ip: '127.0.0.1',
@@ -163,6 +164,31 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       await store.createSession(record);
       await store.touchSession(record.id, 50_000, 60_000);
       assert.deepEqual(await store.findSessionById(record.id), { ...record, lastSeenAt: 50_000, expiresAt: 60_000 });
+    });
+
+    test('defect 1 (#22): rotates a session token only from the token it still has', async () => {
+      const owner = user();
+      await store.createUser(owner);
+      const record = session(owner.id);
+      await store.createSession(record);
+      const next = {
+        tokenHash: `${record.tokenHash}-next`,
+        authenticatedAt: 70_000,
+        authMethods: ['hwk', 'mfa', 'pwd', 'user'],
+        lastSeenAt: 70_000,
+        expiresAt: 90_000,
+      };
+      // Two concurrent sign-ins presenting the same token: one rotates it.
+      const outcomes = await Promise.all([
+        store.rotateSessionToken(record.id, record.tokenHash, next),
+        store.rotateSessionToken(record.id, record.tokenHash, { ...next, tokenHash: `${record.tokenHash}-other` }),
+      ]);
+      assert.deepEqual(outcomes.filter(Boolean).length, 1, `exactly one rotation wins: ${JSON.stringify(outcomes)}`);
+      const winner = outcomes[0] ? next.tokenHash : `${record.tokenHash}-other`;
+      assert.equal(await store.findSessionByTokenHash(record.tokenHash), null);
+      assert.deepEqual(await store.findSessionByTokenHash(winner), { ...record, ...next, tokenHash: winner });
+      assert.deepEqual(await store.findSessionById(record.id), { ...record, ...next, tokenHash: winner });
+      assert.equal(await store.rotateSessionToken('missing', 'missing', next), false);
     });
 
     test('deletes one session, all of a user but one, and expired ones', async () => {

@@ -4,6 +4,7 @@ import { isGatehouseError } from '../../src/core/errors.js';
 import { applyMigrations, openDatabase, openStore, readMigrationStatus } from '../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/services.js';
 import { runStoreConformance } from './conformance.js';
+import { checkSessionAuthenticatedAtMigration } from './session-migration.js';
 
 const database = await createTestDatabase();
 
@@ -25,7 +26,7 @@ if (typeof database === 'string') {
         assert.ok(isGatehouseError(error, 'ERR_CONFIG'));
         assert.match(
           error.message,
-          /schema is older than this Gatehouse \(pending: 0001_users_and_sessions, 0002_tokens, 0003_audit, 0004_two_factor, 0005_client_certificates, 0007_scopes, 0008_session_auth_methods, 0010_openid_connect, 0011_deployment, 0012_passkeys\); run gatehouse migrate up/,
+          /schema is older than this Gatehouse \(pending: 0001_users_and_sessions, 0002_tokens, 0003_audit, 0004_two_factor, 0005_client_certificates, 0007_scopes, 0008_session_auth_methods, 0010_openid_connect, 0011_deployment, 0012_passkeys, 0013_session_authenticated_at\); run gatehouse migrate up/,
         );
         return true;
       });
@@ -41,6 +42,7 @@ if (typeof database === 'string') {
         '0010_openid_connect',
         '0011_deployment',
         '0012_passkeys',
+        '0013_session_authenticated_at',
       ]);
       assert.deepEqual(await readMigrationStatus(db), {
         applied: [
@@ -54,6 +56,7 @@ if (typeof database === 'string') {
           '0010_openid_connect',
           '0011_deployment',
           '0012_passkeys',
+          '0013_session_authenticated_at',
         ],
         pending: [],
         unknown: [],
@@ -79,4 +82,19 @@ if (typeof database === 'string') {
       }
     });
   });
+
+  test(
+    'defect 1 (#22): migration 0013 gives existing sessions their start as their last sign-in',
+    { timeout: 60_000 },
+    async () => {
+      const empty = await createTestDatabase();
+      assert.notEqual(typeof empty, 'string');
+      if (typeof empty === 'string') return;
+      try {
+        await checkSessionAuthenticatedAtMigration(empty.url);
+      } finally {
+        await empty.drop();
+      }
+    },
+  );
 }

@@ -30,6 +30,7 @@ const session = (id: string): SessionRecord => ({
   tokenHash: `hash-${id}`,
   userId: 'u1',
   createdAt: 1,
+  authenticatedAt: 1,
   lastSeenAt: 1,
   expiresAt: Date.now() + 60_000,
   ip: null,
@@ -171,5 +172,30 @@ test('a read that began before a write is not cached after it (#14)', async () =
     assert.equal((await cached.findUserById('u1'))?.disabled, true, 'and was not kept: the next read is fresh');
   } finally {
     await store.close();
+  }
+});
+
+test('defect 1 (#22): a session token rotated on one instance is refused at once here and on the others', async () => {
+  const url = `sqlite:${join(dir, 'shared.db')}`;
+  const changes: CacheChange[] = [];
+  const a = withReadCache(await openStore({ url }), { ttlMs: 60_000, onChange: (change) => changes.push(change) });
+  const b = withReadCache(await openStore({ url }), { ttlMs: 60_000 });
+  try {
+    await elsewhere.createSession(session('s7'));
+    for (const store of [a.store, b.store]) {
+      assert.ok(await store.findSessionByTokenHash('hash-s7'));
+      assert.ok(await store.findSessionById('s7'));
+    }
+    const next = { tokenHash: 'hash-s7-next', authenticatedAt: 7, authMethods: ['pwd'], lastSeenAt: 7, expiresAt: 0 };
+    assert.equal(await a.store.rotateSessionToken('s7', 'hash-s7', { ...next, expiresAt: Date.now() + 60_000 }), true);
+    assert.deepEqual(changes, [{ kind: 'session', id: 's7' }]);
+    assert.equal(await a.store.findSessionByTokenHash('hash-s7'), null, 'here at once');
+    assert.equal((await a.store.findSessionById('s7'))?.tokenHash, 'hash-s7-next');
+    for (const change of changes) b.apply(JSON.parse(JSON.stringify(change)));
+    assert.equal(await b.store.findSessionByTokenHash('hash-s7'), null, 'there, well within the time to live');
+    assert.equal((await b.store.findSessionByTokenHash('hash-s7-next'))?.authenticatedAt, 7);
+  } finally {
+    await a.store.close();
+    await b.store.close();
   }
 });

@@ -8,6 +8,7 @@ import { databaseKind, openStore, sqliteFile } from '../../src/store/index.js';
 import { withReadCache } from '../../src/store/read-cache.js';
 import { isGatehouseError } from '../../src/core/errors.js';
 import { runStoreConformance } from './conformance.js';
+import { checkSessionAuthenticatedAtMigration } from './session-migration.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,6 +55,7 @@ test('a new SQLite database is created in WAL mode with the schema migrated, and
       '0010_openid_connect',
       '0011_deployment',
       '0012_passkeys',
+      '0013_session_authenticated_at',
     ],
   );
   raw.close();
@@ -79,3 +81,11 @@ test('database URLs: sqlite:PATH, bare paths, memory, postgres://; other schemes
     assert.doesNotMatch(error.message, /hunter2/);
   }
 });
+
+test(
+  'defect 1 (#22): migration 0013 gives existing sessions their start as their last sign-in',
+  { timeout: 60_000 },
+  async () => {
+    await checkSessionAuthenticatedAtMigration(`sqlite:${join(dir, 'before-0013.db')}`);
+  },
+);

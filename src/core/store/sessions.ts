@@ -5,6 +5,8 @@ export interface SessionRecord {
   tokenHash: string;
   userId: string;
   createdAt: number;
+  /** When the user last proved who they are: at `createdAt`, or a later sign-in that continued the session. */
+  authenticatedAt: number;
   lastSeenAt: number;
   /** When the row may be purged: the earlier of idle and absolute expiry at the time of the last write. */
   expiresAt: number;
@@ -13,6 +15,12 @@ export interface SessionRecord {
   /** How the user proved who they are at sign-in, as RFC 8176 `amr` values (`pwd`, `otp`, `mfa`, `hwk`, `user`…). */
   authMethods: string[];
 }
+
+/** What a sign-in that continues a session writes: its new token, when and how, and its activity. */
+export type SessionRotation = Pick<
+  SessionRecord,
+  'tokenHash' | 'authenticatedAt' | 'authMethods' | 'lastSeenAt' | 'expiresAt'
+>;
 
 /** Sessions: a handful of operations, each one atomic. */
 export interface SessionStore {
@@ -23,6 +31,12 @@ export interface SessionStore {
   listSessions(filter: { userId?: string }): Promise<SessionRecord[]>;
   /** Records activity; the caller throttles how often. */
   touchSession(id: string, lastSeenAt: number, expiresAt: number): Promise<void>;
+  /**
+   * Gives the session a new token and records a new sign-in of its user, only
+   * while its token is still `fromTokenHash` (of two concurrent sign-ins
+   * presenting one token, one rotates it); returns whether it did.
+   */
+  rotateSessionToken(id: string, fromTokenHash: string, next: SessionRotation): Promise<boolean>;
   /** Deletes one session; returns `false` when it did not exist. */
   deleteSession(id: string): Promise<boolean>;
   /** Deletes every session of a user except `keepId`; returns how many went. */

@@ -64,7 +64,7 @@ export async function renderAccount(
         passkeys &&
         passkeySection({
           passkeys,
-          needsPassword: core.clock.now() - session.createdAt > RECENT_SIGN_IN_SECONDS * 1000,
+          needsPassword: core.clock.now() - session.authenticatedAt > RECENT_SIGN_IN_SECONDS * 1000,
           required: core.passkeys!.isRequiredFor(user.roles),
         }),
       passwordMinLength: core.passwordPolicy.minLength,

@@ -35,6 +35,22 @@ export function createSessionQueries(db: Kysely<Database>): SessionStore {
         .execute();
     },
 
+    async rotateSessionToken(id, fromTokenHash, next) {
+      const result = await db
+        .updateTable('sessions')
+        .set({
+          token_hash: next.tokenHash,
+          authenticated_at: next.authenticatedAt,
+          auth_methods: writeList(next.authMethods),
+          last_seen_at: next.lastSeenAt,
+          expires_at: next.expiresAt,
+        })
+        .where('id', '=', id)
+        .where('token_hash', '=', fromTokenHash)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
     async deleteSession(id) {
       const result = await db.deleteFrom('sessions').where('id', '=', id).executeTakeFirst();
       return result.numDeletedRows > 0n;
@@ -70,6 +86,7 @@ function toSessionRow(session: SessionRecord): SessionsTable {
     token_hash: session.tokenHash,
     user_id: session.userId,
     created_at: session.createdAt,
+    authenticated_at: session.authenticatedAt,
     last_seen_at: session.lastSeenAt,
     expires_at: session.expiresAt,
     ip: session.ip,
@@ -85,6 +102,7 @@ function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
     userId: row.user_id,
     // PostgreSQL's bigint arrives as a string; Number() is exact below 2^53 ms.
     createdAt: Number(row.created_at),
+    authenticatedAt: Number(row.authenticated_at),
     lastSeenAt: Number(row.last_seen_at),
     expiresAt: Number(row.expires_at),
     ip: row.ip,
