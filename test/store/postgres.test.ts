@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import pg from 'pg';
 import { isGatehouseError } from '../../src/core/errors.js';
 import { applyMigrations, openDatabase, openStore, readMigrationStatus } from '../../src/store/index.js';
+import { openPostgres } from '../../src/store/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/services.js';
 import { runStoreConformance } from './conformance.js';
 
@@ -76,6 +80,48 @@ if (typeof database === 'string') {
           openStore({ url: fresh.db!.url, migrations }),
           /schema is newer than this Gatehouse \(unknown migrations: 9999_from_the_future\)/,
         );
+      }
+    });
+  });
+
+  describe('PostgreSQL connections that fail', { timeout: 60_000 }, () => {
+    test('defect 0: a backend terminated with one query running and one waiting does not end the process', async () => {
+      const errors: Error[] = [];
+      // A pool of one: the terminated client goes back to the pool and straight out to the waiting query,
+      // then its socket closes while it is checked out (node-postgres #2762).
+      const { db } = openPostgres(database.url, { poolSize: 1, onConnectionError: (error) => errors.push(error) });
+      const admin = new pg.Client({ connectionString: database.url });
+      admin.on('error', () => undefined);
+      await admin.connect();
+      try {
+        const { pid } = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)).rows[0]!;
+        const running = sql`select pg_sleep(30)`.execute(db).then(
+          () => 'answered',
+          (error: Error) => error.message,
+        );
+        const waiting = sql`select 1`.execute(db).then(
+          () => 'answered',
+          (error: Error) => error.message,
+        );
+        for (let waited = 0; ; waited += 20) {
+          const active = await admin.query(`select 1 from pg_stat_activity where pid = $1 and state = 'active'`, [pid]);
+          if (active.rowCount === 1) break;
+          if (waited > 5000) throw new Error('the first query never ran');
+          await sleep(20);
+        }
+        await admin.query('select pg_terminate_backend($1)', [pid]);
+        assert.equal(await running, 'terminating connection due to administrator command');
+        assert.equal(await waiting, 'Connection terminated unexpectedly');
+        // Still alive, and the pool opens a new connection for the next query.
+        const next = await sql<{ answer: number }>`select 42 as answer`.execute(db);
+        assert.deepEqual(next.rows, [{ answer: 42 }]);
+        assert.deepEqual(
+          errors.map((error) => error.message),
+          ['Connection terminated unexpectedly'],
+        );
+      } finally {
+        await admin.end();
+        await db.destroy();
       }
     });
   });
