@@ -6,6 +6,7 @@ import pg from 'pg';
 import { isGatehouseError } from '../../src/core/errors.js';
 import { applyMigrations, openDatabase, openStore, readMigrationStatus } from '../../src/store/index.js';
 import { openPostgres } from '../../src/store/postgres.js';
+import { startTestServer } from '../helpers/server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/services.js';
 import { runStoreConformance } from './conformance.js';
 
@@ -122,6 +123,41 @@ if (typeof database === 'string') {
       } finally {
         await admin.end();
         await db.destroy();
+      }
+    });
+
+    test('defect 0: the server logs each lost connection at warn, without the database URL, and recovers', async () => {
+      // A database of its own: the conformance suite leaves rows (signing keys) in the file's.
+      const own = await createTestDatabase();
+      assert.ok(typeof own !== 'string', own as string);
+      // Trust authentication ignores the password: it is here to be looked for in the log.
+      const url = new URL(own.url);
+      url.password = 'not-in-the-log-7Qz';
+      const server = await startTestServer({ config: { db: url.toString(), migrate: true } });
+      const admin = new pg.Client({ connectionString: own.url });
+      admin.on('error', () => undefined);
+      await admin.connect();
+      try {
+        assert.equal((await server.request('/readyz')).status, 200);
+        const terminated = await admin.query(
+          'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+          [url.pathname.slice(1)],
+        );
+        assert.ok(terminated.rowCount! >= 1, 'the pool had a connection');
+        const lost = () => server.logs.filter((line) => line.includes('database connection lost'));
+        for (let waited = 0; lost().length < terminated.rowCount! && waited < 5000; waited += 20) await sleep(20);
+        assert.equal(lost().length, terminated.rowCount);
+        for (const line of lost()) {
+          const entry = JSON.parse(line) as { level: number; err: string; code?: string };
+          assert.equal(entry.level, 40, 'warn');
+          assert.match(entry.err, /terminating connection due to administrator command|Connection terminated/);
+        }
+        assert.ok(!server.logs.join('\n').includes('not-in-the-log-7Qz'), 'no password in the log');
+        assert.equal((await server.request('/readyz')).status, 200, 'a new connection serves the next request');
+      } finally {
+        await admin.end();
+        await server.stop();
+        await own.drop();
       }
     });
   });
