@@ -138,10 +138,15 @@ export function startServe(
           stdout: () => stdout,
           stderr: () => stderr,
           stop(name = 'SIGTERM') {
-            if (child.exitCode !== null || child.signalCode !== null) return exited;
             signal(name);
             // A process that does not stop in time is killed: a test waits for it, never forever.
-            const deadline = setTimeout(() => signal('SIGKILL'), STOP_DEADLINE_MS);
+            const deadline = setTimeout(() => {
+              try {
+                signal('SIGKILL');
+              } catch {
+                // Gone meanwhile.
+              }
+            }, STOP_DEADLINE_MS);
             return exited.finally(() => clearTimeout(deadline));
           },
         });
