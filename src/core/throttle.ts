@@ -86,11 +86,14 @@ export const DEFAULT_IPV6_PREFIX_LENGTH = 64;
  * addressKey('2001:db8:1:2:3:4:5:6') // '2001:db8:1:2::/64'
  */
 export function addressKey(ip: string, ipv6PrefixLength = DEFAULT_IPV6_PREFIX_LENGTH): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return mapped[1]!;
   if (!ip.includes(':')) return ip;
   const groups = expandIPv6(ip.split('%')[0]!);
   if (!groups) return ip;
+  // RFC 4291 §2.5.5.2: ::ffff:0:0/96 is an IPv4 address, however it is written
+  // (`::ffff:198.51.100.7`, `::ffff:c633:6407`): one client, one key.
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join('.');
+  }
   let bits = Math.max(0, Math.min(128, ipv6PrefixLength));
   const kept = groups.map((group) => {
     const take = Math.max(0, Math.min(16, bits));

@@ -113,11 +113,23 @@ async function assembleServer(
   const masterKey = loadMasterKey(config.data);
   // Without a configured public URL, the issuer is the URL the server ends up listening on.
   let listeningUrl = `https://${config.host}:${config.port}`;
+  // The app's logger, once it exists: the store and Redis report what they lose through it.
+  let log: FastifyBaseLogger | undefined;
   // The read cache keeps the signed-in hot path off the database (see
   // docs/benchmarks.md). Its revocations go to the other instances through
   // Redis when there is one; without, they see them within cacheTtlMs.
   const cache = withReadCache(
-    await openStore({ url: config.db, migrations: config.migrate ? 'apply' : undefined, poolSize: config.dbPoolSize }),
+    await openStore({
+      url: config.db,
+      migrations: config.migrate ? 'apply' : undefined,
+      poolSize: config.dbPoolSize,
+      // A restart of PostgreSQL ends every pooled connection: each is replaced on its next query.
+      onConnectionError: (error) =>
+        log?.warn(
+          { err: error.message, code: (error as { code?: string }).code },
+          'database connection lost: replaced on the next query',
+        ),
+    }),
     {
       ttlMs: config.cacheTtlMs,
       clock: options.clock,
@@ -126,7 +138,6 @@ async function assembleServer(
   );
   const store = cache.store;
   opened.close = () => store.close();
-  let log: FastifyBaseLogger | undefined;
   const bus =
     config.redis === undefined
       ? null

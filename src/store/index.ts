@@ -4,7 +4,7 @@ import { GatehouseError } from '../core/errors.js';
 import type { Store } from '../core/store/index.js';
 import { createKyselyStore } from './kysely-store.js';
 import { migrationProvider } from './migrations.js';
-import { openPostgres } from './postgres.js';
+import { openPostgres, type PostgresOptions } from './postgres.js';
 import type { Database } from './schema.js';
 import { openSqlite } from './sqlite.js';
 import { isDatabaseUnavailable, withUnavailableErrors } from './unavailable.js';
@@ -26,6 +26,8 @@ export interface OpenStoreOptions {
   migrations?: 'apply' | 'verify';
   /** PostgreSQL connections per instance. Default 10. */
   poolSize?: number;
+  /** Told when a PostgreSQL connection fails (see {@link PostgresOptions.onConnectionError}). Default: ignored. */
+  onConnectionError?: PostgresOptions['onConnectionError'];
 }
 
 /** The kind of database a URL names. */
@@ -39,7 +41,7 @@ export function databaseKind(url: string): 'sqlite' | 'postgres' {
 }
 
 /** Opens the Kysely database a URL names, without touching its schema. */
-export function openDatabase(url: string, options: { poolSize?: number } = {}): Kysely<Database> {
+export function openDatabase(url: string, options: PostgresOptions = {}): Kysely<Database> {
   return databaseKind(url) === 'postgres' ? openPostgres(url, options).db : openSqlite(sqliteFile(url)).db;
 }
 

@@ -21,3 +21,19 @@ test('per-address keys: IPv4 as it is, IPv4-mapped as IPv4, IPv6 by its /64 (or 
   assert.equal(addressKey('unknown'), 'unknown');
   assert.equal(addressKey('garbage:::x'), 'garbage:::x');
 });
+
+test('defect 9: an IPv4-mapped address has one key, written dotted, in hex or in full', () => {
+  const key = addressKey('198.51.100.7');
+  assert.equal(key, '198.51.100.7');
+  for (const written of [
+    '::ffff:198.51.100.7',
+    '::ffff:c633:6407',
+    '::FFFF:C633:6407',
+    '0:0:0:0:0:ffff:c633:6407',
+    '0000:0000:0000:0000:0000:ffff:198.51.100.7',
+  ])
+    assert.equal(addressKey(written), key, written);
+  // Not mapped: an IPv4-compatible or NAT64 address is an IPv6 one.
+  assert.equal(addressKey('::c633:6407', 128), '::c633:6407/128');
+  assert.equal(addressKey('::fffe:c633:6407', 128), '::fffe:c633:6407/128');
+});

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { ROOT, runCLI, startServe, type CLIResult, type ServeProcess } from '../helpers/process.js';
+import {
+  cleanUpOnExit,
+  killOnExit,
+  ROOT,
+  runCLI,
+  startServe,
+  type CLIResult,
+  type ServeProcess,
+} from '../helpers/process.js';
 
 /** A `gatehouse serve` child process with its own data folder and an HTTPS agent that trusts it. */
 export interface Gatehouse extends ServeProcess {
@@ -47,7 +55,8 @@ export async function startGatehouse(
   });
   const certFile = args.includes('--tls-cert') ? args[args.indexOf('--tls-cert') + 1]! : join(data, 'tls', 'cert.pem');
   const ca = readFileSync(certFile, 'utf8');
-  const dispatcher = new Agent({ connect: { ca }, connections: 64 });
+  // A request that gets no answer fails in 30 s, so a load loop or a wait never hangs on one.
+  const dispatcher = new Agent({ connect: { ca }, connections: 64, headersTimeout: 30_000, bodyTimeout: 30_000 });
   return {
     ...serve,
     data,
@@ -127,6 +136,7 @@ export function runServeToExit(
       cwd: ROOT,
       env: { ...process.env, GATEHOUSE_LOG_LEVEL: 'warn', ...options.env },
     });
+    killOnExit(child);
     let stdout = '';
     let stderr = '';
     let errorAt: number | null = null;
@@ -274,7 +284,13 @@ export interface PrivatePostgres {
 
 function run(command: string, args: string[], ids: { uid: number; gid: number } | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'] });
+    // initdb and pg_ctl (itself bounded by -t) get two minutes at most.
+    const child = spawn(command, args, {
+      ...ids,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+      killSignal: 'SIGKILL',
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -301,6 +317,15 @@ export async function createPrivatePostgres(): Promise<PrivatePostgres | string>
   await run(join(bin, 'initdb'), ['-D', pgdata, '-A', 'trust', '-U', 'postgres', '--no-sync'], ids);
   const port = await freePort();
   const pgCtl = (args: string[]) => run(join(bin, 'pg_ctl'), ['-D', pgdata, ...args], ids);
+  // However the test file ends (a failure, the runner's timeout), its server does not outlive it.
+  const forget = cleanUpOnExit(() => {
+    spawnSync(join(bin, 'pg_ctl'), ['-D', pgdata, '-m', 'immediate', 'stop'], {
+      ...ids,
+      stdio: 'ignore',
+      timeout: 10_000,
+    });
+    rmSync(dir, { recursive: true, force: true });
+  });
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`;
   const server: PrivatePostgres = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -312,7 +337,8 @@ export async function createPrivatePostgres(): Promise<PrivatePostgres | string>
       await pgCtl(['-w', '-t', '30', '-m', mode, 'stop']);
     },
     async destroy() {
-      await pgCtl(['-w', '-m', 'immediate', 'stop']).catch(() => undefined);
+      forget();
+      await pgCtl(['-w', '-t', '30', '-m', 'immediate', 'stop']).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -341,6 +367,7 @@ export async function createPrivateRedis(): Promise<PrivateRedis | string> {
       child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
         stdio: 'ignore',
       });
+      killOnExit(child);
       for (let attempt = 0; attempt < 100; attempt += 1) {
         if (await isListening(port)) return;
         await sleep(50);

@@ -1,8 +1,52 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** What must not outlive the test file: a child to kill, a server to stop. Synchronous. */
+const cleanups = new Set<() => void>();
+let cleanupsInstalled = false;
+
+/**
+ * Runs `cleanup` when the test file's process ends however it ends: normally,
+ * on an uncaught error, or on the SIGTERM the test runner sends a file over
+ * `--test-timeout`. Returns the function that unregisters it.
+ */
+export function cleanUpOnExit(cleanup: () => void): () => void {
+  if (!cleanupsInstalled) {
+    cleanupsInstalled = true;
+    const runAll = () => {
+      for (const each of cleanups) {
+        try {
+          each();
+        } catch {
+          // Already gone.
+        }
+      }
+      cleanups.clear();
+    };
+    process.once('exit', runAll);
+    process.once('SIGTERM', () => {
+      runAll();
+      process.exit(143);
+    });
+  }
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
+}
+
+/** Kills `child` (its process group with `group`) if it is still running when the test file ends. */
+export function killOnExit(child: ChildProcess, group = false): void {
+  const forget = cleanUpOnExit(() => (group ? process.kill(-child.pid!, 'SIGKILL') : child.kill('SIGKILL')));
+  child.once('exit', forget);
+}
+
+/** How long a stopped process may take to exit before it is killed. */
+const STOP_DEADLINE_MS = 30_000;
+
+/** How long a CLI run may take before it is killed (the test then fails on its exit code). */
+const CLI_DEADLINE_MS = 120_000;
 
 /** The result of running the CLI to completion. */
 export interface CLIResult {
@@ -22,12 +66,17 @@ export function runCLI(
       cwd: ROOT,
       env: { ...process.env, ...options.env },
     });
+    killOnExit(child);
+    const deadline = setTimeout(() => child.kill('SIGKILL'), CLI_DEADLINE_MS);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(deadline);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(options.input ?? '');
   });
 }
@@ -38,7 +87,7 @@ export interface ServeProcess {
   url: string;
   stdout(): string;
   stderr(): string;
-  /** Sends a signal and waits for the exit code. */
+  /** Sends a signal and waits for the exit code; kills the process if it has not exited within 30 s. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -67,6 +116,7 @@ export function startServe(
     env: { ...process.env, ...options.env },
     detached: options.processGroup,
   });
+  killOnExit(child, options.processGroup);
   const signal = (name: NodeJS.Signals) => (options.processGroup ? process.kill(-child.pid!, name) : child.kill(name));
   let stdout = '';
   let stderr = '';
@@ -89,7 +139,15 @@ export function startServe(
           stderr: () => stderr,
           stop(name = 'SIGTERM') {
             signal(name);
-            return exited;
+            // A process that does not stop in time is killed: a test waits for it, never forever.
+            const deadline = setTimeout(() => {
+              try {
+                signal('SIGKILL');
+              } catch {
+                // Gone meanwhile.
+              }
+            }, STOP_DEADLINE_MS);
+            return exited.finally(() => clearTimeout(deadline));
           },
         });
       }

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
+import { join } from 'node:path';
 import { connect, type ConnectionOptions } from 'node:tls';
 import { createDevelopmentCertificate } from '../../src/server/tls.js';
 import { after, before, describe, test } from 'node:test';
+import { ROOT } from '../helpers/process.js';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -88,6 +91,20 @@ describe('security headers', () => {
       assert.equal(response.headers.server, undefined, path);
     }
   });
+
+  test(
+    'defect 9: docs/security.md names the Referrer-Policy that API answers and pages each send',
+    { timeout: 30_000 },
+    async () => {
+      const docs = readFileSync(join(ROOT, 'docs/security.md'), 'utf8').replace(/\s+/g, ' ');
+      const api = await server.request('/healthz');
+      const page = await server.request('/');
+      assert.match(String(page.headers['content-type']), /^text\/html/);
+      assert.equal(api.headers['referrer-policy'], 'no-referrer');
+      assert.equal(page.headers['referrer-policy'], 'same-origin');
+      assert.ok(docs.includes('`Referrer-Policy: no-referrer` (the pages send `Referrer-Policy: same-origin` instead'));
+    },
+  );
 
   test('Cache-Control: no-store on everything that carries or reveals a credential; JWKS stays cacheable', async () => {
     const login = await server.request('/login', { form: { username: 'hdr', password: 'header password 1' } });
