@@ -5,7 +5,13 @@ import type { Session } from '../core/sessions.js';
 import type { User } from '../core/users.js';
 import { actorOf, originOf } from './actor.js';
 import type { RouteContext } from './route-context.js';
-import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie.js';
+import {
+  clearSessionCookie,
+  readDeviceCookie,
+  readSessionCookie,
+  setDeviceCookie,
+  setSessionCookie,
+} from './session-cookie.js';
 
 /** A sign-in's outcome over HTTP: signed in (the cookie is set), a second factor is needed, or a failure value. */
 export type SignInOutcome =
@@ -28,9 +34,11 @@ export async function signIn(
   reply: FastifyReply,
   credentials: { username: string; password: string },
 ): Promise<SignInOutcome> {
-  const result = await context.core.login(credentials, originOf(request));
+  const deviceCookie = readDeviceCookie(request, context.cookie);
+  const result = await context.core.login({ ...credentials, deviceCookie }, originOf(request));
   reply.header('cache-control', 'no-store');
   if (result.status !== 'signed-in') return result;
+  rememberDevice(context, reply, result);
   return startCookieSession(context, request, reply, result);
 }
 
@@ -44,6 +52,7 @@ export async function completeSignIn(
   const result = await context.core.completeTwoFactor(answer.challenge, answer.code, originOf(request));
   reply.header('cache-control', 'no-store');
   if (result.status !== 'signed-in') return result;
+  rememberDevice(context, reply, result);
   return startCookieSession(context, request, reply, result);
 }
 
@@ -65,7 +74,13 @@ export async function signInWithPasskey(
       : await passkeys.completeSignIn(answer.challenge, answer.response, originOf(request));
   reply.header('cache-control', 'no-store');
   if (result.status !== 'signed-in') return result;
+  rememberDevice(context, reply, result);
   return startCookieSession(context, request, reply, result);
+}
+
+/** Gives a browser that just signed in the device cookie core issued (see core/device-cookies.ts). */
+function rememberDevice({ cookie }: SignInContext, reply: FastifyReply, { deviceCookie }: { deviceCookie?: string }) {
+  if (deviceCookie !== undefined) setDeviceCookie(reply, deviceCookie, cookie);
 }
 
 async function startCookieSession(
