@@ -147,7 +147,7 @@ export function createLogin({
   async function throttled<T>(
     keys: ThrottleKeys,
     origin: SessionOrigin & { userId?: string },
-    check: () => Promise<{ outcome: 'right' | 'wrong' | 'pending'; value: T }>,
+    check: () => Promise<{ outcome: 'right' | 'wrong'; value: T }>,
   ): Promise<{ status: 'checked'; right: boolean; value: T } | CheckFailure> {
     const ticket = await throttle.begin(keys);
     if (!ticket.admitted) {
@@ -159,7 +159,7 @@ export function createLogin({
       });
       return { status: 'throttled', retryAfterSeconds: ticket.retryAfterSeconds };
     }
-    let result: { outcome: 'right' | 'wrong' | 'pending'; value: T };
+    let result: { outcome: 'right' | 'wrong'; value: T };
     try {
       if (ticket.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, ticket.delayMs));
       result = await check();
@@ -170,12 +170,11 @@ export function createLogin({
       throw error;
     }
     if (result.outcome === 'right') await ticket.succeed();
-    else if (result.outcome === 'pending') await ticket.abstain();
     else {
       const blockedFor = await ticket.fail();
       if (blockedFor > 0) return { status: 'throttled', retryAfterSeconds: blockedFor };
     }
-    return { status: 'checked', right: result.outcome !== 'wrong', value: result.value };
+    return { status: 'checked', right: result.outcome === 'right', value: result.value };
   }
 
   /**
@@ -214,9 +213,10 @@ export function createLogin({
         });
         return { outcome: 'wrong', value: null };
       }
-      // A right password that still needs its second factor neither resets nor adds to the count.
+      // A right password resets the password count even when a second factor must follow:
+      // codes have counters of their own (attempt-keys.ts), which only a right code resets.
       const methods = await secondFactorMethods(record);
-      return { outcome: methods.length > 0 ? 'pending' : 'right', value: { record, methods } };
+      return { outcome: 'right', value: { record, methods } };
     });
     if (checked.status !== 'checked') return checked;
     if (!checked.right || checked.value === null) return { status: 'refused' };

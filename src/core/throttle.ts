@@ -30,7 +30,7 @@ export type ThrottleTicket =
       succeed(): Promise<void>;
       /** It was wrong: the attempt stays counted. Returns the seconds of a block it started (0: none). */
       fail(): Promise<number>;
-      /** Neither (a right password that still needs its second factor): the attempt counts for nothing; earlier failures stand. */
+      /** Neither (the check itself failed: the database, the hasher): the attempt counts for nothing; earlier failures stand. */
       abstain(): Promise<void>;
     };
 

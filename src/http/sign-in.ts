@@ -38,8 +38,9 @@ export async function signIn(
   const result = await context.core.login({ ...credentials, deviceCookie }, originOf(request));
   reply.header('cache-control', 'no-store');
   if (result.status !== 'signed-in') return result;
+  const signedIn = await startCookieSession(context, request, reply, result);
   rememberDevice(context, reply, result);
-  return startCookieSession(context, request, reply, result);
+  return signedIn;
 }
 
 /** Answers a sign-in's challenge with a TOTP or recovery code and starts the session, or says why not. */
@@ -52,8 +53,9 @@ export async function completeSignIn(
   const result = await context.core.completeTwoFactor(answer.challenge, answer.code, originOf(request));
   reply.header('cache-control', 'no-store');
   if (result.status !== 'signed-in') return result;
+  const signedIn = await startCookieSession(context, request, reply, result);
   rememberDevice(context, reply, result);
-  return startCookieSession(context, request, reply, result);
+  return signedIn;
 }
 
 /**
@@ -74,8 +76,9 @@ export async function signInWithPasskey(
       : await passkeys.completeSignIn(answer.challenge, answer.response, originOf(request));
   reply.header('cache-control', 'no-store');
   if (result.status !== 'signed-in') return result;
+  const signedIn = await startCookieSession(context, request, reply, result);
   rememberDevice(context, reply, result);
-  return startCookieSession(context, request, reply, result);
+  return signedIn;
 }
 
 /** Gives a browser that just signed in the device cookie core issued (see core/device-cookies.ts). */

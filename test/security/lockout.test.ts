@@ -111,6 +111,32 @@ describe('defect 6: password failures lock the account for unknown browsers only
     assert.ok(completed.setCookie(DEVICE));
   });
 
+  test('codes keep their own limit: a right password resets the password count, not the codes’', async () => {
+    await server.core.users.createUser({ username: 'cody', password: PASSWORD });
+    const user = (await server.core.users.findUserByName('cody'))!;
+    const { secret } = await server.core.twoFactor!.beginEnrollment(user);
+    await server.core.twoFactor!.confirmEnrollment(user.id, await generate({ secret }));
+    for (let attempt = 1; attempt < LIMIT; attempt += 1)
+      assert.equal((await login('cody', `typo ${attempt} here`)).status, 401);
+    const { challenge } = (await login('cody', PASSWORD)).json as { challenge: string };
+    // Nine more typos after the right password: the password count started again.
+    for (let attempt = 1; attempt < LIMIT; attempt += 1)
+      assert.equal((await login('cody', `typo ${attempt} again`)).status, 401, `typo ${attempt}`);
+    const codes: number[] = [];
+    for (let attempt = 0; attempt < LIMIT; attempt += 1)
+      codes.push(
+        (await server.request('/login/two-factor', { json: { challenge, code: String(attempt).padStart(6, '7') } }))
+          .status,
+      );
+    assert.deepEqual(codes, [...Array<number>(LIMIT - 1).fill(401), 429]);
+    // The right password again: a new challenge, and the codes are still blocked.
+    const again = await login('cody', PASSWORD);
+    assert.equal(again.status, 202, 'code failures do not block the password');
+    const code = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+    const blocked = await server.request('/login/two-factor', { json: { challenge: again.json.challenge, code } });
+    assert.equal(blocked.status, 429, 'a right password does not reset the codes’ count');
+  });
+
   test('defect 6: a known browser keeps its allowance while the account is locked', async () => {
     const first = await login('owner', PASSWORD);
     assert.equal(first.status, 200);
