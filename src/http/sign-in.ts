@@ -37,10 +37,9 @@ export async function signIn(
   const deviceCookie = readDeviceCookie(request, context.cookie);
   const result = await context.core.login({ ...credentials, deviceCookie }, originOf(request));
   reply.header('cache-control', 'no-store');
-  if (result.status !== 'signed-in') return result;
-  const signedIn = await startCookieSession(context, request, reply, result);
   rememberDevice(context, reply, result);
-  return signedIn;
+  if (result.status !== 'signed-in') return result;
+  return startCookieSession(context, request, reply, result);
 }
 
 /** Answers a sign-in's challenge with a TOTP or recovery code and starts the session, or says why not. */
@@ -52,10 +51,9 @@ export async function completeSignIn(
 ): Promise<Exclude<SignInOutcome, { status: 'two-factor' }>> {
   const result = await context.core.completeTwoFactor(answer.challenge, answer.code, originOf(request));
   reply.header('cache-control', 'no-store');
-  if (result.status !== 'signed-in') return result;
-  const signedIn = await startCookieSession(context, request, reply, result);
   rememberDevice(context, reply, result);
-  return signedIn;
+  if (result.status !== 'signed-in') return result;
+  return startCookieSession(context, request, reply, result);
 }
 
 /**
@@ -75,15 +73,9 @@ export async function signInWithPasskey(
       ? await passkeys.signIn(answer.response, originOf(request))
       : await passkeys.completeSignIn(answer.challenge, answer.response, originOf(request));
   reply.header('cache-control', 'no-store');
-  if (result.status !== 'signed-in') return result;
-  const signedIn = await startCookieSession(context, request, reply, result);
   rememberDevice(context, reply, result);
-  return signedIn;
-}
-
-/** Gives a browser that just signed in the device cookie core issued (see core/device-cookies.ts). */
-function rememberDevice({ cookie }: SignInContext, reply: FastifyReply, { deviceCookie }: { deviceCookie?: string }) {
-  if (deviceCookie !== undefined) setDeviceCookie(reply, deviceCookie, cookie);
+  if (result.status !== 'signed-in') return result;
+  return startCookieSession(context, request, reply, result);
 }
 
 async function startCookieSession(
@@ -112,4 +104,14 @@ export async function signOut(
     await core.sessions.revokeSession(principal.session!.id, { actor: actorOf(request), logout: true });
   }
   if (readSessionCookie(request, cookie) !== undefined) clearSessionCookie(reply, cookie);
+}
+
+/** Gives a browser that just signed in the device cookie core issued with its session (see core/device-cookies.ts). */
+function rememberDevice(
+  { cookie }: SignInContext,
+  reply: FastifyReply,
+  result: { status: string; deviceCookie?: string },
+) {
+  if (result.status === 'signed-in' && result.deviceCookie !== undefined)
+    setDeviceCookie(reply, result.deviceCookie, cookie);
 }
