@@ -24,6 +24,7 @@ import { createTwoFactor, type TwoFactorOptions } from './two-factor.js';
 import { createPasskeys, type PasskeyOptions } from './passkeys.js';
 import { withHashQueue, type HashQueueOptions } from './hash-queue.js';
 import { createLogin } from './login.js';
+import { createDeviceCookies } from './device-cookies.js';
 import { createArgon2Hasher, PASSWORD_MIN_LENGTH, type PasswordHasher, type PasswordPolicy } from './passwords.js';
 import { createSessionService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './sessions.js';
 import type { Store } from './store/index.js';
@@ -113,6 +114,8 @@ export function createAuthCore(options: AuthCoreOptions) {
     twoFactor,
     ipv6PrefixLength: options.ipv6PrefixLength,
     requirePasskeyForRoles: options.passkeys?.requireForRoles,
+    // Known browsers keep their own allowance of wrong passwords, under a key derived from the master key.
+    deviceCookies: twoFactorOptions ? createDeviceCookies({ masterKey: twoFactorOptions.masterKey, clock }) : null,
   });
   const { login, completeTwoFactor, warmUp } = passwordLogin;
   const clients = createClientService({ store, clock, scopes, audit });

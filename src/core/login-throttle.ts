@@ -40,6 +40,12 @@ export interface LoginThrottleOptions {
   keyPrefix?: string;
 }
 
+/** One consecutive-failure counter and the key an attempt is counted under. */
+interface Counter {
+  limiter: RateLimiterAbstract;
+  key: string;
+}
+
 /** What one counter said of an attempt. */
 interface Taken {
   admitted: boolean;
@@ -58,6 +64,9 @@ interface Taken {
  * checked. The attempt that fills an account's counter starts its block at
  * once, before its own check: the rest of a burst finds the block in place,
  * and a burst advances the block once. A right answer takes the block back.
+ * An attempt from a known device ({@link ThrottleKeys.device}) goes to that
+ * device's own counter and blocks instead of the account's, and to the
+ * address's as always.
  */
 export function createLoginThrottle(
   policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
@@ -69,6 +78,8 @@ export function createLoginThrottle(
   // Consecutive failures: counted until a success resets them (or a quiet day passes).
   const byAccount = make('account', policy.accountFailures, DAY_SECONDS);
   const byAccountAndIp = make('account-ip', policy.accountFailures, DAY_SECONDS);
+  // A known browser's own consecutive failures (see ThrottleKeys.device): the same policy, per device.
+  const byDevice = make('device', policy.accountFailures, DAY_SECONDS);
   // Failures from one address in a window; the limiter blocks the address itself when it is exceeded.
   const byIp = make('ip', policy.ipFailures, policy.ipWindowSeconds, policy.ipWindowSeconds);
   // How many blocks an account has had lately: each one lasts twice the last.
@@ -90,59 +101,65 @@ export function createLoginThrottle(
   }
 
   /** The wait to announce for a refused attempt: the block in place, or the one being started by an attempt in flight. */
-  async function waitFor(refusals: { taken: Taken; isAddress: boolean }[], account: string): Promise<number> {
+  async function waitFor(refusals: { taken: Taken; isAddress: boolean }[], blocksKey: string): Promise<number> {
     let wait = 0;
     for (const { taken, isAddress } of refusals) {
       // A per-account counter with its day-long lifetime is full of attempts in flight, not blocked (yet).
       const blocked = isAddress || taken.msBeforeNext <= policy.maxBlockSeconds * 1000;
       const seconds = blocked
         ? Math.ceil(taken.msBeforeNext / 1000)
-        : blockLength(((await blocks.get(account))?.consumedPoints ?? 0) + 1);
+        : blockLength(((await blocks.get(blocksKey))?.consumedPoints ?? 0) + 1);
       wait = Math.max(wait, seconds);
     }
     return Math.max(1, wait);
   }
 
+  /** The consecutive-failure counters an attempt goes to: the account's (and account + IP), or a known device's own. */
+  function counters(keys: ThrottleKeys): { counted: Counter[]; blocksKey: string } {
+    if (keys.device !== undefined) {
+      const key = `${keys.account}\u0000${keys.device}`;
+      return { counted: [{ limiter: byDevice, key }], blocksKey: `device\u0000${key}` };
+    }
+    return {
+      counted: [
+        { limiter: byAccount, key: keys.account },
+        { limiter: byAccountAndIp, key: `${keys.account}\u0000${keys.ip}` },
+      ],
+      blocksKey: keys.account,
+    };
+  }
+
   return {
     async begin(keys: ThrottleKeys): Promise<ThrottleTicket> {
-      const accountKey = keys.account;
-      const accountIpKey = `${keys.account}\u0000${keys.ip}`;
-      const [account, accountIp, address] = await Promise.all([
-        take(byAccount, accountKey),
-        take(byAccountAndIp, accountIpKey),
+      const { counted, blocksKey } = counters(keys);
+      const [address, ...taken] = await Promise.all([
         take(byIp, keys.ip),
+        ...counted.map(({ limiter, key }) => take(limiter, key)),
       ]);
-      if (!account.admitted || !accountIp.admitted || !address.admitted) {
+      if (!address!.admitted || taken.some((item) => !item.admitted)) {
         // A refused attempt is never checked: it counts for nothing. The
         // counters that admitted it give their point back; a full one keeps
         // it (its block, or the attempt in flight that filled it, decides).
         await Promise.all([
-          account.admitted ? byAccount.reward(accountKey) : undefined,
-          accountIp.admitted ? byAccountAndIp.reward(accountIpKey) : undefined,
-          address.admitted ? byIp.reward(keys.ip) : undefined,
+          address!.admitted ? byIp.reward(keys.ip) : undefined,
+          ...counted.map(({ limiter, key }, index) => (taken[index]!.admitted ? limiter.reward(key) : undefined)),
         ]);
         const refusals = [
-          { taken: account, isAddress: false },
-          { taken: accountIp, isAddress: false },
-          { taken: address, isAddress: true },
+          { taken: address!, isAddress: true },
+          ...taken.map((item) => ({ taken: item, isAddress: false })),
         ].filter((item) => !item.taken.admitted);
-        return { admitted: false, retryAfterSeconds: await waitFor(refusals, keys.account) };
+        return { admitted: false, retryAfterSeconds: await waitFor(refusals, blocksKey) };
       }
       // This attempt fills a counter: start the block now, before the check,
       // so that the rest of a burst finds it (and only this attempt starts it).
-      const fillsAccount = account.consumed === byAccount.points;
-      const fillsAccountIp = accountIp.consumed === byAccountAndIp.points;
+      const fills = counted.filter(({ limiter }, index) => taken[index]!.consumed === limiter.points);
       let blockSeconds = 0;
-      const startBlock = () =>
-        Promise.all([
-          fillsAccount ? byAccount.block(accountKey, blockSeconds) : undefined,
-          fillsAccountIp ? byAccountAndIp.block(accountIpKey, blockSeconds) : undefined,
-        ]);
-      if (fillsAccount || fillsAccountIp) {
-        blockSeconds = blockLength((await blocks.consume(keys.account)).consumedPoints);
+      const startBlock = () => Promise.all(fills.map(({ limiter, key }) => limiter.block(key, blockSeconds)));
+      if (fills.length > 0) {
+        blockSeconds = blockLength((await blocks.consume(blocksKey)).consumedPoints);
         await startBlock();
       }
-      const previousFailures = account.consumed - 1;
+      const previousFailures = taken[0]!.consumed - 1;
       const delayMs =
         previousFailures >= policy.slowDownAfter
           ? Math.min((previousFailures - policy.slowDownAfter + 1) * SLOW_DOWN_STEP_MS, MAX_SLOW_DOWN_MS)
@@ -150,15 +167,14 @@ export function createLoginThrottle(
       /** Takes back a block this attempt started, and its place in the doubling. */
       const takeBackBlock = async () => {
         if (blockSeconds === 0) return;
-        await blocks.reward(keys.account);
+        await blocks.reward(blocksKey);
       };
       return {
         admitted: true,
         delayMs,
         async succeed() {
           await Promise.all([
-            byAccount.delete(accountKey),
-            byAccountAndIp.delete(accountIpKey),
+            ...counted.map(({ limiter, key }) => limiter.delete(key)),
             byIp.reward(keys.ip),
             takeBackBlock(),
           ]);
@@ -171,10 +187,11 @@ export function createLoginThrottle(
         async abstain() {
           // Earlier failures stand; this attempt is as if it had not happened.
           await Promise.all([
-            fillsAccount ? byAccount.set(accountKey, byAccount.points - 1, DAY_SECONDS) : byAccount.reward(accountKey),
-            fillsAccountIp
-              ? byAccountAndIp.set(accountIpKey, byAccountAndIp.points - 1, DAY_SECONDS)
-              : byAccountAndIp.reward(accountIpKey),
+            ...counted.map((counter) =>
+              fills.includes(counter)
+                ? counter.limiter.set(counter.key, counter.limiter.points - 1, DAY_SECONDS)
+                : counter.limiter.reward(counter.key),
+            ),
             byIp.reward(keys.ip),
             takeBackBlock(),
           ]);

@@ -1,11 +1,13 @@
+import { attemptKeys, type AttemptKind } from './attempt-keys.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
+import type { DeviceCookies } from './device-cookies.js';
 import { GatehouseError } from './errors.js';
 import { checkPasswordSize, type PasswordHasher } from './passwords.js';
 import { createSecret, hashSecret } from './secrets.js';
 import type { AuthMethod, SessionOrigin, SessionService, Session } from './sessions.js';
 import type { PasskeyStore, TwoFactorStore, UserRecord, UserStore } from './store/index.js';
-import { addressKey, type LoginThrottle, type ThrottleKeys } from './throttle.js';
+import type { LoginThrottle, ThrottleKeys } from './throttle.js';
 import type { SecondFactor, TwoFactor } from './two-factor.js';
 import { tryUsernameKey } from './usernames.js';
 import { toUser, type User } from './users.js';
@@ -32,7 +34,15 @@ export type SecondFactorMethod = SecondFactor | 'passkey';
  * session exists until then); or a {@link CheckFailure}.
  */
 export type LoginResult =
-  | { status: 'signed-in'; token: string; session: Session; user: User; secondFactor?: SecondFactorMethod }
+  | {
+      status: 'signed-in';
+      token: string;
+      session: Session;
+      user: User;
+      secondFactor?: SecondFactorMethod;
+      /** The browser's new device cookie (see device-cookies.ts); absent without device cookies. */
+      deviceCookie?: string;
+    }
   | { status: 'two-factor'; challenge: string; expiresAt: number; user: User; methods: SecondFactorMethod[] }
   | CheckFailure;
 
@@ -65,6 +75,14 @@ export function checkFailureError(
   }
 }
 
+/** A username and password, and the browser's device cookie if it sent one (see device-cookies.ts). */
+export interface PasswordCredentials {
+  username: string;
+  password: string;
+  /** The device cookie as presented: a valid one of this account counts the attempt against that browser's own allowance. */
+  deviceCookie?: string;
+}
+
 /** The sign-in operations; see {@link createLogin}. */
 export type Login = ReturnType<typeof createLogin>;
 
@@ -74,7 +92,9 @@ export type Login = ReturnType<typeof createLogin>;
  *
  * Every check is counted by the throttle before it is made (so a burst of
  * concurrent guesses checks at most the policy's number), against the
- * account and the address alike whatever the door. Every failure of a
+ * counters {@link attemptKeys} picks: passwords against the account and the
+ * address (or a known browser's own allowance), codes and passkeys apart
+ * from passwords. Every failure of a
  * sign-in (unknown user, wrong password, disabled user, a name that could
  * never exist) is the same `refused` and costs the same Argon2id
  * verification: an unknown user is checked against a dummy hash made with
@@ -90,6 +110,7 @@ export function createLogin({
   twoFactor,
   ipv6PrefixLength,
   requirePasskeyForRoles = [],
+  deviceCookies = null,
 }: {
   store: Pick<UserStore, 'findUserByKey' | 'findUserById' | 'updateUser'> &
     Pick<TwoFactorStore, 'findTwoFactor' | 'createLoginChallenge' | 'findLoginChallenge' | 'deleteLoginChallenge'> &
@@ -105,15 +126,18 @@ export function createLogin({
   ipv6PrefixLength?: number;
   /** Roles whose holders, once they have a passkey, must answer a password with it (not with a code). Default none. */
   requirePasskeyForRoles?: readonly string[];
+  /** Known browsers keep their own allowance of wrong passwords. Default none: every failure counts account-wide. */
+  deviceCookies?: DeviceCookies | null;
 }) {
   // Made lazily once, from a random password nobody knows, with the current parameters.
   let dummyHash: Promise<string> | undefined;
   const getDummyHash = () => (dummyHash ??= hasher.hash(createSecret()));
   const where = (origin: SessionOrigin) => ({ ip: origin.ip ?? null, userAgent: origin.userAgent ?? null });
-  const throttleKeys = (account: string, origin: SessionOrigin): ThrottleKeys => ({
-    account,
-    ip: addressKey(origin.ip ?? 'unknown', ipv6PrefixLength),
-  });
+  const throttleKeys = (
+    account: string,
+    origin: SessionOrigin,
+    options: { kind?: AttemptKind; device?: string | null } = {},
+  ) => attemptKeys(account, origin.ip, { ...options, ipv6PrefixLength });
 
   /**
    * Runs one throttled check: refused before any work when the hasher is
@@ -123,7 +147,7 @@ export function createLogin({
   async function throttled<T>(
     keys: ThrottleKeys,
     origin: SessionOrigin & { userId?: string },
-    check: () => Promise<{ outcome: 'right' | 'wrong' | 'pending'; value: T }>,
+    check: () => Promise<{ outcome: 'right' | 'wrong'; value: T }>,
   ): Promise<{ status: 'checked'; right: boolean; value: T } | CheckFailure> {
     const ticket = await throttle.begin(keys);
     if (!ticket.admitted) {
@@ -135,7 +159,7 @@ export function createLogin({
       });
       return { status: 'throttled', retryAfterSeconds: ticket.retryAfterSeconds };
     }
-    let result: { outcome: 'right' | 'wrong' | 'pending'; value: T };
+    let result: { outcome: 'right' | 'wrong'; value: T };
     try {
       if (ticket.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, ticket.delayMs));
       result = await check();
@@ -146,12 +170,11 @@ export function createLogin({
       throw error;
     }
     if (result.outcome === 'right') await ticket.succeed();
-    else if (result.outcome === 'pending') await ticket.abstain();
     else {
       const blockedFor = await ticket.fail();
       if (blockedFor > 0) return { status: 'throttled', retryAfterSeconds: blockedFor };
     }
-    return { status: 'checked', right: result.outcome !== 'wrong', value: result.value };
+    return { status: 'checked', right: result.outcome === 'right', value: result.value };
   }
 
   /**
@@ -160,7 +183,7 @@ export function createLogin({
    * one failure for every kind of wrong, audited with its reason.
    */
   async function checkPassword(
-    credentials: { username: string; password: string },
+    credentials: PasswordCredentials,
     origin: SessionOrigin,
   ): Promise<{ status: 'right'; record: UserRecord; methods: SecondFactorMethod[] } | CheckFailure> {
     checkPasswordSize(credentials.password);
@@ -172,7 +195,9 @@ export function createLogin({
     // A name that can never exist is counted under a stand-in key, so that it
     // is throttled exactly like a real or unknown account.
     const account = key ?? `invalid:${credentials.username.slice(0, 256).toLowerCase()}`;
-    const checked = await throttled(throttleKeys(account, origin), origin, async () => {
+    // A valid device cookie of this account: the attempt counts against that browser's own allowance.
+    const device = key === null ? null : (deviceCookies?.read(credentials.deviceCookie, key) ?? null);
+    const checked = await throttled(throttleKeys(account, origin, { device }), origin, async () => {
       const record = key === null ? null : await store.findUserByKey(key);
       const passwordMatches = await hasher.verify(record?.passwordHash ?? (await getDummyHash()), credentials.password);
       if (!record || !passwordMatches || record.disabled) {
@@ -188,9 +213,10 @@ export function createLogin({
         });
         return { outcome: 'wrong', value: null };
       }
-      // A right password that still needs its second factor neither resets nor adds to the count.
+      // A right password resets the password count even when a second factor must follow:
+      // codes have counters of their own (attempt-keys.ts), which only a right code resets.
       const methods = await secondFactorMethods(record);
-      return { outcome: methods.length > 0 ? 'pending' : 'right', value: { record, methods } };
+      return { outcome: 'right', value: { record, methods } };
     });
     if (checked.status !== 'checked') return checked;
     if (!checked.right || checked.value === null) return { status: 'refused' };
@@ -246,13 +272,15 @@ export function createLogin({
         ...((how.passwordless || secondFactor === 'passkey') && { method: 'passkey' }),
       },
     });
-    return { status: 'signed-in', token, session, user: toUser(record), ...(secondFactor && { secondFactor }) };
+    const deviceCookie = deviceCookies?.issue(record.usernameKey);
+    const signedIn = { status: 'signed-in' as const, token, session, user: toUser(record) };
+    return { ...signedIn, ...(secondFactor && { secondFactor }), ...(deviceCookie && { deviceCookie }) };
   }
 
   /**
    * Completes a sign-in that asked for a second factor with `check`, which
    * verifies (and uses up) the answer of one of the allowed `method`s;
-   * throttled with the account's passwords, counted before it is made.
+   * throttled apart from passwords (see {@link attemptKeys}), counted before it is made.
    */
   async function completeSecondFactor(
     challenge: string,
@@ -266,7 +294,7 @@ export function createLogin({
     if (!pending || !record || record.disabled) return { status: 'expired' };
     const allowed = (await secondFactorMethods(record)).includes(method);
     const checked = await throttled(
-      throttleKeys(record.usernameKey, origin),
+      throttleKeys(record.usernameKey, origin, { kind: method === 'passkey' ? 'passkey' : 'code' }),
       { ...origin, userId: record.id },
       async () => {
         const used = allowed ? await check(record) : null;
@@ -303,7 +331,7 @@ export function createLogin({
      * session, or asks for the second factor (see {@link LoginResult}).
      * @throws {GatehouseError} `ERR_VALIDATION` for a password over the size limit (a malformed request).
      */
-    async login(credentials: { username: string; password: string }, origin: SessionOrigin = {}): Promise<LoginResult> {
+    async login(credentials: PasswordCredentials, origin: SessionOrigin = {}): Promise<LoginResult> {
       const checked = await checkPassword(credentials, origin);
       if (checked.status !== 'right') return checked;
       const { record } = checked;
@@ -352,8 +380,8 @@ export function createLogin({
 
     /**
      * Completes a sign-in that asked for a second factor: the challenge from
-     * {@link login} and a TOTP or recovery code. Codes are throttled with the
-     * account's passwords, counted before they are checked.
+     * {@link login} and a TOTP or recovery code. Codes have their own limit
+     * per account, counted before they are checked; wrong passwords do not block them.
      */
     async completeTwoFactor(challenge: string, code: string, origin: SessionOrigin = {}): Promise<SecondFactorResult> {
       return completeSecondFactor(challenge, 'totp', origin, async (record) =>
@@ -377,8 +405,8 @@ export function createLogin({
 
     /**
      * Signs in without a password: `check` verifies a passkey assertion of
-     * `record`'s user, throttled against that account exactly like a
-     * password (counted before it is checked).
+     * `record`'s user, throttled like a password (counted before it is
+     * checked) but on counters of its own: password failures never block it.
      */
     async signInWithPasskey(
       record: UserRecord,
@@ -387,7 +415,7 @@ export function createLogin({
     ): Promise<(LoginResult & { status: 'signed-in' }) | CheckFailure> {
       if (record.disabled) return { status: 'refused' };
       const checked = await throttled(
-        throttleKeys(record.usernameKey, origin),
+        throttleKeys(record.usernameKey, origin, { kind: 'passkey' }),
         { ...origin, userId: record.id },
         async () => {
           const { right, reason } = await check();

@@ -23,7 +23,7 @@ import type { PasskeyRecord, PasskeyStore, TwoFactorStore, UserStore } from './s
 /**
  * The authentication ceremony (WebAuthn §7.2): a sign-in with a passkey
  * alone, or as the second step of a password sign-in, through {@link Login}
- * (throttled, audited and recorded like a password sign-in).
+ * (throttled, on counters of its own, audited and recorded like a password sign-in).
  */
 export function createPasskeySignIn({
   store,
@@ -157,7 +157,7 @@ export function createPasskeySignIn({
     /**
      * Signs in with a passkey alone (a passwordless sign-in begun with
      * {@link beginAuthentication} without a challenge): one `refused` for
-     * every kind of wrong, throttled against the account like a password.
+     * every kind of wrong, throttled like a password on the account's passkey counters.
      */
     async signIn(
       response: AuthenticationResponseJSON,

@@ -30,7 +30,7 @@ export type ThrottleTicket =
       succeed(): Promise<void>;
       /** It was wrong: the attempt stays counted. Returns the seconds of a block it started (0: none). */
       fail(): Promise<number>;
-      /** Neither (a right password that still needs its second factor): the attempt counts for nothing; earlier failures stand. */
+      /** Neither (the check itself failed: the database, the hasher): the attempt counts for nothing; earlier failures stand. */
       abstain(): Promise<void>;
     };
 
@@ -40,6 +40,14 @@ export interface ThrottleKeys {
   account: string;
   /** The client address, as {@link addressKey} groups it. */
   ip: string;
+  /**
+   * A browser that signed in to this account before (its device cookie's id,
+   * checked by the caller): the attempt counts against that device's own
+   * allowance (the same policy, per device) instead of the account's, so
+   * that failures from unknown browsers never lock it out, and a success
+   * resets that device alone. Absent: the account-wide counters.
+   */
+  device?: string;
 }
 
 /** Throttling limits. */

@@ -1,5 +1,6 @@
 import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DEVICE_COOKIE_LIFETIME_SECONDS } from '../core/device-cookies.js';
 import { SESSION_COOKIE_NAME } from '../core/sessions.js';
 
 // The cookie codec of @fastify/cookie, used without registering the plugin:
@@ -24,10 +25,51 @@ export function readSessionCookie(
   request: FastifyRequest,
   options: Pick<SessionCookieOptions, 'name'>,
 ): string | undefined {
+  return readCookie(request, options.name);
+}
+
+function readCookie(request: FastifyRequest, name: string): string | undefined {
   const header = request.headers.cookie;
   if (header === undefined || header === '') return undefined;
   // A host that registered @fastify/cookie has parsed the header already.
-  return (request.cookies ?? parse(header))[options.name];
+  return (request.cookies ?? parse(header))[name];
+}
+
+/**
+ * The device cookie's name (see core/device-cookies.ts): the session
+ * cookie's with `-device`, always with the `__Host-` prefix.
+ *
+ * @example
+ * deviceCookieName('__Host-gatehouse') // '__Host-gatehouse-device'
+ */
+export function deviceCookieName(sessionCookieName: string): string {
+  return `__Host-${sessionCookieName.replace(/^__Host-/, '')}-device`;
+}
+
+/** The device cookie the request carries, if any: core decides whether it is valid and for whom. */
+export function readDeviceCookie(
+  request: FastifyRequest,
+  options: Pick<SessionCookieOptions, 'name'>,
+): string | undefined {
+  return readCookie(request, deviceCookieName(options.name));
+}
+
+/**
+ * Sets the device cookie of a browser that just signed in: `__Host-`,
+ * Secure, HttpOnly, SameSite=Lax, for a year. It outlives sign-out on
+ * purpose: it says the browser is known, it signs no one in.
+ */
+export function setDeviceCookie(reply: FastifyReply, value: string, options: Pick<SessionCookieOptions, 'name'>): void {
+  reply.header(
+    'set-cookie',
+    serialize(deviceCookieName(options.name), value, {
+      path: '/',
+      secure: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      maxAge: DEVICE_COOKIE_LIFETIME_SECONDS,
+    }),
+  );
 }
 
 /** Sets the session cookie: always Secure and HttpOnly, whatever the options say. */

@@ -5,7 +5,13 @@ import type { Session, SessionOrigin } from '../core/sessions.js';
 import type { User } from '../core/users.js';
 import { actorOf, originOf } from './actor.js';
 import type { RouteContext } from './route-context.js';
-import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie.js';
+import {
+  clearSessionCookie,
+  readDeviceCookie,
+  readSessionCookie,
+  setDeviceCookie,
+  setSessionCookie,
+} from './session-cookie.js';
 
 /** A sign-in's outcome over HTTP: signed in (the cookie is set), a second factor is needed, or a failure value. */
 export type SignInOutcome =
@@ -28,8 +34,10 @@ export async function signIn(
   reply: FastifyReply,
   credentials: { username: string; password: string },
 ): Promise<SignInOutcome> {
-  const result = await context.core.login(credentials, signInOrigin(context, request));
+  const deviceCookie = readDeviceCookie(request, context.cookie);
+  const result = await context.core.login({ ...credentials, deviceCookie }, signInOrigin(context, request));
   reply.header('cache-control', 'no-store');
+  rememberDevice(context, reply, result);
   if (result.status !== 'signed-in') return result;
   return startCookieSession(context, reply, result);
 }
@@ -43,6 +51,7 @@ export async function completeSignIn(
 ): Promise<Exclude<SignInOutcome, { status: 'two-factor' }>> {
   const result = await context.core.completeTwoFactor(answer.challenge, answer.code, signInOrigin(context, request));
   reply.header('cache-control', 'no-store');
+  rememberDevice(context, reply, result);
   if (result.status !== 'signed-in') return result;
   return startCookieSession(context, reply, result);
 }
@@ -64,6 +73,7 @@ export async function signInWithPasskey(
       ? await passkeys.signIn(answer.response, signInOrigin(context, request))
       : await passkeys.completeSignIn(answer.challenge, answer.response, signInOrigin(context, request));
   reply.header('cache-control', 'no-store');
+  rememberDevice(context, reply, result);
   if (result.status !== 'signed-in') return result;
   return startCookieSession(context, reply, result);
 }
@@ -98,4 +108,14 @@ export async function signOut(
     await core.sessions.revokeSession(principal.session!.id, { actor: actorOf(request), logout: true });
   }
   if (readSessionCookie(request, cookie) !== undefined) clearSessionCookie(reply, cookie);
+}
+
+/** Gives a browser that just signed in the device cookie core issued with its session (see core/device-cookies.ts). */
+function rememberDevice(
+  { cookie }: SignInContext,
+  reply: FastifyReply,
+  result: { status: string; deviceCookie?: string },
+) {
+  if (result.status === 'signed-in' && result.deviceCookie !== undefined)
+    setDeviceCookie(reply, result.deviceCookie, cookie);
 }

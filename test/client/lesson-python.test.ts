@@ -37,9 +37,10 @@ test(
     assert.match(out, /^<RequestsCookieJar\[\]>$/m, 'no cookie for a wrong password');
     assert.match(
       out,
-      /^<RequestsCookieJar\[<Cookie __Host-gatehouse=[A-Za-z0-9_-]{43} for localhost(\.local)?\/>\]>$/m,
+      // The session cookie, and the device cookie that keeps this client out of other people's lockouts (#22).
+      /^<RequestsCookieJar\[<Cookie __Host-gatehouse-device=[A-Za-z0-9_.-]+ for localhost(\.local)?\/>, <Cookie __Host-gatehouse=[A-Za-z0-9_-]{43} for localhost(\.local)?\/>\]>$/m,
     );
-    assert.match(out, /^\{'__Host-gatehouse': '[A-Za-z0-9_-]{43}'\}$/m);
+    assert.match(out, /^\{'__Host-gatehouse-device': '[A-Za-z0-9_.-]+', '__Host-gatehouse': '[A-Za-z0-9_-]{43}'\}$/m);
     assert.equal(out.match(/^\{'Secret-number': 42\}$/gm)?.length, 2, 'In [5] and In [8]');
     assert.match(out, /^200 \{"Secret-number":42\}$/m, 'In [6]: the username cookie changes nothing');
   },

@@ -25,11 +25,12 @@ test('In [3]–[6]: the right password sets one secure cookie; passed back as a 
   const response = await server.request('/login', { form: { username: 'Alice', password: 'alice-lesson-pw-2021' } });
   assert.equal(response.status, 200);
   const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
-  assert.equal(setCookie.length, 1, 'one cookie, not username/token/timestamp');
+  assert.equal(setCookie.length, 2, 'one session cookie (and the device cookie), not username/token/timestamp');
   assert.match(
-    setCookie[0]!,
+    setCookie[1]!,
     /^__Host-gatehouse=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
   );
+  assert.match(setCookie[0]!, /^__Host-gatehouse-device=/, 'it only keeps this browser out of lockouts (#22)');
   const cookies: Record<string, string> = { [COOKIE]: response.setCookie(COOKIE)! };
   const header = () =>
     Object.entries(cookies)

@@ -32,10 +32,14 @@ describe('POST /login', () => {
     assert.equal(response.json.session.current, true);
     assert.deepEqual(response.json.session.authMethods, ['pwd'], 'RFC 8176 amr: a password');
     const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
-    assert.equal(setCookie.length, 1);
+    assert.equal(setCookie.length, 2, 'the device cookie (#22), then the session cookie');
+    assert.match(
+      setCookie[1]!,
+      new RegExp(`^${COOKIE}=[A-Za-z0-9_-]{43}; Max-Age=43200; Path=/; HttpOnly; Secure; SameSite=Lax$`),
+    );
     assert.match(
       setCookie[0]!,
-      new RegExp(`^${COOKIE}=[A-Za-z0-9_-]{43}; Max-Age=43200; Path=/; HttpOnly; Secure; SameSite=Lax$`),
+      new RegExp(`^${COOKIE}-device=[A-Za-z0-9_.-]+; Max-Age=31536000; Path=/; HttpOnly; Secure; SameSite=Lax$`),
     );
   });
 

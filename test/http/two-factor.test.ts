@@ -209,7 +209,7 @@ describe('sign-in with a second factor', () => {
     assert.equal(json((await server.request('/two-factor', { cookie })).json).recoveryCodesLeft, 9);
   });
 
-  test('wrong codes are throttled like wrong passwords, and a right password does not reset the count', async () => {
+  test('wrong codes are throttled on their own count, and a right password does not reset it (#22)', async () => {
     // Its own user: a locked account stays locked (the throttle keeps real time, not the pinned clock).
     const uma = await server.core.users.createUser({ username: 'uma', password: PASSWORD });
     const { secret: umaSecret } = await server.core.twoFactor!.beginEnrollment(uma);
@@ -225,10 +225,12 @@ describe('sign-in with a second factor', () => {
       statuses.push((await secondStep(String(json(step.json).challenge), 'zzzzz-zzzzz')).status);
       if (statuses.at(-1) === 429) break;
     }
-    // The limit is 5 (--throttle-account-failures): the fifth wrong code locks the account.
+    // The limit is 5 (--throttle-account-failures): the fifth wrong code locks the account's codes.
     assert.deepEqual(statuses, [401, 401, 401, 401, 429]);
-    // Locked: even the right password is refused now.
-    const locked = await passwordStep('uma');
+    // The codes have a count of their own (#22): the password still passes, and the codes stay locked.
+    const again = await passwordStep('uma');
+    assert.equal(again.status, 202);
+    const locked = await secondStep(String(json(again.json).challenge), 'zzzzz-zzzzz');
     assert.equal(locked.status, 429);
     assert.ok(Number(locked.headers['retry-after']) > 0);
   });
