@@ -112,7 +112,10 @@ export function holdableScopes(registry: readonly ScopeDefinition[], holder: Sco
 
 /**
  * The requested scopes (a space-separated string or a list), parsed, when
- * every one is among `available` (see {@link holdableScopes}).
+ * every one is among `available` (see {@link holdableScopes}). With
+ * `registry` (an operator registering a client), a scope that does not exist
+ * at all is told apart from one this holder may not hold, and the message
+ * says how to add it.
  *
  * @throws {GatehouseError} `ERR_INVALID_SCOPE` naming the first scope that is not available.
  */
@@ -120,16 +123,22 @@ export function checkRequestedScopes(
   requested: string | readonly string[],
   available: readonly string[],
   holder: 'user' | 'client',
+  options: { registry?: readonly ScopeDefinition[] } = {},
 ): string[] {
   const scopes = parseScopes(requested);
   const refused = scopes.find((scope) => !available.includes(scope));
-  if (refused !== undefined) {
-    throw new GatehouseError('ERR_INVALID_SCOPE', {
-      message: `The scope ${JSON.stringify(refused)} does not exist or is not available to this ${holder}.`,
-      details: { scope: refused },
-    });
-  }
-  return scopes;
+  if (refused === undefined) return scopes;
+  const name = JSON.stringify(refused);
+  const known = options.registry?.some((scope) => scope.name === refused);
+  throw new GatehouseError('ERR_INVALID_SCOPE', {
+    message:
+      options.registry === undefined
+        ? `The scope ${name} does not exist or is not available to this ${holder}.`
+        : known
+          ? `The scope ${name} is not available to this ${holder}.`
+          : `The scope ${name} does not exist; add it with: gatehouse scope add ${refused} --description "…"`,
+    details: { scope: refused },
+  });
 }
 
 const DESCRIPTION_MAX = 200;
