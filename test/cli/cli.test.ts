@@ -76,6 +76,30 @@ describe('gatehouse scope', () => {
   });
 });
 
+describe('gatehouse scope remove', () => {
+  test('defect 5: a scope removed and added again is not given back to a client or an API key', async () => {
+    ok(await cli(['scope', 'add', 'temp:read', '--description', 'For a while']));
+    const created = JSON.parse(ok(await cli(['client', 'add', 'temp-job', '--scope', 'temp:read a', '--json'])));
+    const keyId = await withCore(async (core) => {
+      const user = await core.users.createUser({ username: 'temp-user', password: 'temp user password 1' });
+      return (await core.apiKeys.createApiKey(user, { name: 'ci', scopes: 'temp:read a' })).apiKey.id;
+    });
+    ok(await cli(['scope', 'remove', 'temp:read']));
+    ok(await cli(['scope', 'add', 'temp:read', '--description', 'Again']));
+    const listed = JSON.parse(ok(await cli(['client', 'list', '--json'])));
+    assert.equal(listed.find((item: { client_id: string }) => item.client_id === created.client_id).scope, 'a');
+    await withCore(async (core) => {
+      assert.deepEqual((await core.store.findClientById(created.client_id))?.scopes, ['a']);
+      const user = await core.users.findUserByName('temp-user');
+      const [key] = await core.store.listApiKeys(user!.id);
+      assert.equal(key?.id, keyId);
+      assert.deepEqual(key?.scopes, ['a']);
+    });
+    ok(await cli(['client', 'remove', 'temp-job']));
+    ok(await cli(['scope', 'remove', 'temp:read']));
+  });
+});
+
 describe('gatehouse client add and OpenID Connect scopes', () => {
   test('defect 9: client add --scope openid registers an app; an unknown scope says how to add it', async () => {
     const created = JSON.parse(
