@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createManualClock } from '../../src/core/clock.js';
+import { FormBrowser, hiddenField } from '../helpers/form-browser.js';
 import { addScopes, COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 // Issue #22, defect 5: removing a scope removes it, and adding one of the same name later gives it back to nobody.
@@ -105,5 +107,60 @@ describe('removing a scope', { timeout: 60_000 }, () => {
     });
     assert.equal(freshKey.status, 201, freshKey.text);
     assert.equal(await heldScopes(freshKey.json.key), 'orders:read');
+  });
+
+  test("defect 5: a removed scope, re-added, is not given back to an app's consent, access token or refresh token", async () => {
+    await server.core.scopes.create({ name: 'reports:read', description: 'Read reports' });
+    const redirect = 'https://app.example/cb';
+    const created = await server.core.clients.createClient({
+      name: 'web',
+      scopes: 'reports:read',
+      redirectUris: [redirect],
+    });
+    const app = { id: created.client.id, secret: created.secret! };
+    const browser = new FormBrowser(server.url, server.ca);
+    assert.equal((await browser.get('/')).status, 200);
+    assert.match((await browser.post('/ui/sign-in', { username: 'alice', password: PASSWORD })).text, /Signed in as/);
+    const verifier = randomBytes(32).toString('base64url');
+    const query = new URLSearchParams({
+      client_id: app.id,
+      redirect_uri: redirect,
+      response_type: 'code',
+      scope: 'openid reports:read',
+      state: 'st',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    });
+    const consent = await browser.get(`/oauth/authorize?${query.toString()}`);
+    assert.equal(consent.status, 200, consent.text);
+    const back = await browser.post('/oauth/authorize/consent', {
+      interaction: hiddenField(consent.text, 'interaction')!,
+      decision: 'allow',
+    });
+    assert.equal(back.status, 303);
+    const code = new URL(back.url).searchParams.get('code')!;
+    const tokens = await server.request('/oauth/token', {
+      form: { grant_type: 'authorization_code', redirect_uri: redirect, code, code_verifier: verifier },
+      headers: { authorization: basic(app.id, app.secret) },
+    });
+    assert.equal(tokens.status, 200, tokens.text);
+    assert.equal(await heldScopes(tokens.json.access_token), 'openid reports:read');
+    const userId = (await server.core.users.findUserByName('alice'))!.id;
+
+    clock.advance(2_000);
+    await server.core.scopes.remove('reports:read');
+    assert.deepEqual((await server.core.store.findConsent(userId, app.id))?.scopes, ['openid']);
+    assert.deepEqual((await server.core.store.findClientById(app.id))?.scopes, []);
+    clock.advance(2_000);
+    await server.core.scopes.create({ name: 'reports:read', description: 'Read reports, again' });
+
+    assert.equal(await heldScopes(tokens.json.access_token), 'openid', "the app's access token");
+    const refreshed = await server.request('/oauth/token', {
+      form: { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token },
+      headers: { authorization: basic(app.id, app.secret) },
+    });
+    assert.equal(refreshed.status, 200, refreshed.text);
+    assert.equal(refreshed.json.scope, 'openid', "the app's refresh token");
+    assert.deepEqual((await server.core.store.findConsent(userId, app.id))?.scopes, ['openid'], 'the consent');
   });
 });
