@@ -61,6 +61,8 @@ export interface ScopeView {
   reserved: boolean;
   /** `everyone`, `users` only, `clients` only (an operator grants it), or `apps` (the OpenID Connect scopes, in tokens apps get for users). */
   heldBy: 'everyone' | 'users' | 'clients' | 'apps';
+  /** When it was added, milliseconds since the epoch; 0 for a reserved one. Tokens issued before never hold it. */
+  createdAt: number;
 }
 
 /** A passkey as listed: never its public key or credential id. */

@@ -4,7 +4,7 @@ import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
 import { COMPACT_JWS_PATTERN, MAX_TOKEN_LENGTH } from './jwt-checks.js';
 import { APPLICATION, type Actor, type AuditLog } from './audit.js';
-import { checkRequestedScopes, holdableScopes, type ScopeRegistry } from './scope-registry.js';
+import { checkRequestedScopes, holdableScopes, OIDC_SCOPES, type ScopeRegistry } from './scope-registry.js';
 import { constantTimeEqual, createId, createSecret, hashSecret } from './secrets.js';
 import { KEY_ALGORITHMS, type KeyAlgorithm } from './keys.js';
 import { checkRedirectUri } from './redirect-uris.js';
@@ -208,11 +208,15 @@ export function createClientService({
         throw invalid('A public client has no credential: no key pair and no certificate.');
       }
       const all = await registry.list();
-      // As itself it holds only what a client may hold; as an app only what some user could (OIDC's own are implicit).
-      const available = grantTypes.includes('client_credentials')
-        ? holdableScopes(all, { kind: 'client' })
-        : all.filter((scope) => scope.heldBy === 'everyone' || scope.heldBy === 'users').map((scope) => scope.name);
-      const scopes = checkRequestedScopes(input.scopes, available, 'client');
+      // As itself it holds only what a client may hold; as an app what some user could, and OpenID Connect's
+      // own (always available to apps; accepted when given, so that `--scope openid` means what it says).
+      const available = [
+        ...(grantTypes.includes('client_credentials')
+          ? holdableScopes(all, { kind: 'client' })
+          : all.filter((scope) => scope.heldBy === 'everyone' || scope.heldBy === 'users').map((scope) => scope.name)),
+        ...(app ? OIDC_SCOPES : []),
+      ];
+      const scopes = checkRequestedScopes(input.scopes, available, 'client', { registry: all });
       const publicJwk = input.publicJwk ? await checkPublicJwk(input.publicJwk) : null;
       if (input.tls && publicJwk) throw invalid('A client authenticates with a key pair or a certificate, not both.');
       // A key pair or a certificate is the credential: then no shared secret exists; a public client has none at all.

@@ -75,9 +75,16 @@ export function createPrincipalResolver(deps: {
 }) {
   const { store, sessions, accessTokens, apiKeys, basicAuth } = deps;
 
-  /** The scopes `holder` may hold now; with `carried`, only those of them it carries. */
-  async function effectiveScopes(holder: ScopeHolder, carried?: readonly string[]): Promise<string[]> {
-    const holdable = holdableScopes(await deps.scopes.list(), holder);
+  /**
+   * The scopes `holder` may hold now; with `carried`, only those of them it carries, and with
+   * `issuedAt` (ms) only those that existed then: a scope removed and added again is not the one it carries.
+   */
+  async function effectiveScopes(
+    holder: ScopeHolder,
+    carried?: readonly string[],
+    issuedAt?: number,
+  ): Promise<string[]> {
+    const holdable = holdableScopes(await deps.scopes.list(), holder, { issuedAt });
     return carried === undefined ? holdable : holdable.filter((scope) => carried.includes(scope));
   }
 
@@ -94,9 +101,10 @@ export function createPrincipalResolver(deps: {
     credential: 'client_token' | 'basic_client',
     client: { id: string; scopes: readonly string[] },
     carried: readonly string[],
+    issuedAt?: number,
   ): Promise<Omit<Principal, 'token'>> {
     const registered = carried.filter((scope) => client.scopes.includes(scope));
-    const scopes = await effectiveScopes({ kind: 'client' }, registered);
+    const scopes = await effectiveScopes({ kind: 'client' }, registered, issuedAt);
     return { credential, user: null, clientId: client.id, scopes, roles: [], session: null };
   }
 
@@ -117,7 +125,7 @@ export function createPrincipalResolver(deps: {
       // A service client's own token: no user, only scopes within its registration now.
       const client = await store.findClientById(claims.client_id);
       if (!client) return null;
-      return { ...(await asClient('client_token', client, claims.scopes)), token: claims };
+      return { ...(await asClient('client_token', client, claims.scopes, claims.iat * 1000)), token: claims };
     }
     // A user's token: its session must still stand (Gatehouse's own guard
     // sees revocation at once; offline verifiers only at expiry). An app's
@@ -131,7 +139,8 @@ export function createPrincipalResolver(deps: {
     const record = await store.findUserById(claims.sub);
     if (!record || record.disabled) return null;
     const user = toUser(record);
-    const scopes = await effectiveScopes({ kind: app ? 'app' : 'user', roles: user.roles }, claims.scopes);
+    const holder: ScopeHolder = { kind: app ? 'app' : 'user', roles: user.roles };
+    const scopes = await effectiveScopes(holder, claims.scopes, claims.iat * 1000);
     return {
       credential: 'user_token',
       user,
@@ -153,7 +162,7 @@ export function createPrincipalResolver(deps: {
     const result = await apiKeys.verifyApiKey(credential);
     if (!result) return null;
     const { user, apiKey } = result;
-    const scopes = await effectiveScopes({ kind: 'user', roles: user.roles }, apiKey.scopes);
+    const scopes = await effectiveScopes({ kind: 'user', roles: user.roles }, apiKey.scopes, apiKey.createdAt);
     return { credential: 'api_key', user, clientId: null, scopes, roles: user.roles, session: null };
   }
 

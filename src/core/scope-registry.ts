@@ -22,6 +22,12 @@ export interface ScopeDefinition {
    * for a user from the authorization endpoint).
    */
   heldBy: 'everyone' | 'users' | 'clients' | 'apps';
+  /**
+   * When it was added, milliseconds since the epoch; 0 for a reserved one. A
+   * credential issued before then never holds it (see {@link holdableScopes}):
+   * a scope removed and added again is a new scope.
+   */
+  createdAt: number;
 }
 
 /** The scope that lets a delegated credential of an administrator use the admin routes. */
@@ -45,6 +51,7 @@ export const RESERVED_SCOPES: readonly ScopeDefinition[] = Object.freeze([
     roles: [ADMIN_ROLE],
     reserved: true,
     heldBy: 'users',
+    createdAt: 0,
   },
   {
     name: INTROSPECT_SCOPE,
@@ -52,6 +59,7 @@ export const RESERVED_SCOPES: readonly ScopeDefinition[] = Object.freeze([
     roles: [],
     reserved: true,
     heldBy: 'clients',
+    createdAt: 0,
   },
   {
     name: METRICS_SCOPE,
@@ -59,6 +67,7 @@ export const RESERVED_SCOPES: readonly ScopeDefinition[] = Object.freeze([
     roles: [],
     reserved: true,
     heldBy: 'clients',
+    createdAt: 0,
   },
   {
     name: OPENID_SCOPE,
@@ -66,6 +75,7 @@ export const RESERVED_SCOPES: readonly ScopeDefinition[] = Object.freeze([
     roles: [],
     reserved: true,
     heldBy: 'apps',
+    createdAt: 0,
   },
   {
     name: 'profile',
@@ -73,6 +83,7 @@ export const RESERVED_SCOPES: readonly ScopeDefinition[] = Object.freeze([
     roles: [],
     reserved: true,
     heldBy: 'apps',
+    createdAt: 0,
   },
   {
     name: 'email',
@@ -80,6 +91,7 @@ export const RESERVED_SCOPES: readonly ScopeDefinition[] = Object.freeze([
     roles: [],
     reserved: true,
     heldBy: 'apps',
+    createdAt: 0,
   },
   {
     name: OFFLINE_ACCESS_SCOPE,
@@ -87,6 +99,7 @@ export const RESERVED_SCOPES: readonly ScopeDefinition[] = Object.freeze([
     roles: [],
     reserved: true,
     heldBy: 'apps',
+    createdAt: 0,
   },
 ]);
 
@@ -105,14 +118,34 @@ export function mayHoldScope(scope: ScopeDefinition, holder: ScopeHolder): boole
   return scope.roles.length === 0 || scope.roles.some((role) => holder.roles.includes(role));
 }
 
-/** The names of every scope of `registry` that `holder` may hold, sorted. */
-export function holdableScopes(registry: readonly ScopeDefinition[], holder: ScopeHolder): string[] {
-  return registry.filter((scope) => mayHoldScope(scope, holder)).map((scope) => scope.name);
+/**
+ * The names of every scope of `registry` that `holder` may hold, sorted.
+ * With `issuedAt` (milliseconds, compared to the second like a JWT's `iat`),
+ * only those that already existed when the credential was issued: removing
+ * a scope and adding one of the same name does not give it back to the
+ * access tokens issued before (issue #22).
+ */
+export function holdableScopes(
+  registry: readonly ScopeDefinition[],
+  holder: ScopeHolder,
+  options: { issuedAt?: number } = {},
+): string[] {
+  const { issuedAt } = options;
+  return registry
+    .filter(
+      (scope) =>
+        mayHoldScope(scope, holder) &&
+        (issuedAt === undefined || Math.floor(scope.createdAt / 1000) <= Math.floor(issuedAt / 1000)),
+    )
+    .map((scope) => scope.name);
 }
 
 /**
  * The requested scopes (a space-separated string or a list), parsed, when
- * every one is among `available` (see {@link holdableScopes}).
+ * every one is among `available` (see {@link holdableScopes}). With
+ * `registry` (an operator registering a client), a scope that does not exist
+ * at all is told apart from one this holder may not hold, and the message
+ * says how to add it.
  *
  * @throws {GatehouseError} `ERR_INVALID_SCOPE` naming the first scope that is not available.
  */
@@ -120,16 +153,22 @@ export function checkRequestedScopes(
   requested: string | readonly string[],
   available: readonly string[],
   holder: 'user' | 'client',
+  options: { registry?: readonly ScopeDefinition[] } = {},
 ): string[] {
   const scopes = parseScopes(requested);
   const refused = scopes.find((scope) => !available.includes(scope));
-  if (refused !== undefined) {
-    throw new GatehouseError('ERR_INVALID_SCOPE', {
-      message: `The scope ${JSON.stringify(refused)} does not exist or is not available to this ${holder}.`,
-      details: { scope: refused },
-    });
-  }
-  return scopes;
+  if (refused === undefined) return scopes;
+  const name = JSON.stringify(refused);
+  const known = options.registry?.some((scope) => scope.name === refused);
+  throw new GatehouseError('ERR_INVALID_SCOPE', {
+    message:
+      options.registry === undefined
+        ? `The scope ${name} does not exist or is not available to this ${holder}.`
+        : known
+          ? `The scope ${name} is not available to this ${holder}.`
+          : `The scope ${name} does not exist; add it with: gatehouse scope add ${refused} --description "…"`,
+    details: { scope: refused },
+  });
 }
 
 const DESCRIPTION_MAX = 200;
@@ -141,6 +180,7 @@ function toDefinition(record: ScopeRecord): ScopeDefinition {
     roles: [...record.roles],
     reserved: false,
     heldBy: 'everyone',
+    createdAt: record.createdAt,
   };
 }
 
@@ -151,7 +191,9 @@ export type ScopeRegistry = ReturnType<typeof createScopeRegistry>;
  * The scopes of a deployment: the reserved ones and those an operator
  * added, each with a description and the roles whose users may hold it.
  * Credentials are granted only scopes that exist here and that their holder
- * may hold; a scope removed here stops counting on every credential at once.
+ * may hold; a scope removed here stops counting on every credential at once,
+ * and is stripped from the stored ones (API keys, clients, refresh tokens,
+ * consents, codes): added again, it starts with no holder.
  */
 export function createScopeRegistry({ store, clock, audit }: { store: ScopeStore; clock: Clock; audit: AuditLog }) {
   return {
@@ -188,7 +230,9 @@ export function createScopeRegistry({ store, clock, audit }: { store: ScopeStore
     },
 
     /**
-     * Removes a scope: every credential that carries it stops holding it.
+     * Removes a scope: every credential that carries it stops holding it, the
+     * stored ones lose it, and the access tokens issued before never hold a
+     * scope of the same name added later.
      * @throws {GatehouseError} `ERR_INVALID_SCOPE` for a reserved scope, `ERR_SCOPE_NOT_FOUND`.
      */
     async remove(name: string, actor: Actor = APPLICATION): Promise<void> {

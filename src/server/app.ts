@@ -1,6 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { createAuthCore, createLoginThrottle, DEFAULT_THROTTLE_POLICY, type AuthCore } from '../core/index.js';
+import { createAuthCore, createLoginThrottle, type AuthCore } from '../core/index.js';
 import type { Clock } from '../core/clock.js';
 import type { HashQueueOptions } from '../core/hash-queue.js';
 import type { PasswordHasher } from '../core/passwords.js';
@@ -13,6 +13,7 @@ import { withReadCache, type CacheChange } from '../store/read-cache.js';
 import { connectRedis, KEYS_TOPIC, redisNamespace, REVOCATIONS_TOPIC } from '../store/redis.js';
 import type { ServerConfig } from './config.js';
 import { AccessLogController } from './access-log.js';
+import { coreOptionsFromSettings } from './core-options.js';
 import { createLogDestination } from './log-destination.js';
 import { useLingeringClose } from './lingering-close.js';
 import { loadMasterKey } from './master-key.js';
@@ -159,41 +160,19 @@ async function assembleServer(
     await store.close();
   };
   const metrics = new ServerMetrics();
+  // The settings' part of the core is the CLI's too: one mapping (core-options.ts).
+  const { throttlePolicy, ...settings } = coreOptionsFromSettings(config, {
+    masterKey,
+    listeningUrl: () => listeningUrl,
+  });
   const core = createAuthCore({
+    ...settings,
     onAuditEvent: metrics.observeAuditEvent,
-    passwordPolicy: { minLength: config.passwordMinLength },
-    ipv6PrefixLength: config.ipv6PrefixLength,
-    throttle: createLoginThrottle(
-      {
-        ...DEFAULT_THROTTLE_POLICY,
-        accountFailures: config.throttleAccountFailures,
-        blockSeconds: config.throttleBlockSeconds,
-        ipFailures: config.throttleIpFailures,
-      },
-      { redis: bus?.client, keyPrefix: bus?.namespace },
-    ),
+    throttle: createLoginThrottle(throttlePolicy, { redis: bus?.client, keyPrefix: bus?.namespace }),
     store,
     clock: options.clock,
     hasher: options.hasher,
     hashQueue: options.hashQueue,
-    sessionPolicy: {
-      idleTimeoutSeconds: config.sessionIdleTimeoutSeconds,
-      absoluteTimeoutSeconds: config.sessionAbsoluteTimeoutSeconds,
-    },
-    tokens: {
-      masterKey,
-      issuer: () => config.publicUrl ?? listeningUrl,
-      audience: () => config.tokenAudience ?? config.publicUrl ?? listeningUrl,
-      accessTokenLifetimeSeconds: config.accessTokenLifetimeSeconds,
-      algorithm: config.signingAlgorithm,
-      refreshTokenReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
-    },
-    // WebAuthn binds passkeys to the public URL's host (the RP ID); answers must come from the deployment's origins.
-    passkeys: {
-      rpId: () => new URL(config.publicUrl ?? listeningUrl).hostname,
-      origins: () => config.origins ?? [new URL(config.publicUrl ?? listeningUrl).origin.toLowerCase()],
-      requireForRoles: config.requirePasskeyForRole ?? [],
-    },
   });
   const https = {
     cert: options.tls.cert,

@@ -40,7 +40,7 @@ export type CacheChange =
   | { kind: 'user-api-keys'; userId: string }
   | { kind: 'client'; id: string }
   | { kind: 'token-id'; jti: string }
-  | { kind: 'scopes' }
+  | { kind: 'scopes'; removed?: string }
   | { kind: 'consent'; userId: string; clientId: string };
 
 /** A store with a read cache in front, and the way to apply another instance's changes to it. */
@@ -172,7 +172,7 @@ const CHANGES: { [M in InvalidatingMethod]: (...args: Parameters<Store[M]>) => C
   deleteClient: (id) => ({ kind: 'client', id }),
   revokeTokenId: (jti) => ({ kind: 'token-id', jti }),
   createScope: () => ({ kind: 'scopes' }),
-  deleteScope: () => ({ kind: 'scopes' }),
+  deleteScope: (name) => ({ kind: 'scopes', removed: name }),
   putConsent: (consent) => ({ kind: 'consent', userId: consent.userId, clientId: consent.clientId }),
   deleteConsent: (userId, clientId) => ({ kind: 'consent', userId, clientId }),
 };
@@ -278,8 +278,15 @@ export function withReadCache(store: Store, options: ReadCacheOptions): ReadCach
         return clients.delete(change.id);
       case 'token-id':
         return liveTokenIds.delete(change.jti);
-      case 'scopes':
-        return scopes.clear();
+      case 'scopes': {
+        scopes.clear();
+        // A removed scope was stripped from the stored keys, clients and consents too: drop the copies that carry it.
+        const removed = change.removed;
+        if (typeof removed !== 'string') return undefined;
+        apiKeys.deleteWhere((record) => record.scopes.includes(removed));
+        clients.deleteWhere((record) => record.scopes.includes(removed));
+        return consents.deleteWhere((record) => record.scopes.includes(removed));
+      }
       case 'consent':
         return consents.delete(`${change.userId} ${change.clientId}`);
       default:

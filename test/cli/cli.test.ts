@@ -64,15 +64,83 @@ describe('gatehouse scope', () => {
     // A role-restricted scope is for users only: no service client may be registered with it.
     fails(
       await cli(['client', 'add', 'payroll-job', '--scope', 'payroll:read']),
-      'The scope "payroll:read" does not exist or is not available to this client.',
+      'The scope "payroll:read" is not available to this client.',
     );
     fails(
       await cli(['client', 'add', 'typo-job', '--scope', 'ordres:read']),
-      'The scope "ordres:read" does not exist or is not available to this client.',
+      'The scope "ordres:read" does not exist; add it with: gatehouse scope add ordres:read --description "…"',
     );
     ok(await cli(['scope', 'remove', 'payroll:read']));
     fails(await cli(['scope', 'remove', 'payroll:read']), 'No such scope.');
     fails(await cli(['scope', 'remove', 'metrics']), 'The scope "metrics" is reserved.');
+  });
+});
+
+describe('gatehouse scope remove', () => {
+  test('defect 5: a scope removed and added again is not given back to a client or an API key', async () => {
+    ok(await cli(['scope', 'add', 'temp:read', '--description', 'For a while']));
+    const created = JSON.parse(ok(await cli(['client', 'add', 'temp-job', '--scope', 'temp:read a', '--json'])));
+    const keyId = await withCore(async (core) => {
+      const user = await core.users.createUser({ username: 'temp-user', password: 'temp user password 1' });
+      return (await core.apiKeys.createApiKey(user, { name: 'ci', scopes: 'temp:read a' })).apiKey.id;
+    });
+    ok(await cli(['scope', 'remove', 'temp:read']));
+    ok(await cli(['scope', 'add', 'temp:read', '--description', 'Again']));
+    const listed = JSON.parse(ok(await cli(['client', 'list', '--json'])));
+    assert.equal(listed.find((item: { client_id: string }) => item.client_id === created.client_id).scope, 'a');
+    await withCore(async (core) => {
+      assert.deepEqual((await core.store.findClientById(created.client_id))?.scopes, ['a']);
+      const user = await core.users.findUserByName('temp-user');
+      const [key] = await core.store.listApiKeys(user!.id);
+      assert.equal(key?.id, keyId);
+      assert.deepEqual(key?.scopes, ['a']);
+    });
+    ok(await cli(['client', 'remove', 'temp-job']));
+    ok(await cli(['scope', 'remove', 'temp:read']));
+  });
+});
+
+describe('gatehouse client add and OpenID Connect scopes', () => {
+  test('defect 9: client add --scope openid registers an app; an unknown scope says how to add it', async () => {
+    const created = JSON.parse(
+      ok(
+        await cli([
+          'client',
+          'add',
+          'oidc-app',
+          '--redirect-uri',
+          'https://app.example/cb',
+          '--scope',
+          'openid profile email offline_access orders:read',
+          '--json',
+        ]),
+      ),
+    );
+    assert.equal(created.scope, 'email offline_access openid orders:read profile');
+    await withCore(async (core) => {
+      const stored = await core.store.findClientById(created.client_id);
+      assert.deepEqual(stored?.scopes, ['email', 'offline_access', 'openid', 'orders:read', 'profile']);
+    });
+    // A service acting as itself gets no OpenID Connect scope: that is for apps users sign in to.
+    fails(
+      await cli(['client', 'add', 'oidc-job', '--scope', 'openid']),
+      'The scope "openid" is not available to this client.',
+    );
+    fails(
+      await cli([
+        'client',
+        'add',
+        'oidc-typo',
+        '--grant',
+        'authorization_code',
+        '--redirect-uri',
+        'https://app.example/cb',
+        '--scope',
+        'openid emial',
+      ]),
+      'The scope "emial" does not exist; add it with: gatehouse scope add emial --description "…"',
+    );
+    ok(await cli(['client', 'remove', 'oidc-app']));
   });
 });
 

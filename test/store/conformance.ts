@@ -515,6 +515,87 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       assert.equal(await store.findApiKeyByHash('akh2'), null);
     });
 
+    test('defect 5: removing a scope strips it from every stored credential; added again, nobody holds it', async () => {
+      const owner = user();
+      await store.createUser(owner);
+      const scope = (name: string) => ({ name, description: `The ${name} scope`, roles: [], createdAt: 1 });
+      for (const name of ['s:gone', 's:gone2', 's:kept']) assert.equal(await store.createScope(scope(name)), true);
+      assert.equal(await store.createScope(scope('s:gone')), false);
+      const carried = ['openid', 's:gone', 's:gone2', 's:kept'];
+      await store.createClient({ ...clientRecord('ks1', 'scoped-app'), scopes: carried });
+      await store.createClient({ ...clientRecord('ks2', 'scoped-svc'), scopes: ['s:gone'] });
+      const key = {
+        id: 'aks1',
+        userId: owner.id,
+        name: 'scoped',
+        secretHash: 'aksh1',
+        scopes: carried,
+        createdAt: 1,
+        expiresAt: null,
+        lastUsedAt: null,
+      };
+      await store.createApiKey(key);
+      const refresh = {
+        id: 'rs1',
+        tokenHash: 'rt-rs1',
+        familyId: 'fs1',
+        sessionId: null,
+        userId: owner.id,
+        clientId: 'ks1',
+        scope: carried.join(' '),
+        createdAt: 1,
+        expiresAt: 50_000,
+        usedAt: null,
+      };
+      await store.createRefreshToken(refresh);
+      await store.createRefreshToken({ ...refresh, id: 'rs2', tokenHash: 'rt-rs2', scope: null });
+      await store.putConsent({ userId: owner.id, clientId: 'ks1', scopes: carried, createdAt: 1, updatedAt: 1 });
+      const code = {
+        codeHash: `code-scoped-${owner.id}`,
+        clientId: 'ks1',
+        userId: owner.id,
+        sessionId: 's-1',
+        redirectUri: 'https://app.example/cb',
+        scopes: carried,
+        codeChallenge: 'c'.repeat(43),
+        nonce: null,
+        authTime: 3,
+        authMethods: ['pwd'],
+        createdAt: 4,
+        expiresAt: 60_004,
+        usedAt: null,
+        replayedAt: null,
+        accessTokenId: null,
+        refreshFamilyId: null,
+      };
+      await store.createAuthorizationCode(code);
+
+      assert.equal(await store.deleteScope('s:gone'), true);
+      assert.equal(await store.deleteScope('s:gone'), false);
+      const left = ['openid', 's:gone2', 's:kept'];
+      assert.deepEqual((await store.findClientById('ks1'))!.scopes, left);
+      assert.deepEqual((await store.findClientById('ks2'))!.scopes, [], 'its only scope gone');
+      assert.deepEqual((await store.findApiKeyByHash('aksh1'))!.scopes, left);
+      assert.equal((await store.findRefreshTokenByHash('rt-rs1'))!.scope, left.join(' '));
+      assert.equal((await store.findRefreshTokenByHash('rt-rs2'))!.scope, null);
+      assert.deepEqual((await store.findConsent(owner.id, 'ks1'))!.scopes, left);
+      assert.deepEqual((await store.findAuthorizationCode(code.codeHash))!.scopes, left);
+      // Added again, the name is a new scope: nothing stored carries it.
+      assert.equal(await store.createScope({ ...scope('s:gone'), createdAt: 9 }), true);
+      assert.deepEqual((await store.findApiKeyByHash('aksh1'))!.scopes, left);
+      assert.deepEqual((await store.findClientById('ks1'))!.scopes, left);
+      // A name that is a prefix or a part of another is not touched by its removal.
+      assert.equal(await store.deleteScope('s:gone2'), true);
+      assert.deepEqual((await store.findApiKeyByHash('aksh1'))!.scopes, ['openid', 's:kept']);
+      assert.deepEqual(
+        (await store.listScopes()).map((item) => item.name).filter((name) => name.startsWith('s:')),
+        ['s:gone', 's:kept'],
+      );
+      await store.deleteUser(owner.id);
+      await store.deleteClient('ks1');
+      await store.deleteClient('ks2');
+    });
+
     test('revoked token ids: recorded once (a second record is a replay), purged after expiry', async () => {
       assert.equal(await store.revokeTokenId('jti-1', 100), true);
       assert.equal(await store.revokeTokenId('jti-1', 100), false);

@@ -129,6 +129,39 @@ test('a change announced by another instance is applied at once (the Redis broad
   }
 });
 
+test('defect 5: a scope removed by another instance drops the keys and clients cached here that carried it', async () => {
+  const url = `sqlite:${join(dir, 'shared.db')}`;
+  const changes: CacheChange[] = [];
+  const a = withReadCache(await openStore({ url }), { ttlMs: 60_000, onChange: (change) => changes.push(change) });
+  const b = withReadCache(await openStore({ url }), { ttlMs: 60_000 });
+  const key = (id: string, scopes: string[]) => ({
+    id,
+    userId: 'u1',
+    name: id,
+    secretHash: `h-${id}`,
+    scopes,
+    createdAt: 1,
+    expiresAt: null,
+    lastUsedAt: null,
+  });
+  try {
+    await elsewhere.createScope({ name: 'cache:gone', description: 'd', roles: [], createdAt: 1 });
+    await elsewhere.createApiKey(key('k-gone', ['cache:gone', 'cache:kept']));
+    assert.deepEqual((await b.store.findApiKeyByHash('h-k-gone'))?.scopes, ['cache:gone', 'cache:kept']);
+    assert.equal(await a.store.deleteScope('cache:gone'), true);
+    assert.deepEqual(changes, [{ kind: 'scopes', removed: 'cache:gone' }]);
+    for (const change of changes) b.apply(JSON.parse(JSON.stringify(change)));
+    assert.deepEqual(
+      (await b.store.findApiKeyByHash('h-k-gone'))?.scopes,
+      ['cache:kept'],
+      'within the 60 s time to live',
+    );
+  } finally {
+    await a.store.close();
+    await b.store.close();
+  }
+});
+
 test('a time to live of 0 is no cache at all', async () => {
   const store = await openStore({ url: 'sqlite::memory:' });
   assert.equal(withReadCache(store, { ttlMs: 0 }).store, store);

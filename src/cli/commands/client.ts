@@ -47,7 +47,7 @@ export function registerClientCommand(program: Command): void {
     )
     .option(
       '--scope <scopes>',
-      'space-separated scopes: a service may get registered ones without roles, metrics, introspect; an app may ask users for registered ones (openid, profile, email, offline_access always)',
+      'space-separated scopes: a service may get registered ones without roles, metrics, introspect; an app may ask users for registered ones and for openid, profile, email, offline_access (always allowed to apps)',
       '',
     )
     .option(

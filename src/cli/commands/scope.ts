@@ -51,7 +51,9 @@ export function registerScopeCommand(program: Command): void {
     });
 
   withDataFlags(scope.command('remove <name>'))
-    .description('Remove a scope: every credential that carries it stops holding it at once')
+    .description(
+      'Remove a scope: every credential that carries it loses it at once (stripped from keys, clients, refresh tokens, consents); added again, it is a new scope',
+    )
     .action(async (name: string, flags: DataFlags) => {
       await withCore(flags, (core) => core.scopes.remove(name, OPERATOR));
       say(`removed scope ${name}`);

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { listSettings, loadConfig, type ServerConfig } from '../../server/config.js';
 import type { RunningServer } from '../../server/start.js';
+import { settingOption } from '../context.js';
 import { errorLine } from '../output.js';
 
 const camelCase = (flag: string) =>
@@ -22,11 +23,7 @@ export function registerServeCommand(program: Command): void {
     .description('Start the HTTPS server (flags override GATEHOUSE_* variables, which override the config file)')
     .option('--config <file>', 'JSON config file (GATEHOUSE_CONFIG)');
   // One option per setting, made from the settings table: its flag, argument, variable and default.
-  for (const setting of listSettings()) {
-    const details = [setting.env, ...(setting.default === undefined ? [] : [`default ${setting.default}`])];
-    const flag = setting.arg === undefined ? setting.flag : `${setting.flag} <${setting.arg.toLowerCase()}>`;
-    serve.option(flag, `${setting.help} (${details.join(', ')})`);
-  }
+  for (const setting of listSettings()) serve.option(...settingOption(setting));
   serve.action(async (options: Record<string, unknown>) => {
     // Until it listens, SIGTERM and SIGINT keep their default action: the process ends at once.
     let server: RunningServer;

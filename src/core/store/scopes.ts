@@ -13,6 +13,11 @@ export interface ScopeStore {
   createScope(scope: ScopeRecord): Promise<boolean>;
   /** Every stored scope, by name. */
   listScopes(): Promise<ScopeRecord[]>;
-  /** Returns `false` when there was no such scope. */
+  /**
+   * Removes a scope and, in the same transaction, strips it from every
+   * stored credential that carries it: API keys, client registrations,
+   * refresh tokens, consents and authorization codes. Returns `false` (and
+   * changes nothing) when there was no such scope.
+   */
   deleteScope(name: string): Promise<boolean>;
 }
