@@ -241,6 +241,7 @@ export function createGrants(deps: {
         scopes: granted,
         roles: user.roles,
         sid: session?.id,
+        ...(consent && { grantId: consent.grantId }),
       });
       await audit.record({
         type: 'token.issue',

@@ -119,6 +119,7 @@ export function createAuthCore(options: AuthCoreOptions) {
   const apiKeys = createApiKeys({ store, clock, scopes, audit });
   const tokens = options.tokens ? createTokenServices(options.tokens, { store, clock, audit }) : null;
   const basicAuth = createBasicAuth({ store, clock, clients, login: passwordLogin });
+  const consents = createConsents({ store, clock, audit });
   const users = createUserService({
     store,
     hasher,
@@ -126,6 +127,7 @@ export function createAuthCore(options: AuthCoreOptions) {
     audit,
     twoFactor,
     passwordPolicy,
+    consents,
     onCredentialsChanged: (userId) => basicAuth.forgetUser(userId),
   });
   const passkeys = options.passkeys
@@ -136,7 +138,6 @@ export function createAuthCore(options: AuthCoreOptions) {
     clock,
     reuseGraceSeconds: options.tokens?.refreshTokenReuseGraceSeconds,
   });
-  const consents = createConsents({ store, clock, audit });
   const principals = createPrincipalResolver({
     store,
     sessions,
@@ -179,7 +180,7 @@ export function createAuthCore(options: AuthCoreOptions) {
     passwordPolicy,
     users,
     /** What a signed-in user does to their own account, after their password where it matters. */
-    account: createAccountService({ login: passwordLogin, users, sessions, twoFactor, audit }),
+    account: createAccountService({ login: passwordLogin, users, sessions, twoFactor, audit, consents }),
     sessions,
     login,
     completeTwoFactor,

@@ -326,6 +326,22 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Issue #22: a consent is a grant with an id that every app token carries (`gid`), renewed when the grant
+  // ends (code replay, credential change), so that ending it refuses every token of it at once.
+  '0013_consent_grants': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('consents').addColumn('grant_id', 'varchar(64)').execute();
+      const rows = await db.selectFrom('consents').select(['user_id', 'client_id']).execute();
+      for (const row of rows) {
+        await db
+          .updateTable('consents')
+          .set({ grant_id: randomBytes(16).toString('base64url') })
+          .where('user_id', '=', row.user_id)
+          .where('client_id', '=', row.client_id)
+          .execute();
+      }
+    },
+  },
 };
 
 /** The migrations Gatehouse knows, in order. */

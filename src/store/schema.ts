@@ -146,6 +146,8 @@ export interface ConsentsTable {
   user_id: string;
   client_id: string;
   scopes: string;
+  /** The grant this consent is now (a new one after each revocation or credential change); every app token names it. */
+  grant_id: string;
   created_at: number;
   updated_at: number;
 }

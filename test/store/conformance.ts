@@ -375,7 +375,14 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       const base = { ...clientRecord('k1', 'consent-app-1'), grantTypes: ['authorization_code'] };
       await store.createClient(base);
       await store.createClient({ ...base, id: 'k2', name: 'consent-app-2' });
-      const consent = { userId: owner.id, clientId: 'k1', scopes: ['openid'], createdAt: 1, updatedAt: 1 };
+      const consent = {
+        userId: owner.id,
+        clientId: 'k1',
+        scopes: ['openid'],
+        grantId: 'g1',
+        createdAt: 1,
+        updatedAt: 1,
+      };
       assert.equal(await store.findConsent(owner.id, 'k1'), null);
       await store.putConsent(consent);
       await store.putConsent({ ...consent, scopes: ['openid', 'profile'], updatedAt: 5 });
@@ -384,6 +391,9 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
         scopes: ['openid', 'profile'],
         updatedAt: 5,
       });
+      // A renewed grant (issue #22) replaces the grant id with the rest.
+      await store.putConsent({ ...consent, scopes: ['openid', 'profile'], grantId: 'g2', updatedAt: 6 });
+      assert.equal((await store.findConsent(owner.id, 'k1'))?.grantId, 'g2');
       await store.putConsent({ ...consent, clientId: 'k2', updatedAt: 9 });
       assert.deepEqual(
         (await store.listUserConsents(owner.id)).map((item) => item.clientId),
