@@ -158,6 +158,7 @@ export function createCodeGrant(deps: {
             sessionId: offline ? null : session.id,
             clientId: client.id,
             scope: granted.join(' '),
+            grantId: consent.grantId,
             expiresAt: offline ? record.authTime + OFFLINE_ACCESS_SECONDS * 1000 : session.absoluteExpiresAt,
           })
         : null;

@@ -69,6 +69,7 @@ const TABLES: {
       'user_id',
       'client_id',
       'scope',
+      'grant_id',
       'created_at',
       'expires_at',
       'used_at',

@@ -340,6 +340,18 @@ const migrations: Record<string, Migration> = {
           .where('client_id', '=', row.client_id)
           .execute();
       }
+      // An app's refresh tokens name their grant too, so that none outlives it (nor serves the next one).
+      await db.schema.alterTable('refresh_tokens').addColumn('grant_id', 'varchar(64)').execute();
+      await db
+        .updateTable('refresh_tokens')
+        .set((eb) => ({
+          grant_id: eb
+            .selectFrom('consents')
+            .select('consents.grant_id')
+            .whereRef('consents.user_id', '=', 'refresh_tokens.user_id')
+            .whereRef('consents.client_id', '=', 'refresh_tokens.client_id'),
+        }))
+        .execute();
     },
   },
 };

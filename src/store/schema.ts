@@ -72,6 +72,8 @@ export interface RefreshTokensTable {
   user_id: string;
   client_id: string;
   scope: string | null;
+  /** An app's token: the grant (consent) it belongs to; `null` for the user client's own. */
+  grant_id: string | null;
   created_at: number;
   expires_at: number;
   used_at: number | null;

@@ -297,6 +297,23 @@ describe('defect 3: revoking a grant refuses every token of it', { timeout: 120_
   });
 });
 
+describe('defect 3: a refresh that races the end of its grant', { timeout: 60_000 }, () => {
+  test('defect 3: a refresh token written as its grant ends does not serve the next grant', async () => {
+    const { user, tokens } = await offlineGrant('rita');
+    const record = await server.core.store.findRefreshTokenByHash(hashSecret(tokens.refresh_token.slice(4)));
+    assert.ok(record);
+    assert.equal(record.grantId, decodeJwt(tokens.access_token).gid, 'the refresh token names its grant');
+    const ended = await asAdmin(`/admin/users/${user.id}/sessions`, { method: 'DELETE' });
+    assert.equal(ended.status, 200);
+    // What a refresh in flight could have written just after the grant's tokens were deleted.
+    const secret = randomBytes(32).toString('base64url');
+    await server.core.store.createRefreshToken({ ...record, id: 'late-1', tokenHash: hashSecret(secret) });
+    const late = await refresh(`ghr_${secret}`);
+    assert.equal(late.status, 400, late.text);
+    assert.equal(late.json.error, 'invalid_grant');
+  });
+});
+
 describe('defect 4: only a replay its client could make revokes', { timeout: 120_000 }, () => {
   async function assertNothingRevoked(userId: string, tokens: Tokens, where: string) {
     await assertLive(tokens, where);

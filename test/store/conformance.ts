@@ -340,6 +340,7 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
         userId: owner.id,
         clientId: 'gatehouse',
         scope: null,
+        grantId: null as string | null,
         createdAt: 1,
         expiresAt,
         usedAt: null,
@@ -360,7 +361,7 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       await store.deleteSession(live.id);
       assert.equal(await store.findRefreshTokenByHash('rt-r4'), null, 'ending the session ends its refresh tokens');
       // An app's offline token: no session, its client named; ended per user and client, or with the client.
-      const offline = { ...token('r5', 'f5'), sessionId: null, clientId: 'app-1' };
+      const offline = { ...token('r5', 'f5'), sessionId: null, clientId: 'app-1', grantId: 'g5' };
       await store.createRefreshToken(offline);
       await store.createRefreshToken({ ...token('r6', 'f6'), sessionId: null, clientId: 'app-2' });
       assert.deepEqual(await store.findRefreshTokenByHash('rt-r5'), offline);
