@@ -361,5 +361,9 @@ describe('defect 4: only a replay its client could make revokes', { timeout: 120
       new Set(['400 invalid_grant']),
     );
     await assertNothingRevoked(user.id, tokens, 'after the burst');
+    const refused = await server.core.audit.list({ type: 'authorization_code.replay_refused', userId: user.id });
+    assert.equal(refused.length, 30, 'each one audited as refused');
+    const metrics = await server.request('/metrics');
+    assert.match(metrics.text, /gatehouse_authorization_codes_total\{event="replay_refused"\} \d+/);
   });
 });
