@@ -72,13 +72,13 @@ export function createAccountService({
       const confirmed = await login.reauthenticate(actor.user.id, passwords.current, actor.origin);
       if (confirmed.status !== 'confirmed') return confirmed;
       const user = await users.storePassword(actor.user.id, passwords.next, actor.sessionId);
-      await consents.endUserGrants(user.id, { actor: actorOf(actor), reason: 'password_change' });
       await audit.record({
         type: 'password.change',
         ...audit.from(actorOf(actor)),
         userId: user.id,
         detail: { by: 'self' },
       });
+      await consents.endUserGrants(user.id, { actor: actorOf(actor), reason: 'password_change' });
       return { status: 'changed', user };
     },
 

@@ -173,13 +173,13 @@ export function createUserService({
       checkPasswordPolicy(password, { ...passwordPolicy, username: record.username });
       const user = await storePassword(userId, password);
       const apiKeys = await store.deleteUserApiKeys(userId);
-      await consents?.endUserGrants(userId, { actor, reason: 'password_reset' });
       await audit.record({
         type: 'password.change',
         ...audit.from(actor),
         userId,
         detail: { by: changedBy(actor, userId), apiKeysRevoked: apiKeys },
       });
+      await consents?.endUserGrants(userId, { actor, reason: 'password_reset' });
       return user;
     },
 
