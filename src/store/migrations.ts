@@ -327,8 +327,9 @@ const migrations: Record<string, Migration> = {
     },
   },
   // Issue #22: a consent is a grant with an id that every app token carries (`gid`), renewed when the grant
-  // ends (code replay, credential change), so that ending it refuses every token of it at once.
-  '0013_consent_grants': {
+  // ends (code replay, credential change), so that ending it refuses every token of it at once. (0014:
+  // 0013 is the sessions' authenticated_at, from another branch of #22.)
+  '0014_consent_grants': {
     async up(db: Kysely<any>) {
       await db.schema.alterTable('consents').addColumn('grant_id', 'varchar(64)').execute();
       const rows = await db.selectFrom('consents').select(['user_id', 'client_id']).execute();

@@ -54,7 +54,7 @@ test('a new SQLite database is created in WAL mode with the schema migrated, and
       '0010_openid_connect',
       '0011_deployment',
       '0012_passkeys',
-      '0013_consent_grants',
+      '0014_consent_grants',
     ],
   );
   raw.close();
