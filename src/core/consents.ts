@@ -20,7 +20,12 @@ export interface AppAccess {
  * event): whoever held the old credential, or an old session, may be why.
  */
 export type GrantEndReason =
-  'password_reset' | 'password_change' | 'two_factor_enabled' | 'sign_out_everywhere' | 'user_deleted';
+  | 'password_reset'
+  | 'password_change'
+  | 'two_factor_enabled'
+  | 'passkey_added'
+  | 'sign_out_everywhere'
+  | 'user_deleted';
 
 /** The consent operations; see {@link createConsents}. */
 export type Consents = ReturnType<typeof createConsents>;

@@ -131,7 +131,16 @@ export function createAuthCore(options: AuthCoreOptions) {
     onCredentialsChanged: (userId) => basicAuth.forgetUser(userId),
   });
   const passkeys = options.passkeys
-    ? createPasskeys({ store, clock, audit, login: passwordLogin, sessions, users, options: options.passkeys })
+    ? createPasskeys({
+        store,
+        clock,
+        audit,
+        login: passwordLogin,
+        sessions,
+        users,
+        consents,
+        options: options.passkeys,
+      })
     : null;
   const refreshTokens = createRefreshTokens({
     store,
