@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { PostgresAdapter, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 // Migrations are code, not files, so they ship inside the build and run the
 // same from `dist/` and from `src/`. Never edit one that has shipped: add the next.
@@ -353,6 +353,14 @@ const migrations: Record<string, Migration> = {
             .whereRef('consents.client_id', '=', 'refresh_tokens.client_id'),
         }))
         .execute();
+      // An RS256 private key (ID tokens), encrypted, is about 2,300 characters: PostgreSQL refused it in
+      // varchar(2048) (SQLite does not enforce the length). ALTER COLUMN is PostgreSQL's alone.
+      if (db.getExecutor().adapter instanceof PostgresAdapter) {
+        await db.schema
+          .alterTable('signing_keys')
+          .alterColumn('private_jwe', (column) => column.setDataType('varchar(8192)'))
+          .execute();
+      }
     },
   },
 };

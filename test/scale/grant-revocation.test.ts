@@ -82,9 +82,8 @@ describe('defect 3: revocation across instances', { skip, timeout: 120_000 }, ()
         client_id: app,
         redirect_uri: REDIRECT,
         response_type: 'code',
-        // No openid: an ID token would need an RS256 key, whose encrypted JWK overflows PostgreSQL's
-        // signing_keys.private_jwe varchar(2048) (reported with issue #22; not this test's subject).
-        scope: 'offline_access',
+        // openid: the ID token's RS256 key is stored on PostgreSQL too (it once overflowed its column).
+        scope: 'openid offline_access',
         code_challenge: createHash('sha256').update(verifierCode).digest('base64url'),
         code_challenge_method: 'S256',
       });

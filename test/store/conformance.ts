@@ -257,7 +257,8 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       );
       // One active key per algorithm: an RS256 key (for ID tokens) retires only the RS256 key before it.
       await store.rotateSigningKey({ ...key('r1', 4), alg: 'RS256' }, 4, 1000);
-      await store.rotateSigningKey({ ...key('r2', 5), alg: 'RS256' }, 5, 1100);
+      // A real RS256 private key, encrypted, is about 2,300 characters (it once overflowed PostgreSQL's 2,048).
+      await store.rotateSigningKey({ ...key('r2', 5), alg: 'RS256', privateJwe: 'j'.repeat(2400) }, 5, 1100);
       assert.deepEqual(
         (await store.listSigningKeys()).map((item) => [item.kid, item.alg, item.retiredAt]),
         [
@@ -266,6 +267,7 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
           ['k3', 'EdDSA', null],
         ],
       );
+      assert.equal((await store.listSigningKeys())[0]!.privateJwe.length, 2400);
     });
 
     test('clients: unique names, lookups, secret update, delete', async () => {
