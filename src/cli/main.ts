@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerClientCommand } from './commands/client.js';
+import { registerConsentsCommand } from './commands/consents.js';
 import { registerDumpCommands } from './commands/dump.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
@@ -22,6 +23,7 @@ registerServeCommand(program);
 registerUserCommand(program);
 registerSessionsCommand(program);
 registerClientCommand(program);
+registerConsentsCommand(program);
 registerScopeCommand(program);
 registerKeysCommand(program);
 registerMigrateCommand(program);

@@ -4,6 +4,7 @@ import { Agent, fetch, type RequestInit, type Response } from 'undici';
 import { GatehouseClientError, TwoFactorRequiredError } from './errors.js';
 import type {
   ApiKeyView,
+  ConsentView,
   PasskeyView,
   ScopeView,
   SessionView,
@@ -290,6 +291,12 @@ export class GatehouseClient {
         .sessions,
     revokeUserSessions: async (id: string): Promise<number> =>
       (await this.#call<{ revoked: number }>('DELETE', `/admin/users/${encodeURIComponent(id)}/sessions`)).revoked,
+    listUserConsents: async (id: string): Promise<ConsentView[]> =>
+      (await this.#call<{ consents: ConsentView[] }>('GET', `/admin/users/${encodeURIComponent(id)}/consents`))
+        .consents,
+    revokeUserConsent: async (id: string, clientId: string): Promise<void> => {
+      await this.#call('DELETE', `/admin/users/${encodeURIComponent(id)}/consents/${encodeURIComponent(clientId)}`);
+    },
     listScopes: async (): Promise<ScopeView[]> =>
       (await this.#call<{ scopes: ScopeView[] }>('GET', '/admin/scopes')).scopes,
     createScope: (input: { name: string; description: string; roles?: string[] }): Promise<ScopeView> =>

@@ -51,6 +51,17 @@ export interface ApiKeyView {
   key?: string;
 }
 
+/** A user's consent to an app (`/admin/users/:id/consents`): the scopes agreed to. */
+export interface ConsentView {
+  clientId: string;
+  /** The app's name, or its id when it was removed meanwhile. */
+  name: string;
+  scopes: string[];
+  /** When the user first agreed, and when last (more scopes). */
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** A scope of the registry (`/admin/scopes`). */
 export interface ScopeView {
   name: string;

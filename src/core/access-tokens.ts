@@ -28,6 +28,8 @@ export interface AccessTokenSubject {
   scopes: readonly string[];
   roles?: string[];
   sid?: string;
+  /** An app token's grant (its consent's grant id, claim `gid`): ending the grant refuses the token. */
+  grantId?: string;
   /** Bind the token to this client certificate (RFC 8705 `cnf.x5t#S256`). */
   certificateThumbprint?: string;
 }
@@ -62,7 +64,7 @@ export function createAccessTokens(options: AccessTokenOptions) {
   // check costs more than the rest of a request, and a client sends the same
   // token many times. A key is the whole token as received, never a decoded or
   // normalised form, so a token altered in any byte is checked afresh.
-  // Revocation (jti, session) is checked by the caller on every request.
+  // Revocation (jti, session, grant) is checked by the caller on every request.
   const verified = new BoundedCache<string, AccessTokenClaims>(VERIFIED_CACHE_ENTRIES);
 
   return {
@@ -77,6 +79,7 @@ export function createAccessTokens(options: AccessTokenOptions) {
       if (subject.scopes.length > 0) claims.scope = subject.scopes.join(' ');
       if (subject.roles) claims.roles = subject.roles;
       if (subject.sid) claims.sid = subject.sid;
+      if (subject.grantId) claims.gid = subject.grantId;
       if (subject.certificateThumbprint) claims.cnf = { 'x5t#S256': subject.certificateThumbprint };
       const token = await signJwt(
         {
@@ -98,7 +101,7 @@ export function createAccessTokens(options: AccessTokenOptions) {
      * The claims of a valid access token of this deployment, or `null`:
      * wrong shape, `typ`, `alg` or `kid`; bad signature; another issuer or
      * audience; expired or not yet valid; a lifetime over the limit.
-     * Revocation (`jti`, `sid`) is the caller's to check.
+     * Revocation (`jti`, `sid`, `gid`) is the caller's to check.
      */
     async verifyAccessToken(token: string): Promise<AccessTokenClaims | null> {
       const hit = verified.get(token, clock.now());

@@ -1,4 +1,5 @@
 import type { Actor, AuditLog } from './audit.js';
+import type { Consents } from './consents.js';
 import { GatehouseError } from './errors.js';
 import { checkFailureError, type CheckFailure, type Login } from './login.js';
 import type { SessionOrigin, SessionService } from './sessions.js';
@@ -34,9 +35,12 @@ export function createAccountService({
   sessions,
   twoFactor,
   audit,
+  consents,
 }: {
   login: Login;
   users: UserService;
+  /** Ends the account's app grants when its credentials change. */
+  consents: Pick<Consents, 'endUserGrants'>;
   sessions: SessionService;
   twoFactor: TwoFactor | null;
   audit: AuditLog;
@@ -56,7 +60,8 @@ export function createAccountService({
   return {
     /**
      * Changes the password: the current one must be right. The user's other
-     * sessions end, and any sign-in waiting for its second factor.
+     * sessions end, and any sign-in waiting for its second factor, and every
+     * grant to an app (`offline_access` included).
      * @throws {GatehouseError} `ERR_WEAK_PASSWORD` (checked first: no attempt is spent on a password the policy refuses).
      */
     async changePassword(
@@ -73,6 +78,7 @@ export function createAccountService({
         userId: user.id,
         detail: { by: 'self' },
       });
+      await consents.endUserGrants(user.id, { actor: actorOf(actor), reason: 'password_change' });
       return { status: 'changed', user };
     },
 
@@ -93,8 +99,8 @@ export function createAccountService({
     /**
      * Confirms the enrolment with a code from the app and turns two-factor
      * sign-in on: the user's other sessions end (a session opened with the
-     * password alone is not one the owner vouches for) and remembered Basic
-     * successes are forgotten. Returns the recovery codes, shown this once.
+     * password alone is not one the owner vouches for), so do the grants to
+     * apps, and remembered Basic successes are forgotten. Returns the recovery codes, shown this once.
      * @throws {GatehouseError} `ERR_TWO_FACTOR_NOT_PENDING`, `ERR_INVALID_CODE`.
      */
     async confirmTwoFactor(
@@ -103,6 +109,7 @@ export function createAccountService({
     ): Promise<{ recoveryCodes: string[]; sessionsEnded: number }> {
       const { recoveryCodes } = await requireTwoFactor().confirmEnrollment(actor.user.id, code);
       const sessionsEnded = await sessions.revokeUserSessions(actor.user.id, { keepSessionId: actor.sessionId });
+      await consents.endUserGrants(actor.user.id, { actor: actorOf(actor), reason: 'two_factor_enabled' });
       await users.touch(actor.user.id);
       await audit.record({
         type: 'two_factor.enable',

@@ -32,6 +32,8 @@ export type AuditEventType =
   | 'authorization_code.issue'
   | 'authorization_code.redeem'
   | 'authorization_code.replay'
+  | 'authorization_code.replay_refused'
+  | 'grant.end'
   | 'consent.grant'
   | 'consent.revoke'
   | 'passkey.register'

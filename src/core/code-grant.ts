@@ -27,9 +27,11 @@ export type CodeGrant = ReturnType<typeof createCodeGrant>;
  * RFC 6749 §4.1.3 with PKCE (RFC 7636): a code for tokens. The code must be
  * the client's, unexpired, unused, redeemed with the same redirect URI and
  * the verifier of its challenge, and its session, user and consent must
- * still stand. A second redemption is a replay: it is refused and what the
- * first issued (access token and refresh family) is revoked (RFC 6749
- * §4.1.2, RFC 9700 §4.2.4), also when the two race.
+ * still stand. A second redemption by the client, with the redirect URI and
+ * verifier, is a replay: it is refused and the grant the first one issued
+ * under ends, every access token and refresh token of it (RFC 6749 §4.1.2,
+ * RFC 9700 §4.2.4), also when the two race. A second presentation that fails
+ * those checks is refused and revokes nothing (RFC 9700 §4.5).
  */
 export function createCodeGrant(deps: {
   store: AuthorizationCodeStore & Pick<RevocationStore, 'revokeTokenId'>;
@@ -55,17 +57,46 @@ export function createCodeGrant(deps: {
     if (record.refreshFamilyId !== null) await refreshTokens.revokeRefreshFamily(record.refreshFamilyId);
   }
 
+  /**
+   * A used code presented again by its client, with its redirect URI and
+   * verifier: the code leaked, so the grant it came from ends (every token
+   * of it, refreshes' included). Only such a replay revokes.
+   */
   async function replayed(record: AuthorizationCodeRecord, origin: { ip?: string | null }): Promise<GrantResult> {
     await store.markAuthorizationCodeReplayed(record.codeHash, clock.now());
     await revokeIssued(record);
+    await deps.consents.endGrant(record.userId, record.clientId);
     await audit.record({
       type: 'authorization_code.replay',
       actor: record.clientId,
       userId: record.userId,
       ip: origin.ip ?? null,
-      detail: { clientId: record.clientId, revokedAccessToken: record.accessTokenId !== null },
+      detail: { clientId: record.clientId, revokedAccessToken: record.accessTokenId !== null, grantEnded: true },
     });
     return invalidCode;
+  }
+
+  /**
+   * RFC 9700 §4.5: a used code presented without its client, redirect URI
+   * or verifier proves nothing but that someone saw it; revoking on it would
+   * let anyone who did sign the user out of the app. It is refused and
+   * recorded, and ends nothing.
+   */
+  async function refusedReplay(
+    record: AuthorizationCodeRecord,
+    failed: 'client' | 'redirect_uri' | 'code_verifier',
+    origin: { ip?: string | null },
+    answer: GrantResult,
+  ): Promise<GrantResult> {
+    if (record.usedAt === null) return answer;
+    await audit.record({
+      type: 'authorization_code.replay_refused',
+      actor: record.clientId,
+      userId: record.userId,
+      ip: origin.ip ?? null,
+      detail: { clientId: record.clientId, failed },
+    });
+    return answer;
   }
 
   return {
@@ -83,18 +114,22 @@ export function createCodeGrant(deps: {
       }
       if (input.code === undefined || !SECRET_PATTERN.test(input.code)) return invalidCode;
       const record = await store.findAuthorizationCode(hashSecret(input.code));
-      if (!record || record.clientId !== client.id) return invalidCode;
-      if (record.usedAt !== null) return replayed(record, origin);
-      const now = clock.now();
-      if (now >= record.expiresAt) return refused('The authorization code has expired.');
+      if (!record) return invalidCode;
+      // The client, the redirect URI and the verifier first, used code or not: only their holder may end a grant.
+      if (record.clientId !== client.id) return refusedReplay(record, 'client', origin, invalidCode);
       if (input.redirectUri !== record.redirectUri) {
-        return refused('redirect_uri is not the one the code was issued for.');
+        const answer = refused('redirect_uri is not the one the code was issued for.');
+        return refusedReplay(record, 'redirect_uri', origin, answer);
       }
       const verifier = input.codeVerifier ?? '';
       const challenge = createHash('sha256').update(verifier).digest('base64url');
       if (!CODE_VERIFIER.test(verifier) || !constantTimeEqual(challenge, record.codeChallenge)) {
-        return refused('code_verifier does not match the code_challenge (PKCE).');
+        const answer = refused('code_verifier does not match the code_challenge (PKCE).');
+        return refusedReplay(record, 'code_verifier', origin, answer);
       }
+      if (record.usedAt !== null) return replayed(record, origin);
+      const now = clock.now();
+      if (now >= record.expiresAt) return refused('The authorization code has expired.');
       // The atomic step: of concurrent redemptions exactly one goes on; the others are replays.
       if (!(await store.markAuthorizationCodeUsed(record.codeHash, now))) {
         return replayed((await store.findAuthorizationCode(record.codeHash)) ?? record, origin);
@@ -115,6 +150,7 @@ export function createCodeGrant(deps: {
         scopes: granted,
         roles: user.roles,
         sid,
+        grantId: consent.grantId,
       });
       const refresh = client.grantTypes.includes('refresh_token')
         ? await refreshTokens.issueRefreshToken({
@@ -122,6 +158,7 @@ export function createCodeGrant(deps: {
             sessionId: offline ? null : session.id,
             clientId: client.id,
             scope: granted.join(' '),
+            grantId: consent.grantId,
             expiresAt: offline ? record.authTime + OFFLINE_ACCESS_SECONDS * 1000 : session.absoluteExpiresAt,
           })
         : null;

@@ -1,6 +1,7 @@
 import { APPLICATION, type Actor, type AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { GatehouseError } from './errors.js';
+import { createId } from './secrets.js';
 import type { ClientStore, ConsentRecord, ConsentStore, RefreshTokenStore } from './store/index.js';
 
 /** An app a user let in, as the account page lists it. */
@@ -14,6 +15,18 @@ export interface AppAccess {
   updatedAt: number;
 }
 
+/**
+ * Why every grant of an account ends (the `reason` of a `grant.end` audit
+ * event): whoever held the old credential, or an old session, may be why.
+ */
+export type GrantEndReason =
+  | 'password_reset'
+  | 'password_change'
+  | 'two_factor_enabled'
+  | 'passkey_added'
+  | 'sign_out_everywhere'
+  | 'user_deleted';
+
 /** The consent operations; see {@link createConsents}. */
 export type Consents = ReturnType<typeof createConsents>;
 
@@ -23,6 +36,13 @@ export type Consents = ReturnType<typeof createConsents>;
  * new; listed on the account page; revocable, which ends the app's refresh
  * tokens for the user at once and makes its access tokens stop counting at
  * Gatehouse (the principal resolver asks for the consent on every request).
+ *
+ * A consent is a grant: it has a grant id that every app token carries
+ * (`gid`), and only tokens of the consent's current grant count. Ending a
+ * grant (a code replay, a credential change) gives the consent a new id and
+ * ends the app's refresh tokens, so every token of the old grant is refused
+ * at once, while the user is not asked to consent again; a consent given
+ * after a revocation is a new grant too.
  */
 export function createConsents(deps: {
   store: ConsentStore & Pick<RefreshTokenStore, 'deleteUserClientRefreshTokens'> & Pick<ClientStore, 'findClientById'>;
@@ -30,6 +50,17 @@ export function createConsents(deps: {
   audit: AuditLog;
 }) {
   const { store, clock, audit } = deps;
+
+  /**
+   * Ends the user's current grant to the client: every token of it is
+   * refused from now on, its refresh tokens end, and the consent stands on
+   * under a new grant id. Returns the refresh tokens ended.
+   */
+  async function endGrant(userId: string, clientId: string): Promise<number> {
+    const consent = await store.findConsent(userId, clientId);
+    if (consent) await store.putConsent({ ...consent, grantId: createId(), updatedAt: clock.now() });
+    return store.deleteUserClientRefreshTokens(userId, clientId);
+  }
 
   return {
     /** The consent of a user to a client, or `null`. */
@@ -60,6 +91,8 @@ export function createConsents(deps: {
         userId,
         clientId,
         scopes: merged,
+        // More scopes keep the grant; a consent after none (a revocation) is a new one.
+        grantId: previous?.grantId ?? createId(),
         createdAt: previous?.createdAt ?? now,
         updatedAt: now,
       };
@@ -86,6 +119,29 @@ export function createConsents(deps: {
           updatedAt: consent.updatedAt,
         })),
       );
+    },
+
+    /** Ends the user's current grant to the client (a replayed code); see the function of that name above. */
+    endGrant,
+
+    /**
+     * Ends every grant of an account, `offline_access` ones included: the one
+     * operation behind a password reset or change, two-factor turned on, an
+     * administrator's sign-out everywhere and a deletion, so that each of
+     * them ends the same set. Recorded as a `grant.end` event with `reason`.
+     * Returns how many grants ended.
+     */
+    async endUserGrants(userId: string, options: { actor: Actor; reason: GrantEndReason }): Promise<number> {
+      const consents = await store.listUserConsents(userId);
+      let refreshTokensEnded = 0;
+      for (const consent of consents) refreshTokensEnded += await endGrant(userId, consent.clientId);
+      await audit.record({
+        type: 'grant.end',
+        ...audit.from(options.actor),
+        userId,
+        detail: { reason: options.reason, grants: consents.length, refreshTokensEnded },
+      });
+      return consents.length;
     },
 
     /**

@@ -218,15 +218,17 @@ export function createGrants(deps: {
       }
       const grant = await refreshTokens.rotateRefreshToken(refreshToken, {
         clientId: app?.id ?? USER_CLIENT_ID,
+        // An app's token stands on its grant: the consent it was issued under, not a later one.
         isLive: async (record) =>
-          record.sessionId !== null
-            ? (await sessions.findSession(record.sessionId)) !== null
-            : app !== null && (await deps.consents.find(record.userId, app.id)) !== null,
+          (app === null || (await deps.consents.find(record.userId, app.id))?.grantId === record.grantId) &&
+          (record.sessionId === null ? app !== null : (await sessions.findSession(record.sessionId)) !== null),
       });
       const user = grant ? await users.findUserById(grant.userId) : null;
       const session = grant?.sessionId ? await sessions.findSession(grant.sessionId) : null;
+      // Read again after the rotation: a grant that ended meanwhile has deleted its tokens, or will.
       const consent = grant && app ? await deps.consents.find(grant.userId, app.id) : null;
-      if (!grant || !user || user.disabled || (grant.sessionId !== null && !session) || (app && !consent)) {
+      const ended = app !== null && (!consent || consent.grantId !== grant?.grantId);
+      if (!grant || !user || user.disabled || (grant.sessionId !== null && !session) || ended) {
         await audit.record({ type: 'token.refresh_denied', userId: grant?.userId ?? null, ip: origin.ip ?? null });
         return { ok: false, error: 'invalid_grant', description: 'The refresh token is not valid.' };
       }
@@ -241,6 +243,7 @@ export function createGrants(deps: {
         scopes: granted,
         roles: user.roles,
         sid: session?.id,
+        ...(consent && { grantId: consent.grantId }),
       });
       await audit.record({
         type: 'token.issue',

@@ -122,6 +122,7 @@ export function createAuthCore(options: AuthCoreOptions) {
   const apiKeys = createApiKeys({ store, clock, scopes, audit });
   const tokens = options.tokens ? createTokenServices(options.tokens, { store, clock, audit }) : null;
   const basicAuth = createBasicAuth({ store, clock, clients, login: passwordLogin });
+  const consents = createConsents({ store, clock, audit });
   const users = createUserService({
     store,
     hasher,
@@ -129,17 +130,26 @@ export function createAuthCore(options: AuthCoreOptions) {
     audit,
     twoFactor,
     passwordPolicy,
+    consents,
     onCredentialsChanged: (userId) => basicAuth.forgetUser(userId),
   });
   const passkeys = options.passkeys
-    ? createPasskeys({ store, clock, audit, login: passwordLogin, sessions, users, options: options.passkeys })
+    ? createPasskeys({
+        store,
+        clock,
+        audit,
+        login: passwordLogin,
+        sessions,
+        users,
+        consents,
+        options: options.passkeys,
+      })
     : null;
   const refreshTokens = createRefreshTokens({
     store,
     clock,
     reuseGraceSeconds: options.tokens?.refreshTokenReuseGraceSeconds,
   });
-  const consents = createConsents({ store, clock, audit });
   const principals = createPrincipalResolver({
     store,
     sessions,
@@ -182,7 +192,7 @@ export function createAuthCore(options: AuthCoreOptions) {
     passwordPolicy,
     users,
     /** What a signed-in user does to their own account, after their password where it matters. */
-    account: createAccountService({ login: passwordLogin, users, sessions, twoFactor, audit }),
+    account: createAccountService({ login: passwordLogin, users, sessions, twoFactor, audit, consents }),
     sessions,
     login,
     completeTwoFactor,

@@ -89,6 +89,12 @@ export interface AccessTokenClaims {
   roles: string[];
   /** The session a user token was issued from; revoking it revokes the token in Gatehouse's own guard. */
   sid: string | undefined;
+  /**
+   * An app token's grant: the grant id of the user's consent it was issued
+   * under (from a code or a refresh). Gatehouse's own guard refuses it once
+   * that grant has ended (revoked consent, replayed code, credential change).
+   */
+  gid?: string;
   jti: string;
   iat: number;
   exp: number;
@@ -101,17 +107,27 @@ export interface AccessTokenClaims {
  * `gatehouse/verify`: the claims of a payload whose signature was verified,
  * or `null` when any claim is out of shape: `sub`, `client_id`, `jti` not
  * strings; `iat`/`exp` not bounded by `maxLifetimeSeconds`; `scope` not a
- * string; `roles` not a list of strings; `sid` not a string; a `cnf` other
+ * string; `roles` not a list of strings; `sid` or `gid` not a string; a `cnf` other
  * than RFC 8705's `x5t#S256` (a binding that cannot be honoured is refused,
  * not ignored).
  */
 export function readAccessTokenClaims(payload: JWTPayload, maxLifetimeSeconds: number): AccessTokenClaims | null {
   if (!hasBoundedLifetime(payload, maxLifetimeSeconds)) return null;
-  const { sub, client_id: clientId, jti, scope, roles, sid, cnf } = payload as JWTPayload & Record<string, unknown>;
+  const {
+    sub,
+    client_id: clientId,
+    jti,
+    scope,
+    roles,
+    sid,
+    gid,
+    cnf,
+  } = payload as JWTPayload & Record<string, unknown>;
   if (typeof sub !== 'string' || typeof clientId !== 'string' || typeof jti !== 'string') return null;
   if (scope !== undefined && typeof scope !== 'string') return null;
   if (roles !== undefined && !(Array.isArray(roles) && roles.every((role) => typeof role === 'string'))) return null;
   if (sid !== undefined && typeof sid !== 'string') return null;
+  if (gid !== undefined && typeof gid !== 'string') return null;
   const certificateThumbprint = boundThumbprint(cnf);
   if (cnf !== undefined && certificateThumbprint === undefined) return null;
   return {
@@ -120,6 +136,7 @@ export function readAccessTokenClaims(payload: JWTPayload, maxLifetimeSeconds: n
     scopes: scope === undefined ? [] : scope.split(' ').filter(Boolean),
     roles: (roles as string[] | undefined) ?? [],
     sid,
+    ...(gid !== undefined && { gid }),
     jti,
     iat: payload.iat!,
     exp: payload.exp!,

@@ -1,3 +1,4 @@
+import type { Consents } from './consents.js';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type * as SimpleWebAuthn from '@simplewebauthn/server';
 import type { AccountActor } from './account.js';
@@ -39,6 +40,7 @@ export function createPasskeyRegistration({
   login,
   sessions,
   users,
+  consents,
   relyingParty,
 }: {
   store: PasskeyStore & Pick<SessionStore, 'findSessionById'>;
@@ -47,6 +49,8 @@ export function createPasskeyRegistration({
   login: Login;
   sessions: SessionService;
   users: UserService;
+  /** Ends the account's app grants when its first passkey is added. */
+  consents: Pick<Consents, 'endUserGrants'>;
   relyingParty: RelyingParty;
 }) {
   const createChallenge = challengeMaker(store, clock);
@@ -156,6 +160,8 @@ export function createPasskeyRegistration({
       if (!(await store.createPasskey(record))) throw await refuse('already_registered', 'ERR_PASSKEY_EXISTS');
       // As when two-factor sign-in is turned on: sessions opened with the password alone are not ones the owner vouches for.
       const sessionsEnded = first ? await sessions.revokeUserSessions(userId, { keepSessionId: actor.sessionId }) : 0;
+      // …nor grants to apps made through them (issue #22): they end, offline ones included.
+      if (first) await consents.endUserGrants(userId, { actor: userActor(actor), reason: 'passkey_added' });
       if (first) await users.touch(userId);
       await audit.record({
         type: 'passkey.register',

@@ -1,3 +1,4 @@
+import type { Consents } from './consents.js';
 import type { AccountActor } from './account.js';
 import type { Actor, AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
@@ -41,6 +42,7 @@ export function createPasskeys({
   login,
   sessions,
   users,
+  consents,
   options,
 }: {
   store: PasskeyStore &
@@ -52,6 +54,7 @@ export function createPasskeys({
   login: Login;
   sessions: SessionService;
   users: UserService;
+  consents: Pick<Consents, 'endUserGrants'>;
   options: PasskeyOptions;
 }) {
   const relyingParty = relyingPartyOf(options);
@@ -74,7 +77,7 @@ export function createPasskeys({
       return (await store.listPasskeys(userId)).map(toPasskey);
     },
 
-    ...createPasskeyRegistration({ store, clock, audit, login, sessions, users, relyingParty }),
+    ...createPasskeyRegistration({ store, clock, audit, login, sessions, users, consents, relyingParty }),
     ...createPasskeySignIn({ store, clock, audit, login, relyingParty }),
 
     /**

@@ -129,18 +129,22 @@ export function createPrincipalResolver(deps: {
     }
     // A user's token: its session must still stand (Gatehouse's own guard
     // sees revocation at once; offline verifiers only at expiry). An app's
-    // token stands on the user's consent too; with offline_access, on that
-    // alone (it has no session).
+    // token stands on the user's consent too, and only on the grant it came
+    // from (`gid`: a grant ended, or a consent revoked and given again, is
+    // not the token's); with offline_access, on that alone (it has no session).
     const app = claims.client_id !== USER_CLIENT_ID;
     if (!app && claims.sid === undefined) return null;
     const session = claims.sid === undefined ? null : await sessions.findSession(claims.sid);
     if (claims.sid !== undefined && (!session || session.userId !== claims.sub)) return null;
-    if (app && !(await store.findConsent(claims.sub, claims.client_id))) return null;
+    const consent = app ? await store.findConsent(claims.sub, claims.client_id) : null;
+    if (app && (!consent || claims.gid === undefined || claims.gid !== consent.grantId)) return null;
     const record = await store.findUserById(claims.sub);
     if (!record || record.disabled) return null;
     const user = toUser(record);
+    // Never beyond the consent it came from, whatever it carries.
+    const carried = consent ? claims.scopes.filter((scope) => consent.scopes.includes(scope)) : claims.scopes;
     const holder: ScopeHolder = { kind: app ? 'app' : 'user', roles: user.roles };
-    const scopes = await effectiveScopes(holder, claims.scopes, claims.iat * 1000);
+    const scopes = await effectiveScopes(holder, carried, claims.iat * 1000);
     return {
       credential: 'user_token',
       user,

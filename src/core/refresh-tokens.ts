@@ -12,6 +12,8 @@ export interface RefreshGrant {
   sessionId: string | null;
   clientId: string;
   scope: string | null;
+  /** The grant an app's token belongs to (see {@link RefreshTokenRecord.grantId}). */
+  grantId: string | null;
   /** The next refresh token of the family. */
   refreshToken: string;
 }
@@ -47,6 +49,7 @@ export function createRefreshTokens({
     sessionId: string | null;
     clientId: string;
     scope: string | null;
+    grantId: string | null;
     familyId: string;
     expiresAt: number;
   }) {
@@ -59,6 +62,7 @@ export function createRefreshTokens({
       userId: input.userId,
       clientId: input.clientId,
       scope: input.scope,
+      grantId: input.grantId,
       createdAt: clock.now(),
       expiresAt: input.expiresAt,
       usedAt: null,
@@ -83,10 +87,12 @@ export function createRefreshTokens({
       sessionId: string | null;
       clientId: string;
       scope: string | null;
+      /** An app's: the grant (consent) it is issued under. */
+      grantId?: string | null;
       expiresAt: number;
     }): Promise<{ token: string; familyId: string }> {
       const familyId = createId();
-      return { token: await issue({ ...input, familyId }), familyId };
+      return { token: await issue({ ...input, grantId: input.grantId ?? null, familyId }), familyId };
     },
 
     /** Ends a family (a replayed authorization code revokes what it issued). */
@@ -130,6 +136,7 @@ export function createRefreshTokens({
         sessionId: record.sessionId,
         clientId: record.clientId,
         scope: record.scope,
+        grantId: record.grantId,
         familyId: record.familyId,
         expiresAt: record.expiresAt,
       });
@@ -138,6 +145,7 @@ export function createRefreshTokens({
         sessionId: record.sessionId,
         clientId: record.clientId,
         scope: record.scope,
+        grantId: record.grantId,
         refreshToken,
       };
     },

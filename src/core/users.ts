@@ -1,5 +1,6 @@
 import { APPLICATION, type Actor, type AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
+import type { Consents } from './consents.js';
 import { GatehouseError } from './errors.js';
 import { checkPasswordPolicy, type PasswordHasher, type PasswordPolicy } from './passwords.js';
 import { parseRoles } from './roles.js';
@@ -40,6 +41,8 @@ interface Dependencies {
   audit: AuditLog;
   /** Told when a user's credentials change, so this instance forgets remembered Basic successes of that user. */
   onCredentialsChanged?: (userId: string) => void;
+  /** Ends every grant of an account to apps (offline ones included) when its credentials change or it goes. */
+  consents?: Pick<Consents, 'endUserGrants'>;
   /** Two-factor sign-in, when the deployment has it: an administrator may reset it. */
   twoFactor?: { disable(userId: string): Promise<boolean> } | null;
 }
@@ -66,6 +69,7 @@ export function createUserService({
   audit,
   onCredentialsChanged,
   twoFactor,
+  consents,
 }: Dependencies) {
   async function requireUser(id: string): Promise<UserRecord> {
     const record = await store.findUserById(id);
@@ -158,9 +162,9 @@ export function createUserService({
 
     /**
      * Resets a user's password (the account-recovery path): every session,
-     * refresh token and API key of the user ends, and every sign-in waiting
-     * for a second factor, since whoever held them may be the reason for
-     * the reset.
+     * refresh token and API key of the user ends, every grant to an app
+     * (`offline_access` included), and every sign-in waiting for a second
+     * factor, since whoever held them may be the reason for the reset.
      * @throws {GatehouseError} `ERR_FORBIDDEN` (an administrator's own), `ERR_WEAK_PASSWORD`, `ERR_USER_NOT_FOUND`.
      */
     async resetPassword(userId: string, password: string, actor: Actor = APPLICATION): Promise<User> {
@@ -175,6 +179,7 @@ export function createUserService({
         userId,
         detail: { by: changedBy(actor, userId), apiKeysRevoked: apiKeys },
       });
+      await consents?.endUserGrants(userId, { actor, reason: 'password_reset' });
       return user;
     },
 
@@ -214,6 +219,8 @@ export function createUserService({
     async deleteUser(userId: string, actor: Actor = APPLICATION): Promise<void> {
       refuseSelf(actor, userId);
       const record = await requireUser(userId);
+      // The rows go with the user; ending the grants first records it like every other ending.
+      await consents?.endUserGrants(userId, { actor, reason: 'user_deleted' });
       if (!(await store.deleteUser(userId))) throw new GatehouseError('ERR_USER_NOT_FOUND');
       onCredentialsChanged?.(userId);
       await audit.record({ type: 'user.delete', ...audit.from(actor), userId, detail: { username: record.username } });
@@ -234,6 +241,21 @@ export function createUserService({
         userId,
         detail: { by: changedBy(actor, userId) },
       });
+    },
+
+    /**
+     * An administrator's (or the operator's) "sign out everywhere": every
+     * session of the user ends (and its refresh tokens) and every grant to
+     * an app, `offline_access` ones included. Returns the sessions ended.
+     * @throws {GatehouseError} `ERR_USER_NOT_FOUND`.
+     */
+    async signOutEverywhere(userId: string, actor: Actor = APPLICATION): Promise<number> {
+      await requireUser(userId);
+      const count = await store.deleteUserSessions(userId);
+      onCredentialsChanged?.(userId);
+      await audit.record({ type: 'session.revoke', ...audit.from(actor), userId, detail: { count } });
+      await consents?.endUserGrants(userId, { actor, reason: 'sign_out_everywhere' });
+      return count;
     },
 
     /** How many users exist. */

@@ -14,6 +14,7 @@ import { createRateLimits, useRateLimits } from './rate-limit.js';
 import type { RouteContext } from './route-context.js';
 import { registerAdminAuditRoutes } from './routes/admin-audit.js';
 import { registerAdminClientRoutes } from './routes/admin-clients.js';
+import { registerAdminConsentRoutes } from './routes/admin-consents.js';
 import { registerAdminScopeRoutes } from './routes/admin-scopes.js';
 import { registerAdminUserRoutes } from './routes/admin-users.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
@@ -109,6 +110,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   { register: registerAdminAuditRoutes },
   { register: registerAdminScopeRoutes },
   { register: registerAdminClientRoutes },
+  { register: registerAdminConsentRoutes },
   { register: registerWellKnownRoutes, when: hasTokens },
   { register: registerUserTokenRoutes, when: hasTokens },
   // In a context of its own: the OAuth endpoints answer errors as RFC 6749 JSON and take form bodies only.

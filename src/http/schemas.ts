@@ -31,6 +31,12 @@ export const PasswordChangeBody = Type.Object(
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
+/** A user's consent to a client: `/admin/users/:id/consents/:clientId`. */
+export const UserConsentParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+  clientId: Type.String({ minLength: 1, maxLength: 64 }),
+});
+
 export const ScopeNameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) });
 
 export const ScopeCreateBody = Type.Object(

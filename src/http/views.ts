@@ -1,4 +1,5 @@
 import type { ApiKey } from '../core/api-keys.js';
+import type { AppAccess } from '../core/consents.js';
 import type { Passkey } from '../core/passkeys.js';
 import type { Session } from '../core/sessions.js';
 import type { User } from '../core/users.js';
@@ -59,5 +60,16 @@ export function passkeyView(passkey: Passkey) {
     transports: passkey.transports,
     createdAt: iso(passkey.createdAt),
     lastUsedAt: passkey.lastUsedAt === null ? null : iso(passkey.lastUsedAt),
+  };
+}
+
+/** A user's consent to an app on the wire: the app and the scopes agreed to. */
+export function consentView(access: AppAccess) {
+  return {
+    clientId: access.clientId,
+    name: access.name,
+    scopes: access.scopes,
+    createdAt: iso(access.createdAt),
+    updatedAt: iso(access.updatedAt),
   };
 }

@@ -46,7 +46,7 @@ export class ServerMetrics {
   });
   private readonly codes = new Counter({
     name: 'gatehouse_authorization_codes_total',
-    help: 'Authorization codes by event: issued, redeemed, replayed (a second redemption: what the first issued is revoked).',
+    help: 'Authorization codes by event: issued, redeemed, replayed (by its app with its verifier: the grant ends), replay_refused (a spent code without them: nothing ends).',
     labelNames: ['event'],
     registers: [this.registry],
   });
@@ -109,6 +109,7 @@ export class ServerMetrics {
       this.codes.inc({ event: 'redeemed' });
       this.tokens.inc({ grant: 'authorization_code' });
     } else if (event.type === 'authorization_code.replay') this.codes.inc({ event: 'replayed' });
+    else if (event.type === 'authorization_code.replay_refused') this.codes.inc({ event: 'replay_refused' });
     else if (event.type === 'consent.grant') this.consents.inc({ event: 'granted' });
     else if (event.type === 'consent.revoke') this.consents.inc({ event: 'revoked' });
   };

@@ -70,6 +70,7 @@ const TABLES: {
       'user_id',
       'client_id',
       'scope',
+      'grant_id',
       'created_at',
       'expires_at',
       'used_at',
@@ -93,7 +94,7 @@ const TABLES: {
   },
   scopes: { columns: ['name', 'description', 'roles', 'created_at'], numeric: ['created_at'] },
   consents: {
-    columns: ['user_id', 'client_id', 'scopes', 'created_at', 'updated_at'],
+    columns: ['user_id', 'client_id', 'scopes', 'grant_id', 'created_at', 'updated_at'],
     numeric: ['created_at', 'updated_at'],
   },
   authorization_codes: {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { PostgresAdapter, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 // Migrations are code, not files, so they ship inside the build and run the
 // same from `dist/` and from `src/`. Never edit one that has shipped: add the next.
@@ -339,6 +339,43 @@ const migrations: Record<string, Migration> = {
         .updateTable('sessions')
         .set((eb) => ({ authenticated_at: eb.ref('created_at') }))
         .execute();
+    },
+  },
+  // Issue #22: a consent is a grant with an id that every app token carries (`gid`), renewed when the grant
+  // ends (code replay, credential change), so that ending it refuses every token of it at once. (0014:
+  // 0013 is the sessions' authenticated_at, from another branch of #22.)
+  '0014_consent_grants': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('consents').addColumn('grant_id', 'varchar(64)').execute();
+      const rows = await db.selectFrom('consents').select(['user_id', 'client_id']).execute();
+      for (const row of rows) {
+        await db
+          .updateTable('consents')
+          .set({ grant_id: randomBytes(16).toString('base64url') })
+          .where('user_id', '=', row.user_id)
+          .where('client_id', '=', row.client_id)
+          .execute();
+      }
+      // An app's refresh tokens name their grant too, so that none outlives it (nor serves the next one).
+      await db.schema.alterTable('refresh_tokens').addColumn('grant_id', 'varchar(64)').execute();
+      await db
+        .updateTable('refresh_tokens')
+        .set((eb) => ({
+          grant_id: eb
+            .selectFrom('consents')
+            .select('consents.grant_id')
+            .whereRef('consents.user_id', '=', 'refresh_tokens.user_id')
+            .whereRef('consents.client_id', '=', 'refresh_tokens.client_id'),
+        }))
+        .execute();
+      // An RS256 private key (ID tokens), encrypted, is about 2,300 characters: PostgreSQL refused it in
+      // varchar(2048) (SQLite does not enforce the length). ALTER COLUMN is PostgreSQL's alone.
+      if (db.getExecutor().adapter instanceof PostgresAdapter) {
+        await db.schema
+          .alterTable('signing_keys')
+          .alterColumn('private_jwe', (column) => column.setDataType('varchar(8192)'))
+          .execute();
+      }
     },
   },
 };

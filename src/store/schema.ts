@@ -74,6 +74,8 @@ export interface RefreshTokensTable {
   user_id: string;
   client_id: string;
   scope: string | null;
+  /** An app's token: the grant (consent) it belongs to; `null` for the user client's own. */
+  grant_id: string | null;
   created_at: number;
   expires_at: number;
   used_at: number | null;
@@ -148,6 +150,8 @@ export interface ConsentsTable {
   user_id: string;
   client_id: string;
   scopes: string;
+  /** The grant this consent is now (a new one after each revocation or credential change); every app token names it. */
+  grant_id: string;
   created_at: number;
   updated_at: number;
 }

@@ -39,6 +39,12 @@ export interface VerifiedAccessToken {
   roles: string[];
   /** The session a user's token was issued from; absent for a service client's own token. */
   sid?: string;
+  /**
+   * An app token's grant id (from a code or its refreshes). Gatehouse refuses
+   * every token of a grant once it ends; offline, a service sees that only
+   * at expiry, or at once by asking `/oauth/introspect`.
+   */
+  gid?: string;
   jti: string;
   iat: number;
   exp: number;

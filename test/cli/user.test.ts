@@ -108,7 +108,7 @@ test('passwd, disable, enable, roles, delete: each changes the database and ends
     await withCore((core) => core.apiKeys.createApiKey({ id: ids.carol, roles: [] }, { name: 'laptop' }));
     assert.equal(
       ok(await cli(['user', 'passwd', 'CAROL', '--password-stdin'], `${NEW_PASSWORD}\n`)),
-      'password of Carol changed; all sessions, tokens and API keys ended\n',
+      'password of Carol changed; all sessions, tokens, API keys and app grants ended\n',
     );
     assert.deepEqual(await sessionsOf(ids.carol), []);
     // The account-recovery path: whoever held the old credentials may be why the password was reset (#14).

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generate } from 'otplib';
 import { GatehouseClient, GatehouseClientError, TwoFactorRequiredError } from '../../src/client/index.js';
+import { OPERATOR } from '../../src/core/audit.js';
 import { addScopes, COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 const PASSWORD = 'alice password 1';
@@ -160,6 +161,24 @@ describe('GatehouseClient', () => {
     assert.equal((await alice.admin.updateUser(dave.id, { disabled: true })).disabled, true);
     assert.deepEqual(await alice.admin.listUserSessions(dave.id), []);
     assert.equal(await alice.admin.revokeUserSessions(dave.id), 0);
+    // Dave's consents to apps (issue #22): listed, revoked, then a second revocation is 404.
+    const notes = await server.core.clients.createClient({
+      name: 'notes-client-test',
+      scopes: '',
+      type: 'public',
+      redirectUris: ['http://127.0.0.1/cb'],
+    });
+    await server.core.consents.grant(dave.id, notes.client.id, ['openid'], { actor: OPERATOR });
+    assert.deepEqual(
+      (await alice.admin.listUserConsents(dave.id)).map((item) => [item.clientId, item.name, item.scopes]),
+      [[notes.client.id, 'notes-client-test', ['openid']]],
+    );
+    await alice.admin.revokeUserConsent(dave.id, notes.client.id);
+    assert.deepEqual(await alice.admin.listUserConsents(dave.id), []);
+    await assert.rejects(
+      alice.admin.revokeUserConsent(dave.id, notes.client.id),
+      (error: GatehouseClientError) => error.status === 404 && error.code === 'ERR_NOT_FOUND',
+    );
     await alice.admin.deleteUser(dave.id);
     const bob = client();
     await bob.login('bob', 'bob password 12');

@@ -104,6 +104,8 @@ describe('GET /openapi.json', () => {
       'DELETE /admin/users/{id}',
       'GET /admin/users/{id}/sessions',
       'DELETE /admin/users/{id}/sessions',
+      'GET /admin/users/{id}/consents',
+      'DELETE /admin/users/{id}/consents/{clientId}',
       'GET /admin/audit',
       'GET /admin/scopes',
       'POST /admin/scopes',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { APPLICATION } from '../../src/core/audit.js';
 import { closeBrowser, launchBrowser, SCREENSHOTS, watchErrors } from '../helpers/browser.js';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -12,7 +13,15 @@ let browser: Browser | string | undefined;
 before(async () => {
   server = await startTestServer();
   await server.core.users.createUser({ username: 'root', password: PASSWORD, roles: ['admin'] });
-  await server.core.users.createUser({ username: 'carol', password: PASSWORD });
+  const carol = await server.core.users.createUser({ username: 'carol', password: PASSWORD });
+  // An app carol let in, for the admin to see and revoke (issue #22).
+  const notes = await server.core.clients.createClient({
+    name: 'notes',
+    scopes: '',
+    type: 'public',
+    redirectUris: ['http://127.0.0.1/cb'],
+  });
+  await server.core.consents.grant(carol.id, notes.client.id, ['openid', 'profile'], { actor: APPLICATION });
   browser = await launchBrowser();
 });
 after(async () => {
@@ -80,6 +89,13 @@ test('the admin walk-through in Chromium: users, clients, signing keys, audit lo
   await page.getByRole('button', { name: 'Sign out carol everywhere' }).click();
   await page.waitForURL(/done=sessions-revoked/);
   assert.equal((await server.request('/get-info', { cookie: carol })).status, 401);
+  // Her consents, listed with her: revoking one ends every token of it (issue #22).
+  const carolId = (await server.core.users.findUserByName('carol'))!.id;
+  const notesId = (await server.core.clients.findClient('notes'))!.id;
+  await page.getByRole('button', { name: 'Revoke notes (openid profile) for carol' }).click();
+  await page.waitForURL(/done=consent-revoked/);
+  assert.equal(await server.core.consents.find(carolId, notesId), null);
+  assert.equal(await page.locator('tr[data-user="carol"] form[data-consent]').count(), 0);
   // An administrator's own row changes nothing here: that is the account page's job, with the password (#14).
   assert.equal(await page.locator('tr[data-user="root"] form').count(), 0, 'no form acts on the admin themself');
   assert.match((await page.locator('tr[data-user="root"]').textContent())!, /your account/);

@@ -113,6 +113,7 @@ if (typeof database === 'string') {
       '0011_deployment',
       '0012_passkeys',
       '0013_session_authenticated_at',
+      '0014_consent_grants',
     ]);
     const imported = await runCLI(['import', '--db', pg.url], { input: state.dump });
     assert.equal(imported.code, 0, imported.stderr);

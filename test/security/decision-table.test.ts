@@ -159,10 +159,10 @@ before(async () => {
     redirectUris: ['https://console.example/cb'],
     firstParty: true,
   });
-  const appToken = async (scope: string) => {
+  const appToken = async (scope: string, client = consoleApp, options: { replay?: boolean } = {}) => {
     const verifier = randomBytes(32).toString('base64url');
     const query = new URLSearchParams({
-      client_id: consoleApp.client.id,
+      client_id: client.client.id,
       redirect_uri: 'https://console.example/cb',
       response_type: 'code',
       scope,
@@ -175,14 +175,49 @@ before(async () => {
     });
     await authorized.body.dump();
     const code = new URL(String(authorized.headers.location)).searchParams.get('code')!;
-    return (
-      await post(
-        '/oauth/token',
-        { grant_type: 'authorization_code', code, redirect_uri: 'https://console.example/cb', code_verifier: verifier },
-        { authorization: basic(consoleApp.client.id, consoleApp.secret!) },
-      )
-    ).json.access_token!;
+    const form = {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'https://console.example/cb',
+      code_verifier: verifier,
+    };
+    const authorization = basic(client.client.id, client.secret!);
+    const issued = (await post('/oauth/token', form, { authorization })).json;
+    let token = issued.access_token!;
+    if (options.replay) {
+      // A token of the grant minted by a refresh, then the code again: every token of the grant ends.
+      token = (
+        await post(
+          '/oauth/token',
+          { grant_type: 'refresh_token', refresh_token: issued.refresh_token! },
+          { authorization },
+        )
+      ).json.access_token!;
+      // The same code again, by its app with its verifier: the grant it came from ends (RFC 9700 §4.2.4).
+      const replayed = await request(`${gatehouseUrl}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization },
+        body: new URLSearchParams(form).toString(),
+        dispatcher: plain,
+      });
+      assert.equal(replayed.statusCode, 400, await replayed.body.text());
+    }
+    return token;
   };
+  // Issue #22: an app token of a consent revoked (and given again since), and one of a replayed code.
+  const otherApp = (name: string) =>
+    core.clients.createClient({
+      name,
+      scopes: 'orders:read',
+      redirectUris: ['https://console.example/cb'],
+      firstParty: true,
+    });
+  const revokedApp = await otherApp('console-revoked');
+  const revokedToken = await appToken('openid orders:read', revokedApp);
+  const adaId = (await core.users.findUserByName('ada'))!.id;
+  await core.consents.revoke(adaId, revokedApp.client.id);
+  await appToken('openid', revokedApp);
+  const replayedToken = await appToken('openid orders:read', await otherApp('console-replayed'), { replay: true });
   const bound = (
     await post('/oauth/token', { grant_type: 'client_credentials', client_id: pinnedJob.client.id }, {}, pinned)
   ).json.access_token!;
@@ -199,6 +234,8 @@ before(async () => {
     tokenNone: { headers: bearer(await userToken('')) },
     appScoped: { headers: bearer(await appToken('openid orders:read')) },
     appOpenId: { headers: bearer(await appToken('openid')) },
+    appRevoked: { headers: bearer(revokedToken) },
+    appReplayed: { headers: bearer(replayedToken) },
     clientToken: { headers: bearer(await clientToken(svc)) },
     metricsToken: { headers: bearer(await clientToken(prom)) },
     boundWith: { headers: bearer(bound), certificate: pinned },

@@ -73,6 +73,12 @@ export const CREDENTIALS: readonly CredentialRow[] = [
     kind: 'user_token',
   },
   { id: 'appOpenId', title: 'app token, code flow, with `openid` only (an admin)', bearer: true, kind: 'user_token' },
+  {
+    id: 'appRevoked',
+    title: 'app token of a revoked consent (consented to again since)',
+    bearer: true,
+  },
+  { id: 'appReplayed', title: 'app token from a refresh of a grant whose code was replayed', bearer: true },
   { id: 'clientToken', title: 'client token (`orders:read`)', bearer: true, kind: 'client_token' },
   { id: 'metricsToken', title: 'client token (`metrics`)', bearer: true, kind: 'client_token' },
   {
@@ -110,6 +116,9 @@ export const EXPECTED: Record<string, Row> = {
   tokenNone: row(['200', '200', '403 session', '403 scope', '403 scope', '403 scope', '200', '403 scope']),
   appScoped: row(['200', '200', '403 session', '403 scope', '200', '403 scope', '200', '200']),
   appOpenId: row(['200', '200', '403 session', '403 scope', '403 scope', '403 scope', '200', '403 scope']),
+  // Issue #22: revoking a grant refuses every token of it at once, whatever its scopes.
+  appRevoked: row(['200', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token']),
+  appReplayed: row(['200', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token']),
   clientToken: row(['200', '200', '403 session', '403 role', '200', '403 scope', '200', '200']),
   metricsToken: row(['200', '200', '403 session', '403 role', '403 scope', '200', '200', '403 scope']),
   boundWith: row(['200', '200', '403 session', '403 role', '200', '403 scope', '200', '200']),

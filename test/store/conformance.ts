@@ -283,7 +283,8 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       );
       // One active key per algorithm: an RS256 key (for ID tokens) retires only the RS256 key before it.
       await store.rotateSigningKey({ ...key('r1', 4), alg: 'RS256' }, 4, 1000);
-      await store.rotateSigningKey({ ...key('r2', 5), alg: 'RS256' }, 5, 1100);
+      // A real RS256 private key, encrypted, is about 2,300 characters (it once overflowed PostgreSQL's 2,048).
+      await store.rotateSigningKey({ ...key('r2', 5), alg: 'RS256', privateJwe: 'j'.repeat(2400) }, 5, 1100);
       assert.deepEqual(
         (await store.listSigningKeys()).map((item) => [item.kid, item.alg, item.retiredAt]),
         [
@@ -292,6 +293,7 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
           ['k3', 'EdDSA', null],
         ],
       );
+      assert.equal((await store.listSigningKeys())[0]!.privateJwe.length, 2400);
     });
 
     test('clients: unique names, lookups, secret update, delete', async () => {
@@ -366,6 +368,7 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
         userId: owner.id,
         clientId: 'gatehouse',
         scope: null,
+        grantId: null as string | null,
         createdAt: 1,
         expiresAt,
         usedAt: null,
@@ -386,7 +389,7 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       await store.deleteSession(live.id);
       assert.equal(await store.findRefreshTokenByHash('rt-r4'), null, 'ending the session ends its refresh tokens');
       // An app's offline token: no session, its client named; ended per user and client, or with the client.
-      const offline = { ...token('r5', 'f5'), sessionId: null, clientId: 'app-1' };
+      const offline = { ...token('r5', 'f5'), sessionId: null, clientId: 'app-1', grantId: 'g5' };
       await store.createRefreshToken(offline);
       await store.createRefreshToken({ ...token('r6', 'f6'), sessionId: null, clientId: 'app-2' });
       assert.deepEqual(await store.findRefreshTokenByHash('rt-r5'), offline);
@@ -401,7 +404,14 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       const base = { ...clientRecord('k1', 'consent-app-1'), grantTypes: ['authorization_code'] };
       await store.createClient(base);
       await store.createClient({ ...base, id: 'k2', name: 'consent-app-2' });
-      const consent = { userId: owner.id, clientId: 'k1', scopes: ['openid'], createdAt: 1, updatedAt: 1 };
+      const consent = {
+        userId: owner.id,
+        clientId: 'k1',
+        scopes: ['openid'],
+        grantId: 'g1',
+        createdAt: 1,
+        updatedAt: 1,
+      };
       assert.equal(await store.findConsent(owner.id, 'k1'), null);
       await store.putConsent(consent);
       await store.putConsent({ ...consent, scopes: ['openid', 'profile'], updatedAt: 5 });
@@ -410,6 +420,9 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
         scopes: ['openid', 'profile'],
         updatedAt: 5,
       });
+      // A renewed grant (issue #22) replaces the grant id with the rest.
+      await store.putConsent({ ...consent, scopes: ['openid', 'profile'], grantId: 'g2', updatedAt: 6 });
+      assert.equal((await store.findConsent(owner.id, 'k1'))?.grantId, 'g2');
       await store.putConsent({ ...consent, clientId: 'k2', updatedAt: 9 });
       assert.deepEqual(
         (await store.listUserConsents(owner.id)).map((item) => item.clientId),

@@ -26,7 +26,7 @@ if (typeof database === 'string') {
         assert.ok(isGatehouseError(error, 'ERR_CONFIG'));
         assert.match(
           error.message,
-          /schema is older than this Gatehouse \(pending: 0001_users_and_sessions, 0002_tokens, 0003_audit, 0004_two_factor, 0005_client_certificates, 0007_scopes, 0008_session_auth_methods, 0010_openid_connect, 0011_deployment, 0012_passkeys, 0013_session_authenticated_at\); run gatehouse migrate up/,
+          /schema is older than this Gatehouse \(pending: 0001_users_and_sessions, 0002_tokens, 0003_audit, 0004_two_factor, 0005_client_certificates, 0007_scopes, 0008_session_auth_methods, 0010_openid_connect, 0011_deployment, 0012_passkeys, 0013_session_authenticated_at, 0014_consent_grants\); run gatehouse migrate up/,
         );
         return true;
       });
@@ -43,6 +43,7 @@ if (typeof database === 'string') {
         '0011_deployment',
         '0012_passkeys',
         '0013_session_authenticated_at',
+        '0014_consent_grants',
       ]);
       assert.deepEqual(await readMigrationStatus(db), {
         applied: [
@@ -57,6 +58,7 @@ if (typeof database === 'string') {
           '0011_deployment',
           '0012_passkeys',
           '0013_session_authenticated_at',
+          '0014_consent_grants',
         ],
         pending: [],
         unknown: [],

@@ -56,6 +56,7 @@ test('a new SQLite database is created in WAL mode with the schema migrated, and
       '0011_deployment',
       '0012_passkeys',
       '0013_session_authenticated_at',
+      '0014_consent_grants',
     ],
   );
   raw.close();

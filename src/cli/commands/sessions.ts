@@ -58,7 +58,7 @@ export function registerSessionsCommand(program: Command): void {
 
   withDataFlags(sessions.command('revoke [id]'))
     .description('End one session by id, or every session of a user with --user')
-    .option('--user <name>', 'end every session of this user')
+    .option('--user <name>', 'end every session and every app grant of this user (sign out everywhere)')
     .action(async (id: string | undefined, flags: DataFlags & { user?: string }) => {
       if ((id === undefined) === (flags.user === undefined)) {
         throw new GatehouseError('ERR_VALIDATION', { message: 'give either a session ID or --user NAME' });
@@ -71,7 +71,7 @@ export function registerSessionsCommand(program: Command): void {
         }
         const user = await core.users.findUserByName(flags.user!);
         if (!user) throw new GatehouseError('ERR_USER_NOT_FOUND');
-        return core.sessions.revokeUserSessions(user.id, { actor: OPERATOR });
+        return core.users.signOutEverywhere(user.id, OPERATOR);
       });
       say(`${ended} session${ended === 1 ? '' : 's'} ended`);
     });

@@ -73,7 +73,9 @@ export function registerUserCommand(program: Command): void {
     });
 
   withDataFlags(user.command('passwd <name>'))
-    .description("Set a user's password and end all of that user's sessions, refresh tokens and API keys")
+    .description(
+      "Set a user's password and end all of that user's sessions, refresh tokens, API keys and app grants (offline ones included)",
+    )
     .option('--password-stdin', 'read the password from standard input')
     .action(async (name: string, flags: DataFlags & { passwordStdin?: boolean }) => {
       // Check the user exists before asking for a password nobody can use.
@@ -82,7 +84,7 @@ export function registerUserCommand(program: Command): void {
       const updated = await withCore(flags, async (core) =>
         core.users.resetPassword((await requireUser(core, name)).id, password, OPERATOR),
       );
-      say(`password of ${updated.username} changed; all sessions, tokens and API keys ended`);
+      say(`password of ${updated.username} changed; all sessions, tokens, API keys and app grants ended`);
     });
 
   for (const [verb, disabled] of [

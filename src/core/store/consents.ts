@@ -4,6 +4,13 @@ export interface ConsentRecord {
   clientId: string;
   /** The scopes agreed to, in registry order; a request within them needs no new consent. */
   scopes: string[];
+  /**
+   * The grant this consent stands for now: every app token carries it
+   * (`gid`), and only tokens of the current grant count. A new consent (after
+   * a revocation) and a grant ended by a code replay or a credential change
+   * get a new one; more scopes keep it.
+   */
+  grantId: string;
   createdAt: number;
   updatedAt: number;
 }

@@ -13,6 +13,11 @@ export interface RefreshTokenRecord {
   /** The client it was issued to: `gatehouse` (the user's own, from `POST /token`) or an app's id. */
   clientId: string;
   scope: string | null;
+  /**
+   * An app's token: the grant id of the consent it was issued under; it is
+   * good only while that is the consent's grant. `null` for the user client's own.
+   */
+  grantId: string | null;
   createdAt: number;
   expiresAt: number;
   /** When it was exchanged; a second use is reuse. */

@@ -5,7 +5,7 @@ import { ADMIN_ROLE } from '../../core/roles.js';
 import { actorOf } from '../actor.js';
 import { signedIn, type RouteContext } from '../route-context.js';
 import { HTTP_STATUS } from '../problem.js';
-import { AUTH_BODY_LIMIT, IdParams, ScopeNameParams } from '../schemas.js';
+import { AUTH_BODY_LIMIT, IdParams, ScopeNameParams, UserConsentParams } from '../schemas.js';
 import { adminPage, forbiddenPage, type AdminData } from './admin-views.js';
 import { lines, NewClientForm, NewScopeForm, NewUserForm, CurrentPasswordForm, RolesForm, words } from './forms.js';
 import { redirectToPage, sendPage } from './send.js';
@@ -14,7 +14,8 @@ import { redirectToPage, sendPage } from './send.js';
 const DONE: Record<string, string> = {
   'user-created': 'The user is created.',
   'user-updated': 'The user is updated.',
-  'sessions-revoked': "The user's sessions are signed out.",
+  'sessions-revoked': "The user is signed out everywhere: sessions, tokens and every app's access ended.",
+  'consent-revoked': "The user's consent to the app is revoked; every token of it ended.",
   'two-factor-reset': "The user's two-factor sign-in is off; they sign in with their password and may set it up again.",
   'client-removed': 'The client is removed.',
   'client-created': 'The client is registered; it has no secret (a public app).',
@@ -22,6 +23,9 @@ const DONE: Record<string, string> = {
   'scope-removed': 'The scope is removed; credentials that carried it no longer hold it.',
   'key-rotated': 'A new signing key is active; the old one stays published until its tokens expire.',
 };
+
+/** Most listed users whose consents the page shows (one read each). */
+const CONSENT_LIST_USERS = 50;
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
@@ -50,8 +54,16 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
       auditFilter.user === ''
         ? undefined
         : ((await core.users.findUserByName(auditFilter.user))?.id ?? auditFilter.user);
+    const users = search === '' ? all : all.filter((user) => user.username.toLowerCase().includes(search));
+    // Each listed user's apps, while the list is short enough to read them all (search narrows it).
+    const consents = new Map(
+      core.openId && users.length <= CONSENT_LIST_USERS
+        ? await Promise.all(users.map(async (user) => [user.id, await core.consents.listForUser(user.id)] as const))
+        : [],
+    );
     const data: AdminData = {
-      users: search === '' ? all : all.filter((user) => user.username.toLowerCase().includes(search)),
+      users,
+      consents,
       query: text(query.q),
       clients: await core.clients.listClients(),
       keys: core.tokens ? await core.tokens.keys.listKeys() : [],
@@ -147,9 +159,19 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
   );
   routes.post('/admin/ui/users/:id/revoke-sessions', withId, (request, reply) =>
     act(request, reply, async () => {
-      await core.sessions.revokeUserSessions(request.params.id, { actor: actorOf(request) });
+      await core.users.signOutEverywhere(request.params.id, actorOf(request));
       return done(reply, 'sessions-revoked');
     }),
+  );
+
+  routes.post(
+    '/admin/ui/users/:id/consents/:clientId/revoke',
+    { ...post, schema: { params: UserConsentParams } },
+    (request, reply) =>
+      act(request, reply, async () => {
+        await core.consents.revoke(request.params.id, request.params.clientId, actorOf(request));
+        return done(reply, 'consent-revoked');
+      }),
   );
 
   routes.post('/admin/ui/clients', { ...post, schema: { body: NewClientForm } }, (request, reply) =>

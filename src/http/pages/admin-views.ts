@@ -1,5 +1,6 @@
 import type { AuditRecord } from '../../core/store/index.js';
 import type { Client } from '../../core/clients.js';
+import type { AppAccess } from '../../core/consents.js';
 import type { SigningKeyInfo } from '../../core/keys.js';
 import type { ScopeDefinition } from '../../core/scope-registry.js';
 import type { User } from '../../core/users.js';
@@ -15,6 +16,8 @@ export interface AdminData {
   scopes: ScopeDefinition[];
   audit: AuditRecord[];
   auditFilter: { type: string; user: string };
+  /** The apps each listed user let in (their consents), by user id. */
+  consents: Map<string, AppAccess[]>;
   /** Names of user ids in the audit log. */
   names: Map<string, string>;
   error?: string;
@@ -86,6 +89,19 @@ export function adminPage(admin: User, data: AdminData): string {
                     <form class="inline" method="post" action="admin/ui/users/${user.id}/two-factor/reset">
                       <button type="submit" class="secondary">Reset two-factor for ${user.username}</button>
                     </form>
+                    ${(data.consents.get(user.id) ?? []).map(
+                      (app) =>
+                        html`<form
+                          class="inline"
+                          method="post"
+                          action="admin/ui/users/${user.id}/consents/${app.clientId}/revoke"
+                          data-consent="${app.name}"
+                        >
+                          <button type="submit" class="danger">
+                            Revoke ${app.name} (${app.scopes.join(' ')}) for ${user.username}
+                          </button>
+                        </form>`,
+                    )}
                     <form class="inline" method="post" action="admin/ui/users/${user.id}/password">
                       <input
                         name="password"

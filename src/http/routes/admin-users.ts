@@ -118,7 +118,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, { core, guards }: 
     },
     async (request) => {
       await requireUser(request.params.id);
-      const revoked = await core.sessions.revokeUserSessions(request.params.id, { actor: actorOf(request) });
+      const revoked = await core.users.signOutEverywhere(request.params.id, actorOf(request));
       return { revoked };
     },
   );

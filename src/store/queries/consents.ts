@@ -24,13 +24,16 @@ export function createConsentQueries(db: Kysely<Database>): ConsentStore {
           user_id: consent.userId,
           client_id: consent.clientId,
           scopes: writeList(consent.scopes),
+          grant_id: consent.grantId,
           created_at: consent.createdAt,
           updated_at: consent.updatedAt,
         })
         .onConflict((conflict) =>
-          conflict
-            .columns(['user_id', 'client_id'])
-            .doUpdateSet({ scopes: writeList(consent.scopes), updated_at: consent.updatedAt }),
+          conflict.columns(['user_id', 'client_id']).doUpdateSet({
+            scopes: writeList(consent.scopes),
+            grant_id: consent.grantId,
+            updated_at: consent.updatedAt,
+          }),
         )
         .execute();
     },
@@ -61,6 +64,7 @@ function toConsentRecord(row: Selectable<ConsentsTable>): ConsentRecord {
     userId: row.user_id,
     clientId: row.client_id,
     scopes: readList(row.scopes),
+    grantId: row.grant_id,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
