@@ -559,10 +559,18 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
         createdAt: 1,
         expiresAt: 50_000,
         usedAt: null,
+        grantId: 'gs1',
       };
       await store.createRefreshToken(refresh);
       await store.createRefreshToken({ ...refresh, id: 'rs2', tokenHash: 'rt-rs2', scope: null });
-      await store.putConsent({ userId: owner.id, clientId: 'ks1', scopes: carried, createdAt: 1, updatedAt: 1 });
+      await store.putConsent({
+        userId: owner.id,
+        clientId: 'ks1',
+        scopes: carried,
+        grantId: 'gs1',
+        createdAt: 1,
+        updatedAt: 1,
+      });
       const code = {
         codeHash: `code-scoped-${owner.id}`,
         clientId: 'ks1',
