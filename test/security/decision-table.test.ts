@@ -19,7 +19,7 @@ import {
   CREDENTIALS,
   CROSS_SITE_EXPECTED,
   CROSS_SITE_ROUTES,
-  documentedTable,
+  DECISION_TABLE_DOCS,
   EXPECTED,
   expectedAnswer,
   renderDecisionTable,
@@ -298,7 +298,7 @@ describe('the decision table: every credential kind against every route class', 
 
   test('docs/security.md shows this table', () => {
     assert.equal(
-      documentedTable(),
+      DECISION_TABLE_DOCS.read(),
       renderDecisionTable(),
       'docs/security.md is out of date: run npx tsx test/security/decision-table.ts --write',
     );

@@ -5,8 +5,7 @@
  * shows it, rendered by {@link renderDecisionTable} (the test fails when the
  * two differ: `npx tsx test/security/decision-table.ts --write` renders it again).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { askedToWrite, docsBlock } from '../helpers/docs-block.js';
 
 /** A route class, and the route of the test's deployment that stands for it. */
 export interface RouteClass {
@@ -205,26 +204,8 @@ export function renderDecisionTable(): string {
   return [header, rule, ...rows, '', crossHeader, crossRule, ...crossRows].join('\n');
 }
 
-export const DOCS_FILE = fileURLToPath(new URL('../../docs/security.md', import.meta.url));
-export const TABLE_START = '<!-- decision-table: rendered from test/security/decision-table.ts -->';
-export const TABLE_END = '<!-- /decision-table -->';
-
-/** The table as docs/security.md holds it now, or `null`. */
-export function documentedTable(): string | null {
-  const text = readFileSync(DOCS_FILE, 'utf8');
-  const start = text.indexOf(TABLE_START);
-  const end = text.indexOf(TABLE_END);
-  return start < 0 || end < 0 ? null : text.slice(start + TABLE_START.length, end).trim();
-}
+/** The table's block in docs/security.md. */
+export const DECISION_TABLE_DOCS = docsBlock('security.md', 'decision-table', 'test/security/decision-table.ts');
 
 // `npx tsx test/security/decision-table.ts --write`: renders the table into docs/security.md.
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--write')) {
-  const text = readFileSync(DOCS_FILE, 'utf8');
-  const start = text.indexOf(TABLE_START);
-  const end = text.indexOf(TABLE_END);
-  if (start < 0 || end < 0) throw new Error(`docs/security.md has no ${TABLE_START} … ${TABLE_END} block`);
-  writeFileSync(
-    DOCS_FILE,
-    `${text.slice(0, start + TABLE_START.length)}\n${renderDecisionTable()}\n${text.slice(end)}`,
-  );
-}
+if (askedToWrite(import.meta.url)) DECISION_TABLE_DOCS.write(renderDecisionTable());

@@ -6,9 +6,9 @@ import { COOKIE, startTestServer, type TestResponse, type TestServer } from '../
 import { SoftAuthenticator } from '../passkeys/soft-authenticator.js';
 import {
   CREDENTIAL_KINDS,
-  documentedLifecycleTable,
   EVENTS,
   LIFECYCLE,
+  LIFECYCLE_TABLE_DOCS,
   renderLifecycleTable,
   type EventId,
   type Fate,
@@ -298,7 +298,7 @@ describe('the life-cycle table: what each event ends, for every kind of credenti
 
   test('docs/security.md shows this table', () => {
     assert.equal(
-      documentedLifecycleTable(),
+      LIFECYCLE_TABLE_DOCS.read(),
       renderLifecycleTable(),
       'docs/security.md is out of date: run npx tsx test/security/lifecycle-table.ts --write',
     );

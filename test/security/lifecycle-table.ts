@@ -6,8 +6,7 @@
  * by {@link renderLifecycleTable} (the test fails when the two differ:
  * `npx tsx test/security/lifecycle-table.ts --write` renders it again).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { askedToWrite, docsBlock } from '../helpers/docs-block.js';
 
 /** A credential the user (or the app's client) holds when the event happens. */
 export interface CredentialKind {
@@ -92,26 +91,8 @@ export function renderLifecycleTable(): string {
   return [header, rule, ...rows].join('\n');
 }
 
-const DOCS_FILE = fileURLToPath(new URL('../../docs/security.md', import.meta.url));
-const TABLE_START = '<!-- lifecycle-table: rendered from test/security/lifecycle-table.ts -->';
-const TABLE_END = '<!-- /lifecycle-table -->';
-
-/** The table as docs/security.md holds it now, or `null`. */
-export function documentedLifecycleTable(): string | null {
-  const text = readFileSync(DOCS_FILE, 'utf8');
-  const start = text.indexOf(TABLE_START);
-  const end = text.indexOf(TABLE_END);
-  return start < 0 || end < 0 ? null : text.slice(start + TABLE_START.length, end).trim();
-}
+/** The table's block in docs/security.md. */
+export const LIFECYCLE_TABLE_DOCS = docsBlock('security.md', 'lifecycle-table', 'test/security/lifecycle-table.ts');
 
 // `npx tsx test/security/lifecycle-table.ts --write`: renders the table into docs/security.md.
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--write')) {
-  const text = readFileSync(DOCS_FILE, 'utf8');
-  const start = text.indexOf(TABLE_START);
-  const end = text.indexOf(TABLE_END);
-  if (start < 0 || end < 0) throw new Error(`docs/security.md has no ${TABLE_START} … ${TABLE_END} block`);
-  writeFileSync(
-    DOCS_FILE,
-    `${text.slice(0, start + TABLE_START.length)}\n${renderLifecycleTable()}\n${text.slice(end)}`,
-  );
-}
+if (askedToWrite(import.meta.url)) LIFECYCLE_TABLE_DOCS.write(renderLifecycleTable());
