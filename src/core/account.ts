@@ -69,7 +69,7 @@ export function createAccountService({
       passwords: { current: string; next: string },
     ): Promise<{ status: 'changed'; user: User } | CheckFailure> {
       users.checkNewPassword(actor.user, passwords.next);
-      const confirmed = await login.reauthenticate(actor.user.id, passwords.current, actor.origin);
+      const confirmed = await login.reauthenticate(actor.user.id, passwords.current, actor.origin, actor.sessionId);
       if (confirmed.status !== 'confirmed') return confirmed;
       const user = await users.storePassword(actor.user.id, passwords.next, actor.sessionId);
       await audit.record({
@@ -91,7 +91,7 @@ export function createAccountService({
       actor: AccountActor,
       password: string,
     ): Promise<{ status: 'started'; secret: string; uri: string } | CheckFailure> {
-      const confirmed = await login.reauthenticate(actor.user.id, password, actor.origin);
+      const confirmed = await login.reauthenticate(actor.user.id, password, actor.origin, actor.sessionId);
       if (confirmed.status !== 'confirmed') return confirmed;
       return { status: 'started', ...(await requireTwoFactor().beginEnrollment(actor.user)) };
     },
@@ -122,7 +122,7 @@ export function createAccountService({
 
     /** Turns two-factor sign-in off (or cancels an enrolment), after the current password. */
     async disableTwoFactor(actor: AccountActor, password: string): Promise<{ status: 'disabled' } | CheckFailure> {
-      const confirmed = await login.reauthenticate(actor.user.id, password, actor.origin);
+      const confirmed = await login.reauthenticate(actor.user.id, password, actor.origin, actor.sessionId);
       if (confirmed.status !== 'confirmed') return confirmed;
       if (await requireTwoFactor().disable(actor.user.id)) {
         await users.touch(actor.user.id);

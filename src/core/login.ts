@@ -445,12 +445,16 @@ export function createLogin({
       userId: string,
       password: string,
       origin: SessionOrigin = {},
+      /** The session asking: its guesses count against its own allowance, so a lockout of the account by others does not stop it. */
+      sessionId?: string,
     ): Promise<ReauthenticationResult> {
       checkPasswordSize(password);
       if (hasher.saturated?.()) return { status: 'busy', retryAfterSeconds: 1 };
       const record = await store.findUserById(userId);
       if (!record || record.disabled) return { status: 'refused' };
-      const checked = await throttled(throttleKeys(record.usernameKey, origin), { ...origin, userId }, async () => {
+      const device = sessionId === undefined ? null : `session:${sessionId}`;
+      const keys = throttleKeys(record.usernameKey, origin, { device });
+      const checked = await throttled(keys, { ...origin, userId }, async () => {
         const right = await hasher.verify(record.passwordHash, password);
         if (!right) {
           await audit.record({

@@ -72,7 +72,7 @@ export function createPasskeyRegistration({
       const recent = session !== null && clock.now() - session.authenticatedAt <= RECENT_SIGN_IN_SECONDS * 1000;
       if (!recent) {
         if (proof.password === undefined) throw new GatehouseError('ERR_RECENT_SIGN_IN_REQUIRED');
-        const confirmed = await login.reauthenticate(actor.user.id, proof.password, actor.origin);
+        const confirmed = await login.reauthenticate(actor.user.id, proof.password, actor.origin, actor.sessionId);
         if (confirmed.status !== 'confirmed') return confirmed;
       }
       const existing = await store.listPasskeys(actor.user.id);
