@@ -57,8 +57,9 @@ export function createConsents(deps: {
    * under a new grant id. Returns the refresh tokens ended.
    */
   async function endGrant(userId: string, clientId: string): Promise<number> {
-    const consent = await store.findConsent(userId, clientId);
-    if (consent) await store.putConsent({ ...consent, grantId: createId(), updatedAt: clock.now() });
+    // One statement, no read first: a consent revoked meanwhile is not brought back, and a
+    // concurrent widening of the consent cannot write the old grant id over the new one.
+    await store.renewConsentGrant(userId, clientId, createId(), clock.now());
     return store.deleteUserClientRefreshTokens(userId, clientId);
   }
 

@@ -81,6 +81,7 @@ export const STORE_METHODS = {
   createScope: 'invalidates',
   deleteScope: 'invalidates',
   putConsent: 'invalidates',
+  renewConsentGrant: 'invalidates',
   deleteConsent: 'invalidates',
   touchSession: 'local',
   touchApiKey: 'local',
@@ -174,6 +175,7 @@ const CHANGES: { [M in InvalidatingMethod]: (...args: Parameters<Store[M]>) => C
   createScope: () => ({ kind: 'scopes' }),
   deleteScope: (name) => ({ kind: 'scopes', removed: name }),
   putConsent: (consent) => ({ kind: 'consent', userId: consent.userId, clientId: consent.clientId }),
+  renewConsentGrant: (userId, clientId) => ({ kind: 'consent', userId, clientId }),
   deleteConsent: (userId, clientId) => ({ kind: 'consent', userId, clientId }),
 };
 

@@ -420,9 +420,18 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
         scopes: ['openid', 'profile'],
         updatedAt: 5,
       });
-      // A renewed grant (issue #22) replaces the grant id with the rest.
-      await store.putConsent({ ...consent, scopes: ['openid', 'profile'], grantId: 'g2', updatedAt: 6 });
-      assert.equal((await store.findConsent(owner.id, 'k1'))?.grantId, 'g2');
+      // A write from a stale read keeps the grant id; only a renewal (issue #22) replaces it, atomically.
+      await store.putConsent({ ...consent, scopes: ['openid', 'profile'], grantId: 'stale', updatedAt: 6 });
+      assert.equal((await store.findConsent(owner.id, 'k1'))?.grantId, 'g1');
+      assert.equal(await store.renewConsentGrant(owner.id, 'k1', 'g2', 7), true);
+      assert.deepEqual(await store.findConsent(owner.id, 'k1'), {
+        ...consent,
+        scopes: ['openid', 'profile'],
+        grantId: 'g2',
+        updatedAt: 7,
+      });
+      assert.equal(await store.renewConsentGrant(owner.id, 'k-none', 'g3', 8), false, 'never creates one');
+      assert.equal(await store.findConsent(owner.id, 'k-none'), null);
       await store.putConsent({ ...consent, clientId: 'k2', updatedAt: 9 });
       assert.deepEqual(
         (await store.listUserConsents(owner.id)).map((item) => item.clientId),

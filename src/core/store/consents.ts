@@ -18,8 +18,18 @@ export interface ConsentRecord {
 /** Consents, one per user and client. */
 export interface ConsentStore {
   findConsent(userId: string, clientId: string): Promise<ConsentRecord | null>;
-  /** Creates or replaces the consent of `userId` to `clientId`. */
+  /**
+   * Creates the consent of `userId` to `clientId`, or replaces its scopes and
+   * `updatedAt`: an existing consent keeps its grant id (only
+   * {@link renewConsentGrant} changes it), so a write from a stale read can
+   * never bring back a grant that ended meanwhile.
+   */
   putConsent(consent: ConsentRecord): Promise<void>;
+  /**
+   * Gives an existing consent a new grant id, atomically; never creates one
+   * (a consent revoked meanwhile stays revoked). Returns `false` when there was none.
+   */
+  renewConsentGrant(userId: string, clientId: string, grantId: string, updatedAt: number): Promise<boolean>;
   /** Returns `false` when there was none. */
   deleteConsent(userId: string, clientId: string): Promise<boolean>;
   /** A user's consents, newest first. */

@@ -29,13 +29,23 @@ export function createConsentQueries(db: Kysely<Database>): ConsentStore {
           updated_at: consent.updatedAt,
         })
         .onConflict((conflict) =>
+          // Never the grant id: see ConsentStore.putConsent.
           conflict.columns(['user_id', 'client_id']).doUpdateSet({
             scopes: writeList(consent.scopes),
-            grant_id: consent.grantId,
             updated_at: consent.updatedAt,
           }),
         )
         .execute();
+    },
+
+    async renewConsentGrant(userId, clientId, grantId, updatedAt) {
+      const result = await db
+        .updateTable('consents')
+        .set({ grant_id: grantId, updated_at: updatedAt })
+        .where('user_id', '=', userId)
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
 
     async deleteConsent(userId, clientId) {
