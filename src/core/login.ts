@@ -438,8 +438,10 @@ export function createLogin({
     /**
      * Asks a signed-in user for their password again before a sensitive
      * change (a new password, two-factor sign-in on or off): checked and
-     * throttled exactly like a sign-in of that account, so a stolen session
-     * cannot guess its way to the password.
+     * throttled like a sign-in, so a stolen session cannot guess its way to
+     * the password. With `sessionId`, against that session's own allowance;
+     * the wrong password that uses it up ends the session (audited), so a
+     * session gets the policy's number of guesses once, not after every block.
      */
     async reauthenticate(
       userId: string,
@@ -454,9 +456,11 @@ export function createLogin({
       if (!record || record.disabled) return { status: 'refused' };
       const device = sessionId === undefined ? null : `session:${sessionId}`;
       const keys = throttleKeys(record.usernameKey, origin, { device });
+      let checkedWrong = false;
       const checked = await throttled(keys, { ...origin, userId }, async () => {
         const right = await hasher.verify(record.passwordHash, password);
         if (!right) {
+          checkedWrong = true;
           await audit.record({
             type: 'login.failure',
             userId,
@@ -466,6 +470,17 @@ export function createLogin({
         }
         return { outcome: right ? 'right' : 'wrong', value: null };
       });
+      if (checked.status === 'throttled' && checkedWrong && sessionId !== undefined) {
+        // This wrong password started the block: the session that guessed it ends.
+        if (await sessions.revokeSession(sessionId, { ownerId: userId })) {
+          await audit.record({
+            type: 'session.revoke',
+            userId,
+            ...where(origin),
+            detail: { sessionId, reason: 'reauthentication_failures' },
+          });
+        }
+      }
       if (checked.status !== 'checked') return checked;
       return checked.right ? { status: 'confirmed', user: record } : { status: 'refused' };
     },

@@ -118,10 +118,14 @@ describe('issue #14 findings', () => {
       );
     }
     assert.deepEqual(statuses.slice(0, 9), Array(9).fill(403));
-    assert.deepEqual(statuses.slice(9), [429, 429, 429], 'the tenth wrong guess starts a block, like a sign-in');
+    assert.deepEqual(
+      statuses.slice(9),
+      [429, 401, 401],
+      'the tenth wrong guess starts a block, like a sign-in, and ends the session that guessed (#22)',
+    );
     const enrol = await server.request('/two-factor', {
       method: 'POST',
-      cookie: stolen,
+      cookie: await signIn('victim'),
       headers: { origin: server.url },
     });
     assert.equal(enrol.status, 400, 'no enrolment without the password');
