@@ -27,10 +27,21 @@ const DEVICE_COOKIE = /^([A-Za-z0-9_-]{22})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
  * credential: it only says which counter a failed password goes to.
  */
 export interface DeviceCookies {
-  /** A new value for a browser that just signed in to `account` (a normalised username). */
+  /** A new value for a browser that just signed in to `account` (its {@link deviceBinding}). */
   issue(account: string): string;
   /** The device id of `value` when it is a valid, unexpired cookie of `account`; else `null` (treated as none). */
   read(value: string | undefined, account: string): string | null;
+}
+
+/**
+ * What a device cookie is bound to: the account's name, its id and its
+ * password hash. A password change or reset (a new hash) voids every device
+ * cookie of the account, so cookies collected by someone who once had the
+ * password give no allowance against the new one; a deleted account's name,
+ * taken again, is another account.
+ */
+export function deviceBinding(record: { usernameKey: string; id: string; passwordHash: string }): string {
+  return `${record.usernameKey}\u0000${record.id}\u0000${record.passwordHash}`;
 }
 
 /**
@@ -45,7 +56,7 @@ export interface DeviceCookies {
  */
 export function createDeviceCookies({ masterKey, clock }: { masterKey: Uint8Array; clock: Clock }): DeviceCookies {
   const key = Buffer.from(hkdfSync('sha256', masterKey, new Uint8Array(0), 'gatehouse device cookies v1', 32));
-  // NUL cannot appear in a normalised username, so the fields cannot run into each other.
+  // NUL appears in no username, id or hash, so the fields cannot run into each other.
   const mac = (account: string, id: string, issuedAt: string) =>
     createHmac('sha256', key).update(`${account}\u0000${id}\u0000${issuedAt}`, 'utf8').digest('base64url');
   const nowSeconds = () => Math.floor(clock.now() / 1000);

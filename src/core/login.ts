@@ -1,7 +1,7 @@
 import { attemptKeys, type AttemptKind } from './attempt-keys.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
-import type { DeviceCookies } from './device-cookies.js';
+import { deviceBinding, type DeviceCookies } from './device-cookies.js';
 import { GatehouseError } from './errors.js';
 import { checkPasswordSize, type PasswordHasher } from './passwords.js';
 import { createSecret, hashSecret } from './secrets.js';
@@ -196,7 +196,7 @@ export function createLogin({
     // is throttled exactly like a real or unknown account.
     const account = key ?? `invalid:${credentials.username.slice(0, 256).toLowerCase()}`;
     // A valid device cookie of this account: the attempt counts against that browser's own allowance.
-    const device = key === null ? null : (deviceCookies?.read(credentials.deviceCookie, key) ?? null);
+    const device = key === null ? null : await knownDevice(key, credentials.deviceCookie);
     const checked = await throttled(throttleKeys(account, origin, { device }), origin, async () => {
       const record = key === null ? null : await store.findUserByKey(key);
       const passwordMatches = await hasher.verify(record?.passwordHash ?? (await getDummyHash()), credentials.password);
@@ -221,6 +221,13 @@ export function createLogin({
     if (checked.status !== 'checked') return checked;
     if (!checked.right || checked.value === null) return { status: 'refused' };
     return { status: 'right', ...checked.value };
+  }
+
+  /** The device id of a valid device cookie of the account named `key` (see device-cookies.ts), else `null`. */
+  async function knownDevice(key: string, cookie: string | undefined): Promise<string | null> {
+    if (!deviceCookies || cookie === undefined) return null;
+    const record = await store.findUserByKey(key);
+    return record ? deviceCookies.read(cookie, deviceBinding(record)) : null;
   }
 
   async function hasTotp(userId: string): Promise<boolean> {
@@ -272,7 +279,7 @@ export function createLogin({
         ...((how.passwordless || secondFactor === 'passkey') && { method: 'passkey' }),
       },
     });
-    const deviceCookie = deviceCookies?.issue(record.usernameKey);
+    const deviceCookie = deviceCookies?.issue(deviceBinding(record));
     const signedIn = { status: 'signed-in' as const, token, session, user: toUser(record) };
     return { ...signedIn, ...(secondFactor && { secondFactor }), ...(deviceCookie && { deviceCookie }) };
   }
@@ -334,14 +341,13 @@ export function createLogin({
     async login(credentials: PasswordCredentials, origin: SessionOrigin = {}): Promise<LoginResult> {
       const checked = await checkPassword(credentials, origin);
       if (checked.status !== 'right') return checked;
-      const { record } = checked;
+      let { record } = checked;
       if (hasher.needsRehash(record.passwordHash)) {
         // The parameters were raised since this hash was made: upgrade it now
         // that the password is known (OWASP Password Storage Cheat Sheet).
-        await store.updateUser(record.id, {
-          passwordHash: await hasher.hash(credentials.password),
-          updatedAt: clock.now(),
-        });
+        const passwordHash = await hasher.hash(credentials.password);
+        await store.updateUser(record.id, { passwordHash, updatedAt: clock.now() });
+        record = { ...record, passwordHash };
       }
       if (checked.methods.length > 0) {
         const challenge = createSecret();

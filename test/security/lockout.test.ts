@@ -161,6 +161,33 @@ describe('defect 6: password failures lock the account for unknown browsers only
     assert.equal(blocked.status, 429, 'a right password does not reset the codes’ count');
   });
 
+  test('defect 6: a password change or reset voids every device cookie of the account', async () => {
+    const pam = await server.core.users.createUser({ username: 'pam', password: PASSWORD });
+    // Someone who once had the password collects device cookies, one per sign-in.
+    const collected = await Promise.all(
+      [1, 2, 3].map(async () => `${DEVICE}=${(await login('pam', PASSWORD)).setCookie(DEVICE)}`),
+    );
+    const owner = await login('pam', PASSWORD);
+    const ownerSession = `${COOKIE}=${owner.setCookie(COOKIE)}`;
+    const newPassword = `${PASSWORD} renewed`;
+    const changed = await post('/password', { currentPassword: PASSWORD, newPassword }, ownerSession);
+    assert.equal(changed.status, 204, changed.text);
+    const fresh = `${DEVICE}=${(await login('pam', newPassword)).setCookie(DEVICE)}`;
+
+    await lockOut('pam');
+
+    // None of the collected cookies gives an allowance against the new password.
+    for (const [index, cookie] of collected.entries()) {
+      const answer = await login('pam', `a guess at the new one ${index}`, cookie);
+      assert.equal(answer.status, 429, 'locked like an unknown browser');
+    }
+    // A cookie of a sign-in since the change is honoured, until an administrator's reset voids it too.
+    assert.equal((await login('pam', newPassword, fresh)).status, 200);
+    const latest = `${DEVICE}=${(await login('pam', newPassword, fresh)).setCookie(DEVICE)}`;
+    await server.core.users.resetPassword(pam.id, `${PASSWORD} reset`);
+    assert.equal((await login('pam', `${PASSWORD} reset`, latest)).status, 429, 'void after the reset');
+  });
+
   test('defect 6: a known browser keeps its allowance while the account is locked', async () => {
     const first = await login('owner', PASSWORD);
     assert.equal(first.status, 200);
