@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ERROR_CODES, GatehouseError } from '../../src/core/errors.js';
-import { createProblem, HTTP_STATUS } from '../../src/http/problem.js';
+import { createProblem, HTTP_STATUS } from '../../src/wire/index.js';
 
 test('docs/errors.md lists exactly the registry, with the same statuses and messages', () => {
   const rows = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8')
