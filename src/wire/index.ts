@@ -16,5 +16,6 @@ export {
   type Problem,
   type ProblemOptions,
 } from './problems.js';
+export { CLIENT_CHALLENGE, oauthErrorAnswer, type OAuthErrorBody } from './oauth-errors.js';
 export { readCookie } from './cookies.js';
 export { certificateOfConnection, type PresentedCertificate } from './certificates.js';

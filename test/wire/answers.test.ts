@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fastifyCookie } from '@fastify/cookie';
 import { GatehouseError } from '../../src/core/errors.js';
-import { problemAnswer, readCookie, resolveFailureAnswer } from '../../src/wire/index.js';
+import { oauthErrorAnswer, problemAnswer, readCookie, resolveFailureAnswer } from '../../src/wire/index.js';
 
 describe('wire: the answers every adapter sends, as plain values', { timeout: 10_000 }, () => {
   test('a 401 names the Bearer challenge, a 503 waits 5 s, a wait is whole seconds of at least 1', () => {
@@ -27,6 +27,21 @@ describe('wire: the answers every adapter sends, as plain values', { timeout: 10
     );
     assert.equal(resolveFailureAnswer(new GatehouseError('ERR_INTERNAL')), null);
     assert.equal(resolveFailureAnswer(new Error('boom')), null);
+  });
+
+  test('an OAuth error: the registry status, never cached, invalid_client challenged with Basic', () => {
+    assert.deepEqual(oauthErrorAnswer('invalid_client'), {
+      status: 401,
+      headers: {
+        'www-authenticate': 'Basic realm="gatehouse"',
+        'cache-control': 'no-store',
+        pragma: 'no-cache',
+        'content-type': 'application/json; charset=utf-8',
+      },
+      body: { error: 'invalid_client', error_description: 'Client authentication failed.' },
+    });
+    assert.equal(oauthErrorAnswer('insufficient_scope').status, 403);
+    assert.equal(oauthErrorAnswer('invalid_grant', 'x').headers['www-authenticate'], undefined);
   });
 
   test('the session cookie is read as @fastify/cookie read it before (the Express adapter used it)', () => {
