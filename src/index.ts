@@ -18,7 +18,7 @@
  */
 export * from './core/index.js';
 export { gatehouse, signedIn, type AuthGuard, type AuthGuards, type GatehousePluginOptions } from './http/plugin.js';
-export { createProblem, HTTP_STATUS, type Problem } from './http/problem.js';
+export { createProblem, HTTP_STATUS, type Problem } from './wire/index.js';
 export { gatehouseOpenApi, type OpenApiOptions, type RouteDocs } from './http/openapi.js';
 export type { SessionCookieOptions } from './http/session-cookie.js';
 export { openStore, type OpenStoreOptions } from './store/index.js';

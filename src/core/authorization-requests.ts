@@ -1,4 +1,4 @@
-import { GatehouseError } from './errors.js';
+import { GatehouseError, type AuthorizationErrorCode } from './errors.js';
 import { matchRedirectUri } from './redirect-uris.js';
 import { OFFLINE_ACCESS_SCOPE, OIDC_SCOPES } from './scope-registry.js';
 import { parseScopes } from './scopes.js';
@@ -26,16 +26,7 @@ export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
 
 /** An RFC 6749 §4.1.2.1 error: sent back to the app, or shown when it cannot be (no valid client and redirect URI). */
 export interface AuthorizationError {
-  error:
-    | 'invalid_request'
-    | 'unauthorized_client'
-    | 'access_denied'
-    | 'unsupported_response_type'
-    | 'invalid_scope'
-    | 'login_required'
-    | 'consent_required'
-    | 'request_not_supported'
-    | 'request_uri_not_supported';
+  error: AuthorizationErrorCode;
   description: string;
 }
 

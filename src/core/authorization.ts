@@ -1,5 +1,5 @@
 import type { BasicAuthMode } from './basic-auth.js';
-import type { ErrorCode } from './errors.js';
+import type { ErrorCode, ResourceErrorCode } from './errors.js';
 import { parseScopes } from './scopes.js';
 
 /**
@@ -182,8 +182,13 @@ export function authorize(principal: Authorizable | null, requirement: Requireme
   return { allowed: true };
 }
 
+/** A Bearer challenge naming an RFC 6750 §3.1 error (a code of the OAuth registry). */
+function bearerError(error: ResourceErrorCode): string {
+  return `${BEARER_CHALLENGE}, error="${error}"`;
+}
+
 function insufficientScope(scope: string | undefined): string {
-  return `${BEARER_CHALLENGE}, error="insufficient_scope"${scope === undefined ? '' : `, scope="${scope}"`}`;
+  return `${bearerError('insufficient_scope')}${scope === undefined ? '' : `, scope="${scope}"`}`;
 }
 
 function unauthenticated(facts: RequestFacts): Refusal {
@@ -197,7 +202,7 @@ function unauthenticated(facts: RequestFacts): Refusal {
         allowed: false,
         status: 401,
         code: 'ERR_INVALID_TOKEN',
-        challenge: withBasic(`${BEARER_CHALLENGE}, error="invalid_token"`),
+        challenge: withBasic(bearerError('invalid_token')),
       };
     case 'basic':
       // The same answer for an unknown name and a wrong password (as POST /login).

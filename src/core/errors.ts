@@ -78,3 +78,65 @@ export class GatehouseError extends Error {
 export function isGatehouseError(value: unknown, code?: ErrorCode): value is GatehouseError {
   return value instanceof GatehouseError && (code === undefined || value.code === code);
 }
+
+/**
+ * The one registry of the OAuth errors Gatehouse sends (RFC 6749 `error`
+ * codes and their kin): the HTTP status when answered directly, and the
+ * default `error_description`, which is generic and never echoes a token,
+ * code or secret. `null` status: only ever sent back to the app in the
+ * authorization redirect (303 to its `redirect_uri`). `docs/errors.md` lists
+ * the same table, and a test keeps the two in step.
+ */
+export const OAUTH_ERRORS = {
+  invalid_request: { status: 400, description: 'A parameter is missing, repeated or malformed.' },
+  invalid_client: { status: 401, description: 'Client authentication failed.' },
+  invalid_grant: { status: 400, description: 'The grant (code or refresh token) is not valid.' },
+  unauthorized_client: { status: 400, description: 'This client may not use this grant.' },
+  unsupported_grant_type: { status: 400, description: 'The grant type is not supported.' },
+  invalid_scope: { status: 400, description: 'The scope is not valid or not allowed.' },
+  access_denied: { status: null, description: 'The user did not allow the app.' },
+  unsupported_response_type: { status: null, description: 'Only response_type=code is supported.' },
+  login_required: { status: null, description: 'The user is not signed in.' },
+  consent_required: { status: null, description: 'The user has not agreed to this app yet.' },
+  request_not_supported: { status: null, description: 'Request objects are not supported.' },
+  request_uri_not_supported: { status: null, description: 'request_uri is not supported.' },
+  invalid_token: { status: 401, description: 'The access token is not valid.' },
+  insufficient_scope: { status: 403, description: 'The credential lacks a required scope.' },
+} as const satisfies Record<string, { status: 400 | 401 | 403 | null; description: string }>;
+
+/** An OAuth error code of {@link OAUTH_ERRORS}, such as `invalid_grant`. */
+export type OAuthErrorCode = keyof typeof OAUTH_ERRORS;
+
+/**
+ * The errors of the token, revocation and introspection endpoints, answered
+ * as RFC 6749 §5.2 JSON: §5.2's codes, and RFC 6750 §3.1's
+ * `insufficient_scope` for a client that may not introspect (RFC 7662 §2.3).
+ */
+export const TOKEN_ERRORS = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'insufficient_scope',
+] as const satisfies readonly OAuthErrorCode[];
+export type TokenErrorCode = (typeof TOKEN_ERRORS)[number];
+
+/** The errors of the authorization endpoint: RFC 6749 §4.1.2.1 and OpenID Connect Core §3.1.2.6. */
+export const AUTHORIZATION_ERRORS = [
+  'invalid_request',
+  'unauthorized_client',
+  'access_denied',
+  'unsupported_response_type',
+  'invalid_scope',
+  'login_required',
+  'consent_required',
+  'request_not_supported',
+  'request_uri_not_supported',
+] as const satisfies readonly OAuthErrorCode[];
+export type AuthorizationErrorCode = (typeof AUTHORIZATION_ERRORS)[number];
+
+/** The `error` of a Bearer challenge (RFC 6750 §3.1) on a protected resource's 401 or 403. */
+export const RESOURCE_ERRORS = ['invalid_token', 'insufficient_scope'] as const satisfies readonly OAuthErrorCode[];
+export type ResourceErrorCode = (typeof RESOURCE_ERRORS)[number];

@@ -1,3 +1,5 @@
+import type { TokenErrorCode } from './errors.js';
+
 /** Tokens a grant issued. */
 export interface IssuedTokens {
   accessToken: string;
@@ -11,7 +13,7 @@ export interface IssuedTokens {
 
 /** A grant refused, with its RFC 6749 §5.2 error. */
 export interface GrantRefusal {
-  error: 'invalid_grant' | 'invalid_scope' | 'unauthorized_client' | 'invalid_client';
+  error: TokenErrorCode;
   description: string;
 }
 

@@ -1,21 +1,17 @@
-import { fastifyCookie } from '@fastify/cookie';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import {
-  authorize,
-  BEARER_CHALLENGE,
-  defineRequirement,
-  isCrossSite,
-  type Refusal,
-  type Requirement,
-} from '../core/authorization.js';
+import { authorize, defineRequirement, isCrossSite, type Refusal, type Requirement } from '../core/authorization.js';
 import type { BasicAuthMode } from '../core/basic-auth.js';
 import { readPresentedCredential } from '../core/credentials.js';
-import { isGatehouseError, type ErrorCode } from '../core/errors.js';
 import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
-import { certificateOfConnection } from '../http/client-certificate.js';
-import { createProblem } from '../http/problem.js';
-import { SESSION_COOKIE_NAME } from '../http/session-cookie.js';
+import { SESSION_COOKIE_NAME } from '../core/sessions.js';
+import {
+  certificateOfConnection,
+  readCookie,
+  refusalAnswer,
+  resolveFailureAnswer,
+  type Answer,
+} from '../wire/index.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -48,18 +44,10 @@ export interface ExpressAuth {
   require(requirement: Requirement): RequestHandler;
 }
 
-function sendProblem(
-  res: Response,
-  code: ErrorCode,
-  options: { challenge?: string; retryAfterSeconds?: number } = {},
-): void {
-  const problem = createProblem(code);
-  if (options.challenge !== undefined) res.setHeader('www-authenticate', options.challenge);
-  else if (problem.status === 401) res.setHeader('www-authenticate', BEARER_CHALLENGE);
-  if (options.retryAfterSeconds !== undefined)
-    res.setHeader('retry-after', String(Math.max(1, Math.ceil(options.retryAfterSeconds))));
-  else if (problem.status === 503) res.setHeader('retry-after', '5');
-  res.status(problem.status).type('application/problem+json; charset=utf-8').send(JSON.stringify(problem));
+/** Sends an answer of the wire module (`src/wire/`) on an Express response. */
+function sendAnswer(res: Response, answer: Answer): void {
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  res.status(answer.status).send(JSON.stringify(answer.body));
 }
 
 /**
@@ -81,10 +69,7 @@ export function createExpressAuth(core: AuthCore, options: ExpressAuthOptions = 
   const resolved = new WeakMap<Request, Promise<Principal | null>>();
 
   const credentialOf = (req: Request) =>
-    readPresentedCredential(req.headers.authorization, () => {
-      const header = req.headers.cookie;
-      return header ? fastifyCookie.parse(header)[cookieName] : undefined;
-    });
+    readPresentedCredential(req.headers.authorization, () => readCookie(req.headers.cookie, cookieName));
 
   function resolve(req: Request): Promise<Principal | null> {
     let principal = resolved.get(req);
@@ -116,10 +101,9 @@ export function createExpressAuth(core: AuthCore, options: ExpressAuthOptions = 
           return undefined;
         },
         (error: unknown) => {
-          if (isGatehouseError(error, 'ERR_THROTTLED') || isGatehouseError(error, 'ERR_BUSY')) {
-            return sendProblem(res, error.code, { retryAfterSeconds: Number(error.details?.retryAfterSeconds ?? 1) });
-          }
-          return isGatehouseError(error, 'ERR_UNAVAILABLE') ? sendProblem(res, 'ERR_UNAVAILABLE') : next(error);
+          // Throttled, busy or unavailable is answered here, as the Fastify guards answer it; the rest goes on.
+          const answer = resolveFailureAnswer(error);
+          return answer === null ? next(error) : sendAnswer(res, answer);
         },
       );
     };
@@ -127,7 +111,7 @@ export function createExpressAuth(core: AuthCore, options: ExpressAuthOptions = 
 
   function refuse(res: Response, refusal: Refusal): void {
     if (refusal.clearCookie) res.clearCookie(cookieName, { path: '/', secure: true, httpOnly: true });
-    sendProblem(res, refusal.code, refusal.challenge === undefined ? {} : { challenge: refusal.challenge });
+    sendAnswer(res, refusalAnswer(refusal));
   }
 
   return {

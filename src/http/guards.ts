@@ -8,13 +8,13 @@ import {
   type Requirement,
 } from '../core/authorization.js';
 import type { BasicAuthMode } from '../core/basic-auth.js';
-import { isGatehouseError } from '../core/errors.js';
 import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import { presentedCertificate } from './client-certificate.js';
 import { readCredential } from './credentials.js';
-import { sendProblem } from './problem.js';
+import { sendProblemAnswer } from './problem.js';
 import { clearSessionCookie, type SessionCookieOptions } from './session-cookie.js';
+import { refusalAnswer, resolveFailureAnswer } from '../wire/index.js';
 
 /**
  * A route hook that lets a request through or answers it with 401/403.
@@ -66,12 +66,7 @@ type Resolvable = FastifyRequest & { [RESOLVED]?: Promise<Principal | null> };
 /** Answers a refusal of {@link authorize}: status, code, challenge, and a dead cookie cleared. */
 export function sendRefusal(reply: FastifyReply, refusal: Refusal, cookie: SessionCookieOptions): FastifyReply {
   if (refusal.clearCookie) clearSessionCookie(reply, cookie);
-  return sendProblem(
-    reply,
-    refusal.code,
-    undefined,
-    refusal.challenge === undefined ? {} : { challenge: refusal.challenge },
-  );
+  return sendProblemAnswer(reply, refusalAnswer(refusal));
 }
 
 /**
@@ -108,12 +103,9 @@ export function createGuards(
       // Answer here, whatever error handler the host application has: a
       // database outage is a 503 with Retry-After, never a 500; a user's
       // Basic password is throttled and hashed like a sign-in.
-      if (isGatehouseError(error, 'ERR_THROTTLED') || isGatehouseError(error, 'ERR_BUSY')) {
-        sendProblem(reply, error.code, undefined, { retryAfterSeconds: Number(error.details?.retryAfterSeconds ?? 1) });
-        return null;
-      }
-      if (!isGatehouseError(error, 'ERR_UNAVAILABLE')) throw error;
-      sendProblem(reply, 'ERR_UNAVAILABLE', error.message);
+      const answer = resolveFailureAnswer(error);
+      if (answer === null) throw error;
+      sendProblemAnswer(reply, answer);
       return null;
     }
     const decision: Decision = authorize(principal, requirement, {

@@ -1,23 +1,15 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isGatehouseError } from '../core/errors.js';
+import { isGatehouseError, OAUTH_ERRORS, type TokenErrorCode } from '../core/errors.js';
+import { oauthErrorAnswer } from '../wire/index.js';
 import { handleError } from './error-handler.js';
-
-/** RFC 6749 §5.2 error codes (plus RFC 7009's `unsupported_token_type`). */
-export type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'invalid_scope'
-  /** RFC 6750 §3.1's word, for an authenticated client lacking the scope an endpoint needs (introspection). */
-  | 'insufficient_scope';
+import { sendAnswer } from './problem.js';
 
 /** An error of the OAuth endpoints, answered as RFC 6749 JSON rather than problem+json. */
 export class OAuthError extends Error {
+  /** `description` defaults to the registry's ({@link OAUTH_ERRORS}). */
   constructor(
-    readonly error: OAuthErrorCode,
-    readonly description: string,
+    readonly error: TokenErrorCode,
+    readonly description: string = OAUTH_ERRORS[error].description,
   ) {
     super(description);
     this.name = 'OAuthError';
@@ -30,23 +22,9 @@ export function handleOAuthError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  if (error instanceof OAuthError) return sendOAuthError(reply, error);
-  if ((error as FastifyError).validation) {
-    return sendOAuthError(reply, new OAuthError('invalid_request', 'A parameter is missing, repeated or malformed.'));
-  }
+  if (error instanceof OAuthError) return sendAnswer(reply, oauthErrorAnswer(error.error, error.description));
+  if ((error as FastifyError).validation) return sendAnswer(reply, oauthErrorAnswer('invalid_request'));
   if (isGatehouseError(error, 'ERR_INVALID_SCOPE'))
-    return sendOAuthError(reply, new OAuthError('invalid_scope', error.message));
+    return sendAnswer(reply, oauthErrorAnswer('invalid_scope', error.message));
   return handleError(error as FastifyError, request, reply);
-}
-
-function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
-  // RFC 6749 §5.2: invalid_client is 401 with a challenge for the scheme the client may use.
-  const status = error.error === 'invalid_client' ? 401 : error.error === 'insufficient_scope' ? 403 : 400;
-  if (status === 401) reply.header('www-authenticate', 'Basic realm="gatehouse"');
-  return reply
-    .code(status)
-    .header('cache-control', 'no-store')
-    .header('pragma', 'no-cache')
-    .type('application/json; charset=utf-8')
-    .send({ error: error.error, error_description: error.description });
 }

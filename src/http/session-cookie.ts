@@ -2,11 +2,13 @@ import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEVICE_COOKIE_LIFETIME_SECONDS } from '../core/device-cookies.js';
 import { SESSION_COOKIE_NAME } from '../core/sessions.js';
+import { readCookie as readCookieHeader } from '../wire/index.js';
 
-// The cookie codec of @fastify/cookie, used without registering the plugin:
-// its hooks would run on every request of the host application (1 µs each,
-// measured) while only the routes that read a credential need a cookie.
-const { parse, serialize } = fastifyCookie;
+// The cookie serializer of @fastify/cookie, used without registering the
+// plugin: its hooks would run on every request of the host application (1 µs
+// each, measured) while only the routes that read a credential need a cookie.
+// Cookies are read as gatehouse/express reads them (wire/cookies.ts).
+const { serialize } = fastifyCookie;
 
 export { SESSION_COOKIE_NAME };
 
@@ -32,7 +34,7 @@ function readCookie(request: FastifyRequest, name: string): string | undefined {
   const header = request.headers.cookie;
   if (header === undefined || header === '') return undefined;
   // A host that registered @fastify/cookie has parsed the header already.
-  return (request.cookies ?? parse(header))[name];
+  return request.cookies ? request.cookies[name] : readCookieHeader(header, name);
 }
 
 /**

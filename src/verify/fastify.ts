@@ -1,8 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorize, defineRequirement, type CredentialKind } from '../core/authorization.js';
 import { readBearerToken } from '../core/credentials.js';
-import { createProblem } from '../http/problem.js';
-import { presentedCertificate } from '../http/client-certificate.js';
+import { certificateOfConnection, refusalAnswer } from '../wire/index.js';
 import type { Verifier, VerifiedAccessToken } from './verifier.js';
 
 declare module 'fastify' {
@@ -45,7 +44,7 @@ export function createFastifyVerifierHook(verifier: Verifier, options: { scopes?
     if (bearer !== null) {
       // The connection's client certificate, for certificate-bound tokens (RFC 8705).
       token = await verifier
-        .verify(bearer, { certificateThumbprint: presentedCertificate(request)?.thumbprint })
+        .verify(bearer, { certificateThumbprint: certificateOfConnection(request.raw.socket)?.thumbprint })
         .catch(() => null);
     }
     const decision = authorize(
@@ -60,9 +59,8 @@ export function createFastifyVerifierHook(verifier: Verifier, options: { scopes?
       },
     );
     if (!decision.allowed) {
-      const problem = createProblem(decision.code);
-      if (decision.challenge !== undefined) reply.header('www-authenticate', decision.challenge);
-      return reply.code(problem.status).type('application/problem+json; charset=utf-8').send(problem);
+      const answer = refusalAnswer(decision);
+      return reply.headers(answer.headers).code(answer.status).send(answer.body);
     }
     request.accessToken = token!;
     return undefined;

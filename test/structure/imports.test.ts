@@ -22,8 +22,9 @@ function sourceFiles(dir: string): string[] {
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g;
 
-/** Every file's imports: relative ones resolved to files of src/, and package names. */
-const graph = new Map<string, { local: string[]; packages: string[] }>();
+/** A file's imports: relative ones resolved to files of src/, and package names. */
+type Imports = { local: string[]; packages: string[] };
+const graph = new Map<string, Imports>();
 for (const file of sourceFiles(SRC)) {
   const text = readFileSync(file, 'utf8');
   const local: string[] = [];
@@ -55,7 +56,7 @@ test('no import cycles in src/', () => {
 });
 
 test('dependencies point inward: core imports no HTTP framework, SQL, Redis or outer layer; store none of the HTTP layer', () => {
-  const OUTER = ['http/', 'server/', 'store/', 'cli/', 'client/', 'express/', 'verify/'];
+  const OUTER = ['wire/', 'http/', 'server/', 'store/', 'cli/', 'client/', 'express/', 'verify/'];
   const FORBIDDEN_IN_CORE = [
     'fastify',
     'express',
@@ -88,4 +89,56 @@ test('dependencies point inward: core imports no HTTP framework, SQL, Redis or o
     }
   }
   assert.deepEqual(violations, []);
+});
+
+/**
+ * The adapters stand on core and on wire/ (answers, cookie, client
+ * certificate), not on each other: express/ and verify/ import no http/
+ * module and no @fastify/* package; wire/ imports only core and no framework.
+ */
+function adapterViolations(imports: Iterable<[string, Imports]>): string[] {
+  const violations: string[] = [];
+  for (const [here, { local, packages }] of imports) {
+    const isAdapter = here.startsWith('express/') || here.startsWith('verify/');
+    const isWire = here.startsWith('wire/');
+    if (!isAdapter && !isWire) continue;
+    for (const target of local) {
+      if (isAdapter && target.startsWith('http/')) violations.push(`${here} → ${target}`);
+      if (isWire && !target.startsWith('wire/') && !target.startsWith('core/')) violations.push(`${here} → ${target}`);
+    }
+    for (const pkg of packages) {
+      if (pkg.startsWith('@fastify/')) violations.push(`${here} → ${pkg}`);
+      if (isWire && !pkg.startsWith('node:')) violations.push(`${here} → ${pkg}`);
+    }
+  }
+  return violations;
+}
+
+test('express/ and verify/ import no http/ module and no @fastify/* package; wire/ only core and node:', () => {
+  const named = [...graph].map(([file, { local, packages }]): [string, Imports] => [
+    name(file),
+    { local: local.map(name), packages },
+  ]);
+  assert.ok(
+    named.some(([file]) => file.startsWith('wire/')),
+    'src/wire/ exists',
+  );
+  assert.deepEqual(adapterViolations(named), []);
+});
+
+test('the adapter rule catches a violation', () => {
+  assert.deepEqual(
+    adapterViolations([
+      ['express/index.ts', { local: ['http/problem.ts', 'wire/index.ts'], packages: ['@fastify/cookie', 'express'] }],
+      ['verify/fastify.ts', { local: ['http/client-certificate.ts'], packages: ['fastify'] }],
+      ['wire/answers.ts', { local: ['http/guards.ts', 'core/errors.ts'], packages: ['fastify', 'node:http'] }],
+    ]),
+    [
+      'express/index.ts → http/problem.ts',
+      'express/index.ts → @fastify/cookie',
+      'verify/fastify.ts → http/client-certificate.ts',
+      'wire/answers.ts → http/guards.ts',
+      'wire/answers.ts → fastify',
+    ],
+  );
 });

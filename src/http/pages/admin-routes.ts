@@ -4,7 +4,7 @@ import { isGatehouseError } from '../../core/errors.js';
 import { ADMIN_ROLE } from '../../core/roles.js';
 import { actorOf } from '../actor.js';
 import { signedIn, type RouteContext } from '../route-context.js';
-import { HTTP_STATUS } from '../problem.js';
+import { HTTP_STATUS } from '../../wire/index.js';
 import { AUTH_BODY_LIMIT, IdParams, ScopeNameParams, UserConsentParams } from '../schemas.js';
 import { adminPage, forbiddenPage, type AdminData } from './admin-views.js';
 import { lines, NewClientForm, NewScopeForm, NewUserForm, CurrentPasswordForm, RolesForm, words } from './forms.js';

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { CheckFailure } from '../../core/login.js';
+import { retryAfterSeconds } from '../../wire/index.js';
 import { PAGE_CSP } from './assets.js';
 import { escapeHtml } from './html.js';
 import { BASE_TAG } from './views.js';
@@ -8,7 +9,7 @@ type Wait = Extract<CheckFailure, { status: 'throttled' | 'busy' }>;
 
 /** The words and status of a check that must wait: throttled (429) or too busy (503). */
 function waitMessage(failure: Wait): { status: 429 | 503; seconds: number; message: string } {
-  const seconds = Math.max(1, Math.ceil(failure.retryAfterSeconds));
+  const seconds = retryAfterSeconds(failure.retryAfterSeconds);
   const wait = failure.status === 'busy' ? 'Too many sign-ins right now' : 'Too many attempts';
   return {
     status: failure.status === 'busy' ? 503 : 429,
