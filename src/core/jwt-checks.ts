@@ -143,3 +143,27 @@ export function readAccessTokenClaims(payload: JWTPayload, maxLifetimeSeconds: n
     ...(certificateThumbprint !== undefined && { certificateThumbprint }),
   };
 }
+
+/**
+ * Whether access-token claims are a service client's own token (RFC 9068
+ * §2.2: its `sub` is its `client_id`) rather than a user's: no session
+ * (`sid`) and the client as subject. The one rule for Gatehouse's own guard
+ * and `gatehouse/verify`.
+ */
+export function isServiceClientToken(claims: { sub: string; client_id: string; sid?: string | undefined }): boolean {
+  return claims.sid === undefined && claims.sub === claims.client_id;
+}
+
+/**
+ * RFC 8705 §3: whether a token's certificate binding holds on the request's
+ * connection. An unbound token holds anywhere; a bound one only when
+ * `presentedThumbprint` (read only then: the base64url SHA-256 thumbprint of
+ * the connection's client certificate, `undefined` without one) is its
+ * `cnf` `x5t#S256`. The one check for Gatehouse's own guard and `gatehouse/verify`.
+ */
+export function certificateBindingHolds(
+  claims: { certificateThumbprint?: string },
+  presentedThumbprint: () => string | undefined,
+): boolean {
+  return claims.certificateThumbprint === undefined || claims.certificateThumbprint === presentedThumbprint();
+}

@@ -2,6 +2,7 @@ import type { AccessTokenClaims, AccessTokens } from './access-tokens.js';
 import type { ApiKeys } from './api-keys.js';
 import type { Authorizable, CredentialKind } from './authorization.js';
 import type { BasicAuth, BasicAuthMode } from './basic-auth.js';
+import { certificateBindingHolds, isServiceClientToken } from './jwt-checks.js';
 import { checkFailureError } from './login.js';
 import type { PresentedCredential } from './credentials.js';
 import { holdableScopes, type ScopeHolder, type ScopeRegistry } from './scope-registry.js';
@@ -113,15 +114,11 @@ export function createPrincipalResolver(deps: {
     const claims = await accessTokens.verifyAccessToken(token);
     if (!claims) return null;
     // RFC 8705 §3: a certificate-bound token is good only on a connection with that certificate.
-    if (
-      claims.certificateThumbprint !== undefined &&
-      !connection.anyConnection &&
-      claims.certificateThumbprint !== connection.certificateThumbprint?.()
-    ) {
+    if (!connection.anyConnection && !certificateBindingHolds(claims, () => connection.certificateThumbprint?.())) {
       return null;
     }
     if (await store.isTokenIdRevoked(claims.jti)) return null;
-    if (claims.sid === undefined && claims.sub === claims.client_id) {
+    if (isServiceClientToken(claims)) {
       // A service client's own token: no user, only scopes within its registration now.
       const client = await store.findClientById(claims.client_id);
       if (!client) return null;

@@ -46,8 +46,30 @@ export interface AuthGuards {
     request: FastifyRequest,
     reply: FastifyReply,
     requirement: Requirement,
-    options?: { method?: string },
+    options?: CheckOptions,
   ): Promise<Principal | null>;
+  /**
+   * The principal of a request and the core's decision on it, without
+   * answering (for a page that shows a refusal as HTML).
+   * @throws {GatehouseError} as {@link AuthGuards.resolve}'s credential check does.
+   */
+  decide(
+    request: FastifyRequest,
+    requirement: Requirement,
+    options?: { method?: string },
+  ): Promise<{ principal: Principal | null; decision: Decision }>;
+}
+
+/** Options of {@link AuthGuards.check}. */
+export interface CheckOptions {
+  /** The method the decision is made for (forward auth: the original request's). Default the request's. */
+  method?: string;
+  /**
+   * A page's own answer to a refusal (HTML instead of problem+json): it maps
+   * the decision, and decides nothing. Returns `undefined` to leave the
+   * refusal to the default problem+json answer.
+   */
+  answerRefusal?: (refusal: Refusal, principal: Principal | null) => FastifyReply | undefined;
 }
 
 /** What a guard asks of a request: read by the OpenAPI document, never at request time. */
@@ -90,15 +112,30 @@ export function createGuards(
     return target[RESOLVED];
   }
 
+  async function decide(
+    request: FastifyRequest,
+    requirement: Requirement,
+    options: { method?: string } = {},
+  ): Promise<{ principal: Principal | null; decision: Decision }> {
+    const principal = await resolve(request);
+    const decision = authorize(principal, requirement, {
+      method: options.method ?? request.method,
+      crossSite: isCrossSite(request, origins),
+      presented: readCredential(request, cookie).kind,
+      basicAuth,
+    });
+    return { principal, decision };
+  }
+
   async function check(
     request: FastifyRequest,
     reply: FastifyReply,
     requirement: Requirement,
-    options: { method?: string } = {},
+    options: CheckOptions = {},
   ): Promise<Principal | null> {
-    let principal: Principal | null;
+    let decided: { principal: Principal | null; decision: Decision };
     try {
-      principal = await resolve(request);
+      decided = await decide(request, requirement, options);
     } catch (error) {
       // Answer here, whatever error handler the host application has: a
       // database outage is a 503 with Retry-After, never a 500; a user's
@@ -108,14 +145,9 @@ export function createGuards(
       sendProblemAnswer(reply, answer);
       return null;
     }
-    const decision: Decision = authorize(principal, requirement, {
-      method: options.method ?? request.method,
-      crossSite: isCrossSite(request, origins),
-      presented: readCredential(request, cookie).kind,
-      basicAuth,
-    });
+    const { principal, decision } = decided;
     if (!decision.allowed) {
-      sendRefusal(reply, decision, cookie);
+      if (options.answerRefusal?.(decision, principal) === undefined) sendRefusal(reply, decision, cookie);
       return null;
     }
     request.auth = principal;
@@ -134,6 +166,7 @@ export function createGuards(
 
   return {
     resolve,
+    decide,
     check,
     require: guard,
     required: () => guard({ credentials: 'any' }),

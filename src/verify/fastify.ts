@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorize, defineRequirement, type CredentialKind } from '../core/authorization.js';
 import { readBearerToken } from '../core/credentials.js';
+import { isServiceClientToken } from '../core/jwt-checks.js';
 import { certificateOfConnection, refusalAnswer } from '../wire/index.js';
 import type { Verifier, VerifiedAccessToken } from './verifier.js';
 
@@ -13,7 +14,7 @@ declare module 'fastify' {
 
 /** A user's token names its session; a service client's own token is its client's (RFC 9068 §2.2). */
 function credentialOf(token: VerifiedAccessToken): CredentialKind {
-  return token.sid === undefined && token.sub === token.client_id ? 'client_token' : 'user_token';
+  return isServiceClientToken(token) ? 'client_token' : 'user_token';
 }
 
 /**

@@ -3,6 +3,7 @@ import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from 'jos
 import { Agent, fetch as undiciFetch } from 'undici';
 import {
   ACCESS_TOKEN_TYPE,
+  certificateBindingHolds,
   hasCanonicalSignature,
   readAccessTokenClaims,
   readAccessTokenHeader,
@@ -122,12 +123,7 @@ export function createVerifier(options: VerifierOptions) {
     const claims = readAccessTokenClaims(payload, maxLifetime);
     if (!claims) throw new TokenVerificationError();
     // A bound token is good only on a connection with its certificate (RFC 8705 §3).
-    if (
-      claims.certificateThumbprint !== undefined &&
-      claims.certificateThumbprint !== connection.certificateThumbprint
-    ) {
-      throw new TokenVerificationError();
-    }
+    if (!certificateBindingHolds(claims, () => connection.certificateThumbprint)) throw new TokenVerificationError();
     const { sid, ...rest } = claims;
     return { ...rest, ...(sid !== undefined && { sid }), payload };
   }

@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 import type { AuthCore } from '../../src/core/index.js';
 import { createExpressAuth } from '../../src/express/index.js';
 import { buildServer } from '../../src/server/app.js';
 import { loadConfig } from '../../src/server/config.js';
 import { createDevelopmentCertificate } from '../../src/server/tls.js';
+import { createFastifyVerifierHook, createVerifier, type Verifier } from '../../src/verify/index.js';
 import { createSelfSignedClientCertificate, createTestCa, type IssuedCertificate } from '../helpers/certificates.js';
 import { COOKIE } from '../helpers/server.js';
 import {
@@ -31,7 +32,8 @@ import {
 /**
  * Every credential kind against every route class, over HTTPS, on a real
  * Gatehouse server (SQLite file, `--basic-auth both`, client certificates
- * asked for) with two host routes, and an Express app on the same core.
+ * asked for) with two host routes and its admin page, an Express app on the
+ * same core, and a Fastify service behind `gatehouse/verify`'s hook.
  * The expected answers are the data of decision-table.ts, which
  * docs/security.md shows.
  */
@@ -42,6 +44,9 @@ let core: AuthCore;
 let gatehouseUrl: string;
 let expressUrl: string;
 let expressServer: Server;
+let verifyUrl: string;
+let verifyService: FastifyInstance;
+let verifier: Verifier;
 let serverCert: string;
 let pinned: IssuedCertificate;
 const agents: Agent[] = [];
@@ -76,6 +81,11 @@ async function call(
   }
   return { status: response.statusCode, headers: response.headers, json };
 }
+
+function baseOf(route: RouteClass): string {
+  if (route.express) return expressUrl;
+  return route.verify ? verifyUrl : gatehouseUrl;
+}
 let plain: Agent;
 
 before(async () => {
@@ -109,9 +119,21 @@ before(async () => {
   await new Promise<void>((resolve) => expressServer.listen(0, '127.0.0.1', resolve));
   expressUrl = `https://127.0.0.1:${(expressServer.address() as { port: number }).port}`;
 
+  // A resource service verifying Gatehouse's tokens offline, asking for the client certificate (RFC 8705).
+  verifier = createVerifier({ issuer: gatehouseUrl, audience: gatehouseUrl, ca: serverCert });
+  verifyService = Fastify({ https: { ...tls, requestCert: true, rejectUnauthorized: false } });
+  verifyService.get(
+    '/orders',
+    { onRequest: createFastifyVerifierHook(verifier, { scopes: ['orders:read'] }) },
+    async () => ({ orders: [] }),
+  );
+  await verifyService.listen({ host: '127.0.0.1', port: 0 });
+  verifyUrl = `https://127.0.0.1:${(verifyService.server.address() as { port: number }).port}`;
+
   // Who holds what: an admin user, and three service clients.
   await core.scopes.create({ name: 'orders:read', description: 'Read orders.' });
   await core.users.createUser({ username: 'ada', password: PASSWORD, roles: ['admin'] });
+  await core.users.createUser({ username: 'bob', password: PASSWORD });
   const svc = await core.clients.createClient({ name: 'svc', scopes: 'orders:read' });
   const prom = await core.clients.createClient({ name: 'prom', scopes: 'metrics' });
   const pinnedJob = await core.clients.createClient({
@@ -137,7 +159,10 @@ before(async () => {
     return { json: JSON.parse(text) as Record<string, string>, headers: response.headers };
   };
   const login = await post('/login', { username: 'ada', password: PASSWORD });
-  const cookie = new RegExp(`${COOKIE}=[^;]+`).exec(String(login.headers['set-cookie']))![0];
+  const cookieOf = (headers: typeof login.headers) =>
+    new RegExp(`${COOKIE}=[^;]+`).exec(String(headers['set-cookie']))![0];
+  const cookie = cookieOf(login.headers);
+  const userCookie = cookieOf((await post('/login', { username: 'bob', password: PASSWORD })).headers);
   const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   const key = async (scopes: string) =>
@@ -225,6 +250,7 @@ before(async () => {
   Object.assign(presented, {
     none: { headers: {} },
     session: { headers: { cookie } },
+    sessionUser: { headers: { cookie: userCookie } },
     basicUser: { headers: { authorization: basic('ada', PASSWORD) } },
     basicClient: { headers: { authorization: basic(svc.client.id, svc.secret!) } },
     keyScoped: { headers: bearer(await key('orders:read')) },
@@ -246,6 +272,8 @@ before(async () => {
 
 after(async () => {
   expressServer?.close();
+  await verifyService?.close();
+  await verifier?.close();
   await app?.close();
   await Promise.all(agents.map((item) => item.close()));
   rmSync(data, { recursive: true, force: true });
@@ -259,6 +287,8 @@ function assertAnswer(
   assert.equal(answer.status, expected.status, where);
   assert.equal(answer.headers['www-authenticate'], expected.challenge, `${where}: WWW-Authenticate`);
   if (expected.code !== undefined) assert.equal(answer.json?.code, expected.code, `${where}: code`);
+  if (expected.location !== undefined) assert.equal(answer.headers.location, expected.location, `${where}: Location`);
+  if (expected.html) assert.match(String(answer.headers['content-type']), /^text\/html/, `${where}: an HTML page`);
   if (route.id === 'forward' && expected.status === 200) {
     assert.equal(answer.headers['x-auth-kind'], credential.kind, `${where}: X-Auth-Kind`);
   }
@@ -269,7 +299,7 @@ describe('the decision table: every credential kind against every route class', 
     test(credential.title, async () => {
       for (const route of ROUTE_CLASSES) {
         const cell = EXPECTED[credential.id]![route.id]!;
-        const answer = await call(route.express ? expressUrl : gatehouseUrl, route, presented[credential.id]!);
+        const answer = await call(baseOf(route), route, presented[credential.id]!);
         assertAnswer(answer, expectedAnswer(cell, credential, route), {
           where: `${credential.id} → ${route.id}`,
           credential,
@@ -283,7 +313,7 @@ describe('the decision table: every credential kind against every route class', 
     for (const [id, cells] of Object.entries(CROSS_SITE_EXPECTED)) {
       const credential = CREDENTIALS.find((item) => item.id === id)!;
       for (const route of CROSS_SITE_ROUTES) {
-        const answer = await call(route.express ? expressUrl : gatehouseUrl, route, presented[id]!, {
+        const answer = await call(baseOf(route), route, presented[id]!, {
           'sec-fetch-site': 'cross-site',
           origin: 'https://evil.example',
         });

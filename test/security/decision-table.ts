@@ -15,6 +15,10 @@ export interface RouteClass {
   path: string;
   /** The Express app on the same core instead of the Gatehouse server. */
   express?: boolean;
+  /** A Fastify service behind `gatehouse/verify`'s hook instead of the Gatehouse server. */
+  verify?: boolean;
+  /** The door accepts no HTTP Basic: its 401 challenge names Bearer only. */
+  bearerOnly?: boolean;
   headers?: Record<string, string>;
   /** The scope a `403 scope` answer names in its challenge. */
   scope?: string;
@@ -44,6 +48,18 @@ export const ROUTE_CLASSES: readonly RouteClass[] = [
     express: true,
     scope: 'orders:read',
   },
+  // A page: a browser without a session is sent to sign in; a signed-in user without the role sees why, as HTML.
+  { id: 'adminPage', title: 'admin page (`GET /admin`, HTML)', method: 'GET', path: '/admin' },
+  // Offline JWT verification: access tokens only, revocation seen at expiry (or through /oauth/introspect).
+  {
+    id: 'verify',
+    title: '`gatehouse/verify`, scope `orders:read`',
+    method: 'GET',
+    path: '/orders',
+    verify: true,
+    bearerOnly: true,
+    scope: 'orders:read',
+  },
 ];
 
 /** A credential kind as the test presents it; `bearer`: sent as `Authorization: Bearer`. */
@@ -58,6 +74,7 @@ export interface CredentialRow {
 export const CREDENTIALS: readonly CredentialRow[] = [
   { id: 'none', title: 'none', bearer: false },
   { id: 'session', title: 'session cookie (an admin)', bearer: false, kind: 'session' },
+  { id: 'sessionUser', title: 'session cookie (not an admin)', bearer: false, kind: 'session' },
   { id: 'basicUser', title: 'Basic, user password (an admin)', bearer: false, kind: 'basic_user' },
   { id: 'basicClient', title: 'Basic, client id and secret (`orders:read`)', bearer: false, kind: 'basic_client' },
   { id: 'keyScoped', title: 'API key with `orders:read` (an admin)', bearer: true, kind: 'api_key' },
@@ -94,35 +111,51 @@ export const CREDENTIALS: readonly CredentialRow[] = [
  * An answer, as the table writes it: `200`; `401` (no credential),
  * `401 token` (a bearer credential that is not valid), `401 basic`;
  * `403 session` (`ERR_SESSION_REQUIRED`), `403 role` (`ERR_FORBIDDEN`),
- * `403 scope` (`ERR_INSUFFICIENT_SCOPE`), `403 cross-site` (`ERR_CROSS_SITE`).
+ * `403 scope` (`ERR_INSUFFICIENT_SCOPE`), `403 cross-site` (`ERR_CROSS_SITE`);
+ * for an HTML page, `303 sign-in` (to the sign-in page, no challenge) and
+ * `403 page` (the page that says which role is missing, no challenge).
  */
-export type Cell = '200' | '401' | '401 token' | '403 session' | '403 role' | '403 scope' | '403 cross-site';
+export type Cell =
+  | '200'
+  | '401'
+  | '401 token'
+  | '403 session'
+  | '403 role'
+  | '403 scope'
+  | '403 cross-site'
+  | '303 sign-in'
+  | '403 page';
 
 type Row = Record<(typeof ROUTE_CLASSES)[number]['id'], Cell>;
 const row = (cells: Cell[]): Row =>
   Object.fromEntries(ROUTE_CLASSES.map((route, index) => [route.id, cells[index]!])) as Row;
 
-// Columns: open, any, session, admin, scope, metrics, forward, express.
+// Columns: open, any, session, admin, scope, metrics, forward, express, admin page, verify.
+// gatehouse/verify reads bearer JWTs offline: a cookie is no credential there (401), a Basic header or an
+// API key is a bearer credential that is not a valid token (401 token), and a revoked grant's tokens
+// still verify until they expire (tokens.md: a service that must see revocation at once introspects).
+// prettier-ignore
 export const EXPECTED: Record<string, Row> = {
-  none: row(['200', '401', '401', '401', '401', '401', '401', '401']),
-  session: row(['200', '200', '200', '200', '200', '403 scope', '200', '200']),
-  basicUser: row(['200', '200', '403 session', '200', '200', '403 scope', '200', '200']),
-  basicClient: row(['200', '200', '403 session', '403 role', '200', '403 scope', '200', '200']),
-  keyScoped: row(['200', '200', '403 session', '403 scope', '200', '403 scope', '200', '200']),
-  keyAdmin: row(['200', '200', '403 session', '200', '403 scope', '403 scope', '200', '403 scope']),
-  keyNone: row(['200', '200', '403 session', '403 scope', '403 scope', '403 scope', '200', '403 scope']),
-  tokenScoped: row(['200', '200', '403 session', '403 scope', '200', '403 scope', '200', '200']),
-  tokenNone: row(['200', '200', '403 session', '403 scope', '403 scope', '403 scope', '200', '403 scope']),
-  appScoped: row(['200', '200', '403 session', '403 scope', '200', '403 scope', '200', '200']),
-  appOpenId: row(['200', '200', '403 session', '403 scope', '403 scope', '403 scope', '200', '403 scope']),
-  // Issue #22: revoking a grant refuses every token of it at once, whatever its scopes.
-  appRevoked: row(['200', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token']),
-  appReplayed: row(['200', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token']),
-  clientToken: row(['200', '200', '403 session', '403 role', '200', '403 scope', '200', '200']),
-  metricsToken: row(['200', '200', '403 session', '403 role', '403 scope', '200', '200', '403 scope']),
-  boundWith: row(['200', '200', '403 session', '403 role', '200', '403 scope', '200', '200']),
-  boundWithout: row(['200', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token']),
-  forged: row(['200', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token']),
+  none: row(['200', '401', '401', '401', '401', '401', '401', '401', '303 sign-in', '401']),
+  session: row(['200', '200', '200', '200', '200', '403 scope', '200', '200', '200', '401']),
+  sessionUser: row(['200', '200', '200', '403 role', '200', '403 scope', '200', '200', '403 page', '401']),
+  basicUser: row(['200', '200', '403 session', '200', '200', '403 scope', '200', '200', '303 sign-in', '401 token']),
+  basicClient: row(['200', '200', '403 session', '403 role', '200', '403 scope', '200', '200', '303 sign-in', '401 token']),
+  keyScoped: row(['200', '200', '403 session', '403 scope', '200', '403 scope', '200', '200', '303 sign-in', '401 token']),
+  keyAdmin: row(['200', '200', '403 session', '200', '403 scope', '403 scope', '200', '403 scope', '303 sign-in', '401 token']),
+  keyNone: row(['200', '200', '403 session', '403 scope', '403 scope', '403 scope', '200', '403 scope', '303 sign-in', '401 token']),
+  tokenScoped: row(['200', '200', '403 session', '403 scope', '200', '403 scope', '200', '200', '303 sign-in', '200']),
+  tokenNone: row(['200', '200', '403 session', '403 scope', '403 scope', '403 scope', '200', '403 scope', '303 sign-in', '403 scope']),
+  appScoped: row(['200', '200', '403 session', '403 scope', '200', '403 scope', '200', '200', '303 sign-in', '200']),
+  appOpenId: row(['200', '200', '403 session', '403 scope', '403 scope', '403 scope', '200', '403 scope', '303 sign-in', '403 scope']),
+  // Issue #22: revoking a grant refuses every token of it at once, whatever its scopes (offline: at expiry).
+  appRevoked: row(['200', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token', '303 sign-in', '200']),
+  appReplayed: row(['200', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token', '303 sign-in', '200']),
+  clientToken: row(['200', '200', '403 session', '403 role', '200', '403 scope', '200', '200', '303 sign-in', '200']),
+  metricsToken: row(['200', '200', '403 session', '403 role', '403 scope', '200', '200', '403 scope', '303 sign-in', '403 scope']),
+  boundWith: row(['200', '200', '403 session', '403 role', '200', '403 scope', '200', '200', '303 sign-in', '200']),
+  boundWithout: row(['200', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token', '303 sign-in', '401 token']),
+  forged: row(['200', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token', '401 token', '303 sign-in', '401 token']),
 };
 
 /** A state change from another site: credentials a browser sends by itself are refused, bearer ones are not. */
@@ -156,14 +189,18 @@ export function expectedAnswer(
   cell: Cell,
   credential: CredentialRow,
   route: RouteClass,
-): { status: number; code?: string; challenge?: string } {
+): { status: number; code?: string; challenge?: string; location?: string; html?: boolean } {
   switch (cell) {
     case '200':
       return { status: 200 };
     case '401':
-      return { status: 401, code: 'ERR_UNAUTHENTICATED', challenge: `${BEARER}, ${BASIC}` };
+      return { status: 401, code: 'ERR_UNAUTHENTICATED', challenge: withBasic(BEARER, route) };
     case '401 token':
-      return { status: 401, code: 'ERR_INVALID_TOKEN', challenge: `${BEARER}, error="invalid_token", ${BASIC}` };
+      return {
+        status: 401,
+        code: 'ERR_INVALID_TOKEN',
+        challenge: withBasic(`${BEARER}, error="invalid_token"`, route),
+      };
     case '403 session':
       return {
         status: 403,
@@ -184,7 +221,16 @@ export function expectedAnswer(
       };
     case '403 cross-site':
       return { status: 403, code: 'ERR_CROSS_SITE' };
+    case '303 sign-in':
+      return { status: 303, location: '/' };
+    case '403 page':
+      return { status: 403, html: true };
   }
+}
+
+/** A 401's challenge: every accepted scheme, Basic too unless the door takes bearer tokens only. */
+function withBasic(bearer: string, route: RouteClass): string {
+  return route.bearerOnly ? bearer : `${bearer}, ${BASIC}`;
 }
 
 /** The table of docs/security.md, from the data above. */

@@ -1,6 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { defineRequirement, type Refusal } from '../../core/authorization.js';
 import { isGatehouseError } from '../../core/errors.js';
+import type { Principal } from '../../core/principals.js';
 import { ADMIN_ROLE } from '../../core/roles.js';
 import { actorOf } from '../actor.js';
 import { signedIn, type RouteContext } from '../route-context.js';
@@ -23,6 +25,9 @@ const DONE: Record<string, string> = {
   'scope-removed': 'The scope is removed; credentials that carried it no longer hold it.',
   'key-rotated': 'A new signing key is active; the old one stays published until its tokens expire.',
 };
+
+/** What the admin pages need: a session (these are forms) of a user with the `admin` role. */
+const ADMIN_PAGES = defineRequirement({ credentials: 'session', role: ADMIN_ROLE });
 
 /** Most listed users whose consents the page shows (one read each). */
 const CONSENT_LIST_USERS = 50;
@@ -92,22 +97,26 @@ export function registerAdminPageRoutes(app: FastifyInstance, context: RouteCont
   }
   const done = (reply: FastifyReply, what: keyof typeof DONE) => redirectToPage(reply, `admin?done=${what}`);
 
-  // Signed in with a session (these are forms), and an administrator; anyone else sees why not.
-  const adminOnly = [
-    guards.requireSession(),
-    async (request: FastifyRequest, reply: FastifyReply) =>
-      signedIn(request).user.roles.includes(ADMIN_ROLE)
-        ? undefined
-        : sendPage(reply, 403, forbiddenPage(signedIn(request).user)),
-  ];
+  // The forms: the core's decision, as the JSON admin routes ask it; a signed-in user without the role
+  // sees the page that says why, every other refusal is the guards' problem+json.
+  const forbidden = (reply: FastifyReply, refusal: Refusal, principal: Principal | null) =>
+    refusal.code === 'ERR_FORBIDDEN' && principal?.user
+      ? sendPage(reply, 403, forbiddenPage(principal.user))
+      : undefined;
+  const adminOnly = async (request: FastifyRequest, reply: FastifyReply) =>
+    (await guards.check(request, reply, ADMIN_PAGES, {
+      answerRefusal: (refusal, principal) => forbidden(reply, refusal, principal),
+    }))
+      ? undefined
+      : reply;
   const post = { preValidation: adminOnly, bodyLimit: AUTH_BODY_LIMIT };
   const withId = { ...post, schema: { params: IdParams } };
 
   app.get('/admin', async (request, reply) => {
-    const principal = await guards.resolve(request);
-    if (principal?.credential !== 'session') return redirectToPage(reply, '');
+    // The same decision; the page only maps it: a signed-in user without the role sees why, anyone else signs in.
+    const { principal, decision } = await guards.decide(request, ADMIN_PAGES);
+    if (!decision.allowed) return forbidden(reply, decision, principal) ?? redirectToPage(reply, '');
     request.auth = principal;
-    if (!principal.user!.roles.includes(ADMIN_ROLE)) return sendPage(reply, 403, forbiddenPage(principal.user!));
     const what = (request.query as Record<string, unknown>).done;
     return render(request, reply, 200, {
       notice: typeof what === 'string' && Object.hasOwn(DONE, what) ? DONE[what] : undefined,

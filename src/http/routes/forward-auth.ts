@@ -1,5 +1,6 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { Principal } from '../../core/principals.js';
+import { protectedSiteReturn } from '../../core/return-to.js';
 import { securityOf } from '../openapi.js';
 import type { ForwardAuthOptions, RouteContext } from '../route-context.js';
 
@@ -26,26 +27,6 @@ function identity(principal: Principal, prefix: string): Record<string, string> 
     [`${prefix}scopes`]: principal.scopes.join(' '),
   };
   return headers;
-}
-
-/**
- * The `rd` (return) URL of a forward-auth request, when it is safe to send a
- * browser back to: an https URL on one of the deployment's configured origins
- * (never an open redirect).
- */
-export function returnTo(query: unknown, origins: readonly string[] | undefined): string | null {
-  const rd =
-    (query as Record<string, unknown> | undefined)?.rd ?? (query as Record<string, unknown> | undefined)?.return_to;
-  if (typeof rd !== 'string' || rd.length > 2048 || !origins || origins.length === 0) return null;
-  let url: URL;
-  try {
-    url = new URL(rd);
-  } catch {
-    return null;
-  }
-  return url.protocol === 'https:' && url.username === '' && url.password === '' && origins.includes(url.origin)
-    ? url.href
-    : null;
 }
 
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -78,7 +59,8 @@ export function registerForwardAuthRoutes(
     handler: async (request, reply) => {
       // A browser without a credential may be sent to sign in instead of a 401.
       const resolved = await guards.resolve(request).catch(() => null);
-      const back = resolved === null ? returnTo(request.query, origins) : null;
+      const back =
+        resolved === null ? protectedSiteReturn(request.query as Record<string, unknown> | undefined, origins) : null;
       if (back && options.signInUrl && String(request.headers.accept ?? '').includes('text/html')) {
         return reply
           .code(302)
