@@ -1,6 +1,5 @@
 import { jwtVerify } from 'jose';
-import { BoundedCache } from './bounded-cache.js';
-import type { Clock } from './clock.js';
+import { BoundedCache, type Clock, createId } from './shared/index.js';
 import {
   hasCanonicalSignature,
   readAccessTokenClaims,
@@ -10,7 +9,6 @@ import {
 } from './jwt-checks.js';
 import { signJwt } from './jwt-sign.js';
 import { SIGNING_ALGORITHMS, type KeyRing } from './keys.js';
-import { createId } from './secrets.js';
 
 /** Lifetime of access tokens unless configured, in seconds (10 minutes). */
 export const DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 600;

@@ -1,7 +1,6 @@
-import { GatehouseError } from './errors.js';
+import { GatehouseError } from './errors/index.js';
 import { matchRedirectUri } from './redirect-uris.js';
-import { OFFLINE_ACCESS_SCOPE, OIDC_SCOPES } from './scope-registry.js';
-import { parseScopes } from './scopes.js';
+import { OFFLINE_ACCESS_SCOPE, OIDC_SCOPES, parseScopes } from './scopes/index.js';
 import type { ClientRecord } from './store/index.js';
 
 /** An authorization request that passed every check (OpenID Connect Core §3.1.2.1, RFC 7636). */

@@ -1,6 +1,6 @@
 import type { BasicAuthMode } from './basic-auth.js';
-import type { ErrorCode } from './errors.js';
-import { parseScopes } from './scopes.js';
+import type { ErrorCode } from './errors/index.js';
+import { parseScopes } from './scopes/index.js';
 
 /**
  * Every kind of credential Gatehouse accepts:

@@ -1,9 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { BoundedCache } from './bounded-cache.js';
-import type { Clock } from './clock.js';
+import { BoundedCache, type Clock } from './shared/index.js';
 import type { Client, ClientService } from './clients.js';
 import type { CheckFailure, Login } from './login.js';
-import type { SessionOrigin } from './sessions.js';
+import type { SessionOrigin } from './sessions/index.js';
 import type { UserRecord, UserStore } from './store/index.js';
 
 /** Who may authenticate with `Authorization: Basic`: service clients, users, both, or nobody. */

@@ -6,14 +6,14 @@ import {
 import { createAccountService } from './account.js';
 import { createAuthorizationEndpoint } from './authorization-endpoint.js';
 import { createCodeGrant } from './code-grant.js';
-import { createConsents } from './consents.js';
+import { createConsents } from './consents/index.js';
 import { createIdTokens } from './id-tokens.js';
 import { createGrants } from './grants.js';
-import { createScopeRegistry } from './scope-registry.js';
+import { createScopeRegistry } from './scopes/index.js';
 import { createApiKeys } from './api-keys.js';
-import { createAuditLog, type AuditEventInput, type AuditLog } from './audit.js';
+import { createAuditLog, type AuditEventInput, type AuditLog } from './audit/index.js';
 import { createBasicAuth } from './basic-auth.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from './shared/index.js';
 import { createClientService } from './clients.js';
 import { createKeyRing, type SigningAlgorithm } from './keys.js';
 import { createPrincipalResolver } from './principals.js';
@@ -22,13 +22,19 @@ import { createLoginThrottle } from './login-throttle.js';
 import type { LoginThrottle } from './throttle.js';
 import { createTwoFactor, type TwoFactorOptions } from './two-factor.js';
 import { createPasskeys, type PasskeyOptions } from './passkeys.js';
-import { withHashQueue, type HashQueueOptions } from './hash-queue.js';
+import {
+  withHashQueue,
+  type HashQueueOptions,
+  createArgon2Hasher,
+  PASSWORD_MIN_LENGTH,
+  type PasswordHasher,
+  type PasswordPolicy,
+} from './passwords/index.js';
 import { createLogin } from './login.js';
 import { createDeviceCookies } from './device-cookies.js';
-import { createArgon2Hasher, PASSWORD_MIN_LENGTH, type PasswordHasher, type PasswordPolicy } from './passwords.js';
-import { createSessionService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './sessions.js';
+import { createSessionService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './sessions/index.js';
 import type { Store } from './store/index.js';
-import { createUserService } from './users.js';
+import { createUserService } from './users/index.js';
 
 /** Options of {@link createAuthCore}. */
 export interface AuthCoreOptions {
@@ -266,33 +272,29 @@ function createTokenServices(
 /** The Gatehouse core; see {@link createAuthCore}. */
 export type AuthCore = ReturnType<typeof createAuthCore>;
 
-export * from './clock.js';
-export * from './errors.js';
-export * from './hash-queue.js';
+export { createManualClock, systemClock, type Clock } from './shared/index.js';
+export * from './errors/index.js';
+export * from './passwords/index.js';
 export { BASIC_AUTH_MODES, BASIC_CACHE_SECONDS, type BasicAuthMode } from './basic-auth.js';
 export { TWO_FACTOR_CHALLENGE_SECONDS, type LoginResult } from './login.js';
 export * from './two-factor.js';
 export * from './passkeys.js';
-export * from './passwords.js';
-export * from './roles.js';
-export * from './sessions.js';
+export * from './scopes/index.js';
+export * from './sessions/index.js';
 export type * from './store/index.js';
-export * from './usernames.js';
-export * from './users.js';
+export * from './users/index.js';
 export type { Login } from './login.js';
 export * from './access-tokens.js';
 export * from './api-keys.js';
-export * from './audit.js';
+export * from './audit/index.js';
 export * from './clients.js';
 export * from './jwt-checks.js';
 export * from './keys.js';
 export * from './principals.js';
 export * from './refresh-tokens.js';
-export * from './scopes.js';
 export * from './throttle.js';
 export * from './authorization.js';
 export * from './credentials.js';
-export * from './scope-registry.js';
 export * from './grants.js';
 export * from './account.js';
 export {
@@ -303,7 +305,7 @@ export {
   type ReauthenticationResult,
 } from './login.js';
 export { createLoginThrottle } from './login-throttle.js';
-export * from './consents.js';
+export * from './consents/index.js';
 export * from './id-tokens.js';
 export * from './redirect-uris.js';
 export * from './authorization-requests.js';

@@ -1,10 +1,9 @@
 import type * as SimpleWebAuthn from '@simplewebauthn/server';
 import { randomFillSync } from 'node:crypto';
-import type { Clock } from './clock.js';
-import { GatehouseError } from './errors.js';
+import { type Clock, hashSecret } from './shared/index.js';
+import { GatehouseError } from './errors/index.js';
 import { authenticatorName } from './passkey-authenticators.js';
-import { hashSecret } from './secrets.js';
-import type { SessionOrigin } from './sessions.js';
+import type { SessionOrigin } from './sessions/index.js';
 import type { PasskeyChallengeKind, PasskeyRecord, PasskeyStore } from './store/index.js';
 
 /**

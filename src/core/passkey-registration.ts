@@ -1,10 +1,10 @@
-import type { Consents } from './consents.js';
+import type { Consents } from './consents/index.js';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type * as SimpleWebAuthn from '@simplewebauthn/server';
 import type { AccountActor } from './account.js';
-import type { Actor, AuditLog } from './audit.js';
-import type { Clock } from './clock.js';
-import { GatehouseError } from './errors.js';
+import type { Actor, AuditLog } from './audit/index.js';
+import { type Clock, createId, hashSecret } from './shared/index.js';
+import { GatehouseError } from './errors/index.js';
 import type { CheckFailure, Login } from './login.js';
 import {
   challengeMaker,
@@ -17,10 +17,9 @@ import {
   type Passkey,
   type RelyingParty,
 } from './passkey-ceremony.js';
-import { createId, hashSecret } from './secrets.js';
-import type { SessionService } from './sessions.js';
+import type { SessionService } from './sessions/index.js';
 import type { PasskeyRecord, PasskeyStore, SessionStore } from './store/index.js';
-import type { UserService } from './users.js';
+import type { UserService } from './users/index.js';
 
 /** Adding a passkey needs a sign-in at most this long ago, or the current password. */
 export const RECENT_SIGN_IN_SECONDS = 300;

@@ -3,9 +3,9 @@ import type {
   AuthenticatorTransport,
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
-import type { AuditLog } from './audit.js';
-import type { Clock } from './clock.js';
-import { GatehouseError } from './errors.js';
+import type { AuditLog } from './audit/index.js';
+import { type Clock, hashSecret } from './shared/index.js';
+import { GatehouseError } from './errors/index.js';
 import type { CheckFailure, Login, LoginResult, SecondFactorResult } from './login.js';
 import {
   challengeMaker,
@@ -16,8 +16,7 @@ import {
   where,
   type RelyingParty,
 } from './passkey-ceremony.js';
-import { hashSecret } from './secrets.js';
-import type { SessionOrigin } from './sessions.js';
+import type { SessionOrigin } from './sessions/index.js';
 import type { PasskeyRecord, PasskeyStore, TwoFactorStore, UserStore } from './store/index.js';
 
 /**

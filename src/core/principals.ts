@@ -4,11 +4,11 @@ import type { Authorizable, CredentialKind } from './authorization.js';
 import type { BasicAuth, BasicAuthMode } from './basic-auth.js';
 import { checkFailureError } from './login.js';
 import type { PresentedCredential } from './credentials.js';
-import { holdableScopes, type ScopeHolder, type ScopeRegistry } from './scope-registry.js';
-import type { SessionService, Session, SessionOrigin } from './sessions.js';
+import { holdableScopes, type ScopeHolder, type ScopeRegistry } from './scopes/index.js';
+import type { SessionService, Session, SessionOrigin } from './sessions/index.js';
 import type { ClientStore, ConsentStore, RevocationStore, UserStore } from './store/index.js';
 import { USER_CLIENT_ID } from './user-client.js';
-import { toUser, type User } from './users.js';
+import { toUser, type User } from './users/index.js';
 
 /** Who a request acts for, whatever credential it carried. */
 export interface Principal extends Authorizable {

@@ -1,5 +1,4 @@
-import type { Clock } from './clock.js';
-import { createId, createSecret, hashSecret, SECRET_PATTERN } from './secrets.js';
+import { type Clock, createId, createSecret, hashSecret, SECRET_PATTERN } from './shared/index.js';
 import type { RefreshTokenRecord, RefreshTokenStore } from './store/index.js';
 
 /** Prefix of refresh tokens, so that a leak scanner can recognise them and nobody mistakes one for a JWT. */

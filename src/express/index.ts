@@ -10,7 +10,7 @@ import {
 } from '../core/authorization.js';
 import type { BasicAuthMode } from '../core/basic-auth.js';
 import { readPresentedCredential } from '../core/credentials.js';
-import { isGatehouseError, type ErrorCode } from '../core/errors.js';
+import { isGatehouseError, type ErrorCode } from '../core/errors/index.js';
 import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import { certificateOfConnection } from '../http/client-certificate.js';

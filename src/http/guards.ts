@@ -8,7 +8,7 @@ import {
   type Requirement,
 } from '../core/authorization.js';
 import type { BasicAuthMode } from '../core/basic-auth.js';
-import { isGatehouseError } from '../core/errors.js';
+import { isGatehouseError } from '../core/errors/index.js';
 import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import { presentedCertificate } from './client-certificate.js';

@@ -1,7 +1,7 @@
 import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEVICE_COOKIE_LIFETIME_SECONDS } from '../core/device-cookies.js';
-import { SESSION_COOKIE_NAME } from '../core/sessions.js';
+import { SESSION_COOKIE_NAME } from '../core/sessions/index.js';
 
 // The cookie codec of @fastify/cookie, used without registering the plugin:
 // its hooks would run on every request of the host application (1 µs each,

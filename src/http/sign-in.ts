@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CheckFailure, SecondFactorMethod } from '../core/login.js';
 import type { AuthenticationResponseJSON } from '../core/passkeys.js';
-import type { Session, SessionOrigin } from '../core/sessions.js';
-import type { User } from '../core/users.js';
+import type { Session, SessionOrigin } from '../core/sessions/index.js';
+import type { User } from '../core/users/index.js';
 import { actorOf, originOf } from './actor.js';
 import type { RouteContext } from './route-context.js';
 import {

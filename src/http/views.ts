@@ -1,8 +1,8 @@
 import type { ApiKey } from '../core/api-keys.js';
-import type { AppAccess } from '../core/consents.js';
+import type { AppAccess } from '../core/consents/index.js';
 import type { Passkey } from '../core/passkeys.js';
-import type { Session } from '../core/sessions.js';
-import type { User } from '../core/users.js';
+import type { Session } from '../core/sessions/index.js';
+import type { User } from '../core/users/index.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

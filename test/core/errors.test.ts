@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ERROR_CODES, GatehouseError } from '../../src/core/errors.js';
+import { ERROR_CODES, GatehouseError } from '../../src/core/errors/errors.js';
 import { createProblem, HTTP_STATUS } from '../../src/http/problem.js';
 
 test('docs/errors.md lists exactly the registry, with the same statuses and messages', () => {

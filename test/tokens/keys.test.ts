@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import SQLite from 'better-sqlite3';
-import { createManualClock } from '../../src/core/clock.js';
+import { createManualClock } from '../../src/core/shared/clock.js';
 import { hasCanonicalSignature } from '../../src/core/jwt-checks.js';
 import { startTestServer, type TestServer, addScopes } from '../helpers/server.js';
 

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isGatehouseError } from '../../core/errors.js';
-import { ADMIN_ROLE } from '../../core/roles.js';
+import { isGatehouseError } from '../../core/errors/index.js';
+import { ADMIN_ROLE } from '../../core/scopes/index.js';
 import { actorOf } from '../actor.js';
 import { signedIn, type RouteContext } from '../route-context.js';
 import { HTTP_STATUS } from '../problem.js';

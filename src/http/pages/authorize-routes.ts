@@ -1,9 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Actor } from '../../core/audit.js';
+import type { Actor } from '../../core/audit/index.js';
 import type { AuthorizeOutcome, SignedIn } from '../../core/authorization-endpoint.js';
-import { isGatehouseError } from '../../core/errors.js';
+import { isGatehouseError } from '../../core/errors/index.js';
 import { checkLogoutRequest } from '../../core/rp-logout.js';
 import { actorOf, originOf } from '../actor.js';
 import { sameSiteOnly } from '../csrf.js';

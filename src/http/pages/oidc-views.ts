@@ -1,7 +1,7 @@
 import type { AuthorizationError } from '../../core/authorization-requests.js';
-import type { AppAccess } from '../../core/consents.js';
-import type { ScopeDefinition } from '../../core/scope-registry.js';
-import type { User } from '../../core/users.js';
+import type { AppAccess } from '../../core/consents/index.js';
+import type { ScopeDefinition } from '../../core/scopes/index.js';
+import type { User } from '../../core/users/index.js';
 import { html } from './html.js';
 import { layout, when } from './views.js';
 

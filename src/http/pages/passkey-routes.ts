@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import { isGatehouseError } from '../../core/errors.js';
+import { isGatehouseError } from '../../core/errors/index.js';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../../core/passkeys.js';
 import { accountActorOf } from '../actor.js';
 import { sameSiteOnly } from '../csrf.js';

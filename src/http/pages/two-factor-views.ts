@@ -1,6 +1,6 @@
 import type { SecondFactorMethod } from '../../core/login.js';
 import type { TwoFactorStatus } from '../../core/two-factor.js';
-import type { User } from '../../core/users.js';
+import type { User } from '../../core/users/index.js';
 import { html, SafeHtml } from './html.js';
 import { passkeySignIn } from './passkey-views.js';
 import { currentPasswordField, layout } from './views.js';

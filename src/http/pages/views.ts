@@ -1,6 +1,6 @@
 import type { ApiKey } from '../../core/api-keys.js';
-import type { Session } from '../../core/sessions.js';
-import type { User } from '../../core/users.js';
+import type { Session } from '../../core/sessions/index.js';
+import type { User } from '../../core/users/index.js';
 import { html, SafeHtml } from './html.js';
 import { passkeySignIn } from './passkey-views.js';
 

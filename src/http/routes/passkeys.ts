@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { reauthenticationError } from '../../core/account.js';
 import { checkFailureError } from '../../core/login.js';
-import { ADMIN_ROLE } from '../../core/roles.js';
+import { ADMIN_ROLE } from '../../core/scopes/index.js';
 import { accountActorOf, actorOf } from '../actor.js';
 import { sameSiteOnly } from '../csrf.js';
 import { signedIn, type RouteContext } from '../route-context.js';

@@ -1,4 +1,4 @@
-import { GatehouseError } from './errors.js';
+import { GatehouseError } from '../errors/index.js';
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ); capped in length here.
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;

@@ -1,4 +1,4 @@
-import { GatehouseError } from './errors.js';
+import { GatehouseError } from '../errors/index.js';
 
 /** The role that may use the admin routes and manage other users. */
 export const ADMIN_ROLE = 'admin';

@@ -1,8 +1,7 @@
-import { APPLICATION, type Actor, type AuditLog } from './audit.js';
-import type { Clock } from './clock.js';
-import { GatehouseError } from './errors.js';
-import { createId } from './secrets.js';
-import type { ClientStore, ConsentRecord, ConsentStore, RefreshTokenStore } from './store/index.js';
+import { APPLICATION, type Actor, type AuditLog } from '../audit/index.js';
+import { type Clock, createId } from '../shared/index.js';
+import { GatehouseError } from '../errors/index.js';
+import type { ClientStore, ConsentRecord, ConsentStore, RefreshTokenStore } from '../store/index.js';
 
 /** An app a user let in, as the account page lists it. */
 export interface AppAccess {

@@ -1,9 +1,9 @@
-import { APPLICATION, type Actor, type AuditLog } from './audit.js';
-import type { Clock } from './clock.js';
-import { GatehouseError } from './errors.js';
+import { APPLICATION, type Actor, type AuditLog } from '../audit/index.js';
+import type { Clock } from '../shared/index.js';
+import { GatehouseError } from '../errors/index.js';
 import { ADMIN_ROLE, parseRoles } from './roles.js';
 import { parseScopes } from './scopes.js';
-import type { ScopeRecord, ScopeStore } from './store/index.js';
+import type { ScopeRecord, ScopeStore } from '../store/index.js';
 
 /** A scope a credential may hold, as the registry knows it. */
 export interface ScopeDefinition {

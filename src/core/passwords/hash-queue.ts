@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { GatehouseError } from './errors.js';
+import { GatehouseError } from '../errors/index.js';
 import type { PasswordHasher } from './passwords.js';
 
 /** The error of a full hash queue: HTTP 503 with `Retry-After: 1`. */

@@ -1,4 +1,4 @@
-import { GatehouseError } from './errors.js';
+import { GatehouseError } from '../errors/index.js';
 
 /** Longest username accepted, in code points after NFKC normalisation. */
 export const USERNAME_MAX_LENGTH = 64;

@@ -2,7 +2,7 @@ import { hash, verify } from '@node-rs/argon2';
 
 // Algorithm.Argon2id; the package exports it as an ambient const enum, which isolated modules cannot read.
 const ARGON2ID = 2;
-import { GatehouseError } from './errors.js';
+import { GatehouseError } from '../errors/index.js';
 import { scorePassword } from './password-strength.js';
 
 /** Default shortest password, in characters (code points after NFKC): NIST SP 800-63B-4 for password-only accounts. */

@@ -1,8 +1,7 @@
-import type { Actor, AuditLog } from './audit.js';
-import type { Clock } from './clock.js';
-import { createId, createSecret, hashSecret, SECRET_PATTERN } from './secrets.js';
-import type { SessionRecord, SessionStore, UserStore } from './store/index.js';
-import { toUser, type User } from './users.js';
+import type { Actor, AuditLog } from '../audit/index.js';
+import { type Clock, createId, createSecret, hashSecret, SECRET_PATTERN } from '../shared/index.js';
+import type { SessionRecord, SessionStore, UserStore } from '../store/index.js';
+import { toUser, type User } from '../users/index.js';
 
 /** How long sessions live. */
 export interface SessionPolicy {

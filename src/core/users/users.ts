@@ -1,11 +1,10 @@
-import { APPLICATION, type Actor, type AuditLog } from './audit.js';
-import type { Clock } from './clock.js';
-import type { Consents } from './consents.js';
-import { GatehouseError } from './errors.js';
-import { checkPasswordPolicy, type PasswordHasher, type PasswordPolicy } from './passwords.js';
-import { parseRoles } from './roles.js';
-import { createId } from './secrets.js';
-import type { ApiKeyStore, SessionStore, TwoFactorStore, UserRecord, UserStore } from './store/index.js';
+import { APPLICATION, type Actor, type AuditLog } from '../audit/index.js';
+import { type Clock, createId } from '../shared/index.js';
+import type { Consents } from '../consents/index.js';
+import { GatehouseError } from '../errors/index.js';
+import { checkPasswordPolicy, type PasswordHasher, type PasswordPolicy } from '../passwords/index.js';
+import { parseRoles } from '../scopes/index.js';
+import type { ApiKeyStore, SessionStore, TwoFactorStore, UserRecord, UserStore } from '../store/index.js';
 import { parseUsername, tryUsernameKey } from './usernames.js';
 
 /** A user as the outside world sees it: never the password hash. */

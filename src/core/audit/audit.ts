@@ -1,6 +1,5 @@
-import type { Clock } from './clock.js';
-import { createId } from './secrets.js';
-import type { AuditRecord, AuditStore } from './store/index.js';
+import { type Clock, createId } from '../shared/index.js';
+import type { AuditRecord, AuditStore } from '../store/index.js';
 
 /** The kinds of audit events. */
 export type AuditEventType =
