@@ -1,5 +1,5 @@
 import { GatehouseError } from './errors/index.js';
-import { matchRedirectUri } from './redirect-uris.js';
+import { matchRedirectUri } from './clients/index.js';
 import { OFFLINE_ACCESS_SCOPE, OIDC_SCOPES, parseScopes } from './scopes/index.js';
 import type { ClientRecord } from './store/index.js';
 

@@ -1,4 +1,4 @@
-import type { BasicAuthMode } from './basic-auth.js';
+import type { BasicAuthMode } from './sign-in/index.js';
 import type { ErrorCode } from './errors/index.js';
 import { parseScopes } from './scopes/index.js';
 

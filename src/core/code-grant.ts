@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { AccessTokens } from './access-tokens.js';
+import type { AccessTokens, GrantResult, RefreshTokens } from './tokens/index.js';
 import type { AuditLog } from './audit/index.js';
-import type { Client } from './clients.js';
+import type { Client } from './clients/index.js';
 import { type Clock, constantTimeEqual, hashSecret, SECRET_PATTERN } from './shared/index.js';
 import type { Consents } from './consents/index.js';
-import type { GrantResult } from './grant-result.js';
 import type { IdTokens } from './id-tokens.js';
-import type { RefreshTokens } from './refresh-tokens.js';
 import { holdableScopes, OFFLINE_ACCESS_SCOPE, OPENID_SCOPE, type ScopeRegistry } from './scopes/index.js';
 import type { SessionService } from './sessions/index.js';
 import type { AuthorizationCodeRecord, AuthorizationCodeStore, RevocationStore } from './store/index.js';

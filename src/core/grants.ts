@@ -1,17 +1,22 @@
-import type { AccessTokenClaims, AccessTokens } from './access-tokens.js';
+import {
+  type AccessTokenClaims,
+  type AccessTokens,
+  type GrantRefusal,
+  type GrantResult,
+  type IssuedTokens,
+  type RefreshTokens,
+  USER_CLIENT_ID,
+} from './tokens/index.js';
 import type { Actor, AuditLog } from './audit/index.js';
-import type { Client, ClientService } from './clients.js';
+import type { Client, ClientService } from './clients/index.js';
 import type { CodeGrant } from './code-grant.js';
-import type { GrantRefusal, GrantResult, IssuedTokens } from './grant-result.js';
 import type { Consents } from './consents/index.js';
 import { GatehouseError } from './errors/index.js';
 import type { PrincipalResolver } from './principals.js';
-import type { RefreshTokens } from './refresh-tokens.js';
 import { checkRequestedScopes, holdableScopes, INTROSPECT_SCOPE, type ScopeRegistry } from './scopes/index.js';
 import type { Session, SessionService } from './sessions/index.js';
 import type { ClientStore, RevocationStore } from './store/index.js';
 import type { User, UserService } from './users/index.js';
-import { USER_CLIENT_ID } from './user-client.js';
 
 export { USER_CLIENT_ID };
 export type { GrantRefusal, GrantResult, IssuedTokens };

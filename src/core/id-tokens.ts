@@ -1,8 +1,14 @@
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import type { Clock } from './shared/index.js';
-import { COMPACT_JWS_PATTERN, hasCanonicalSignature, MAX_TOKEN_LENGTH } from './jwt-checks.js';
-import { signJwt } from './jwt-sign.js';
-import { KEY_ALGORITHMS, type KeyAlgorithm, type KeyRing } from './keys.js';
+import {
+  COMPACT_JWS_PATTERN,
+  hasCanonicalSignature,
+  MAX_TOKEN_LENGTH,
+  signJwt,
+  KEY_ALGORITHMS,
+  type KeyAlgorithm,
+  type KeyRing,
+} from './jwt/index.js';
 import type { User } from './users/index.js';
 
 /** Claims OpenID Connect scopes release (Core §5.4), and Gatehouse's `roles`. */

@@ -8,7 +8,7 @@ import {
   type Refusal,
   type Requirement,
 } from '../core/authorization.js';
-import type { BasicAuthMode } from '../core/basic-auth.js';
+import type { BasicAuthMode } from '../core/sign-in/index.js';
 import { readPresentedCredential } from '../core/credentials.js';
 import { isGatehouseError, type ErrorCode } from '../core/errors/index.js';
 import type { AuthCore } from '../core/index.js';

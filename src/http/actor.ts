@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { AccountActor } from '../core/account.js';
+import type { AccountActor } from '../core/accounts/index.js';
 import type { Actor } from '../core/audit/index.js';
 import type { SessionOrigin } from '../core/sessions/index.js';
 

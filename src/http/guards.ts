@@ -7,7 +7,7 @@ import {
   type Refusal,
   type Requirement,
 } from '../core/authorization.js';
-import type { BasicAuthMode } from '../core/basic-auth.js';
+import type { BasicAuthMode } from '../core/sign-in/index.js';
 import { isGatehouseError } from '../core/errors/index.js';
 import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals.js';

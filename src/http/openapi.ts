@@ -1,6 +1,6 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { RouteOptions } from 'fastify';
-import type { BasicAuthMode } from '../core/basic-auth.js';
+import type { BasicAuthMode } from '../core/sign-in/index.js';
 import { ERROR_CODES } from '../core/errors/index.js';
 import { guardRequirement, type GuardRequirement } from './guards.js';
 import { SESSION_COOKIE_NAME } from './session-cookie.js';

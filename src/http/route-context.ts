@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { BasicAuthMode } from '../core/basic-auth.js';
+import type { BasicAuthMode } from '../core/sign-in/index.js';
 import type { AuthCore } from '../core/index.js';
 import type { Session } from '../core/sessions/index.js';
 import type { User } from '../core/users/index.js';

@@ -1,6 +1,6 @@
 import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DEVICE_COOKIE_LIFETIME_SECONDS } from '../core/device-cookies.js';
+import { DEVICE_COOKIE_LIFETIME_SECONDS } from '../core/sign-in/index.js';
 import { SESSION_COOKIE_NAME } from '../core/sessions/index.js';
 
 // The cookie codec of @fastify/cookie, used without registering the plugin:

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CheckFailure, SecondFactorMethod } from '../core/login.js';
-import type { AuthenticationResponseJSON } from '../core/passkeys.js';
+import type { CheckFailure, SecondFactorMethod } from '../core/sign-in/index.js';
+import type { AuthenticationResponseJSON } from '../core/passkeys/index.js';
 import type { Session, SessionOrigin } from '../core/sessions/index.js';
 import type { User } from '../core/users/index.js';
 import { actorOf, originOf } from './actor.js';

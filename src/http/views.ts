@@ -1,6 +1,6 @@
-import type { ApiKey } from '../core/api-keys.js';
+import type { ApiKey } from '../core/tokens/index.js';
 import type { AppAccess } from '../core/consents/index.js';
-import type { Passkey } from '../core/passkeys.js';
+import type { Passkey } from '../core/passkeys/index.js';
 import type { Session } from '../core/sessions/index.js';
 import type { User } from '../core/users/index.js';
 

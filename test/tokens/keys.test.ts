@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import SQLite from 'better-sqlite3';
 import { createManualClock } from '../../src/core/shared/clock.js';
-import { hasCanonicalSignature } from '../../src/core/jwt-checks.js';
+import { hasCanonicalSignature } from '../../src/core/jwt/jwt-checks.js';
 import { startTestServer, type TestServer, addScopes } from '../helpers/server.js';
 
 const clock = createManualClock(Date.now());

@@ -4,7 +4,7 @@ import { signedIn } from '../route-context.js';
 import { redirectToPage, sendPage } from './send.js';
 import { appsSection } from './oidc-views.js';
 import { passkeySection } from './passkey-views.js';
-import { RECENT_SIGN_IN_SECONDS } from '../../core/passkeys.js';
+import { RECENT_SIGN_IN_SECONDS } from '../../core/passkeys/index.js';
 import { twoFactorSection } from './two-factor-views.js';
 import { accountPage, type AccountNotice } from './views.js';
 

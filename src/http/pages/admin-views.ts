@@ -1,7 +1,7 @@
 import type { AuditRecord } from '../../core/store/index.js';
-import type { Client } from '../../core/clients.js';
+import type { Client } from '../../core/clients/index.js';
 import type { AppAccess } from '../../core/consents/index.js';
-import type { SigningKeyInfo } from '../../core/keys.js';
+import type { SigningKeyInfo } from '../../core/jwt/index.js';
 import type { ScopeDefinition } from '../../core/scopes/index.js';
 import type { User } from '../../core/users/index.js';
 import { html } from './html.js';

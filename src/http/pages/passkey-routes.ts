@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { isGatehouseError } from '../../core/errors/index.js';
-import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../../core/passkeys.js';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../../core/passkeys/index.js';
 import { accountActorOf } from '../actor.js';
 import { sameSiteOnly } from '../csrf.js';
 import type { RouteContext } from '../route-context.js';

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { CheckFailure } from '../../core/login.js';
+import type { CheckFailure } from '../../core/sign-in/index.js';
 import { PAGE_CSP } from './assets.js';
 import { escapeHtml } from './html.js';
 import { BASE_TAG } from './views.js';

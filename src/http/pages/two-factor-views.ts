@@ -1,5 +1,4 @@
-import type { SecondFactorMethod } from '../../core/login.js';
-import type { TwoFactorStatus } from '../../core/two-factor.js';
+import type { SecondFactorMethod, TwoFactorStatus } from '../../core/sign-in/index.js';
 import type { User } from '../../core/users/index.js';
 import { html, SafeHtml } from './html.js';
 import { passkeySignIn } from './passkey-views.js';

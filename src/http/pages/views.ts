@@ -1,4 +1,4 @@
-import type { ApiKey } from '../../core/api-keys.js';
+import type { ApiKey } from '../../core/tokens/index.js';
 import type { Session } from '../../core/sessions/index.js';
 import type { User } from '../../core/users/index.js';
 import { html, SafeHtml } from './html.js';

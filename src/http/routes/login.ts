@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { checkFailureError } from '../../core/login.js';
+import { checkFailureError } from '../../core/sign-in/index.js';
 import { sameSiteOnly } from '../csrf.js';
 import type { RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, LoginBody, TwoFactorLoginBody } from '../schemas.js';

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { reauthenticationError } from '../../core/account.js';
-import { checkFailureError } from '../../core/login.js';
+import { reauthenticationError } from '../../core/accounts/index.js';
+import { checkFailureError } from '../../core/sign-in/index.js';
 import { ADMIN_ROLE } from '../../core/scopes/index.js';
 import { accountActorOf, actorOf } from '../actor.js';
 import { sameSiteOnly } from '../csrf.js';

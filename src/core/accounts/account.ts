@@ -1,10 +1,9 @@
-import type { Actor, AuditLog } from './audit/index.js';
-import type { Consents } from './consents/index.js';
-import { GatehouseError } from './errors/index.js';
-import { checkFailureError, type CheckFailure, type Login } from './login.js';
-import type { SessionOrigin, SessionService } from './sessions/index.js';
-import type { TwoFactor } from './two-factor.js';
-import type { User, UserService } from './users/index.js';
+import type { Actor, AuditLog } from '../audit/index.js';
+import type { Consents } from '../consents/index.js';
+import { GatehouseError } from '../errors/index.js';
+import { checkFailureError, type CheckFailure, type Login, type TwoFactor } from '../sign-in/index.js';
+import type { SessionOrigin, SessionService } from '../sessions/index.js';
+import type { User, UserService } from '../users/index.js';
 
 /** The signed-in user making a change to their own account, and where from. */
 export interface AccountActor {

@@ -1,5 +1,5 @@
-import { type Clock, createId, createSecret, hashSecret, SECRET_PATTERN } from './shared/index.js';
-import type { RefreshTokenRecord, RefreshTokenStore } from './store/index.js';
+import { type Clock, createId, createSecret, hashSecret, SECRET_PATTERN } from '../shared/index.js';
+import type { RefreshTokenRecord, RefreshTokenStore } from '../store/index.js';
 
 /** Prefix of refresh tokens, so that a leak scanner can recognise them and nobody mistakes one for a JWT. */
 export const REFRESH_TOKEN_PREFIX = 'ghr_';

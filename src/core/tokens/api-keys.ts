@@ -1,9 +1,9 @@
-import { APPLICATION, type Actor, type AuditLog } from './audit/index.js';
-import { type Clock, createId, createSecret, hashSecret, SECRET_PATTERN } from './shared/index.js';
-import { GatehouseError } from './errors/index.js';
-import { checkRequestedScopes, holdableScopes, type ScopeRegistry } from './scopes/index.js';
-import type { ApiKeyRecord, ApiKeyStore, UserStore } from './store/index.js';
-import { toUser, type User } from './users/index.js';
+import { APPLICATION, type Actor, type AuditLog } from '../audit/index.js';
+import { type Clock, createId, createSecret, hashSecret, SECRET_PATTERN } from '../shared/index.js';
+import { GatehouseError } from '../errors/index.js';
+import { checkRequestedScopes, holdableScopes, type ScopeRegistry } from '../scopes/index.js';
+import type { ApiKeyRecord, ApiKeyStore, UserStore } from '../store/index.js';
+import { toUser, type User } from '../users/index.js';
 
 /** Prefix of every API key, so that secret scanners recognise a leaked one. */
 export const API_KEY_PREFIX = 'gh_';

@@ -1,14 +1,15 @@
 import { jwtVerify } from 'jose';
-import { BoundedCache, type Clock, createId } from './shared/index.js';
+import { BoundedCache, type Clock, createId } from '../shared/index.js';
 import {
   hasCanonicalSignature,
   readAccessTokenClaims,
   readAccessTokenHeader,
   ACCESS_TOKEN_TYPE,
   type AccessTokenClaims,
-} from './jwt-checks.js';
-import { signJwt } from './jwt-sign.js';
-import { SIGNING_ALGORITHMS, type KeyRing } from './keys.js';
+  signJwt,
+  SIGNING_ALGORITHMS,
+  type KeyRing,
+} from '../jwt/index.js';
 
 /** Lifetime of access tokens unless configured, in seconds (10 minutes). */
 export const DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 600;

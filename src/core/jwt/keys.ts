@@ -7,10 +7,10 @@ import {
   importJWK,
   type JWK,
 } from 'jose';
-import type { Actor, AuditLog } from './audit/index.js';
-import type { Clock } from './shared/index.js';
-import { GatehouseError } from './errors/index.js';
-import type { SigningKeyRecord, SigningKeyStore } from './store/index.js';
+import type { Actor, AuditLog } from '../audit/index.js';
+import type { Clock } from '../shared/index.js';
+import { GatehouseError } from '../errors/index.js';
+import type { SigningKeyRecord, SigningKeyStore } from '../store/index.js';
 
 /** Asymmetric JWS algorithms Gatehouse signs access tokens with. Symmetric (HS*) and `none` never. */
 export const SIGNING_ALGORITHMS = ['EdDSA', 'ES256'] as const;

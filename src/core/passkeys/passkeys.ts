@@ -1,15 +1,15 @@
-import type { Consents } from './consents/index.js';
-import type { AccountActor } from './account.js';
-import type { Actor, AuditLog } from './audit/index.js';
-import type { Clock } from './shared/index.js';
-import { GatehouseError } from './errors/index.js';
-import type { Login } from './login.js';
+import type { Consents } from '../consents/index.js';
+import type { AccountActor } from '../accounts/index.js';
+import type { Actor, AuditLog } from '../audit/index.js';
+import type { Clock } from '../shared/index.js';
+import { GatehouseError } from '../errors/index.js';
+import type { Login } from '../sign-in/index.js';
 import { parseName, relyingPartyOf, toPasskey, where, type Passkey, type PasskeyOptions } from './passkey-ceremony.js';
 import { createPasskeyRegistration } from './passkey-registration.js';
 import { createPasskeySignIn } from './passkey-sign-in.js';
-import type { SessionService } from './sessions/index.js';
-import type { PasskeyStore, SessionStore, TwoFactorStore, UserStore } from './store/index.js';
-import { changedBy, type UserService } from './users/index.js';
+import type { SessionService } from '../sessions/index.js';
+import type { PasskeyStore, SessionStore, TwoFactorStore, UserStore } from '../store/index.js';
+import { changedBy, type UserService } from '../users/index.js';
 
 export type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 export { PASSKEY_CHALLENGE_SECONDS, type Passkey, type PasskeyOptions } from './passkey-ceremony.js';

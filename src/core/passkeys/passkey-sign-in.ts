@@ -3,10 +3,10 @@ import type {
   AuthenticatorTransport,
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
-import type { AuditLog } from './audit/index.js';
-import { type Clock, hashSecret } from './shared/index.js';
-import { GatehouseError } from './errors/index.js';
-import type { CheckFailure, Login, LoginResult, SecondFactorResult } from './login.js';
+import type { AuditLog } from '../audit/index.js';
+import { type Clock, hashSecret } from '../shared/index.js';
+import { GatehouseError } from '../errors/index.js';
+import type { CheckFailure, Login, LoginResult, SecondFactorResult } from '../sign-in/index.js';
 import {
   challengeMaker,
   challengeOf,
@@ -16,8 +16,8 @@ import {
   where,
   type RelyingParty,
 } from './passkey-ceremony.js';
-import type { SessionOrigin } from './sessions/index.js';
-import type { PasskeyRecord, PasskeyStore, TwoFactorStore, UserStore } from './store/index.js';
+import type { SessionOrigin } from '../sessions/index.js';
+import type { PasskeyRecord, PasskeyStore, TwoFactorStore, UserStore } from '../store/index.js';
 
 /**
  * The authentication ceremony (WebAuthn §7.2): a sign-in with a passkey

@@ -1,4 +1,4 @@
-import { GatehouseError } from './errors/index.js';
+import { GatehouseError } from '../errors/index.js';
 
 /** Longest redirect URI Gatehouse registers. */
 export const MAX_REDIRECT_URI_LENGTH = 2048;

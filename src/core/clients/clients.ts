@@ -1,13 +1,12 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { importJWK, jwtVerify, type JWK } from 'jose';
-import { type Clock, constantTimeEqual, createId, createSecret, hashSecret } from './shared/index.js';
-import { GatehouseError } from './errors/index.js';
-import { COMPACT_JWS_PATTERN, MAX_TOKEN_LENGTH } from './jwt-checks.js';
-import { APPLICATION, type Actor, type AuditLog } from './audit/index.js';
-import { checkRequestedScopes, holdableScopes, OIDC_SCOPES, type ScopeRegistry } from './scopes/index.js';
-import { KEY_ALGORITHMS, type KeyAlgorithm } from './keys.js';
+import { type Clock, constantTimeEqual, createId, createSecret, hashSecret } from '../shared/index.js';
+import { GatehouseError } from '../errors/index.js';
+import { COMPACT_JWS_PATTERN, MAX_TOKEN_LENGTH, KEY_ALGORITHMS, type KeyAlgorithm } from '../jwt/index.js';
+import { APPLICATION, type Actor, type AuditLog } from '../audit/index.js';
+import { checkRequestedScopes, holdableScopes, OIDC_SCOPES, type ScopeRegistry } from '../scopes/index.js';
 import { checkRedirectUri } from './redirect-uris.js';
-import type { ClientRecord, ClientStore, RevocationStore } from './store/index.js';
+import type { ClientRecord, ClientStore, RevocationStore } from '../store/index.js';
 
 /** The grants a client may be registered for. */
 export const GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'] as const;

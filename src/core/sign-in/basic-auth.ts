@@ -1,9 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { BoundedCache, type Clock } from './shared/index.js';
-import type { Client, ClientService } from './clients.js';
+import { BoundedCache, type Clock } from '../shared/index.js';
+import type { Client, ClientService } from '../clients/index.js';
 import type { CheckFailure, Login } from './login.js';
-import type { SessionOrigin } from './sessions/index.js';
-import type { UserRecord, UserStore } from './store/index.js';
+import type { SessionOrigin } from '../sessions/index.js';
+import type { UserRecord, UserStore } from '../store/index.js';
 
 /** Who may authenticate with `Authorization: Basic`: service clients, users, both, or nobody. */
 export type BasicAuthMode = 'users' | 'clients' | 'both' | 'off';

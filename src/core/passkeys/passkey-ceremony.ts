@@ -1,10 +1,10 @@
 import type * as SimpleWebAuthn from '@simplewebauthn/server';
 import { randomFillSync } from 'node:crypto';
-import { type Clock, hashSecret } from './shared/index.js';
-import { GatehouseError } from './errors/index.js';
+import { type Clock, hashSecret } from '../shared/index.js';
+import { GatehouseError } from '../errors/index.js';
 import { authenticatorName } from './passkey-authenticators.js';
-import type { SessionOrigin } from './sessions/index.js';
-import type { PasskeyChallengeKind, PasskeyRecord, PasskeyStore } from './store/index.js';
+import type { SessionOrigin } from '../sessions/index.js';
+import type { PasskeyChallengeKind, PasskeyRecord, PasskeyStore } from '../store/index.js';
 
 /**
  * What the passkey ceremonies share (core/passkey-registration.ts,

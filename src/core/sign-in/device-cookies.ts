@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { type Clock, constantTimeEqual } from './shared/index.js';
+import { type Clock, constantTimeEqual } from '../shared/index.js';
 
 /** How long a device cookie is honoured after its sign-in, in seconds: one year. */
 export const DEVICE_COOKIE_LIFETIME_SECONDS = 365 * 86_400;

@@ -1,14 +1,14 @@
 import { attemptKeys, type AttemptKind } from './attempt-keys.js';
-import type { AuditLog } from './audit/index.js';
-import { type Clock, createSecret, hashSecret } from './shared/index.js';
+import type { AuditLog } from '../audit/index.js';
+import { type Clock, createSecret, hashSecret } from '../shared/index.js';
 import type { DeviceCookies } from './device-cookies.js';
-import { GatehouseError } from './errors/index.js';
-import { checkPasswordSize, type PasswordHasher } from './passwords/index.js';
-import type { AuthMethod, SessionOrigin, SessionService, Session } from './sessions/index.js';
-import type { PasskeyStore, TwoFactorStore, UserRecord, UserStore } from './store/index.js';
+import { GatehouseError } from '../errors/index.js';
+import { checkPasswordSize, type PasswordHasher } from '../passwords/index.js';
+import type { AuthMethod, SessionOrigin, SessionService, Session } from '../sessions/index.js';
+import type { PasskeyStore, TwoFactorStore, UserRecord, UserStore } from '../store/index.js';
 import type { LoginThrottle, ThrottleKeys } from './throttle.js';
 import type { SecondFactor, TwoFactor } from './two-factor.js';
-import { tryUsernameKey, toUser, type User } from './users/index.js';
+import { tryUsernameKey, toUser, type User } from '../users/index.js';
 
 /** How long a sign-in waits for its second factor. */
 export const TWO_FACTOR_CHALLENGE_SECONDS = 300;

@@ -1,9 +1,9 @@
 import { compactDecrypt, CompactEncrypt } from 'jose';
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type * as Otplib from 'otplib';
-import { type Clock, hashSecret } from './shared/index.js';
-import { GatehouseError } from './errors/index.js';
-import type { TwoFactorStore } from './store/index.js';
+import { type Clock, hashSecret } from '../shared/index.js';
+import { GatehouseError } from '../errors/index.js';
+import type { TwoFactorStore } from '../store/index.js';
 
 /** TOTP as every authenticator app reads it (RFC 6238 defaults): SHA-1, 6 digits, 30-second steps. */
 const PERIOD_SECONDS = 30;

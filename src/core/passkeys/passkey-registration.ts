@@ -1,11 +1,11 @@
-import type { Consents } from './consents/index.js';
+import type { Consents } from '../consents/index.js';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type * as SimpleWebAuthn from '@simplewebauthn/server';
-import type { AccountActor } from './account.js';
-import type { Actor, AuditLog } from './audit/index.js';
-import { type Clock, createId, hashSecret } from './shared/index.js';
-import { GatehouseError } from './errors/index.js';
-import type { CheckFailure, Login } from './login.js';
+import type { AccountActor } from '../accounts/index.js';
+import type { Actor, AuditLog } from '../audit/index.js';
+import { type Clock, createId, hashSecret } from '../shared/index.js';
+import { GatehouseError } from '../errors/index.js';
+import type { CheckFailure, Login } from '../sign-in/index.js';
 import {
   challengeMaker,
   challengeOf,
@@ -17,9 +17,9 @@ import {
   type Passkey,
   type RelyingParty,
 } from './passkey-ceremony.js';
-import type { SessionService } from './sessions/index.js';
-import type { PasskeyRecord, PasskeyStore, SessionStore } from './store/index.js';
-import type { UserService } from './users/index.js';
+import type { SessionService } from '../sessions/index.js';
+import type { PasskeyRecord, PasskeyStore, SessionStore } from '../store/index.js';
+import type { UserService } from '../users/index.js';
 
 /** Adding a passkey needs a sign-in at most this long ago, or the current password. */
 export const RECENT_SIGN_IN_SECONDS = 300;
