@@ -6,11 +6,9 @@ import {
   createRefreshTokens,
 } from './tokens/index.js';
 import { createAccountService } from './accounts/index.js';
-import { createAuthorizationEndpoint } from './authorization-endpoint.js';
-import { createCodeGrant } from './code-grant.js';
+import { createAuthorizationEndpoint, createCodeGrant, createIdTokens } from './oidc/index.js';
 import { createConsents } from './consents/index.js';
-import { createIdTokens } from './id-tokens.js';
-import { createGrants } from './grants.js';
+import { createGrants } from './grants/index.js';
 import { createScopeRegistry } from './scopes/index.js';
 import { createAuditLog, type AuditEventInput, type AuditLog } from './audit/index.js';
 import {
@@ -25,7 +23,7 @@ import {
 import { systemClock, type Clock } from './shared/index.js';
 import { createClientService } from './clients/index.js';
 import { createKeyRing, type SigningAlgorithm } from './jwt/index.js';
-import { createPrincipalResolver } from './principals.js';
+import { createPrincipalResolver } from './principals/index.js';
 import { createPasskeys, type PasskeyOptions } from './passkeys/index.js';
 import {
   withHashQueue,
@@ -357,14 +355,9 @@ export {
   type SigningAlgorithm,
   type SigningKeyInfo,
 } from './jwt/index.js';
-export * from './principals.js';
-export * from './authorization.js';
-export * from './credentials.js';
-export * from './grants.js';
+export * from './principals/index.js';
+export * from './authorization/index.js';
+export * from './grants/index.js';
 export * from './accounts/index.js';
 export * from './consents/index.js';
-export * from './id-tokens.js';
-export * from './authorization-requests.js';
-export * from './authorization-endpoint.js';
-export * from './code-grant.js';
-export * from './rp-logout.js';
+export * from './oidc/index.js';

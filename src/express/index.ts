@@ -7,12 +7,12 @@ import {
   isCrossSite,
   type Refusal,
   type Requirement,
-} from '../core/authorization.js';
+  readPresentedCredential,
+} from '../core/authorization/index.js';
 import type { BasicAuthMode } from '../core/sign-in/index.js';
-import { readPresentedCredential } from '../core/credentials.js';
 import { isGatehouseError, type ErrorCode } from '../core/errors/index.js';
 import type { AuthCore } from '../core/index.js';
-import type { Principal } from '../core/principals.js';
+import type { Principal } from '../core/principals/index.js';
 import { certificateOfConnection } from '../http/client-certificate.js';
 import { createProblem } from '../http/problem.js';
 import { SESSION_COOKIE_NAME } from '../http/session-cookie.js';

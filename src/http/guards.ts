@@ -6,11 +6,11 @@ import {
   type Decision,
   type Refusal,
   type Requirement,
-} from '../core/authorization.js';
+} from '../core/authorization/index.js';
 import type { BasicAuthMode } from '../core/sign-in/index.js';
 import { isGatehouseError } from '../core/errors/index.js';
 import type { AuthCore } from '../core/index.js';
-import type { Principal } from '../core/principals.js';
+import type { Principal } from '../core/principals/index.js';
 import { presentedCertificate } from './client-certificate.js';
 import { readCredential } from './credentials.js';
 import { sendProblem } from './problem.js';

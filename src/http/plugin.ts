@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthCore, BasicAuthMode } from '../core/index.js';
-import type { Principal } from '../core/principals.js';
+import type { Principal } from '../core/principals/index.js';
 import { useStrictBodyParsers } from './body-parsers.js';
 import { handleError } from './error-handler.js';
 import { createGuards, type AuthGuards } from './guards.js';

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply } from 'fastify';
-import { BEARER_CHALLENGE } from '../core/authorization.js';
+import { BEARER_CHALLENGE } from '../core/authorization/index.js';
 import { ERROR_CODES, type ErrorCode } from '../core/errors/index.js';
 
 /** The HTTP status of every error code: the one place where errors meet HTTP. */

@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authorize, defineRequirement, type CredentialKind } from '../core/authorization.js';
-import { readBearerToken } from '../core/credentials.js';
+import { authorize, defineRequirement, type CredentialKind, readBearerToken } from '../core/authorization/index.js';
 import { createProblem } from '../http/problem.js';
 import { presentedCertificate } from '../http/client-certificate.js';
 import type { Verifier, VerifiedAccessToken } from './verifier.js';

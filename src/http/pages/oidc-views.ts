@@ -1,4 +1,4 @@
-import type { AuthorizationError } from '../../core/authorization-requests.js';
+import type { AuthorizationError } from '../../core/oidc/index.js';
 import type { AppAccess } from '../../core/consents/index.js';
 import type { ScopeDefinition } from '../../core/scopes/index.js';
 import type { User } from '../../core/users/index.js';

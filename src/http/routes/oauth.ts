@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { GrantResult } from '../../core/grants.js';
+import type { GrantResult } from '../../core/grants/index.js';
 import { useStrictBodyParsers } from '../body-parsers.js';
 import { authenticateClient, type ClientAuthParameters } from '../client-auth.js';
 import { anyOrigin, answerPreflights } from '../cors.js';
@@ -11,7 +11,7 @@ import type { RouteContext } from '../route-context.js';
 import type { RouteDocs } from '../openapi.js';
 import { AUTH_BODY_LIMIT } from '../schemas.js';
 
-export { USER_CLIENT_ID } from '../../core/grants.js';
+export { USER_CLIENT_ID } from '../../core/grants/index.js';
 
 const Param = Type.String({ minLength: 1, maxLength: 8192 });
 // RFC 6749 §3.2: parameters sent without a value are treated as omitted; unknown ones are ignored.

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { userClaims } from '../../core/id-tokens.js';
+import { userClaims } from '../../core/oidc/index.js';
 import { OPENID_SCOPE } from '../../core/scopes/index.js';
 import { anyOrigin, answerPreflights } from '../cors.js';
 import type { RouteContext } from '../route-context.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { CLIENT_ASSERTION_ALGORITHMS } from '../../core/clients/index.js';
-import { ACR_VALUES, CLAIMS_SUPPORTED } from '../../core/id-tokens.js';
+import { ACR_VALUES, CLAIMS_SUPPORTED } from '../../core/oidc/index.js';
 import { KEY_ALGORITHMS } from '../../core/jwt/index.js';
 import { anyOrigin } from '../cors.js';
 import type { RouteContext } from '../route-context.js';

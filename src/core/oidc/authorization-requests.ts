@@ -1,7 +1,7 @@
-import { GatehouseError } from './errors/index.js';
-import { matchRedirectUri } from './clients/index.js';
-import { OFFLINE_ACCESS_SCOPE, OIDC_SCOPES, parseScopes } from './scopes/index.js';
-import type { ClientRecord } from './store/index.js';
+import { GatehouseError } from '../errors/index.js';
+import { matchRedirectUri } from '../clients/index.js';
+import { OFFLINE_ACCESS_SCOPE, OIDC_SCOPES, parseScopes } from '../scopes/index.js';
+import type { ClientRecord } from '../store/index.js';
 
 /** An authorization request that passed every check (OpenID Connect Core §3.1.2.1, RFC 7636). */
 export interface AuthorizationRequest {

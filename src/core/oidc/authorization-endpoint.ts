@@ -1,4 +1,4 @@
-import type { Actor, AuditLog } from './audit/index.js';
+import type { Actor, AuditLog } from '../audit/index.js';
 import {
   loginAfterOf,
   parseAuthorizationRequest,
@@ -6,12 +6,12 @@ import {
   type AuthorizationError,
   type AuthorizationRequest,
 } from './authorization-requests.js';
-import { type Clock, createSecret, hashSecret, SECRET_PATTERN } from './shared/index.js';
-import type { Consents } from './consents/index.js';
-import { holdableScopes, type ScopeDefinition, type ScopeRegistry } from './scopes/index.js';
-import type { Session } from './sessions/index.js';
-import type { AuthorizationCodeStore, ClientRecord, ClientStore } from './store/index.js';
-import type { User } from './users/index.js';
+import { type Clock, createSecret, hashSecret, SECRET_PATTERN } from '../shared/index.js';
+import type { Consents } from '../consents/index.js';
+import { holdableScopes, type ScopeDefinition, type ScopeRegistry } from '../scopes/index.js';
+import type { Session } from '../sessions/index.js';
+import type { AuthorizationCodeStore, ClientRecord, ClientStore } from '../store/index.js';
+import type { User } from '../users/index.js';
 
 /** How long an authorization code may wait for its redemption (at most 60 s: OAuth 2.1 §4.1.2, RFC 9700 §4.2). */
 export const AUTHORIZATION_CODE_SECONDS = 60;

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { AccessTokens, GrantResult, RefreshTokens } from './tokens/index.js';
-import type { AuditLog } from './audit/index.js';
-import type { Client } from './clients/index.js';
-import { type Clock, constantTimeEqual, hashSecret, SECRET_PATTERN } from './shared/index.js';
-import type { Consents } from './consents/index.js';
+import type { AccessTokens, GrantResult, RefreshTokens } from '../tokens/index.js';
+import type { AuditLog } from '../audit/index.js';
+import type { Client } from '../clients/index.js';
+import { type Clock, constantTimeEqual, hashSecret, SECRET_PATTERN } from '../shared/index.js';
+import type { Consents } from '../consents/index.js';
 import type { IdTokens } from './id-tokens.js';
-import { holdableScopes, OFFLINE_ACCESS_SCOPE, OPENID_SCOPE, type ScopeRegistry } from './scopes/index.js';
-import type { SessionService } from './sessions/index.js';
-import type { AuthorizationCodeRecord, AuthorizationCodeStore, RevocationStore } from './store/index.js';
-import type { UserService } from './users/index.js';
+import { holdableScopes, OFFLINE_ACCESS_SCOPE, OPENID_SCOPE, type ScopeRegistry } from '../scopes/index.js';
+import type { SessionService } from '../sessions/index.js';
+import type { AuthorizationCodeRecord, AuthorizationCodeStore, RevocationStore } from '../store/index.js';
+import type { UserService } from '../users/index.js';
 
 /** How long an app's `offline_access` lasts from the sign-in that granted it, unless the user revokes it first. */
 export const OFFLINE_ACCESS_SECONDS = 30 * 86_400;

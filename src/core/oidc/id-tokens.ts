@@ -1,5 +1,5 @@
 import { compactVerify, decodeProtectedHeader } from 'jose';
-import type { Clock } from './shared/index.js';
+import type { Clock } from '../shared/index.js';
 import {
   COMPACT_JWS_PATTERN,
   hasCanonicalSignature,
@@ -8,8 +8,8 @@ import {
   KEY_ALGORITHMS,
   type KeyAlgorithm,
   type KeyRing,
-} from './jwt/index.js';
-import type { User } from './users/index.js';
+} from '../jwt/index.js';
+import type { User } from '../users/index.js';
 
 /** Claims OpenID Connect scopes release (Core §5.4), and Gatehouse's `roles`. */
 export const CLAIMS_SUPPORTED = [

@@ -1,5 +1,5 @@
 import type { IdTokenHint, IdTokens } from './id-tokens.js';
-import type { ClientRecord } from './store/index.js';
+import type { ClientRecord } from '../store/index.js';
 
 /** A checked RP-initiated logout request (OpenID Connect RP-Initiated Logout 1.0 §2). */
 export interface LogoutRequest {

@@ -1,11 +1,10 @@
-import { type AccessTokenClaims, type AccessTokens, type ApiKeys, USER_CLIENT_ID } from './tokens/index.js';
-import type { Authorizable, CredentialKind } from './authorization.js';
-import { type BasicAuth, type BasicAuthMode, checkFailureError } from './sign-in/index.js';
-import type { PresentedCredential } from './credentials.js';
-import { holdableScopes, type ScopeHolder, type ScopeRegistry } from './scopes/index.js';
-import type { SessionService, Session, SessionOrigin } from './sessions/index.js';
-import type { ClientStore, ConsentStore, RevocationStore, UserStore } from './store/index.js';
-import { toUser, type User } from './users/index.js';
+import { type AccessTokenClaims, type AccessTokens, type ApiKeys, USER_CLIENT_ID } from '../tokens/index.js';
+import type { Authorizable, CredentialKind, PresentedCredential } from '../authorization/index.js';
+import { type BasicAuth, type BasicAuthMode, checkFailureError } from '../sign-in/index.js';
+import { holdableScopes, type ScopeHolder, type ScopeRegistry } from '../scopes/index.js';
+import type { SessionService, Session, SessionOrigin } from '../sessions/index.js';
+import type { ClientStore, ConsentStore, RevocationStore, UserStore } from '../store/index.js';
+import { toUser, type User } from '../users/index.js';
 
 /** Who a request acts for, whatever credential it carried. */
 export interface Principal extends Authorizable {

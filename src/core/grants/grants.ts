@@ -6,17 +6,17 @@ import {
   type IssuedTokens,
   type RefreshTokens,
   USER_CLIENT_ID,
-} from './tokens/index.js';
-import type { Actor, AuditLog } from './audit/index.js';
-import type { Client, ClientService } from './clients/index.js';
-import type { CodeGrant } from './code-grant.js';
-import type { Consents } from './consents/index.js';
-import { GatehouseError } from './errors/index.js';
-import type { PrincipalResolver } from './principals.js';
-import { checkRequestedScopes, holdableScopes, INTROSPECT_SCOPE, type ScopeRegistry } from './scopes/index.js';
-import type { Session, SessionService } from './sessions/index.js';
-import type { ClientStore, RevocationStore } from './store/index.js';
-import type { User, UserService } from './users/index.js';
+} from '../tokens/index.js';
+import type { Actor, AuditLog } from '../audit/index.js';
+import type { Client, ClientService } from '../clients/index.js';
+import type { CodeGrant } from '../oidc/index.js';
+import type { Consents } from '../consents/index.js';
+import { GatehouseError } from '../errors/index.js';
+import type { PrincipalResolver } from '../principals/index.js';
+import { checkRequestedScopes, holdableScopes, INTROSPECT_SCOPE, type ScopeRegistry } from '../scopes/index.js';
+import type { Session, SessionService } from '../sessions/index.js';
+import type { ClientStore, RevocationStore } from '../store/index.js';
+import type { User, UserService } from '../users/index.js';
 
 export { USER_CLIENT_ID };
 export type { GrantRefusal, GrantResult, IssuedTokens };

@@ -1,6 +1,6 @@
-import type { BasicAuthMode } from './sign-in/index.js';
-import type { ErrorCode } from './errors/index.js';
-import { parseScopes } from './scopes/index.js';
+import type { BasicAuthMode } from '../sign-in/index.js';
+import type { ErrorCode } from '../errors/index.js';
+import { parseScopes } from '../scopes/index.js';
 
 /**
  * Every kind of credential Gatehouse accepts:
