@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import type { AuthCore } from '../core/index.js';
-import { CLIENT_ASSERTION_TYPE } from '../core/clients/index.js';
-import type { AuthenticatedClient } from '../core/grants/index.js';
-import { presentedCertificate } from './client-certificate.js';
-import { OAuthError } from './oauth-errors.js';
+import type { AuthCore } from '../../core/index.js';
+import { CLIENT_ASSERTION_TYPE } from '../../core/clients/index.js';
+import type { AuthenticatedClient } from '../../core/grants/index.js';
+import { presentedCertificate } from '../client-certificate.js';
+import { OAuthError } from './errors.js';
 
 /** The client-authentication parameters of an OAuth request body. */
 export interface ClientAuthParameters {

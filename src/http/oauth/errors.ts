@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isGatehouseError } from '../core/errors/index.js';
-import { handleError } from './error-handler.js';
+import { isGatehouseError } from '../../core/errors/index.js';
+import { handleError } from '../error-handler.js';
 
 /** RFC 6749 §5.2 error codes (plus RFC 7009's `unsupported_token_type`). */
 export type OAuthErrorCode =

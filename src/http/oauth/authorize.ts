@@ -9,10 +9,10 @@ import { sameSiteOnly } from '../csrf.js';
 import { signedIn, type RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT } from '../schemas.js';
 import { signOut } from '../sign-in.js';
-import { backHome } from './account-page.js';
-import { authorizationErrorPage, consentPage, logoutConfirmPage } from './oidc-views.js';
-import { resumeUrl } from './return-to.js';
-import { formTarget, redirectToPage, sendPage } from './send.js';
+import { backHome } from '../pages/account-page.js';
+import { authorizationErrorPage, consentPage, logoutConfirmPage } from '../pages/oidc-views.js';
+import { resumeUrl } from '../pages/return-to.js';
+import { formTarget, redirectToPage, sendPage } from '../pages/send.js';
 
 const strict = { additionalProperties: false } as const;
 const Interaction = Type.String({ minLength: 1, maxLength: 64 });
