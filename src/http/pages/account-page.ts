@@ -6,7 +6,7 @@ import { appsSection } from './oidc-views.js';
 import { passkeySection } from './passkey-views.js';
 import { RECENT_SIGN_IN_SECONDS } from '../../core/passkeys/index.js';
 import { twoFactorSection } from './two-factor-views.js';
-import { accountPage, type AccountNotice } from './views.js';
+import { accountPage, type AccountNotice } from './html-views.js';
 
 /** Messages a redirect may ask the account page to show: fixed words, never text from the request. */
 export const ACCOUNT_NOTICES = {

@@ -5,7 +5,7 @@ import type { SigningKeyInfo } from '../../core/jwt/index.js';
 import type { ScopeDefinition } from '../../core/scopes/index.js';
 import type { User } from '../../core/users/index.js';
 import { html } from './html.js';
-import { layout, when } from './views.js';
+import { layout, when } from './html-views.js';
 
 /** Everything the administration page shows. */
 export interface AdminData {

@@ -3,7 +3,7 @@ import type { AppAccess } from '../../core/consents/index.js';
 import type { ScopeDefinition } from '../../core/scopes/index.js';
 import type { User } from '../../core/users/index.js';
 import { html } from './html.js';
-import { layout, when } from './views.js';
+import { layout, when } from './html-views.js';
 
 /** An authorization request that cannot go back to its app: what was wrong, and no link anywhere. */
 export function authorizationErrorPage(error: AuthorizationError): string {

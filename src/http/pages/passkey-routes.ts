@@ -15,7 +15,7 @@ import { PasskeyAddForm, PasskeyRenameForm, PasskeySignInForm } from './forms.js
 import { formTargetsFor, signInReturn } from './return-to.js';
 import { sendPage, sendWaitPage } from './send.js';
 import { twoFactorSignInPage } from './two-factor-views.js';
-import { signInPage } from './views.js';
+import { signInPage } from './html-views.js';
 import { BY_ADDRESS } from '../rate-limit.js';
 
 /** The answer the passkey script put in a form field, if it is one of the `schema`'s shape. */

@@ -12,7 +12,7 @@ import { ApiKeyForm, PasswordChangeForm, SignInForm } from './forms.js';
 import { formTargetsFor, signInReturn } from './return-to.js';
 import { redirectToPage, sendPage, sendReauthenticationFailure, sendWaitPage } from './send.js';
 import { twoFactorSignInPage } from './two-factor-views.js';
-import { signInPage } from './views.js';
+import { signInPage } from './html-views.js';
 import { BY_ADDRESS } from '../rate-limit.js';
 
 /** The one answer to every failed sign-in, as on `POST /login`: it never says which part was wrong. */

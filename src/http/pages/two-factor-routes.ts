@@ -11,7 +11,7 @@ import { CodeForm, CurrentPasswordForm, TwoFactorSignInForm } from './forms.js';
 import { formTargetsFor, signInReturn } from './return-to.js';
 import { sendPage, sendReauthenticationFailure, sendWaitPage } from './send.js';
 import { recoveryCodesPage, twoFactorEnrollPage, twoFactorSignInPage } from './two-factor-views.js';
-import { signInPage } from './views.js';
+import { signInPage } from './html-views.js';
 import { BY_ADDRESS } from '../rate-limit.js';
 
 /**

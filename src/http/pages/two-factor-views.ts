@@ -2,7 +2,7 @@ import type { SecondFactorMethod, TwoFactorStatus } from '../../core/sign-in/ind
 import type { User } from '../../core/users/index.js';
 import { html, SafeHtml } from './html.js';
 import { passkeySignIn } from './passkey-views.js';
-import { currentPasswordField, layout } from './views.js';
+import { currentPasswordField, layout } from './html-views.js';
 
 /**
  * The second step of signing in: a code from the authenticator app or a

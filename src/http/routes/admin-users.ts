@@ -4,7 +4,7 @@ import { GatehouseError } from '../../core/errors/index.js';
 import { ADMIN_ROLE } from '../../core/scopes/index.js';
 import type { RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, CreateUserBody, IdParams, UpdateUserBody } from '../schemas.js';
-import { sessionView, userView } from '../views.js';
+import { sessionView, userView } from '../json-views.js';
 import { actorOf } from '../actor.js';
 
 /** `/admin/users…`: user management for role `admin`. */

@@ -5,7 +5,7 @@ import { sameSiteOnly } from '../csrf.js';
 import type { RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, LoginBody, TwoFactorLoginBody } from '../schemas.js';
 import { completeSignIn, signIn, signOut } from '../sign-in.js';
-import { sessionView, userView } from '../views.js';
+import { sessionView, userView } from '../json-views.js';
 import { BY_ADDRESS } from '../rate-limit.js';
 
 /** `POST /login` and `POST /logout`. */

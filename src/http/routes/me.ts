@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { GatehouseError } from '../../core/errors/index.js';
 import { signedIn, type RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, IdParams, PasswordChangeBody } from '../schemas.js';
-import { sessionView, userView } from '../views.js';
+import { sessionView, userView } from '../json-views.js';
 import { reauthenticationError } from '../../core/accounts/index.js';
 import { accountActorOf, actorOf } from '../actor.js';
 

@@ -16,7 +16,7 @@ import {
   PasskeyRenameBody,
 } from '../schemas.js';
 import { signInWithPasskey } from '../sign-in.js';
-import { passkeyView, sessionView, userView } from '../views.js';
+import { passkeyView, sessionView, userView } from '../json-views.js';
 import { BY_ADDRESS } from '../rate-limit.js';
 
 /**
