@@ -36,7 +36,7 @@ function readCookie(request: FastifyRequest, name: string): string | undefined {
 }
 
 /**
- * The device cookie's name (see core/device-cookies.ts): the session
+ * The device cookie's name (see core/sign-in/device-cookies.ts): the session
  * cookie's with `-device`, always with the `__Host-` prefix.
  *
  * @example

@@ -110,7 +110,7 @@ export async function signOut(
   if (readSessionCookie(request, cookie) !== undefined) clearSessionCookie(reply, cookie);
 }
 
-/** Gives a browser that just signed in the device cookie core issued with its session (see core/device-cookies.ts). */
+/** Gives a browser that just signed in the device cookie core issued with its session (see core/sign-in/device-cookies.ts). */
 function rememberDevice(
   { cookie }: SignInContext,
   reply: FastifyReply,
