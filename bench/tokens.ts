@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/tokens.ts
  */
-import { createManualClock } from '../src/core/clock.js';
+import { createManualClock } from '../src/core/shared/clock.js';
 import { createAuthCore } from '../src/core/index.js';
 import { openStore } from '../src/store/index.js';
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { createSecret, hashSecret } from '../../src/core/secrets.js';
+import { createSecret, hashSecret } from '../../src/core/shared/secrets.js';
 
 /**
  * Fills the SQLite database at `file` with `count` live sessions of the user

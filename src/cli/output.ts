@@ -1,4 +1,4 @@
-import { isGatehouseError } from '../core/errors.js';
+import { isGatehouseError } from '../core/errors/index.js';
 
 /** An ISO 8601 time, or `-`. */
 export function isoTime(ms: number | null | undefined): string {

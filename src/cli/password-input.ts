@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { GatehouseError } from '../core/errors.js';
+import { GatehouseError } from '../core/errors/index.js';
 
 /** Reads all of standard input and drops one trailing newline (what `echo` or a here-string adds). */
 export async function readPasswordFromStdin(): Promise<string> {

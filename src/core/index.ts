@@ -2,33 +2,40 @@ import {
   createAccessTokens,
   DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS,
   MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
-} from './access-tokens.js';
-import { createAccountService } from './account.js';
-import { createAuthorizationEndpoint } from './authorization-endpoint.js';
-import { createCodeGrant } from './code-grant.js';
-import { createConsents } from './consents.js';
-import { createIdTokens } from './id-tokens.js';
-import { createGrants } from './grants.js';
-import { createScopeRegistry } from './scope-registry.js';
-import { createApiKeys } from './api-keys.js';
-import { createAuditLog, type AuditEventInput, type AuditLog } from './audit.js';
-import { createBasicAuth } from './basic-auth.js';
-import { systemClock, type Clock } from './clock.js';
-import { createClientService } from './clients.js';
-import { createKeyRing, type SigningAlgorithm } from './keys.js';
-import { createPrincipalResolver } from './principals.js';
-import { createRefreshTokens } from './refresh-tokens.js';
-import { createLoginThrottle } from './login-throttle.js';
-import type { LoginThrottle } from './throttle.js';
-import { createTwoFactor, type TwoFactorOptions } from './two-factor.js';
-import { createPasskeys, type PasskeyOptions } from './passkeys.js';
-import { withHashQueue, type HashQueueOptions } from './hash-queue.js';
-import { createLogin } from './login.js';
-import { createDeviceCookies } from './device-cookies.js';
-import { createArgon2Hasher, PASSWORD_MIN_LENGTH, type PasswordHasher, type PasswordPolicy } from './passwords.js';
-import { createSessionService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './sessions.js';
+  createApiKeys,
+  createRefreshTokens,
+} from './tokens/index.js';
+import { createAccountService } from './accounts/index.js';
+import { createAuthorizationEndpoint, createCodeGrant, createIdTokens } from './oidc/index.js';
+import { createConsents } from './consents/index.js';
+import { createGrants } from './grants/index.js';
+import { createScopeRegistry } from './scopes/index.js';
+import { createAuditLog, type AuditEventInput, type AuditLog } from './audit/index.js';
+import {
+  createBasicAuth,
+  createLoginThrottle,
+  type LoginThrottle,
+  createTwoFactor,
+  type TwoFactorOptions,
+  createLogin,
+  createDeviceCookies,
+} from './sign-in/index.js';
+import { systemClock, type Clock } from './shared/index.js';
+import { createClientService } from './clients/index.js';
+import { createKeyRing, type SigningAlgorithm } from './jwt/index.js';
+import { createPrincipalResolver } from './principals/index.js';
+import { createPasskeys, type PasskeyOptions } from './passkeys/index.js';
+import {
+  withHashQueue,
+  type HashQueueOptions,
+  createArgon2Hasher,
+  PASSWORD_MIN_LENGTH,
+  type PasswordHasher,
+  type PasswordPolicy,
+} from './passwords/index.js';
+import { createSessionService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './sessions/index.js';
 import type { Store } from './store/index.js';
-import { createUserService } from './users.js';
+import { createUserService } from './users/index.js';
 
 /** Options of {@link createAuthCore}. */
 export interface AuthCoreOptions {
@@ -266,47 +273,91 @@ function createTokenServices(
 /** The Gatehouse core; see {@link createAuthCore}. */
 export type AuthCore = ReturnType<typeof createAuthCore>;
 
-export * from './clock.js';
-export * from './errors.js';
-export * from './hash-queue.js';
-export { BASIC_AUTH_MODES, BASIC_CACHE_SECONDS, type BasicAuthMode } from './basic-auth.js';
-export { TWO_FACTOR_CHALLENGE_SECONDS, type LoginResult } from './login.js';
-export * from './two-factor.js';
-export * from './passkeys.js';
-export * from './passwords.js';
-export * from './roles.js';
-export * from './sessions.js';
-export type * from './store/index.js';
-export * from './usernames.js';
-export * from './users.js';
-export type { Login } from './login.js';
-export * from './access-tokens.js';
-export * from './api-keys.js';
-export * from './audit.js';
-export * from './clients.js';
-export * from './jwt-checks.js';
-export * from './keys.js';
-export * from './principals.js';
-export * from './refresh-tokens.js';
-export * from './scopes.js';
-export * from './throttle.js';
-export * from './authorization.js';
-export * from './credentials.js';
-export * from './scope-registry.js';
-export * from './grants.js';
-export * from './account.js';
+export { createManualClock, systemClock, type Clock } from './shared/index.js';
+export * from './errors/index.js';
+export * from './passwords/index.js';
 export {
-  checkFailureError,
+  addressKey,
+  BASIC_AUTH_MODES,
+  BASIC_CACHE_SECONDS,
+  type BasicAuthMode,
   type CheckFailure,
+  checkFailureError,
+  createLoginThrottle,
+  createTwoFactor,
+  DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_IPV6_PREFIX_LENGTH,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_THROTTLE_POLICY,
+  type Login,
+  type LoginResult,
+  type LoginThrottle,
+  type ReauthenticationResult,
+  RECOVERY_CODE_COUNT,
+  type SecondFactor,
   type SecondFactorMethod,
   type SecondFactorResult,
-  type ReauthenticationResult,
-} from './login.js';
-export { createLoginThrottle } from './login-throttle.js';
-export * from './consents.js';
-export * from './id-tokens.js';
-export * from './redirect-uris.js';
-export * from './authorization-requests.js';
-export * from './authorization-endpoint.js';
-export * from './code-grant.js';
-export * from './rp-logout.js';
+  type ThrottleKeys,
+  type ThrottlePolicy,
+  type ThrottleTicket,
+  TWO_FACTOR_CHALLENGE_SECONDS,
+  type TwoFactor,
+  type TwoFactorOptions,
+  type TwoFactorStatus,
+} from './sign-in/index.js';
+export * from './passkeys/index.js';
+export * from './scopes/index.js';
+export * from './sessions/index.js';
+export type * from './store/index.js';
+export * from './users/index.js';
+export {
+  type AccessTokenOptions,
+  type AccessTokens,
+  type AccessTokenSubject,
+  API_KEY_PREFIX,
+  type ApiKey,
+  type ApiKeys,
+  CLOCK_SKEW_SECONDS,
+  createAccessTokens,
+  createApiKeys,
+  createRefreshTokens,
+  DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS,
+  type GrantRefusal,
+  type GrantResult,
+  type IssuedTokens,
+  MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
+  REFRESH_TOKEN_PREFIX,
+  type RefreshGrant,
+  type RefreshTokens,
+  USER_CLIENT_ID,
+} from './tokens/index.js';
+export * from './audit/index.js';
+export * from './clients/index.js';
+export {
+  ACCESS_TOKEN_TYPE,
+  type AccessTokenClaims,
+  type ActiveKey,
+  boundThumbprint,
+  COMPACT_JWS_PATTERN,
+  createKeyRing,
+  hasBoundedLifetime,
+  hasCanonicalSignature,
+  KEY_ALGORITHMS,
+  type KeyAlgorithm,
+  type KeyRing,
+  type KeyRingOptions,
+  type LoadedKeys,
+  MAX_TOKEN_LENGTH,
+  type PublicSigningKey,
+  readAccessTokenClaims,
+  readAccessTokenHeader,
+  SIGNING_ALGORITHMS,
+  type SigningAlgorithm,
+  type SigningKeyInfo,
+} from './jwt/index.js';
+export * from './principals/index.js';
+export * from './authorization/index.js';
+export * from './grants/index.js';
+export * from './accounts/index.js';
+export * from './consents/index.js';
+export * from './oidc/index.js';

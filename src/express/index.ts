@@ -1,10 +1,16 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { authorize, defineRequirement, isCrossSite, type Refusal, type Requirement } from '../core/authorization.js';
-import type { BasicAuthMode } from '../core/basic-auth.js';
-import { readPresentedCredential } from '../core/credentials.js';
+import {
+  authorize,
+  defineRequirement,
+  isCrossSite,
+  type Refusal,
+  type Requirement,
+  readPresentedCredential,
+} from '../core/authorization/index.js';
+import type { BasicAuthMode } from '../core/sign-in/index.js';
 import type { AuthCore } from '../core/index.js';
-import type { Principal } from '../core/principals.js';
-import { SESSION_COOKIE_NAME } from '../core/sessions.js';
+import type { Principal } from '../core/principals/index.js';
+import { SESSION_COOKIE_NAME } from '../core/sessions/index.js';
 import {
   certificateOfConnection,
   readCookie,

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import type { AccountActor } from '../core/account.js';
-import type { Actor } from '../core/audit.js';
-import type { SessionOrigin } from '../core/sessions.js';
+import type { AccountActor } from '../core/accounts/index.js';
+import type { Actor } from '../core/audit/index.js';
+import type { SessionOrigin } from '../core/sessions/index.js';
 
 /** Where a request came from, for sessions, throttling and audit events. */
 export function originOf(request: FastifyRequest): SessionOrigin {

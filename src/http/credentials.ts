@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { readPresentedCredential, type PresentedCredential } from '../core/credentials.js';
+import { readPresentedCredential, type PresentedCredential } from '../core/authorization/index.js';
 import { readSessionCookie, type SessionCookieOptions } from './session-cookie.js';
 
 export type { PresentedCredential };

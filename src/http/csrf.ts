@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isCrossSite } from '../core/authorization.js';
+import { isCrossSite } from '../core/authorization/index.js';
 import { sendProblem } from './problem.js';
 
 /**

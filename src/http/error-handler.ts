@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isGatehouseError, type ErrorCode } from '../core/errors.js';
+import { isGatehouseError, type ErrorCode } from '../core/errors/index.js';
 import { sendProblem } from './problem.js';
 
 // Fastify's own client-error codes, mapped to ours. Anything else with a 4xx

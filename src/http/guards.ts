@@ -6,10 +6,10 @@ import {
   type Decision,
   type Refusal,
   type Requirement,
-} from '../core/authorization.js';
-import type { BasicAuthMode } from '../core/basic-auth.js';
+} from '../core/authorization/index.js';
+import type { BasicAuthMode } from '../core/sign-in/index.js';
 import type { AuthCore } from '../core/index.js';
-import type { Principal } from '../core/principals.js';
+import type { Principal } from '../core/principals/index.js';
 import { presentedCertificate } from './client-certificate.js';
 import { readCredential } from './credentials.js';
 import { sendProblemAnswer } from './problem.js';

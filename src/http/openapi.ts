@@ -1,7 +1,7 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { RouteOptions } from 'fastify';
-import type { BasicAuthMode } from '../core/basic-auth.js';
-import { ERROR_CODES } from '../core/errors.js';
+import type { BasicAuthMode } from '../core/sign-in/index.js';
+import { ERROR_CODES } from '../core/errors/index.js';
 import { guardRequirement, type GuardRequirement } from './guards.js';
 import { SESSION_COOKIE_NAME } from './session-cookie.js';
 
@@ -143,7 +143,7 @@ function requirementOf(route: RouteOptions): GuardRequirement | undefined {
 /** OpenAPI security requirements of a guard: the session cookie, or it, a bearer credential or (when accepted) Basic. */
 export function securityOf(requirement: GuardRequirement, basicAuth: BasicAuthMode): Record<string, string[]>[] {
   // OpenAPI 3.1 §4.8.30: for schemes other than OAuth2, the array lists the roles (here, scopes) required.
-  // A delegated credential exercises a role only with the scope of that name (core/authorization.ts).
+  // A delegated credential exercises a role only with the scope of that name (core/authorization/authorization.ts).
   const scopes = [...(requirement.scopes ?? [])];
   const bearerScopes = requirement.role === undefined ? scopes : [...scopes, requirement.role];
   if (requirement.credentials === 'session') return [{ session: [] }];

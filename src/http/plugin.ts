@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthCore, BasicAuthMode } from '../core/index.js';
-import type { Principal } from '../core/principals.js';
+import type { Principal } from '../core/principals/index.js';
 import { useStrictBodyParsers } from './body-parsers.js';
 import { handleError } from './error-handler.js';
 import { createGuards, type AuthGuards } from './guards.js';
 import { registerAdminPageRoutes } from './pages/admin-routes.js';
-import { registerAuthorizeRoutes } from './pages/authorize-routes.js';
+import { registerAuthorizeRoutes } from './oauth/authorize.js';
 import { registerPasskeyPageRoutes } from './pages/passkey-routes.js';
 import { registerPageRoutes } from './pages/routes.js';
 import { registerTwoFactorPageRoutes } from './pages/two-factor-routes.js';
@@ -22,7 +22,7 @@ import { registerForwardAuthRoutes, type ForwardAuthOptions } from './routes/for
 import { registerLessonRoutes } from './routes/lesson.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerMeRoutes } from './routes/me.js';
-import { registerOAuthRoutes } from './routes/oauth.js';
+import { registerOAuthRoutes } from './oauth/token.js';
 import { registerPasskeyRoutes } from './routes/passkeys.js';
 import { registerTwoFactorRoutes } from './routes/two-factor.js';
 import { registerUserInfoRoutes } from './routes/userinfo.js';

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { ErrorCode } from '../core/errors.js';
+import type { ErrorCode } from '../core/errors/index.js';
 import { problemAnswer, type Answer, type ProblemOptions } from '../wire/index.js';
 
 /** Sends an answer of the wire module (`src/wire/`) on a Fastify reply. */

@@ -1,8 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { GatehouseError } from '../core/errors.js';
-import { createLimiter } from '../core/login-throttle.js';
-import { addressKey, DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../core/throttle.js';
+import { GatehouseError } from '../core/errors/index.js';
+import {
+  createLimiter,
+  addressKey,
+  DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+} from '../core/sign-in/index.js';
 
 export { DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE };
 

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import type { BasicAuthMode } from '../core/basic-auth.js';
+import type { BasicAuthMode } from '../core/sign-in/index.js';
 import type { AuthCore } from '../core/index.js';
-import type { Session } from '../core/sessions.js';
-import type { User } from '../core/users.js';
+import type { Session } from '../core/sessions/index.js';
+import type { User } from '../core/users/index.js';
 import type { AuthGuards } from './guards.js';
 import type { RateLimits } from './rate-limit.js';
 import type { SessionCookieOptions } from './session-cookie.js';

@@ -1,7 +1,7 @@
 import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DEVICE_COOKIE_LIFETIME_SECONDS } from '../core/device-cookies.js';
-import { SESSION_COOKIE_NAME } from '../core/sessions.js';
+import { DEVICE_COOKIE_LIFETIME_SECONDS } from '../core/sign-in/index.js';
+import { SESSION_COOKIE_NAME } from '../core/sessions/index.js';
 import { readCookie as readCookieHeader } from '../wire/index.js';
 
 // The cookie serializer of @fastify/cookie, used without registering the

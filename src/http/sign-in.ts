@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CheckFailure, SecondFactorMethod } from '../core/login.js';
-import type { AuthenticationResponseJSON } from '../core/passkeys.js';
-import type { Session, SessionOrigin } from '../core/sessions.js';
-import type { User } from '../core/users.js';
+import type { CheckFailure, SecondFactorMethod } from '../core/sign-in/index.js';
+import type { AuthenticationResponseJSON } from '../core/passkeys/index.js';
+import type { Session, SessionOrigin } from '../core/sessions/index.js';
+import type { User } from '../core/users/index.js';
 import { actorOf, originOf } from './actor.js';
 import type { RouteContext } from './route-context.js';
 import {
@@ -110,7 +110,7 @@ export async function signOut(
   if (readSessionCookie(request, cookie) !== undefined) clearSessionCookie(reply, cookie);
 }
 
-/** Gives a browser that just signed in the device cookie core issued with its session (see core/device-cookies.ts). */
+/** Gives a browser that just signed in the device cookie core issued with its session (see core/sign-in/device-cookies.ts). */
 function rememberDevice(
   { cookie }: SignInContext,
   reply: FastifyReply,

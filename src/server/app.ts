@@ -1,9 +1,8 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createAuthCore, createLoginThrottle, type AuthCore } from '../core/index.js';
-import type { Clock } from '../core/clock.js';
-import type { HashQueueOptions } from '../core/hash-queue.js';
-import type { PasswordHasher } from '../core/passwords.js';
+import type { Clock } from '../core/shared/index.js';
+import type { HashQueueOptions, PasswordHasher } from '../core/passwords/index.js';
 import { handleError } from '../http/error-handler.js';
 import { gatehouseOpenApi } from '../http/openapi.js';
 import { gatehouse } from '../http/plugin.js';

@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BASIC_AUTH_MODES, type BasicAuthMode } from '../core/basic-auth.js';
-import { DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS, MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from '../core/access-tokens.js';
-import { GatehouseError } from '../core/errors.js';
-import { PASSWORD_MIN_LENGTH } from '../core/passwords.js';
-import { parseRoles } from '../core/roles.js';
-import { DEFAULT_SESSION_POLICY, SESSION_COOKIE_NAME } from '../core/sessions.js';
 import {
+  BASIC_AUTH_MODES,
+  type BasicAuthMode,
   DEFAULT_IPV6_PREFIX_LENGTH,
   DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   DEFAULT_THROTTLE_POLICY,
-} from '../core/throttle.js';
+} from '../core/sign-in/index.js';
+import { DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS, MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from '../core/tokens/index.js';
+import { GatehouseError } from '../core/errors/index.js';
+import { PASSWORD_MIN_LENGTH } from '../core/passwords/index.js';
+import { parseRoles } from '../core/scopes/index.js';
+import { DEFAULT_SESSION_POLICY, SESSION_COOKIE_NAME } from '../core/sessions/index.js';
 import { DEFAULT_CACHE_TTL_MS } from '../store/read-cache.js';
 import { boolean, integer, list, oneOf, pattern, text } from './setting-parsers.js';
 

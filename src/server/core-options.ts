@@ -1,5 +1,5 @@
 import type { AuthCoreOptions } from '../core/index.js';
-import { DEFAULT_THROTTLE_POLICY, type ThrottlePolicy } from '../core/throttle.js';
+import { DEFAULT_THROTTLE_POLICY, type ThrottlePolicy } from '../core/sign-in/index.js';
 import type { ServerConfig } from './config.js';
 
 /** What the settings decide of the core; see {@link coreOptionsFromSettings}. */

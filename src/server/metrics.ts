@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AuditEventInput } from '../core/audit.js';
-import type { ErrorCode } from '../core/errors.js';
+import type { AuditEventInput } from '../core/audit/index.js';
+import type { ErrorCode } from '../core/errors/index.js';
 import type { AuthCore } from '../core/index.js';
-import { METRICS_SCOPE } from '../core/scope-registry.js';
+import { METRICS_SCOPE } from '../core/scopes/index.js';
 import { readCredential } from '../http/credentials.js';
 import { problemCodeOf } from '../http/problem.js';
 

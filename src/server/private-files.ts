@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { GatehouseError } from '../core/errors.js';
+import { GatehouseError } from '../core/errors/index.js';
 import { databaseKind, sqliteFile } from '../store/index.js';
 
 /** What must be readable by the service's own user only, and under which setting it is configured. */

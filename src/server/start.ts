@@ -1,7 +1,7 @@
 import type { Server as HTTPSServer } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import type { AuthCore } from '../core/index.js';
-import { GatehouseError } from '../core/errors.js';
+import { GatehouseError } from '../core/errors/index.js';
 import { databaseKind } from '../store/index.js';
 import { buildServer, TLS_SETTINGS, type BuildServerOptions } from './app.js';
 import type { ServerConfig } from './config.js';

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import * as x509 from '@peculiar/x509';
-import { GatehouseError } from '../core/errors.js';
+import { GatehouseError } from '../core/errors/index.js';
 
 /** PEM certificate and key for the HTTPS server. */
 export interface TLSMaterial {

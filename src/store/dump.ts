@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 // Tables are named at run time here, from the list below: Kysely cannot type that.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDatabase = Kysely<any>;
-import { GatehouseError } from '../core/errors.js';
+import { GatehouseError } from '../core/errors/index.js';
 import type { Database } from './schema.js';
 
 type TableName = Exclude<keyof Database, 'deployment'>;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Migrator, type Kysely } from 'kysely';
-import { GatehouseError } from '../core/errors.js';
+import { GatehouseError } from '../core/errors/index.js';
 import type { Store } from '../core/store/index.js';
 import { createKyselyStore } from './kysely-store.js';
 import { migrationProvider } from './migrations.js';

@@ -1,5 +1,4 @@
-import { BoundedCache } from '../core/bounded-cache.js';
-import { systemClock, type Clock } from '../core/clock.js';
+import { BoundedCache, systemClock, type Clock } from '../core/shared/index.js';
 import type {
   ApiKeyRecord,
   ClientRecord,

@@ -1,4 +1,4 @@
-import { GatehouseError } from '../core/errors.js';
+import { GatehouseError } from '../core/errors/index.js';
 import type { Store } from '../core/store/index.js';
 
 // Signs that the database cannot be reached right now (as opposed to a query

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authorize, defineRequirement, type CredentialKind } from '../core/authorization.js';
-import { readBearerToken } from '../core/credentials.js';
-import { isServiceClientToken } from '../core/jwt-checks.js';
+import { authorize, defineRequirement, type CredentialKind, readBearerToken } from '../core/authorization/index.js';
+import { isServiceClientToken } from '../core/jwt/index.js';
 import { certificateOfConnection, refusalAnswer } from '../wire/index.js';
 import type { Verifier, VerifiedAccessToken } from './verifier.js';
 

@@ -7,7 +7,7 @@ import {
   hasCanonicalSignature,
   readAccessTokenClaims,
   readAccessTokenHeader,
-} from '../core/jwt-checks.js';
+} from '../core/jwt/index.js';
 
 /** Options of {@link createVerifier}. */
 export interface VerifierOptions {

@@ -1,4 +1,4 @@
-import { OAUTH_ERRORS, type TokenErrorCode } from '../core/errors.js';
+import { OAUTH_ERRORS, type TokenErrorCode } from '../core/errors/index.js';
 import type { Answer } from './answer.js';
 
 /** The body of an RFC 6749 §5.2 error. */

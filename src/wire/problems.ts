@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import { BEARER_CHALLENGE } from '../core/authorization.js';
-import { ERROR_CODES, isGatehouseError, type ErrorCode } from '../core/errors.js';
+import { BEARER_CHALLENGE } from '../core/authorization/index.js';
+import { ERROR_CODES, isGatehouseError, type ErrorCode } from '../core/errors/index.js';
 import type { Answer } from './answer.js';
 
 /** The HTTP status of every error code: the one place where problem codes meet HTTP. */

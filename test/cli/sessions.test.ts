@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createAuthCore } from '../../src/core/index.js';
-import { hashSecret } from '../../src/core/secrets.js';
+import { hashSecret } from '../../src/core/shared/secrets.js';
 import { openStore } from '../../src/store/index.js';
 import { createCLIFixture, fails, ok } from './helpers.js';
 

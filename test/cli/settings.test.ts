@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createManualClock } from '../../src/core/clock.js';
+import { createManualClock } from '../../src/core/shared/clock.js';
 import { createAuthCore } from '../../src/core/index.js';
 import { loadMasterKey } from '../../src/server/master-key.js';
 import { openStore } from '../../src/store/index.js';

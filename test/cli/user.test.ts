@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { PASSWORD_MIN_LENGTH } from '../../src/core/passwords.js';
+import { PASSWORD_MIN_LENGTH } from '../../src/core/passwords/passwords.js';
 import { createCLIFixture, fails, HAS_SCRIPT, ok, runInTerminal } from './helpers.js';
 
 const fixture = createCLIFixture();

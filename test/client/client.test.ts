@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generate } from 'otplib';
 import { GatehouseClient, GatehouseClientError, TwoFactorRequiredError } from '../../src/client/index.js';
-import { OPERATOR } from '../../src/core/audit.js';
+import { OPERATOR } from '../../src/core/audit/audit.js';
 import { addScopes, COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 const PASSWORD = 'alice password 1';

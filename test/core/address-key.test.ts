@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addressKey } from '../../src/core/throttle.js';
+import { addressKey } from '../../src/core/sign-in/throttle.js';
 
 test('per-address keys: IPv4 as it is, IPv4-mapped as IPv4, IPv6 by its /64 (or the configured prefix)', () => {
   const cases: [string, number, string][] = [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { BoundedCache } from '../../src/core/bounded-cache.js';
+import { BoundedCache } from '../../src/core/shared/bounded-cache.js';
 
 test('an entry is returned before its deadline and never at or after it', () => {
   const cache = new BoundedCache<string, number>(10);

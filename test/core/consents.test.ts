@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createConsents } from '../../src/core/consents.js';
-import type { AuditLog } from '../../src/core/audit.js';
+import { createConsents } from '../../src/core/consents/consents.js';
+import type { AuditLog } from '../../src/core/audit/audit.js';
 import type { Store } from '../../src/core/store/index.js';
 import { openStore } from '../../src/store/index.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { createDeviceCookies, DEVICE_COOKIE_LIFETIME_SECONDS } from '../../src/core/device-cookies.js';
+import { createDeviceCookies, DEVICE_COOKIE_LIFETIME_SECONDS } from '../../src/core/sign-in/device-cookies.js';
 
 describe('device cookies', { timeout: 10_000 }, () => {
   let now = Date.UTC(2026, 11, 1);

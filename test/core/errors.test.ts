@@ -9,7 +9,7 @@ import {
   RESOURCE_ERRORS,
   TOKEN_ERRORS,
   type OAuthErrorCode,
-} from '../../src/core/errors.js';
+} from '../../src/core/errors/errors.js';
 import { createProblem, HTTP_STATUS } from '../../src/wire/index.js';
 
 test('docs/errors.md lists exactly the registry, with the same statuses and messages', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isGatehouseError } from '../../src/core/errors.js';
-import { withHashQueue } from '../../src/core/hash-queue.js';
-import type { PasswordHasher } from '../../src/core/passwords.js';
+import { isGatehouseError } from '../../src/core/errors/errors.js';
+import { withHashQueue } from '../../src/core/passwords/hash-queue.js';
+import type { PasswordHasher } from '../../src/core/passwords/passwords.js';
 
 /** A hasher whose every call waits until the test releases it; counts how many run at once. */
 function gatedHasher() {

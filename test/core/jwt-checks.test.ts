@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { certificateBindingHolds, isServiceClientToken } from '../../src/core/jwt-checks.js';
+import { certificateBindingHolds, isServiceClientToken } from '../../src/core/jwt/jwt-checks.js';
 
 describe('token rules shared by the guard and gatehouse/verify (#23)', { timeout: 10_000 }, () => {
   test("defect 23 (client's own token rule written twice): one core function tells a client's token from a user's", () => {

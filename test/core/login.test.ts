@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { createAuthCore } from '../../src/core/index.js';
-import { createArgon2Hasher, OWASP_ARGON2_PARAMETERS } from '../../src/core/passwords.js';
-import { isGatehouseError } from '../../src/core/errors.js';
+import { createArgon2Hasher, OWASP_ARGON2_PARAMETERS } from '../../src/core/passwords/passwords.js';
+import { isGatehouseError } from '../../src/core/errors/errors.js';
 import { openStore } from '../../src/store/index.js';
 
 test('a hash made with older, cheaper parameters is upgraded at the next successful login', async () => {

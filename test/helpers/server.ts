@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Agent, request as undiciRequest } from 'undici';
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '../../src/core/shared/clock.js';
 import type { AuthCore } from '../../src/core/index.js';
 import { loadConfig, type ServerConfig } from '../../src/server/config.js';
 import type { BuildServerOptions } from '../../src/server/app.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { generate } from 'otplib';
-import { createArgon2Hasher, type PasswordHasher } from '../../src/core/passwords.js';
+import { createArgon2Hasher, type PasswordHasher } from '../../src/core/passwords/passwords.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** HTTP Basic (RFC 7617) on protected routes and forward auth, for service clients and users. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createArgon2Hasher, type PasswordHasher } from '../../src/core/passwords.js';
+import { createArgon2Hasher, type PasswordHasher } from '../../src/core/passwords/passwords.js';
 import { COOKIE, startTestServer } from '../helpers/server.js';
 
 test('when the hash queue is full, a sign-in answers 503 ERR_BUSY with Retry-After at once; signed-in requests go on', async () => {

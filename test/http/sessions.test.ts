@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createManualClock } from '../../src/core/clock.js';
+import { createManualClock } from '../../src/core/shared/clock.js';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 const PASSWORD = 'bob password 12';

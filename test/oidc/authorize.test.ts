@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '../../src/core/shared/clock.js';
 import { FormBrowser, hiddenField } from '../helpers/form-browser.js';
 import { addScopes, startTestServer, type TestServer } from '../helpers/server.js';
 

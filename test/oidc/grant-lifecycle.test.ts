@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
 import { generate } from 'otplib';
-import { hashSecret } from '../../src/core/secrets.js';
+import { hashSecret } from '../../src/core/shared/secrets.js';
 import { runCLI } from '../helpers/process.js';
 import { FormBrowser, hiddenField } from '../helpers/form-browser.js';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';

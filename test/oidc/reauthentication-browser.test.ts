@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import type { Browser, Page } from 'playwright-core';
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '../../src/core/shared/clock.js';
 import { closeBrowser, launchBrowser, watchErrors } from '../helpers/browser.js';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 

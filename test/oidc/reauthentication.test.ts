@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { generate } from 'otplib';
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '../../src/core/shared/clock.js';
 import { FormBrowser, hiddenField } from '../helpers/form-browser.js';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 

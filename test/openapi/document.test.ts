@@ -136,7 +136,7 @@ describe('GET /openapi.json', () => {
     const { paths } = document;
     assert.deepEqual(paths['/sessions']!.get!.security, [{ session: [] }]);
     assert.deepEqual(paths['/get-info']!.get!.security, [{ session: [] }, { bearer: [] }, { basic: [] }]);
-    // A token or key reaches the admin routes only with the admin scope (core/authorization.ts).
+    // A token or key reaches the admin routes only with the admin scope (core/authorization/authorization.ts).
     assert.deepEqual(paths['/admin/users']!.get!.security, [{ session: [] }, { bearer: ['admin'] }, { basic: [] }]);
     assert.equal(paths['/login']!.post!.security, undefined);
     assert.equal(paths['/healthz']!.get!.security, undefined);

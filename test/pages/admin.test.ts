@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { APPLICATION } from '../../src/core/audit.js';
+import { APPLICATION } from '../../src/core/audit/audit.js';
 import { closeBrowser, launchBrowser, SCREENSHOTS, watchErrors } from '../helpers/browser.js';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 

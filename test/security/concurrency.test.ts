@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generate } from 'otplib';
-import { createArgon2Hasher, type PasswordHasher } from '../../src/core/passwords.js';
+import { createArgon2Hasher, type PasswordHasher } from '../../src/core/passwords/passwords.js';
 import { COOKIE, startTestServer, type TestResponse, type TestServer } from '../helpers/server.js';
 
 /**

@@ -1,5 +1,5 @@
 /**
- * What each credential may do: the decision table of core/authorization.ts
+ * What each credential may do: the decision table of core/authorization/authorization.ts
  * as data. `decision-table.test.ts` sends every credential kind to every
  * route class over HTTPS and holds the answers to this table; docs/security.md
  * shows it, rendered by {@link renderDecisionTable} (the test fails when the

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { isGatehouseError } from '../../src/core/errors.js';
-import { hasBoundedLifetime, hasCanonicalSignature, readAccessTokenHeader } from '../../src/core/jwt-checks.js';
-import { parseScopes } from '../../src/core/scopes.js';
-import { parseUsername } from '../../src/core/usernames.js';
+import { isGatehouseError } from '../../src/core/errors/errors.js';
+import { hasBoundedLifetime, hasCanonicalSignature, readAccessTokenHeader } from '../../src/core/jwt/jwt-checks.js';
+import { parseScopes } from '../../src/core/scopes/scopes.js';
+import { parseUsername } from '../../src/core/users/usernames.js';
 import { parseFormStrict } from '../../src/http/body-parsers.js';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 

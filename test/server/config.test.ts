@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { isGatehouseError } from '../../src/core/errors.js';
+import { isGatehouseError } from '../../src/core/errors/errors.js';
 import { loadConfig } from '../../src/server/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-config-'));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { isGatehouseError } from '../../src/core/errors.js';
+import { isGatehouseError } from '../../src/core/errors/errors.js';
 import { applyMigrations, openDatabase, openStore, readMigrationStatus } from '../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/services.js';
 import { runStoreConformance } from './conformance.js';

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { databaseKind, openStore, sqliteFile } from '../../src/store/index.js';
 import { withReadCache } from '../../src/store/read-cache.js';
-import { isGatehouseError } from '../../src/core/errors.js';
+import { isGatehouseError } from '../../src/core/errors/errors.js';
 import { runStoreConformance } from './conformance.js';
 import { checkSessionAuthenticatedAtMigration } from './session-migration.js';
 

@@ -114,6 +114,30 @@ function adapterViolations(imports: Iterable<[string, Imports]>): string[] {
   return violations;
 }
 
+/**
+ * The rooms of core: a capability is a folder of src/core/ with one index.ts
+ * as its face. A file outside the folder imports the face only, never a file
+ * behind it; and nothing imports upward: no file imports the index.ts of a
+ * folder that holds it (its own face, an outer one, or src/index.ts), and no
+ * file of a capability imports a file at core's root (createAuthCore sits
+ * above every capability).
+ */
+function roomViolations(imports: Map<string, string[]>): string[] {
+  const violations: string[] = [];
+  const capability = (file: string) => /^core\/([^/]+)\/./.exec(file)?.[1];
+  for (const [here, targets] of imports) {
+    for (const target of targets) {
+      const room = capability(target);
+      if (room && capability(here) !== room && target !== `core/${room}/index.ts`)
+        violations.push(`${here} → ${target} (behind core/${room}/index.ts)`);
+      const folder = target.endsWith('index.ts') ? target.slice(0, -'index.ts'.length) : null;
+      if (folder !== null && here.startsWith(folder)) violations.push(`${here} → ${target} (upward)`);
+      else if (capability(here) && /^core\/[^/]+\.ts$/.test(target)) violations.push(`${here} → ${target} (upward)`);
+    }
+  }
+  return violations;
+}
+
 test('express/ and verify/ import no http/ module and no @fastify/* package; wire/ only core and node:', () => {
   const named = [...graph].map(([file, { local, packages }]): [string, Imports] => [
     name(file),
@@ -141,4 +165,30 @@ test('the adapter rule catches a violation', () => {
       'wire/answers.ts → fastify',
     ],
   );
+});
+
+test('other folders use a capability of core only through its index.ts, and nothing imports upward', () => {
+  const imports = new Map([...graph].map(([file, { local }]) => [name(file), local.map(name)]));
+  assert.deepEqual(roomViolations(imports), []);
+});
+
+test('the room rule catches a file reached behind its face and an import upward', () => {
+  const synthetic = new Map([
+    ['core/index.ts', ['core/a/index.ts', 'core/b/index.ts']],
+    ['core/a/index.ts', ['core/a/x.ts']],
+    ['core/a/x.ts', ['core/b/index.ts', 'core/b/y.ts', 'core/a/index.ts', 'core/index.ts', 'core/store/index.ts']],
+    ['core/b/index.ts', ['core/b/y.ts']],
+    ['core/b/y.ts', ['core/store/users.ts']],
+    ['http/plugin.ts', ['core/index.ts', 'core/b/index.ts', 'core/b/y.ts']],
+    ['http/pages/z.ts', ['http/plugin.ts']],
+    ['verify/fastify.ts', ['index.ts']],
+  ]);
+  assert.deepEqual(roomViolations(synthetic), [
+    'core/a/x.ts → core/b/y.ts (behind core/b/index.ts)',
+    'core/a/x.ts → core/a/index.ts (upward)',
+    'core/a/x.ts → core/index.ts (upward)',
+    'core/b/y.ts → core/store/users.ts (behind core/store/index.ts)',
+    'http/plugin.ts → core/b/y.ts (behind core/b/index.ts)',
+    'verify/fastify.ts → index.ts (upward)',
+  ]);
 });

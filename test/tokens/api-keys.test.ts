@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import SQLite from 'better-sqlite3';
-import { createManualClock } from '../../src/core/clock.js';
+import { createManualClock } from '../../src/core/shared/clock.js';
 import { addScopes, COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 const clock = createManualClock(Date.now());

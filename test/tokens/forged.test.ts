@@ -3,7 +3,7 @@ import { createHmac, KeyObject, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { createManualClock } from '../../src/core/clock.js';
+import { createManualClock } from '../../src/core/shared/clock.js';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 
 const clock = createManualClock(Date.now());

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import SQLite from 'better-sqlite3';
-import { createManualClock } from '../../src/core/clock.js';
-import { hasCanonicalSignature } from '../../src/core/jwt-checks.js';
+import { createManualClock } from '../../src/core/shared/clock.js';
+import { hasCanonicalSignature } from '../../src/core/jwt/jwt-checks.js';
 import { startTestServer, type TestServer, addScopes } from '../helpers/server.js';
 
 const clock = createManualClock(Date.now());

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { createManualClock } from '../../src/core/clock.js';
+import { createManualClock } from '../../src/core/shared/clock.js';
 import { FormBrowser, hiddenField } from '../helpers/form-browser.js';
 import { addScopes, COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fastifyCookie } from '@fastify/cookie';
-import { GatehouseError } from '../../src/core/errors.js';
+import { GatehouseError } from '../../src/core/errors/errors.js';
 import { oauthErrorAnswer, problemAnswer, readCookie, resolveFailureAnswer } from '../../src/wire/index.js';
 
 describe('wire: the answers every adapter sends, as plain values', { timeout: 10_000 }, () => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { GatehouseError } from '../../core/errors.js';
+import { GatehouseError } from '../../core/errors/index.js';
 import { withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable } from '../output.js';
 

@@ -2,8 +2,8 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { exportJWK, type JWK } from 'jose';
-import { GatehouseError } from '../../core/errors.js';
-import { OPERATOR } from '../../core/audit.js';
+import { GatehouseError } from '../../core/errors/index.js';
+import { OPERATOR } from '../../core/audit/index.js';
 import { withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable, say } from '../output.js';
 

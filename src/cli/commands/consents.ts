@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { OPERATOR } from '../../core/audit.js';
-import { GatehouseError } from '../../core/errors.js';
+import { OPERATOR } from '../../core/audit/index.js';
+import { GatehouseError } from '../../core/errors/index.js';
 import type { AuthCore } from '../../core/index.js';
 import { withCore, withDataFlags, type DataFlags } from '../context.js';
 import { printJSON, printTable, say } from '../output.js';

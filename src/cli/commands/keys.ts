@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { KEYS_TOPIC } from '../../store/redis.js';
-import { OPERATOR } from '../../core/audit.js';
+import { OPERATOR } from '../../core/audit/index.js';
 import { redisUrl, withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable, say } from '../output.js';
 

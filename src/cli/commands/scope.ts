@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { OPERATOR } from '../../core/audit.js';
+import { OPERATOR } from '../../core/audit/index.js';
 import { withCore, withDataFlags, type DataFlags } from '../context.js';
 import { printJSON, printTable, say } from '../output.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { GatehouseError } from '../../core/errors.js';
-import { OPERATOR } from '../../core/audit.js';
+import { GatehouseError } from '../../core/errors/index.js';
+import { OPERATOR } from '../../core/audit/index.js';
 import { withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable, say } from '../output.js';
 

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { GatehouseError } from '../../core/errors.js';
+import { GatehouseError } from '../../core/errors/index.js';
 import type { AuthCore } from '../../core/index.js';
-import { parseRoles } from '../../core/roles.js';
-import { parseUsername } from '../../core/usernames.js';
-import type { User } from '../../core/users.js';
-import { OPERATOR } from '../../core/audit.js';
+import { parseRoles } from '../../core/scopes/index.js';
+import { parseUsername, type User } from '../../core/users/index.js';
+import { OPERATOR } from '../../core/audit/index.js';
 import { withCore, withDataFlags, type DataFlags } from '../context.js';
 import { isoTime, printJSON, printTable, say } from '../output.js';
 import { readNewPassword } from '../password-input.js';

@@ -4,9 +4,9 @@ import { signedIn } from '../route-context.js';
 import { redirectToPage, sendPage } from './send.js';
 import { appsSection } from './oidc-views.js';
 import { passkeySection } from './passkey-views.js';
-import { RECENT_SIGN_IN_SECONDS } from '../../core/passkeys.js';
+import { RECENT_SIGN_IN_SECONDS } from '../../core/passkeys/index.js';
 import { twoFactorSection } from './two-factor-views.js';
-import { accountPage, type AccountNotice } from './views.js';
+import { accountPage, type AccountNotice } from './html-views.js';
 
 /** Messages a redirect may ask the account page to show: fixed words, never text from the request. */
 export const ACCOUNT_NOTICES = {

@@ -1,9 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { defineRequirement, type Refusal } from '../../core/authorization.js';
-import { isGatehouseError } from '../../core/errors.js';
-import type { Principal } from '../../core/principals.js';
-import { ADMIN_ROLE } from '../../core/roles.js';
+import { defineRequirement, type Refusal } from '../../core/authorization/index.js';
+import { isGatehouseError } from '../../core/errors/index.js';
+import type { Principal } from '../../core/principals/index.js';
+import { ADMIN_ROLE } from '../../core/scopes/index.js';
 import { actorOf } from '../actor.js';
 import { signedIn, type RouteContext } from '../route-context.js';
 import { HTTP_STATUS } from '../../wire/index.js';

@@ -1,11 +1,11 @@
 import type { AuditRecord } from '../../core/store/index.js';
-import type { Client } from '../../core/clients.js';
-import type { AppAccess } from '../../core/consents.js';
-import type { SigningKeyInfo } from '../../core/keys.js';
-import type { ScopeDefinition } from '../../core/scope-registry.js';
-import type { User } from '../../core/users.js';
+import type { Client } from '../../core/clients/index.js';
+import type { AppAccess } from '../../core/consents/index.js';
+import type { SigningKeyInfo } from '../../core/jwt/index.js';
+import type { ScopeDefinition } from '../../core/scopes/index.js';
+import type { User } from '../../core/users/index.js';
 import { html } from './html.js';
-import { layout, when } from './views.js';
+import { layout, when } from './html-views.js';
 
 /** Everything the administration page shows. */
 export interface AdminData {

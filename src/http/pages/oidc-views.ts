@@ -1,9 +1,9 @@
-import type { AuthorizationError } from '../../core/authorization-requests.js';
-import type { AppAccess } from '../../core/consents.js';
-import type { ScopeDefinition } from '../../core/scope-registry.js';
-import type { User } from '../../core/users.js';
+import type { AuthorizationError } from '../../core/oidc/index.js';
+import type { AppAccess } from '../../core/consents/index.js';
+import type { ScopeDefinition } from '../../core/scopes/index.js';
+import type { User } from '../../core/users/index.js';
 import { html } from './html.js';
-import { layout, when } from './views.js';
+import { layout, when } from './html-views.js';
 
 /** An authorization request that cannot go back to its app: what was wrong, and no link anywhere. */
 export function authorizationErrorPage(error: AuthorizationError): string {

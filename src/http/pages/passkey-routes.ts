@@ -2,8 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import { isGatehouseError } from '../../core/errors.js';
-import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../../core/passkeys.js';
+import { isGatehouseError } from '../../core/errors/index.js';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../../core/passkeys/index.js';
 import { accountActorOf } from '../actor.js';
 import { sameSiteOnly } from '../csrf.js';
 import type { RouteContext } from '../route-context.js';
@@ -15,7 +15,7 @@ import { PasskeyAddForm, PasskeyRenameForm, PasskeySignInForm } from './forms.js
 import { formTargetsFor, signInReturn } from './return-to.js';
 import { sendPage, sendWaitPage } from './send.js';
 import { twoFactorSignInPage } from './two-factor-views.js';
-import { signInPage } from './views.js';
+import { signInPage } from './html-views.js';
 import { BY_ADDRESS } from '../rate-limit.js';
 
 /** The answer the passkey script put in a form field, if it is one of the `schema`'s shape. */

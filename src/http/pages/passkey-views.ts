@@ -1,4 +1,4 @@
-import type { Passkey } from '../../core/passkeys.js';
+import type { Passkey } from '../../core/passkeys/index.js';
 import { html, type SafeHtml } from './html.js';
 
 /** The passkey script, loaded only by the pages that use it. */

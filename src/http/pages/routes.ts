@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { isGatehouseError } from '../../core/errors.js';
+import { isGatehouseError } from '../../core/errors/index.js';
 import { accountActorOf, actorOf } from '../actor.js';
 import { sameSiteOnly } from '../csrf.js';
 import { signedIn, type RouteContext } from '../route-context.js';
@@ -12,7 +12,7 @@ import { ApiKeyForm, PasswordChangeForm, SignInForm } from './forms.js';
 import { formTargetsFor, signInReturn } from './return-to.js';
 import { redirectToPage, sendPage, sendReauthenticationFailure, sendWaitPage } from './send.js';
 import { twoFactorSignInPage } from './two-factor-views.js';
-import { signInPage } from './views.js';
+import { signInPage } from './html-views.js';
 import { BY_ADDRESS } from '../rate-limit.js';
 
 /** The one answer to every failed sign-in, as on `POST /login`: it never says which part was wrong. */

@@ -1,9 +1,9 @@
 import type { FastifyReply } from 'fastify';
-import type { CheckFailure } from '../../core/login.js';
+import type { CheckFailure } from '../../core/sign-in/index.js';
 import { retryAfterSeconds } from '../../wire/index.js';
 import { PAGE_CSP } from './assets.js';
 import { escapeHtml } from './html.js';
-import { BASE_TAG } from './views.js';
+import { BASE_TAG } from './html-views.js';
 
 type Wait = Extract<CheckFailure, { status: 'throttled' | 'busy' }>;
 

@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isGatehouseError } from '../../core/errors.js';
+import { isGatehouseError } from '../../core/errors/index.js';
 import { accountActorOf } from '../actor.js';
 import { sameSiteOnly } from '../csrf.js';
 import { signedIn, type RouteContext } from '../route-context.js';
@@ -11,7 +11,7 @@ import { CodeForm, CurrentPasswordForm, TwoFactorSignInForm } from './forms.js';
 import { formTargetsFor, signInReturn } from './return-to.js';
 import { sendPage, sendReauthenticationFailure, sendWaitPage } from './send.js';
 import { recoveryCodesPage, twoFactorEnrollPage, twoFactorSignInPage } from './two-factor-views.js';
-import { signInPage } from './views.js';
+import { signInPage } from './html-views.js';
 import { BY_ADDRESS } from '../rate-limit.js';
 
 /**

@@ -1,9 +1,8 @@
-import type { SecondFactorMethod } from '../../core/login.js';
-import type { TwoFactorStatus } from '../../core/two-factor.js';
-import type { User } from '../../core/users.js';
+import type { SecondFactorMethod, TwoFactorStatus } from '../../core/sign-in/index.js';
+import type { User } from '../../core/users/index.js';
 import { html, SafeHtml } from './html.js';
 import { passkeySignIn } from './passkey-views.js';
-import { currentPasswordField, layout } from './views.js';
+import { currentPasswordField, layout } from './html-views.js';
 
 /**
  * The second step of signing in: a code from the authenticator app or a

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { GatehouseError } from '../../core/errors.js';
-import { ADMIN_ROLE } from '../../core/roles.js';
+import { GatehouseError } from '../../core/errors/index.js';
+import { ADMIN_ROLE } from '../../core/scopes/index.js';
 import type { RouteContext } from '../route-context.js';
 import { AuditQuery } from '../schemas.js';
 

@@ -1,8 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
-import { GatehouseError } from '../../core/errors.js';
-import { ADMIN_ROLE } from '../../core/roles.js';
+import { GatehouseError } from '../../core/errors/index.js';
+import { ADMIN_ROLE } from '../../core/scopes/index.js';
 import { actorOf } from '../actor.js';
 import type { RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, ClientCreateBody, IdParams } from '../schemas.js';

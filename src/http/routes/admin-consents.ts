@@ -1,10 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { GatehouseError } from '../../core/errors.js';
-import { ADMIN_ROLE } from '../../core/roles.js';
+import { GatehouseError } from '../../core/errors/index.js';
+import { ADMIN_ROLE } from '../../core/scopes/index.js';
 import type { RouteContext } from '../route-context.js';
 import { IdParams, UserConsentParams } from '../schemas.js';
-import { consentView } from '../views.js';
+import { consentView } from '../json-views.js';
 import { actorOf } from '../actor.js';
 
 /** `/admin/users/:id/consents…`: the apps a user let in, listed and revoked by role `admin`. */

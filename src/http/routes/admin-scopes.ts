@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { ADMIN_ROLE } from '../../core/roles.js';
+import { ADMIN_ROLE } from '../../core/scopes/index.js';
 import { actorOf } from '../actor.js';
 import type { RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, ScopeCreateBody, ScopeNameParams } from '../schemas.js';

@@ -1,10 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { GatehouseError } from '../../core/errors.js';
-import { ADMIN_ROLE } from '../../core/roles.js';
+import { GatehouseError } from '../../core/errors/index.js';
+import { ADMIN_ROLE } from '../../core/scopes/index.js';
 import type { RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, CreateUserBody, IdParams, UpdateUserBody } from '../schemas.js';
-import { sessionView, userView } from '../views.js';
+import { sessionView, userView } from '../json-views.js';
 import { actorOf } from '../actor.js';
 
 /** `/admin/users…`: user management for role `admin`. */

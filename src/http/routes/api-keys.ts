@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { signedIn, type RouteContext } from '../route-context.js';
 import { ApiKeyCreateBody, AUTH_BODY_LIMIT, IdParams } from '../schemas.js';
-import { apiKeyView } from '../views.js';
+import { apiKeyView } from '../json-views.js';
 import { actorOf } from '../actor.js';
 
 /** `/api-keys`: a signed-in user's personal API keys. Session only: a key cannot mint keys. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
-import type { Principal } from '../../core/principals.js';
+import type { Principal } from '../../core/principals/index.js';
 import { protectedSiteReturn } from '../../core/return-to.js';
 import { securityOf } from '../openapi.js';
 import type { ForwardAuthOptions, RouteContext } from '../route-context.js';

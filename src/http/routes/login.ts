@@ -1,11 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { checkFailureError } from '../../core/login.js';
+import { checkFailureError } from '../../core/sign-in/index.js';
 import { sameSiteOnly } from '../csrf.js';
 import type { RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, LoginBody, TwoFactorLoginBody } from '../schemas.js';
 import { completeSignIn, signIn, signOut } from '../sign-in.js';
-import { sessionView, userView } from '../views.js';
+import { sessionView, userView } from '../json-views.js';
 import { BY_ADDRESS } from '../rate-limit.js';
 
 /** `POST /login` and `POST /logout`. */

@@ -1,10 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { GatehouseError } from '../../core/errors.js';
+import { GatehouseError } from '../../core/errors/index.js';
 import { signedIn, type RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, IdParams, PasswordChangeBody } from '../schemas.js';
-import { sessionView, userView } from '../views.js';
-import { reauthenticationError } from '../../core/account.js';
+import { sessionView, userView } from '../json-views.js';
+import { reauthenticationError } from '../../core/accounts/index.js';
 import { accountActorOf, actorOf } from '../actor.js';
 
 /** The signed-in user's own routes: who am I, my sessions, my password. */

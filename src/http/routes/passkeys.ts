@@ -1,8 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { reauthenticationError } from '../../core/account.js';
-import { checkFailureError } from '../../core/login.js';
-import { ADMIN_ROLE } from '../../core/roles.js';
+import { reauthenticationError } from '../../core/accounts/index.js';
+import { checkFailureError } from '../../core/sign-in/index.js';
+import { ADMIN_ROLE } from '../../core/scopes/index.js';
 import { accountActorOf, actorOf } from '../actor.js';
 import { sameSiteOnly } from '../csrf.js';
 import { signedIn, type RouteContext } from '../route-context.js';
@@ -16,7 +16,7 @@ import {
   PasskeyRenameBody,
 } from '../schemas.js';
 import { signInWithPasskey } from '../sign-in.js';
-import { passkeyView, sessionView, userView } from '../views.js';
+import { passkeyView, sessionView, userView } from '../json-views.js';
 import { BY_ADDRESS } from '../rate-limit.js';
 
 /**

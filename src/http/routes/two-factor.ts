@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { reauthenticationError } from '../../core/account.js';
-import { ADMIN_ROLE } from '../../core/roles.js';
+import { reauthenticationError } from '../../core/accounts/index.js';
+import { ADMIN_ROLE } from '../../core/scopes/index.js';
 import { accountActorOf, actorOf } from '../actor.js';
 import { signedIn, type RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, IdParams, TwoFactorCodeBody, PasswordBody } from '../schemas.js';

@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { GatehouseError } from '../../core/errors.js';
+import { GatehouseError } from '../../core/errors/index.js';
 import { actorOf } from '../actor.js';
 import { signedIn, type RouteContext } from '../route-context.js';
 import { AUTH_BODY_LIMIT, UserTokenBody } from '../schemas.js';

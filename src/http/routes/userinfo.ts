@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { userClaims } from '../../core/id-tokens.js';
-import { OPENID_SCOPE } from '../../core/scope-registry.js';
+import { userClaims } from '../../core/oidc/index.js';
+import { OPENID_SCOPE } from '../../core/scopes/index.js';
 import { anyOrigin, answerPreflights } from '../cors.js';
 import type { RouteContext } from '../route-context.js';
 

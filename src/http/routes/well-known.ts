@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { CLIENT_ASSERTION_ALGORITHMS } from '../../core/clients.js';
-import { ACR_VALUES, CLAIMS_SUPPORTED } from '../../core/id-tokens.js';
-import { KEY_ALGORITHMS } from '../../core/keys.js';
+import { CLIENT_ASSERTION_ALGORITHMS } from '../../core/clients/index.js';
+import { ACR_VALUES, CLAIMS_SUPPORTED } from '../../core/oidc/index.js';
+import { KEY_ALGORITHMS } from '../../core/jwt/index.js';
 import { anyOrigin } from '../cors.js';
 import type { RouteContext } from '../route-context.js';
 

@@ -1,0 +1,3 @@
+export * from './clock.js';
+export * from './bounded-cache.js';
+export * from './secrets.js';
