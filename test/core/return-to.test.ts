@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { protectedSiteReturn, resumePath, signInReturnTarget } from '../../src/core/return-to.js';
+import { protectedSiteReturn, resumePath, signInReturnTarget } from '../../src/core/sign-in/return-to.js';
 
 const INTERACTION = 'a'.repeat(43);
 const ORIGINS = ['https://app.example.com'];

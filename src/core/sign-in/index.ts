@@ -5,3 +5,4 @@ export * from './device-cookies.js';
 export * from './two-factor.js';
 export * from './basic-auth.js';
 export * from './login.js';
+export * from './return-to.js';

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { AuthCore } from '../../core/index.js';
-import { resumedInteraction, resumePath, signInReturnTarget } from '../../core/return-to.js';
+import { resumedInteraction, resumePath, signInReturnTarget } from '../../core/sign-in/index.js';
 import { formTarget, pagesBase } from './send.js';
 
 /** The path (from the server's root) that resumes a waiting authorization request. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { Principal } from '../../core/principals/index.js';
-import { protectedSiteReturn } from '../../core/return-to.js';
+import { protectedSiteReturn } from '../../core/sign-in/index.js';
 import { securityOf } from '../openapi.js';
 import type { ForwardAuthOptions, RouteContext } from '../route-context.js';
 
