@@ -5,6 +5,7 @@ import {
   type RateLimiterRes,
 } from 'rate-limiter-flexible';
 import {
+  DEFAULT_KEY_PREFIX,
   DEFAULT_THROTTLE_POLICY,
   type LoginThrottle,
   type ThrottleKeys,
@@ -36,7 +37,7 @@ export function createLimiter(
 export interface LoginThrottleOptions {
   /** An ioredis client: counters shared by every instance. Default: this process's memory. */
   redis?: unknown;
-  /** Prefix of the Redis keys, so that deployments sharing one Redis never share counters. Default `gatehouse`. */
+  /** Prefix of the Redis keys, so that deployments sharing one Redis never share counters. Default {@link DEFAULT_KEY_PREFIX}. */
   keyPrefix?: string;
 }
 
@@ -72,7 +73,7 @@ export function createLoginThrottle(
   policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
   options: LoginThrottleOptions = {},
 ): LoginThrottle {
-  const prefix = options.keyPrefix ?? 'gatehouse';
+  const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   const make = (name: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract =>
     createLimiter({ keyPrefix: `${prefix}:throttle:${name}`, points, duration, blockDuration }, options.redis);
   // Consecutive failures: counted until a success resets them (or a quiet day passes).

@@ -1,7 +1,7 @@
 import type { AccessTokenClaims, AccessTokens } from './access-tokens.js';
 import type { ApiKeys } from './api-keys.js';
 import type { Authorizable, CredentialKind } from './authorization.js';
-import type { BasicAuth, BasicAuthMode } from './basic-auth.js';
+import { DEFAULT_BASIC_AUTH_MODE, type BasicAuth, type BasicAuthMode } from './basic-auth.js';
 import { checkFailureError } from './login.js';
 import type { PresentedCredential } from './credentials.js';
 import { holdableScopes, type ScopeHolder, type ScopeRegistry } from './scope-registry.js';
@@ -205,7 +205,7 @@ export function createPrincipalResolver(deps: {
         case 'bearer':
           return fromBearer(presented.token, context.connection);
         case 'basic':
-          return fromBasic(context.basicAuth ?? 'clients', presented, context.origin);
+          return fromBasic(context.basicAuth ?? DEFAULT_BASIC_AUTH_MODE, presented, context.origin);
         default:
           return Promise.resolve(null);
       }

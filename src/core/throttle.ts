@@ -85,6 +85,13 @@ export const DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE = 6000;
 export const DEFAULT_IPV6_PREFIX_LENGTH = 64;
 
 /**
+ * The first part of every shared counter's key (`gatehouse:throttle:…`,
+ * `gatehouse:rate:…`) and, with the deployment's id, of its namespace
+ * (`gatehouse:<deployment id>`), unless a prefix is configured.
+ */
+export const DEFAULT_KEY_PREFIX = 'gatehouse';
+
+/**
  * The key per-address limits count a client address under: an IPv4 address
  * as it is (an IPv4-mapped IPv6 address as its IPv4 form), an IPv6 address as
  * its first `ipv6PrefixLength` bits, so that a client cannot rotate through

@@ -8,7 +8,7 @@ import {
   type Refusal,
   type Requirement,
 } from '../core/authorization.js';
-import type { BasicAuthMode } from '../core/basic-auth.js';
+import { DEFAULT_BASIC_AUTH_MODE, type BasicAuthMode } from '../core/basic-auth.js';
 import { readPresentedCredential } from '../core/credentials.js';
 import { isGatehouseError, type ErrorCode } from '../core/errors.js';
 import type { AuthCore } from '../core/index.js';
@@ -77,7 +77,7 @@ function sendProblem(
 export function createExpressAuth(core: AuthCore, options: ExpressAuthOptions = {}): ExpressAuth {
   const cookieName = options.cookieName ?? SESSION_COOKIE_NAME;
   const origins = options.origins?.map((origin) => origin.toLowerCase());
-  const basicAuth = options.basicAuth ?? 'clients';
+  const basicAuth = options.basicAuth ?? DEFAULT_BASIC_AUTH_MODE;
   const resolved = new WeakMap<Request, Promise<Principal | null>>();
 
   const credentialOf = (req: Request) =>

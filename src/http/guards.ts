@@ -7,7 +7,7 @@ import {
   type Refusal,
   type Requirement,
 } from '../core/authorization.js';
-import type { BasicAuthMode } from '../core/basic-auth.js';
+import { DEFAULT_BASIC_AUTH_MODE, type BasicAuthMode } from '../core/basic-auth.js';
 import { isGatehouseError } from '../core/errors.js';
 import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
@@ -83,7 +83,7 @@ export function createGuards(
   core: AuthCore,
   cookie: SessionCookieOptions,
   origins?: readonly string[],
-  basicAuth: BasicAuthMode = 'clients',
+  basicAuth: BasicAuthMode = DEFAULT_BASIC_AUTH_MODE,
 ): AuthGuards {
   function resolve(request: FastifyRequest): Promise<Principal | null> {
     const target = request as Resolvable;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { DEFAULT_BASIC_AUTH_MODE } from '../core/basic-auth.js';
 import type { AuthCore, BasicAuthMode } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
 import { useStrictBodyParsers } from './body-parsers.js';
@@ -146,7 +147,7 @@ export const gatehouse = fp<GatehousePluginOptions>(
     };
     app.decorateRequest('auth', null);
     const origins = options.origins?.map((origin) => origin.toLowerCase());
-    const basicAuth = options.basicAuth ?? 'clients';
+    const basicAuth = options.basicAuth ?? DEFAULT_BASIC_AUTH_MODE;
     const guards = createGuards(core, cookie, origins, basicAuth);
     app.decorate('auth', guards);
 

@@ -2,7 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { GatehouseError } from '../core/errors.js';
 import { createLimiter } from '../core/login-throttle.js';
-import { addressKey, DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../core/throttle.js';
+import {
+  addressKey,
+  DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+} from '../core/throttle.js';
 
 export { DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE };
 
@@ -39,7 +44,7 @@ export interface RateLimitOptions {
   ipv6PrefixLength?: number;
   /** An ioredis client: counters shared by every instance (this process's memory while Redis is down). Default: memory. */
   redis?: unknown;
-  /** Prefix of the Redis keys: the deployment's namespace. Default `gatehouse`. */
+  /** Prefix of the Redis keys: the deployment's namespace. Default {@link DEFAULT_KEY_PREFIX}. */
   keyPrefix?: string;
 }
 
@@ -64,7 +69,7 @@ export interface RateLimits {
  * default), so a client cannot rotate through its own addresses.
  */
 export function createRateLimits(options: RateLimitOptions = {}): RateLimits {
-  const prefix = options.keyPrefix ?? 'gatehouse';
+  const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   const make = (name: string, points: number): RateLimiterAbstract =>
     createLimiter({ keyPrefix: `${prefix}:rate:${name}`, points, duration: 60 }, options.redis);
   const byAddress = make('address', options.addressPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);

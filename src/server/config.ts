@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BASIC_AUTH_MODES, type BasicAuthMode } from '../core/basic-auth.js';
+import { BASIC_AUTH_MODES, DEFAULT_BASIC_AUTH_MODE, type BasicAuthMode } from '../core/basic-auth.js';
 import { DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS, MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from '../core/access-tokens.js';
 import { GatehouseError } from '../core/errors.js';
 import { PASSWORD_MIN_LENGTH } from '../core/passwords.js';
@@ -9,9 +9,11 @@ import { DEFAULT_SESSION_POLICY, SESSION_COOKIE_NAME } from '../core/sessions.js
 import {
   DEFAULT_IPV6_PREFIX_LENGTH,
   DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_KEY_PREFIX,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   DEFAULT_THROTTLE_POLICY,
 } from '../core/throttle.js';
+import { DEFAULT_FORWARD_AUTH_HEADER_PREFIX } from '../http/route-context.js';
 import { DEFAULT_CACHE_TTL_MS } from '../store/read-cache.js';
 import { boolean, integer, list, oneOf, pattern, text } from './setting-parsers.js';
 
@@ -158,7 +160,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     flag: '--basic-auth',
     arg: 'WHO',
     parse: oneOf(BASIC_AUTH_MODES),
-    default: 'clients',
+    default: DEFAULT_BASIC_AUTH_MODE,
     help: 'who may send Authorization: Basic: clients, users, both or off',
   },
   forwardAuthHeaderPrefix: {
@@ -166,7 +168,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     flag: '--forward-auth-header-prefix',
     arg: 'PREFIX',
     parse: pattern(/^[A-Za-z][A-Za-z0-9-]{0,31}-$/, 'letters, digits and dashes, ending with a dash (e.g. X-Auth-)'),
-    default: 'X-Auth-',
+    default: DEFAULT_FORWARD_AUTH_HEADER_PREFIX,
     help: 'prefix of the identity headers of /auth/verify',
   },
   cacheTtlMs: {
@@ -193,7 +195,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
       /^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}(?<!:)$/,
       '1 to 64 letters, digits, colons, dots, dashes or underscores, not ending with a colon',
     ),
-    defaultText: 'gatehouse:<deployment id>',
+    defaultText: `${DEFAULT_KEY_PREFIX}:<deployment id>`,
     help: "namespace of this deployment's Redis keys and channels",
   },
   host: {

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { DEFAULT_KEY_PREFIX } from '../core/throttle.js';
 
 /** What an instance needs from Redis: health, and a broadcast to the other instances. */
 export interface SharedBus {
@@ -21,7 +22,7 @@ export interface SharedBus {
  * names another). Two deployments on one Redis never meet (issue #15).
  */
 export function redisNamespace(deploymentId: string): string {
-  return `gatehouse:${deploymentId}`;
+  return `${DEFAULT_KEY_PREFIX}:${deploymentId}`;
 }
 
 /** Options of {@link connectRedis}. */
