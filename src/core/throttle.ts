@@ -50,6 +50,59 @@ export interface ThrottleKeys {
   device?: string;
 }
 
+/** What one counter holds for a key. */
+export interface LimiterState {
+  /** Points consumed in the current window (or block). */
+  consumedPoints: number;
+  /** Milliseconds until the window (or block) ends. */
+  msBeforeNext: number;
+}
+
+/**
+ * One counter of points per key in a window, the shape of
+ * rate-limiter-flexible's limiters: `consume` resolves with the state, or
+ * rejects with it (a {@link LimiterState}, not an `Error`) when the key has
+ * no points left; any `Error` is a failure of the counter itself.
+ */
+export interface Limiter {
+  /** Points per key per window. */
+  readonly points: number;
+  consume(key: string): Promise<LimiterState>;
+  get(key: string): Promise<LimiterState | null>;
+  /** Gives one point back. */
+  reward(key: string): Promise<unknown>;
+  /** Sets the key's consumed points for `seconds`. */
+  set(key: string, points: number, seconds: number): Promise<unknown>;
+  /** Uses up the key's points for `seconds`. */
+  block(key: string, seconds: number): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
+}
+
+/** The settings of one counter: its keys' prefix, its points per `duration` seconds, and how long a full key stays blocked. */
+export interface LimiterSettings {
+  keyPrefix: string;
+  points: number;
+  duration: number;
+  blockDuration?: number;
+}
+
+/**
+ * Makes counters. The core's own ({@link createMemoryLimiter}) count in this
+ * process; store/limiters.ts makes counters shared in Redis by every
+ * instance, and the server hands those in.
+ */
+export type LimiterFactory = (settings: LimiterSettings) => Limiter;
+
+/**
+ * The state a refused `consume` rejected with; rethrows anything else (a
+ * counter that failed proved nothing).
+ */
+export function refusedState(rejection: unknown): LimiterState {
+  if (rejection instanceof Error || typeof (rejection as LimiterState | null)?.msBeforeNext !== 'number')
+    throw rejection;
+  return rejection as LimiterState;
+}
+
 /** Throttling limits. */
 export interface ThrottlePolicy {
   /** Consecutive failures per account (and per account + IP) that start a block. Default 10. */

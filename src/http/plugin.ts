@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { DEFAULT_BASIC_AUTH_MODE } from '../core/basic-auth.js';
 import type { AuthCore, BasicAuthMode } from '../core/index.js';
 import type { Principal } from '../core/principals.js';
+import type { LimiterFactory } from '../core/throttle.js';
 import { useStrictBodyParsers } from './body-parsers.js';
 import { handleError } from './error-handler.js';
 import { createGuards, type AuthGuards } from './guards.js';
@@ -85,8 +86,8 @@ export interface GatehousePluginOptions {
   clientRateLimitPerMinute?: number;
   /** The request-rate limit counts IPv6 clients by this prefix length. Default 64. */
   ipv6PrefixLength?: number;
-  /** Request-rate counters shared by every instance: an ioredis client and the deployment's key prefix. Default: this process's memory. */
-  sharedCounters?: { redis: unknown; keyPrefix: string };
+  /** Request-rate counters shared by every instance (store/limiters.ts) and the deployment's key prefix. Default: this process's memory. */
+  sharedCounters?: { limiters: LimiterFactory; keyPrefix: string };
 }
 
 /** A module of routes: how to register it, and when it applies. */
@@ -164,7 +165,7 @@ export const gatehouse = fp<GatehousePluginOptions>(
           addressPerMinute: options.rateLimitPerMinute,
           clientPerMinute: options.clientRateLimitPerMinute,
           ipv6PrefixLength: options.ipv6PrefixLength,
-          redis: options.sharedCounters?.redis,
+          limiters: options.sharedCounters?.limiters,
           keyPrefix: options.sharedCounters?.keyPrefix,
         });
         useRateLimits(routes, rateLimits);

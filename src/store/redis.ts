@@ -5,7 +5,7 @@ import { DEFAULT_KEY_PREFIX } from '../core/throttle.js';
 export interface SharedBus {
   /** `up`, or `down` while Redis cannot be reached (the instance keeps serving). */
   status(): 'up' | 'down';
-  /** The command connection, for shared counters (rate-limiter-flexible). */
+  /** The command connection, for shared counters (store/limiters.ts). */
   client: Redis;
   /** The deployment's namespace: counters' keys start with it (`<namespace>:throttle:…`). */
   namespace: string;
