@@ -7,7 +7,7 @@ import {
   type Requirement,
   readPresentedCredential,
 } from '../core/authorization/index.js';
-import type { BasicAuthMode } from '../core/sign-in/index.js';
+import { DEFAULT_BASIC_AUTH_MODE, type BasicAuthMode } from '../core/sign-in/index.js';
 import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals/index.js';
 import { SESSION_COOKIE_NAME } from '../core/sessions/index.js';
@@ -71,7 +71,7 @@ function sendAnswer(res: Response, answer: Answer): void {
 export function createExpressAuth(core: AuthCore, options: ExpressAuthOptions = {}): ExpressAuth {
   const cookieName = options.cookieName ?? SESSION_COOKIE_NAME;
   const origins = options.origins?.map((origin) => origin.toLowerCase());
-  const basicAuth = options.basicAuth ?? 'clients';
+  const basicAuth = options.basicAuth ?? DEFAULT_BASIC_AUTH_MODE;
   const resolved = new WeakMap<Request, Promise<Principal | null>>();
 
   const credentialOf = (req: Request) =>

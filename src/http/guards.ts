@@ -7,7 +7,7 @@ import {
   type Refusal,
   type Requirement,
 } from '../core/authorization/index.js';
-import type { BasicAuthMode } from '../core/sign-in/index.js';
+import { DEFAULT_BASIC_AUTH_MODE, type BasicAuthMode } from '../core/sign-in/index.js';
 import type { AuthCore } from '../core/index.js';
 import type { Principal } from '../core/principals/index.js';
 import { presentedCertificate } from './client-certificate.js';
@@ -100,7 +100,7 @@ export function createGuards(
   core: AuthCore,
   cookie: SessionCookieOptions,
   origins?: readonly string[],
-  basicAuth: BasicAuthMode = 'clients',
+  basicAuth: BasicAuthMode = DEFAULT_BASIC_AUTH_MODE,
 ): AuthGuards {
   function resolve(request: FastifyRequest): Promise<Principal | null> {
     const target = request as Resolvable;

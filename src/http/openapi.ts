@@ -1,6 +1,6 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { RouteOptions } from 'fastify';
-import type { BasicAuthMode } from '../core/sign-in/index.js';
+import { DEFAULT_BASIC_AUTH_MODE, type BasicAuthMode } from '../core/sign-in/index.js';
 import { ERROR_CODES } from '../core/errors/index.js';
 import { guardRequirement, type GuardRequirement } from './guards.js';
 import { SESSION_COOKIE_NAME } from './session-cookie.js';
@@ -226,7 +226,7 @@ export function gatehouseOpenApi(options: OpenApiOptions = {}): FastifyDynamicSw
                 users: "a user's `username:password` (throttled like sign-in)",
                 both: "a service client's `client_id:client_secret` or a user's `username:password`",
                 off: 'not accepted by this deployment',
-              }[options.basicAuth ?? 'clients']
+              }[options.basicAuth ?? DEFAULT_BASIC_AUTH_MODE]
             }.`,
           },
           client: {
@@ -259,7 +259,8 @@ export function gatehouseOpenApi(options: OpenApiOptions = {}): FastifyDynamicSw
       const base = (schema ?? {}) as Record<string, unknown>;
       const requirement = requirementOf(route);
       const documented: Record<string, unknown> = { ...base };
-      if (requirement && !base.security) documented.security = securityOf(requirement, options.basicAuth ?? 'clients');
+      if (requirement && !base.security)
+        documented.security = securityOf(requirement, options.basicAuth ?? DEFAULT_BASIC_AUTH_MODE);
       // Gatehouse's bodies are JSON or form-encoded alike (the lesson posts a form).
       if (base.body && !base.consumes) documented.consumes = ['application/json', 'application/x-www-form-urlencoded'];
       const problems = errorResponsesOf(route, base, requirement);

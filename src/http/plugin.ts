@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { DEFAULT_BASIC_AUTH_MODE, type LimiterFactory } from '../core/sign-in/index.js';
 import type { AuthCore, BasicAuthMode } from '../core/index.js';
 import type { Principal } from '../core/principals/index.js';
 import { useStrictBodyParsers } from './body-parsers.js';
@@ -84,8 +85,8 @@ export interface GatehousePluginOptions {
   clientRateLimitPerMinute?: number;
   /** The request-rate limit counts IPv6 clients by this prefix length. Default 64. */
   ipv6PrefixLength?: number;
-  /** Request-rate counters shared by every instance: an ioredis client and the deployment's key prefix. Default: this process's memory. */
-  sharedCounters?: { redis: unknown; keyPrefix: string };
+  /** Request-rate counters shared by every instance (store/limiters.ts) and the deployment's key prefix. Default: this process's memory. */
+  sharedCounters?: { limiters: LimiterFactory; keyPrefix: string };
 }
 
 /** A module of routes: how to register it, and when it applies. */
@@ -146,7 +147,7 @@ export const gatehouse = fp<GatehousePluginOptions>(
     };
     app.decorateRequest('auth', null);
     const origins = options.origins?.map((origin) => origin.toLowerCase());
-    const basicAuth = options.basicAuth ?? 'clients';
+    const basicAuth = options.basicAuth ?? DEFAULT_BASIC_AUTH_MODE;
     const guards = createGuards(core, cookie, origins, basicAuth);
     app.decorate('auth', guards);
 
@@ -163,7 +164,7 @@ export const gatehouse = fp<GatehousePluginOptions>(
           addressPerMinute: options.rateLimitPerMinute,
           clientPerMinute: options.clientRateLimitPerMinute,
           ipv6PrefixLength: options.ipv6PrefixLength,
-          redis: options.sharedCounters?.redis,
+          limiters: options.sharedCounters?.limiters,
           keyPrefix: options.sharedCounters?.keyPrefix,
         });
         useRateLimits(routes, rateLimits);

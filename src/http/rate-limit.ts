@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { GatehouseError } from '../core/errors/index.js';
 import {
-  createLimiter,
+  createMemoryLimiter,
   addressKey,
   DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_KEY_PREFIX,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
+  refusedState,
+  type Limiter,
+  type LimiterFactory,
 } from '../core/sign-in/index.js';
 
 export { DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE };
@@ -41,9 +44,9 @@ export interface RateLimitOptions {
   clientPerMinute?: number;
   /** IPv6 clients are counted by this prefix length. Default 64. */
   ipv6PrefixLength?: number;
-  /** An ioredis client: counters shared by every instance (this process's memory while Redis is down). Default: memory. */
-  redis?: unknown;
-  /** Prefix of the Redis keys: the deployment's namespace. Default `gatehouse`. */
+  /** Makes the counters: store/limiters.ts's are shared by every instance. Default: this process's memory. */
+  limiters?: LimiterFactory;
+  /** Prefix of the Redis keys: the deployment's namespace. Default {@link DEFAULT_KEY_PREFIX}. */
   keyPrefix?: string;
 }
 
@@ -60,7 +63,8 @@ export interface RateLimits {
 }
 
 /**
- * Per-address and per-client request ceilings on rate-limiter-flexible. As
+ * Per-address and per-client request ceilings on counters from
+ * `options.limiters` (in memory, or shared in Redis). As
  * with sign-in throttling, a request is counted before it is checked, and an
  * authenticated one gives the address's point back (issue #15: services
  * behind one NAT address each get their own rate instead of sharing 300 a
@@ -68,19 +72,20 @@ export interface RateLimits {
  * default), so a client cannot rotate through its own addresses.
  */
 export function createRateLimits(options: RateLimitOptions = {}): RateLimits {
-  const prefix = options.keyPrefix ?? 'gatehouse';
-  const make = (name: string, points: number): RateLimiterAbstract =>
-    createLimiter({ keyPrefix: `${prefix}:rate:${name}`, points, duration: 60 }, options.redis);
+  const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  const limiters = options.limiters ?? createMemoryLimiter;
+  const make = (name: string, points: number): Limiter =>
+    limiters({ keyPrefix: `${prefix}:rate:${name}`, points, duration: 60 });
   const byAddress = make('address', options.addressPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
   const byClient = make('client', options.clientPerMinute ?? DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE);
   const keyOf = (request: FastifyRequest) => addressKey(request.ip, options.ipv6PrefixLength);
-  const consume = async (limiter: RateLimiterAbstract, key: string) => {
+  const consume = async (limiter: Limiter, key: string) => {
     try {
       await limiter.consume(key);
     } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      const refused = refusedState(rejection);
       throw new GatehouseError('ERR_THROTTLED', {
-        details: { retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) },
+        details: { retryAfterSeconds: Math.max(1, Math.ceil(refused.msBeforeNext / 1000)) },
       });
     }
   };

@@ -7,9 +7,12 @@ import type { AuthGuards } from './guards.js';
 import type { RateLimits } from './rate-limit.js';
 import type { SessionCookieOptions } from './session-cookie.js';
 
+/** The prefix of forward auth's identity headers unless configured (`X-Auth-User`, …). */
+export const DEFAULT_FORWARD_AUTH_HEADER_PREFIX = 'X-Auth-';
+
 /** Options of the forward-auth route. */
 export interface ForwardAuthOptions {
-  /** Prefix of the identity headers. Default `X-Auth-` (`X-Auth-User`, …). */
+  /** Prefix of the identity headers. Default {@link DEFAULT_FORWARD_AUTH_HEADER_PREFIX}. */
   headerPrefix?: string;
   /**
    * Gatehouse's public URL: where a browser without a session is sent

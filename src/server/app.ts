@@ -9,6 +9,7 @@ import { gatehouse } from '../http/plugin.js';
 import { sendProblem } from '../http/problem.js';
 import { openStore } from '../store/index.js';
 import { withReadCache, type CacheChange } from '../store/read-cache.js';
+import { createRedisLimiters } from '../store/limiters.js';
 import { connectRedis, KEYS_TOPIC, redisNamespace, REVOCATIONS_TOPIC } from '../store/redis.js';
 import type { ServerConfig } from './config.js';
 import { AccessLogController } from './access-log.js';
@@ -158,6 +159,8 @@ async function assembleServer(
     await bus?.close();
     await store.close();
   };
+  // The throttle's and the rate limits' counters, shared by every instance when there is Redis.
+  const sharedLimiters = bus ? createRedisLimiters(bus.client) : undefined;
   const metrics = new ServerMetrics();
   // The settings' part of the core is the CLI's too: one mapping (core-options.ts).
   const { throttlePolicy, ...settings } = coreOptionsFromSettings(config, {
@@ -167,7 +170,7 @@ async function assembleServer(
   const core = createAuthCore({
     ...settings,
     onAuditEvent: metrics.observeAuditEvent,
-    throttle: createLoginThrottle(throttlePolicy, { redis: bus?.client, keyPrefix: bus?.namespace }),
+    throttle: createLoginThrottle(throttlePolicy, { limiters: sharedLimiters, keyPrefix: bus?.namespace }),
     store,
     clock: options.clock,
     hasher: options.hasher,
@@ -264,7 +267,7 @@ async function assembleServer(
     origins: config.origins ?? (config.publicUrl === undefined ? undefined : [config.publicUrl.toLowerCase()]),
     rateLimitPerMinute: config.rateLimitPerMinute,
     clientRateLimitPerMinute: config.clientRateLimitPerMinute,
-    ...(bus && { sharedCounters: { redis: bus.client, keyPrefix: bus.namespace } }),
+    ...(bus && sharedLimiters && { sharedCounters: { limiters: sharedLimiters, keyPrefix: bus.namespace } }),
     ipv6PrefixLength: config.ipv6PrefixLength,
     basicAuth: config.basicAuth,
     clientCertificates: config.tlsClientCa !== undefined || config.tlsClientAuth !== undefined,

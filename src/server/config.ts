@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   BASIC_AUTH_MODES,
+  DEFAULT_BASIC_AUTH_MODE,
   type BasicAuthMode,
   DEFAULT_IPV6_PREFIX_LENGTH,
   DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_KEY_PREFIX,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   DEFAULT_THROTTLE_POLICY,
 } from '../core/sign-in/index.js';
@@ -13,6 +15,7 @@ import { GatehouseError } from '../core/errors/index.js';
 import { PASSWORD_MIN_LENGTH } from '../core/passwords/index.js';
 import { parseRoles } from '../core/scopes/index.js';
 import { DEFAULT_SESSION_POLICY, SESSION_COOKIE_NAME } from '../core/sessions/index.js';
+import { DEFAULT_FORWARD_AUTH_HEADER_PREFIX } from '../http/route-context.js';
 import { DEFAULT_CACHE_TTL_MS } from '../store/read-cache.js';
 import { boolean, integer, list, oneOf, pattern, text } from './setting-parsers.js';
 
@@ -159,7 +162,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     flag: '--basic-auth',
     arg: 'WHO',
     parse: oneOf(BASIC_AUTH_MODES),
-    default: 'clients',
+    default: DEFAULT_BASIC_AUTH_MODE,
     help: 'who may send Authorization: Basic: clients, users, both or off',
   },
   forwardAuthHeaderPrefix: {
@@ -167,7 +170,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
     flag: '--forward-auth-header-prefix',
     arg: 'PREFIX',
     parse: pattern(/^[A-Za-z][A-Za-z0-9-]{0,31}-$/, 'letters, digits and dashes, ending with a dash (e.g. X-Auth-)'),
-    default: 'X-Auth-',
+    default: DEFAULT_FORWARD_AUTH_HEADER_PREFIX,
     help: 'prefix of the identity headers of /auth/verify',
   },
   cacheTtlMs: {
@@ -194,7 +197,7 @@ const SETTINGS: { [K in keyof ServerConfig]: Setting<K> } = {
       /^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}(?<!:)$/,
       '1 to 64 letters, digits, colons, dots, dashes or underscores, not ending with a colon',
     ),
-    defaultText: 'gatehouse:<deployment id>',
+    defaultText: `${DEFAULT_KEY_PREFIX}:<deployment id>`,
     help: "namespace of this deployment's Redis keys and channels",
   },
   host: {

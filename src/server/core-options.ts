@@ -9,7 +9,7 @@ export interface CoreSettings extends Pick<
 > {
   /**
    * The sign-in throttle's limits. The throttle itself is the caller's to make
-   * (`createLoginThrottle(throttlePolicy, { redis })`): where its counters live
+   * (`createLoginThrottle(throttlePolicy, { limiters })`, with store/limiters.ts's counters): where its counters live
    * is a connection, not a setting.
    */
   throttlePolicy: ThrottlePolicy;

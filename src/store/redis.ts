@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
+import { DEFAULT_KEY_PREFIX } from '../core/sign-in/index.js';
 
 /** What an instance needs from Redis: health, and a broadcast to the other instances. */
 export interface SharedBus {
   /** `up`, or `down` while Redis cannot be reached (the instance keeps serving). */
   status(): 'up' | 'down';
-  /** The command connection, for shared counters (rate-limiter-flexible). */
+  /** The command connection, for shared counters (store/limiters.ts). */
   client: Redis;
   /** The deployment's namespace: counters' keys start with it (`<namespace>:throttle:…`). */
   namespace: string;
@@ -21,7 +22,7 @@ export interface SharedBus {
  * names another). Two deployments on one Redis never meet (issue #15).
  */
 export function redisNamespace(deploymentId: string): string {
-  return `gatehouse:${deploymentId}`;
+  return `${DEFAULT_KEY_PREFIX}:${deploymentId}`;
 }
 
 /** Options of {@link connectRedis}. */

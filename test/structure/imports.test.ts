@@ -55,6 +55,26 @@ test('no import cycles in src/', () => {
   assert.deepEqual(cycles, []);
 });
 
+test('core builds no Redis-backed counter: of rate-limiter-flexible it takes only the in-memory limiter', () => {
+  // The Redis limiters come from store/limiters.ts through core's LimiterFactory, as every other Redis use comes from store/.
+  const IMPORT_FROM_LIMITER = /import\s+(?:type\s+)?\{([^}]*)\}\s*from\s+'rate-limiter-flexible'/g;
+  const violations: string[] = [];
+  for (const file of graph.keys()) {
+    if (!name(file).startsWith('core/')) continue;
+    for (const match of readFileSync(file, 'utf8').matchAll(IMPORT_FROM_LIMITER))
+      for (const imported of match[1]!.split(',').map((item) => item.replace(/^\s*type\s+/, '').trim()))
+        if (imported && imported !== 'RateLimiterMemory')
+          violations.push(`${name(file)} → rate-limiter-flexible ${imported}`);
+    if (
+      /import\s+\*\s+as\s+\w+\s+from\s+'rate-limiter-flexible'|import\s+\w+\s+from\s+'rate-limiter-flexible'/.test(
+        readFileSync(file, 'utf8'),
+      )
+    )
+      violations.push(`${name(file)} → rate-limiter-flexible (whole package)`);
+  }
+  assert.deepEqual(violations, []);
+});
+
 test('dependencies point inward: core imports no HTTP framework, SQL, Redis or outer layer; store none of the HTTP layer', () => {
   const OUTER = ['wire/', 'http/', 'server/', 'store/', 'cli/', 'client/', 'express/', 'verify/'];
   const FORBIDDEN_IN_CORE = [

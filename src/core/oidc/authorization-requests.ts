@@ -1,4 +1,5 @@
-import { GatehouseError, type AuthorizationErrorCode } from '../errors/index.js';
+import { type AuthorizationErrorCode, GatehouseError } from '../errors/index.js';
+import { checkCodeChallenge } from './pkce.js';
 import { matchRedirectUri } from '../clients/index.js';
 import { OFFLINE_ACCESS_SCOPE, OIDC_SCOPES, parseScopes } from '../scopes/index.js';
 import type { ClientRecord } from '../store/index.js';
@@ -38,8 +39,6 @@ export type ParsedAuthorizationRequest =
   | { ok: true; request: AuthorizationRequest; client: ClientRecord };
 
 const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'];
-// RFC 7636 §4.2: BASE64URL(SHA-256(verifier)) is 43 characters.
-const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_PARAMETER = { state: 2048, nonce: 512, login_hint: 256 } as const;
 
 /**
@@ -140,15 +139,8 @@ export async function parseAuthorizationRequest(
   // An app that may not refresh gets no offline access: the scope is dropped, not refused (Core §11).
   if (!client.grantTypes.includes('refresh_token')) scopes = scopes.filter((scope) => scope !== OFFLINE_ACCESS_SCOPE);
 
-  if (single.code_challenge === undefined) {
-    return back('invalid_request', 'code_challenge is required: every app uses PKCE with S256 (RFC 7636).');
-  }
-  if (single.code_challenge_method !== 'S256') {
-    return back('invalid_request', 'code_challenge_method must be S256 (plain is not accepted).');
-  }
-  if (!S256_CHALLENGE.test(single.code_challenge)) {
-    return back('invalid_request', 'code_challenge must be the 43-character base64url SHA-256 of the verifier.');
-  }
+  const pkce = checkCodeChallenge(single.code_challenge, single.code_challenge_method);
+  if (!pkce.ok) return back('invalid_request', pkce.description);
 
   const prompt = (single.prompt ?? '').split(' ').filter(Boolean);
   if (!prompt.every((value): value is Prompt => (PROMPTS as readonly string[]).includes(value))) {
@@ -175,7 +167,7 @@ export async function parseAuthorizationRequest(
       scopes,
       state,
       nonce: single.nonce ?? null,
-      codeChallenge: single.code_challenge,
+      codeChallenge: pkce.challenge,
       prompt: prompt as Prompt[],
       maxAge,
       loginHint,

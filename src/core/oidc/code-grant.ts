@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { AccessTokens, GrantResult, RefreshTokens } from '../tokens/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { Client } from '../clients/index.js';
-import { type Clock, constantTimeEqual, hashSecret, SECRET_PATTERN } from '../shared/index.js';
+import { type Clock, hashSecret, SECRET_PATTERN } from '../shared/index.js';
 import type { Consents } from '../consents/index.js';
 import type { IdTokens } from './id-tokens.js';
+import { verifierMatches } from './pkce.js';
 import { holdableScopes, OFFLINE_ACCESS_SCOPE, OPENID_SCOPE, type ScopeRegistry } from '../scopes/index.js';
 import type { SessionService } from '../sessions/index.js';
 import type { AuthorizationCodeRecord, AuthorizationCodeStore, RevocationStore } from '../store/index.js';
@@ -14,8 +14,6 @@ import type { UserService } from '../users/index.js';
 export const OFFLINE_ACCESS_SECONDS = 30 * 86_400;
 /** How long a used code is remembered, so that a late replay still revokes what it issued (its tokens live no longer). */
 export const CODE_REPLAY_MEMORY_SECONDS = 3600;
-// RFC 7636 §4.1: 43 to 128 unreserved characters.
-const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
 /** The authorization code grant; see {@link createCodeGrant}. */
 export type CodeGrant = ReturnType<typeof createCodeGrant>;
@@ -118,9 +116,7 @@ export function createCodeGrant(deps: {
         const answer = refused('redirect_uri is not the one the code was issued for.');
         return refusedReplay(record, 'redirect_uri', origin, answer);
       }
-      const verifier = input.codeVerifier ?? '';
-      const challenge = createHash('sha256').update(verifier).digest('base64url');
-      if (!CODE_VERIFIER.test(verifier) || !constantTimeEqual(challenge, record.codeChallenge)) {
+      if (!verifierMatches(input.codeVerifier, record.codeChallenge)) {
         const answer = refused('code_verifier does not match the code_challenge (PKCE).');
         return refusedReplay(record, 'code_verifier', origin, answer);
       }

@@ -1,11 +1,11 @@
 import { type AccessTokenClaims, type AccessTokens, type ApiKeys, USER_CLIENT_ID } from '../tokens/index.js';
 import type { Authorizable, CredentialKind, PresentedCredential } from '../authorization/index.js';
-import { type BasicAuth, type BasicAuthMode, checkFailureError } from '../sign-in/index.js';
-import { certificateBindingHolds, isServiceClientToken } from '../jwt/index.js';
+import { DEFAULT_BASIC_AUTH_MODE, type BasicAuth, type BasicAuthMode, checkFailureError } from '../sign-in/index.js';
 import { holdableScopes, type ScopeHolder, type ScopeRegistry } from '../scopes/index.js';
 import type { SessionService, Session, SessionOrigin } from '../sessions/index.js';
 import type { ClientStore, ConsentStore, RevocationStore, UserStore } from '../store/index.js';
 import { toUser, type User } from '../users/index.js';
+import { certificateBindingHolds, isServiceClientToken } from '../jwt/index.js';
 
 /** Who a request acts for, whatever credential it carried. */
 export interface Principal extends Authorizable {
@@ -198,7 +198,7 @@ export function createPrincipalResolver(deps: {
         case 'bearer':
           return fromBearer(presented.token, context.connection);
         case 'basic':
-          return fromBasic(context.basicAuth ?? 'clients', presented, context.origin);
+          return fromBasic(context.basicAuth ?? DEFAULT_BASIC_AUTH_MODE, presented, context.origin);
         default:
           return Promise.resolve(null);
       }

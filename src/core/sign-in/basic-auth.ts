@@ -11,6 +11,9 @@ export type BasicAuthMode = 'users' | 'clients' | 'both' | 'off';
 /** Every accepted mode, for configuration parsing. */
 export const BASIC_AUTH_MODES: readonly BasicAuthMode[] = ['users', 'clients', 'both', 'off'];
 
+/** Who may use `Authorization: Basic` unless configured: service clients only (a user's password is asked for by pages). */
+export const DEFAULT_BASIC_AUTH_MODE: BasicAuthMode = 'clients';
+
 /** How long a verified user password is remembered (keyed by an HMAC, never the password). */
 export const BASIC_CACHE_SECONDS = 60;
 const BASIC_CACHE_ENTRIES = 10_000;

@@ -1,11 +1,10 @@
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import {
-  RateLimiterMemory,
-  RateLimiterRedis,
-  type RateLimiterAbstract,
-  type RateLimiterRes,
-} from 'rate-limiter-flexible';
-import {
+  DEFAULT_KEY_PREFIX,
   DEFAULT_THROTTLE_POLICY,
+  refusedState,
+  type Limiter,
+  type LimiterFactory,
   type LoginThrottle,
   type ThrottleKeys,
   type ThrottlePolicy,
@@ -17,32 +16,23 @@ const SLOW_DOWN_STEP_MS = 200;
 const MAX_SLOW_DOWN_MS = 1000;
 
 /**
- * A rate-limiter-flexible counter: in Redis when an ioredis client is given
- * (shared by every instance; if Redis is not ready, this process's memory
- * counts instead, as insurance), else in memory. The one way Gatehouse makes
- * its throttle and rate-limit counters.
+ * Counters in this process's memory (rate-limiter-flexible's): the default of
+ * the sign-in throttle and of the request-rate limits, and the insurance of
+ * the Redis-backed counters of store/limiters.ts.
  */
-export function createLimiter(
-  settings: { keyPrefix: string; points: number; duration: number; blockDuration?: number },
-  redis: unknown,
-): RateLimiterAbstract {
-  const memory = new RateLimiterMemory(settings);
-  return redis
-    ? new RateLimiterRedis({ ...settings, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: memory })
-    : memory;
-}
+export const createMemoryLimiter: LimiterFactory = (settings) => new RateLimiterMemory(settings);
 
 /** Options of {@link createLoginThrottle}. */
 export interface LoginThrottleOptions {
-  /** An ioredis client: counters shared by every instance. Default: this process's memory. */
-  redis?: unknown;
-  /** Prefix of the Redis keys, so that deployments sharing one Redis never share counters. Default `gatehouse`. */
+  /** Makes the counters: store/limiters.ts's are shared by every instance. Default {@link createMemoryLimiter}. */
+  limiters?: LimiterFactory;
+  /** Prefix of the Redis keys, so that deployments sharing one Redis never share counters. Default {@link DEFAULT_KEY_PREFIX}. */
   keyPrefix?: string;
 }
 
 /** One consecutive-failure counter and the key an attempt is counted under. */
 interface Counter {
-  limiter: RateLimiterAbstract;
+  limiter: Limiter;
   key: string;
 }
 
@@ -54,10 +44,10 @@ interface Taken {
 }
 
 /**
- * A {@link LoginThrottle} on rate-limiter-flexible: counters in this process,
- * or in Redis when an ioredis client is given, so that every instance counts
- * the same attempts. If Redis goes down, each instance falls back to its own
- * memory counters (the insurance limiter) rather than stop throttling.
+ * A {@link LoginThrottle} on counters from `options.limiters`: in this
+ * process by default, or in Redis (store/limiters.ts), so that every instance
+ * counts the same attempts. If Redis goes down, each instance falls back to
+ * its own memory counters (the insurance limiter) rather than stop throttling.
  *
  * Every attempt is consumed before it is checked, atomically (a Lua script
  * in Redis), so of N concurrent guesses at most the policy's number are
@@ -72,9 +62,10 @@ export function createLoginThrottle(
   policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
   options: LoginThrottleOptions = {},
 ): LoginThrottle {
-  const prefix = options.keyPrefix ?? 'gatehouse';
-  const make = (name: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract =>
-    createLimiter({ keyPrefix: `${prefix}:throttle:${name}`, points, duration, blockDuration }, options.redis);
+  const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  const limiters = options.limiters ?? createMemoryLimiter;
+  const make = (name: string, points: number, duration: number, blockDuration = 0): Limiter =>
+    limiters({ keyPrefix: `${prefix}:throttle:${name}`, points, duration, blockDuration });
   // Consecutive failures: counted until a success resets them (or a quiet day passes).
   const byAccount = make('account', policy.accountFailures, DAY_SECONDS);
   const byAccountAndIp = make('account-ip', policy.accountFailures, DAY_SECONDS);
@@ -88,11 +79,8 @@ export function createLoginThrottle(
   const blockLength = (blocksSoFar: number) =>
     Math.min(policy.blockSeconds * 2 ** Math.max(0, blocksSoFar - 1), policy.maxBlockSeconds);
 
-  async function take(limiter: RateLimiterAbstract, key: string): Promise<Taken> {
-    const state = await limiter.consume(key).catch((rejection: RateLimiterRes | Error) => {
-      if (rejection instanceof Error) throw rejection;
-      return rejection;
-    });
+  async function take(limiter: Limiter, key: string): Promise<Taken> {
+    const state = await limiter.consume(key).catch(refusedState);
     return {
       admitted: state.consumedPoints <= limiter.points,
       consumed: state.consumedPoints,

@@ -50,6 +50,59 @@ export interface ThrottleKeys {
   device?: string;
 }
 
+/** What one counter holds for a key. */
+export interface LimiterState {
+  /** Points consumed in the current window (or block). */
+  consumedPoints: number;
+  /** Milliseconds until the window (or block) ends. */
+  msBeforeNext: number;
+}
+
+/**
+ * One counter of points per key in a window, the shape of
+ * rate-limiter-flexible's limiters: `consume` resolves with the state, or
+ * rejects with it (a {@link LimiterState}, not an `Error`) when the key has
+ * no points left; any `Error` is a failure of the counter itself.
+ */
+export interface Limiter {
+  /** Points per key per window. */
+  readonly points: number;
+  consume(key: string): Promise<LimiterState>;
+  get(key: string): Promise<LimiterState | null>;
+  /** Gives one point back. */
+  reward(key: string): Promise<unknown>;
+  /** Sets the key's consumed points for `seconds`. */
+  set(key: string, points: number, seconds: number): Promise<unknown>;
+  /** Uses up the key's points for `seconds`. */
+  block(key: string, seconds: number): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
+}
+
+/** The settings of one counter: its keys' prefix, its points per `duration` seconds, and how long a full key stays blocked. */
+export interface LimiterSettings {
+  keyPrefix: string;
+  points: number;
+  duration: number;
+  blockDuration?: number;
+}
+
+/**
+ * Makes counters. The core's own ({@link createMemoryLimiter}) count in this
+ * process; store/limiters.ts makes counters shared in Redis by every
+ * instance, and the server hands those in.
+ */
+export type LimiterFactory = (settings: LimiterSettings) => Limiter;
+
+/**
+ * The state a refused `consume` rejected with; rethrows anything else (a
+ * counter that failed proved nothing).
+ */
+export function refusedState(rejection: unknown): LimiterState {
+  if (rejection instanceof Error || typeof (rejection as LimiterState | null)?.msBeforeNext !== 'number')
+    throw rejection;
+  return rejection as LimiterState;
+}
+
 /** Throttling limits. */
 export interface ThrottlePolicy {
   /** Consecutive failures per account (and per account + IP) that start a block. Default 10. */
@@ -83,6 +136,13 @@ export const DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE = 6000;
 
 /** IPv6 addresses are grouped by this prefix for per-address limits by default: one customer network is usually a /64. */
 export const DEFAULT_IPV6_PREFIX_LENGTH = 64;
+
+/**
+ * The first part of every shared counter's key (`gatehouse:throttle:…`,
+ * `gatehouse:rate:…`) and, with the deployment's id, of its namespace
+ * (`gatehouse:<deployment id>`), unless a prefix is configured.
+ */
+export const DEFAULT_KEY_PREFIX = 'gatehouse';
 
 /**
  * The key per-address limits count a client address under: an IPv4 address

@@ -2,7 +2,7 @@ import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { Principal } from '../../core/principals/index.js';
 import { protectedSiteReturn } from '../../core/sign-in/index.js';
 import { securityOf } from '../openapi.js';
-import type { ForwardAuthOptions, RouteContext } from '../route-context.js';
+import { DEFAULT_FORWARD_AUTH_HEADER_PREFIX, type ForwardAuthOptions, type RouteContext } from '../route-context.js';
 
 export type { ForwardAuthOptions };
 
@@ -45,7 +45,7 @@ export function registerForwardAuthRoutes(
   app: FastifyInstance,
   { guards, origins, basicAuth, forwardAuth: options }: RouteContext,
 ): void {
-  const prefix = (options.headerPrefix ?? 'X-Auth-').toLowerCase();
+  const prefix = (options.headerPrefix ?? DEFAULT_FORWARD_AUTH_HEADER_PREFIX).toLowerCase();
   app.route({
     method: METHODS,
     url: '/auth/verify',
