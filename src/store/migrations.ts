@@ -380,6 +380,9 @@ const migrations: Record<string, Migration> = {
   },
 };
 
+/** The names of the migrations Gatehouse knows, in the order they are applied. */
+export const MIGRATION_NAMES: readonly string[] = Object.freeze(Object.keys(migrations).sort());
+
 /** The migrations Gatehouse knows, in order. */
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,

@@ -13,7 +13,7 @@ export type { CLIResult };
 export interface CLIFixture {
   /** The data folder; its `gatehouse.db` is the default database. */
   data: string;
-  /** Runs `gatehouse ARGS --data DATA` with `input` on standard input. */
+  /** Runs the built `gatehouse ARGS --data DATA` (`dist/`; run `npm run build` first) with `input` on standard input. */
   cli(args: string[], input?: string): Promise<CLIResult>;
   /** Opens the same database in this process, as a running server would. */
   withCore<T>(work: (core: AuthCore) => Promise<T>): Promise<T>;
@@ -29,7 +29,8 @@ export function createCLIFixture(): CLIFixture {
   return {
     data,
     async cli(args, input) {
-      const result = await runCLI([...args, '--data', data], { input });
+      // The built CLI (npm test builds first): it starts in half the time of the sources through tsx.
+      const result = await runCLI([...args, '--data', data], { input, built: true });
       seen += result.stdout + result.stderr;
       return result;
     },

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { createAuthCore } from '../../src/core/index.js';
 import { createArgon2Hasher, OWASP_ARGON2_PARAMETERS } from '../../src/core/passwords/passwords.js';
 import { isGatehouseError } from '../../src/core/errors/errors.js';
+import { loadConfig } from '../../src/server/config.js';
 import { openStore } from '../../src/store/index.js';
 
 test('a hash made with older, cheaper parameters is upgraded at the next successful login', async () => {
@@ -92,5 +93,16 @@ test('the minimum length is configurable down to 8 (where a second factor is req
   const store = await openStore({ url: 'sqlite::memory:' });
   const core = createAuthCore({ store, passwordPolicy: { minLength: 8 } });
   await core.users.createUser({ username: 'mfa-user', password: 'Xq7#mP2$vL' });
+  await assert.rejects(
+    core.users.createUser({ username: 'mfa-seven', password: 'Xq7#mP2' }),
+    (error) =>
+      isGatehouseError(error, 'ERR_WEAK_PASSWORD') && error.message === 'A password has at least 8 characters.',
+  );
   await store.close();
+  // 8 is the floor: a deployment cannot configure 7.
+  assert.equal(loadConfig({ env: { GATEHOUSE_PASSWORD_MIN_LENGTH: '8' } }).passwordMinLength, 8);
+  assert.throws(
+    () => loadConfig({ env: { GATEHOUSE_PASSWORD_MIN_LENGTH: '7' } }),
+    (error) => isGatehouseError(error, 'ERR_CONFIG') && /GATEHOUSE_PASSWORD_MIN_LENGTH/.test(error.message),
+  );
 });

@@ -9,41 +9,15 @@ import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import { createDevelopmentCertificate } from '../../src/server/tls.js';
 import { runCLI, startServe, type ServeProcess } from '../helpers/process.js';
-import { SERVICES_REQUIRED, createTestDatabase, type TestDatabase } from '../helpers/services.js';
+import { createTestDatabase, redisSkipReason, TEST_REDIS_URL, type TestDatabase } from '../helpers/services.js';
 import { startTCPProxy, type TCPProxy } from '../helpers/tcp-proxy.js';
 
 const COOKIE = '__Host-gatehouse';
-const REDIS_URL = process.env.GATEHOUSE_TEST_REDIS ?? 'redis://127.0.0.1:6379/15';
-
-async function redisReachable(): Promise<boolean> {
-  const client = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: 1500,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
+const REDIS_URL = TEST_REDIS_URL;
 
 const database = await createTestDatabase();
-const redisUp = await redisReachable();
-if (!redisUp && SERVICES_REQUIRED) throw new Error(`Redis not reachable at ${REDIS_URL}`);
-const skip =
-  typeof database === 'string'
-    ? database
-    : redisUp
-      ? false
-      : `Redis not reachable at ${REDIS_URL}: multi-instance suite skipped`;
-if (typeof skip === 'string') process.stderr.write(`notice: ${skip}\n`);
+// The helpers throw in CI when a service is missing, and print the notice otherwise.
+const skip = typeof database === 'string' ? database : ((await redisSkipReason()) ?? false);
 
 describe('three instances on one PostgreSQL and one Redis act as one service', { skip }, () => {
   const pg = database as TestDatabase;

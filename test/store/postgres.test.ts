@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { isGatehouseError } from '../../src/core/errors/errors.js';
 import { applyMigrations, openDatabase, openStore, readMigrationStatus } from '../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/services.js';
+import { MIGRATION_NAMES } from '../../src/store/migrations.js';
 import { runStoreConformance } from './conformance.js';
 import { checkSessionAuthenticatedAtMigration } from './session-migration.js';
 
@@ -26,40 +27,16 @@ if (typeof database === 'string') {
         assert.ok(isGatehouseError(error, 'ERR_CONFIG'));
         assert.match(
           error.message,
-          /schema is older than this Gatehouse \(pending: 0001_users_and_sessions, 0002_tokens, 0003_audit, 0004_two_factor, 0005_client_certificates, 0007_scopes, 0008_session_auth_methods, 0010_openid_connect, 0011_deployment, 0012_passkeys, 0013_session_authenticated_at, 0014_consent_grants\); run gatehouse migrate up/,
+          new RegExp(
+            `schema is older than this Gatehouse \\(pending: ${MIGRATION_NAMES.join(', ')}\\); run gatehouse migrate up`,
+          ),
         );
         return true;
       });
       const db = openDatabase(fresh.db!.url);
-      assert.deepEqual(await applyMigrations(db), [
-        '0001_users_and_sessions',
-        '0002_tokens',
-        '0003_audit',
-        '0004_two_factor',
-        '0005_client_certificates',
-        '0007_scopes',
-        '0008_session_auth_methods',
-        '0010_openid_connect',
-        '0011_deployment',
-        '0012_passkeys',
-        '0013_session_authenticated_at',
-        '0014_consent_grants',
-      ]);
+      assert.deepEqual(await applyMigrations(db), [...MIGRATION_NAMES]);
       assert.deepEqual(await readMigrationStatus(db), {
-        applied: [
-          '0001_users_and_sessions',
-          '0002_tokens',
-          '0003_audit',
-          '0004_two_factor',
-          '0005_client_certificates',
-          '0007_scopes',
-          '0008_session_auth_methods',
-          '0010_openid_connect',
-          '0011_deployment',
-          '0012_passkeys',
-          '0013_session_authenticated_at',
-          '0014_consent_grants',
-        ],
+        applied: [...MIGRATION_NAMES],
         pending: [],
         unknown: [],
       });

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { databaseKind, openStore, sqliteFile } from '../../src/store/index.js';
+import { MIGRATION_NAMES } from '../../src/store/migrations.js';
 import { withReadCache } from '../../src/store/read-cache.js';
 import { isGatehouseError } from '../../src/core/errors/errors.js';
 import { runStoreConformance } from './conformance.js';
@@ -44,20 +45,7 @@ test('a new SQLite database is created in WAL mode with the schema migrated, and
   const migrations = raw.prepare('select name from kysely_migration order by name').all() as { name: string }[];
   assert.deepEqual(
     migrations.map((row) => row.name),
-    [
-      '0001_users_and_sessions',
-      '0002_tokens',
-      '0003_audit',
-      '0004_two_factor',
-      '0005_client_certificates',
-      '0007_scopes',
-      '0008_session_auth_methods',
-      '0010_openid_connect',
-      '0011_deployment',
-      '0012_passkeys',
-      '0013_session_authenticated_at',
-      '0014_consent_grants',
-    ],
+    [...MIGRATION_NAMES],
   );
   raw.close();
   const reopened = await openStore({ url: `sqlite:${file}` });
