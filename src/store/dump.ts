@@ -115,6 +115,7 @@ const TABLES: {
       'replayed_at',
       'access_token_id',
       'refresh_family_id',
+      'grant_id',
     ],
     numeric: ['auth_time', 'created_at', 'expires_at', 'used_at', 'replayed_at'],
   },

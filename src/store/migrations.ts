@@ -378,6 +378,12 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  // A replayed code ends the grant it was redeemed under, not one the user made since (issue #22).
+  '0015_code_grant_ids': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('authorization_codes').addColumn('grant_id', 'varchar(64)').execute();
+    },
+  },
 };
 
 /** The names of the migrations Gatehouse knows, in the order they are applied. */

@@ -174,6 +174,7 @@ export interface AuthorizationCodesTable {
   replayed_at: number | null;
   access_token_id: string | null;
   refresh_family_id: string | null;
+  grant_id: string | null;
 }
 
 /** Authorization requests waiting for a sign-in or consent, by the interaction id's hash. */

@@ -297,6 +297,29 @@ describe('defect 3: revoking a grant refuses every token of it', { timeout: 120_
   });
 });
 
+describe('defect 3: a replay ends the grant its code was redeemed under', { timeout: 60_000 }, () => {
+  test('defect 3 (review): a code of an ended grant, replayed, does not end the grant made since', async () => {
+    const { user, tokens, code, verifier } = await offlineGrant('tove');
+    const browser = await signedInBrowser('tove');
+    try {
+      const revoked = await browser.post(`/ui/apps/${app}/revoke`, {});
+      assert.equal(revoked.status, 200, revoked.text);
+      // The user lets the app in again: a new grant, with tokens of its own.
+      const next = await authorize(browser, 'openid profile offline_access');
+      const fresh = await redeem({ code: next.code, code_verifier: next.verifier });
+      assert.equal(fresh.status, 200, fresh.text);
+      // The first code, replayed by its app with everything right (a retry, or a leak of code and verifier).
+      const replay = await redeem({ code, code_verifier: verifier });
+      assert.equal(replay.status, 400);
+      assert.equal(replay.json.error, 'invalid_grant');
+      await assertEnded(user.id, tokens, 'the old grant');
+      await assertLive(fresh.json as Tokens, 'the grant made since');
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
 describe('defect 3: a refresh that races the end of its grant', { timeout: 60_000 }, () => {
   test('defect 3: a refresh token written as its grant ends does not serve the next grant', async () => {
     const { user, tokens } = await offlineGrant('rita');

@@ -423,14 +423,23 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
       // A write from a stale read keeps the grant id; only a renewal (issue #22) replaces it, atomically.
       await store.putConsent({ ...consent, scopes: ['openid', 'profile'], grantId: 'stale', updatedAt: 6 });
       assert.equal((await store.findConsent(owner.id, 'k1'))?.grantId, 'g1');
-      assert.equal(await store.renewConsentGrant(owner.id, 'k1', 'g2', 7), true);
+      assert.equal(
+        await store.renewConsentGrant(owner.id, 'k1', { id: 'g2', updatedAt: 7, onlyFrom: 'not-g1' }),
+        false,
+        'only from the grant named',
+      );
+      assert.equal(await store.renewConsentGrant(owner.id, 'k1', { id: 'g2', updatedAt: 7, onlyFrom: 'g1' }), true);
       assert.deepEqual(await store.findConsent(owner.id, 'k1'), {
         ...consent,
         scopes: ['openid', 'profile'],
         grantId: 'g2',
         updatedAt: 7,
       });
-      assert.equal(await store.renewConsentGrant(owner.id, 'k-none', 'g3', 8), false, 'never creates one');
+      assert.equal(
+        await store.renewConsentGrant(owner.id, 'k-none', { id: 'g3', updatedAt: 8 }),
+        false,
+        'never creates one',
+      );
       assert.equal(await store.findConsent(owner.id, 'k-none'), null);
       await store.putConsent({ ...consent, clientId: 'k2', updatedAt: 9 });
       assert.deepEqual(
@@ -468,6 +477,7 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
         replayedAt: null,
         accessTokenId: null,
         refreshFamilyId: null,
+        grantId: null,
       };
       await store.createAuthorizationCode(code);
       assert.deepEqual(await store.findAuthorizationCode(code.codeHash), code);
@@ -476,12 +486,13 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
         store.markAuthorizationCodeUsed(code.codeHash, 11),
       ]);
       assert.deepEqual(wins.sort(), [false, true]);
-      await store.setAuthorizationCodeTokens(code.codeHash, 'jti-1', 'family-1');
+      await store.setAuthorizationCodeTokens(code.codeHash, 'jti-1', 'family-1', 'grant-1');
       await store.markAuthorizationCodeReplayed(code.codeHash, 20);
       await store.markAuthorizationCodeReplayed(code.codeHash, 30);
       const used = await store.findAuthorizationCode(code.codeHash);
       assert.equal(used!.accessTokenId, 'jti-1');
       assert.equal(used!.refreshFamilyId, 'family-1');
+      assert.equal(used!.grantId, 'grant-1');
       assert.equal(used!.replayedAt, 20, 'the first replay is kept');
       assert.ok(used!.usedAt === 10 || used!.usedAt === 11);
       assert.equal(await store.purgeExpiredAuthorizationCodes(60_003), 0);
@@ -597,6 +608,7 @@ export function runStoreConformance(name: string, open: () => Promise<Store>): v
         replayedAt: null,
         accessTokenId: null,
         refreshFamilyId: null,
+        grantId: null,
       };
       await store.createAuthorizationCode(code);
 

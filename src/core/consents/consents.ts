@@ -51,14 +51,20 @@ export function createConsents(deps: {
   const { store, clock, audit } = deps;
 
   /**
-   * Ends the user's current grant to the client: every token of it is
+   * Ends the user's current grant to the client (with `onlyGrantId`, only while it is still that grant): every token of it is
    * refused from now on, its refresh tokens end, and the consent stands on
    * under a new grant id. Returns the refresh tokens ended.
    */
-  async function endGrant(userId: string, clientId: string): Promise<number> {
+  async function endGrant(userId: string, clientId: string, onlyGrantId?: string): Promise<number> {
     // One statement, no read first: a consent revoked meanwhile is not brought back, and a
     // concurrent widening of the consent cannot write the old grant id over the new one.
-    await store.renewConsentGrant(userId, clientId, createId(), clock.now());
+    const renewed = await store.renewConsentGrant(userId, clientId, {
+      id: createId(),
+      updatedAt: clock.now(),
+      onlyFrom: onlyGrantId,
+    });
+    // That grant had ended already: its refresh tokens went with it, and the grant since is not this one's.
+    if (!renewed && onlyGrantId !== undefined) return 0;
     return store.deleteUserClientRefreshTokens(userId, clientId);
   }
 

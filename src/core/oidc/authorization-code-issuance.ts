@@ -54,6 +54,7 @@ export async function issueCode(
     replayedAt: null,
     accessTokenId: null,
     refreshFamilyId: null,
+    grantId: null,
   });
   await audit.record({
     type: 'authorization_code.issue',

@@ -60,7 +60,8 @@ export function createCodeGrant(deps: {
   async function replayed(record: AuthorizationCodeRecord, origin: { ip?: string | null }): Promise<GrantResult> {
     await store.markAuthorizationCodeReplayed(record.codeHash, clock.now());
     await revokeIssued(record);
-    await deps.consents.endGrant(record.userId, record.clientId);
+    // The grant the code was redeemed under, not one the user made since (unknown yet when racing the redemption: the current one).
+    await deps.consents.endGrant(record.userId, record.clientId, record.grantId ?? undefined);
     await audit.record({
       type: 'authorization_code.replay',
       actor: record.clientId,
@@ -155,7 +156,7 @@ export function createCodeGrant(deps: {
             expiresAt: offline ? record.authTime + OFFLINE_ACCESS_SECONDS * 1000 : session.absoluteExpiresAt,
           })
         : null;
-      await store.setAuthorizationCodeTokens(record.codeHash, access.jti, refresh?.familyId ?? null);
+      await store.setAuthorizationCodeTokens(record.codeHash, access.jti, refresh?.familyId ?? null, consent.grantId);
       // A replay that raced this redemption saw nothing to revoke yet: look again now that there is.
       const after = await store.findAuthorizationCode(record.codeHash);
       if (after?.replayedAt !== null) {

@@ -24,6 +24,8 @@ export interface AuthorizationCodeRecord {
   /** What the redemption issued, so that a replay can revoke it. */
   accessTokenId: string | null;
   refreshFamilyId: string | null;
+  /** The grant (the consent's grant id) the redemption issued under: a replay ends that grant, not a later one. */
+  grantId: string | null;
 }
 
 /** An authorization request waiting for the user to sign in or consent. */
@@ -47,8 +49,13 @@ export interface AuthorizationCodeStore {
   markAuthorizationCodeUsed(codeHash: string, now: number): Promise<boolean>;
   /** Records that a used code was presented again. */
   markAuthorizationCodeReplayed(codeHash: string, now: number): Promise<void>;
-  /** Records what a redemption issued. */
-  setAuthorizationCodeTokens(codeHash: string, accessTokenId: string, refreshFamilyId: string | null): Promise<void>;
+  /** Records what a redemption issued, and under which grant. */
+  setAuthorizationCodeTokens(
+    codeHash: string,
+    accessTokenId: string,
+    refreshFamilyId: string | null,
+    grantId: string,
+  ): Promise<void>;
   purgeExpiredAuthorizationCodes(now: number): Promise<number>;
   createAuthorizationRequest(request: AuthorizationRequestRecord): Promise<void>;
   findAuthorizationRequest(idHash: string): Promise<AuthorizationRequestRecord | null>;

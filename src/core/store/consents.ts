@@ -27,9 +27,14 @@ export interface ConsentStore {
   putConsent(consent: ConsentRecord): Promise<void>;
   /**
    * Gives an existing consent a new grant id, atomically; never creates one
-   * (a consent revoked meanwhile stays revoked). Returns `false` when there was none.
+   * (a consent revoked meanwhile stays revoked). With `onlyFrom`, only while
+   * its grant id is still that one. Returns `false` when nothing changed.
    */
-  renewConsentGrant(userId: string, clientId: string, grantId: string, updatedAt: number): Promise<boolean>;
+  renewConsentGrant(
+    userId: string,
+    clientId: string,
+    grant: { id: string; updatedAt: number; onlyFrom?: string },
+  ): Promise<boolean>;
   /** Returns `false` when there was none. */
   deleteConsent(userId: string, clientId: string): Promise<boolean>;
   /** A user's consents, newest first. */

@@ -26,6 +26,7 @@ export function createAuthorizationCodeQueries(db: Kysely<Database>): Authorizat
           replayed_at: code.replayedAt,
           access_token_id: code.accessTokenId,
           refresh_family_id: code.refreshFamilyId,
+          grant_id: code.grantId,
         })
         .execute();
     },
@@ -59,10 +60,10 @@ export function createAuthorizationCodeQueries(db: Kysely<Database>): Authorizat
         .execute();
     },
 
-    async setAuthorizationCodeTokens(codeHash, accessTokenId, refreshFamilyId) {
+    async setAuthorizationCodeTokens(codeHash, accessTokenId, refreshFamilyId, grantId) {
       await db
         .updateTable('authorization_codes')
-        .set({ access_token_id: accessTokenId, refresh_family_id: refreshFamilyId })
+        .set({ access_token_id: accessTokenId, refresh_family_id: refreshFamilyId, grant_id: grantId })
         .where('code_hash', '=', codeHash)
         .execute();
     },
@@ -134,5 +135,6 @@ function toAuthorizationCodeRecord(row: Selectable<AuthorizationCodesTable>): Au
     replayedAt: readOptionalTime(row.replayed_at),
     accessTokenId: row.access_token_id,
     refreshFamilyId: row.refresh_family_id,
+    grantId: row.grant_id,
   };
 }

@@ -38,13 +38,14 @@ export function createConsentQueries(db: Kysely<Database>): ConsentStore {
         .execute();
     },
 
-    async renewConsentGrant(userId, clientId, grantId, updatedAt) {
-      const result = await db
+    async renewConsentGrant(userId, clientId, grant) {
+      let update = db
         .updateTable('consents')
-        .set({ grant_id: grantId, updated_at: updatedAt })
+        .set({ grant_id: grant.id, updated_at: grant.updatedAt })
         .where('user_id', '=', userId)
-        .where('client_id', '=', clientId)
-        .executeTakeFirst();
+        .where('client_id', '=', clientId);
+      if (grant.onlyFrom !== undefined) update = update.where('grant_id', '=', grant.onlyFrom);
+      const result = await update.executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
 
