@@ -7,10 +7,37 @@ export const LINGER_TOTAL_MS = 30_000;
 /** How long a closing connection waits for more of the body before it closes, in milliseconds (nginx's `lingering_timeout`). */
 export const LINGER_IDLE_MS = 5000;
 
-/** How often a lingering connection looks at what it has read, in milliseconds. */
+/** How often the lingering connections are looked at (one timer for all of them), in milliseconds. */
 const LINGER_CHECK_MS = 100;
 
+/**
+ * At most this many connections linger at once: past it, a closing connection
+ * closes at once (its client may see a reset), so that a flood of oversized
+ * bodies cannot hold sockets and timers without bound.
+ */
+export const LINGER_MAX_CONNECTIONS = 256;
+
 const lingering = new WeakSet<Socket>();
+
+/** The connections lingering now, with what they had read when last looked at. */
+const active = new Map<Socket, { bytesRead: number; lastReadAt: number; closeBy: number }>();
+let sweep: ReturnType<typeof setInterval> | null = null;
+
+function sweepLingering(): void {
+  const now = performance.now();
+  for (const [socket, state] of active) {
+    if (socket.bytesRead !== state.bytesRead) {
+      state.bytesRead = socket.bytesRead;
+      state.lastReadAt = now;
+    }
+    if (now - state.lastReadAt >= LINGER_IDLE_MS || now >= state.closeBy) socket.destroy();
+  }
+}
+
+/** How many connections are lingering now. */
+export function lingeringConnections(): number {
+  return active.size;
+}
 
 /**
  * Makes a `413 Payload Too Large` readable by every client (issues #15, #22).
@@ -28,7 +55,8 @@ const lingering = new WeakSet<Socket>();
  * connection closes when the client closes, when nothing more arrived for
  * {@link LINGER_IDLE_MS}, or {@link LINGER_TOTAL_MS} after the answer. At
  * loopback speed that is over 1 GiB; a client that sends more, or slower
- * than one chunk every 5 s, may see a reset, as with nginx.
+ * than one chunk every 5 s, may see a reset, as with nginx. At most
+ * {@link LINGER_MAX_CONNECTIONS} linger at once, watched by one timer.
  * HTTP/2 streams need none of it: a stream is reset, not the connection.
  */
 export function useLingeringClose(app: FastifyInstance): void {
@@ -45,31 +73,27 @@ export function useLingeringClose(app: FastifyInstance): void {
  * what the client still sends, until the client closes, it is idle for
  * {@link LINGER_IDLE_MS} or {@link LINGER_TOTAL_MS} have passed.
  */
-export function lingerOnClose(socket: Socket): void {
+export function lingerOnClose(socket: Socket, maxConnections = LINGER_MAX_CONNECTIONS): void {
   if (lingering.has(socket)) return;
   lingering.add(socket);
+  const closeAtOnce = socket.destroySoon.bind(socket);
   // Node's HTTP server closes a `Connection: close` socket with destroySoon() once the answer is written.
   socket.destroySoon = () => {
+    if (active.size >= maxConnections) return closeAtOnce();
     socket.end();
-    const close = () => socket.destroy();
-    const total = setTimeout(close, LINGER_TOTAL_MS);
-    // The HTTP parser may consume the socket in C++ (no 'data' events): watch the byte count instead.
-    let bytesRead = socket.bytesRead;
-    let lastReadAt = performance.now();
-    const idle = setInterval(() => {
-      if (socket.bytesRead !== bytesRead) {
-        bytesRead = socket.bytesRead;
-        lastReadAt = performance.now();
-      } else if (performance.now() - lastReadAt >= LINGER_IDLE_MS) close();
-    }, LINGER_CHECK_MS);
-    total.unref();
-    idle.unref();
+    // The HTTP parser may consume the socket in C++ (no 'data' events): the sweep watches the byte count instead.
+    const now = performance.now();
+    active.set(socket, { bytesRead: socket.bytesRead, lastReadAt: now, closeBy: now + LINGER_TOTAL_MS });
+    sweep ??= setInterval(sweepLingering, LINGER_CHECK_MS).unref();
     socket.once('close', () => {
-      clearTimeout(total);
-      clearInterval(idle);
+      active.delete(socket);
+      if (active.size === 0 && sweep !== null) {
+        clearInterval(sweep);
+        sweep = null;
+      }
     });
     // The client closed its side: it has sent everything, and had the answer.
-    socket.once('end', close);
+    socket.once('end', () => socket.destroy());
     socket.resume();
   };
 }
