@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 import { runCLI, startServe, type ServeProcess } from '../test/helpers/process.js';
+import { cookieHeader } from './lib/servers.js';
 
 const ROUNDS = 3;
 const SECONDS = 5;
@@ -32,7 +33,7 @@ async function signIn(url: string, ca: string): Promise<string> {
   });
   await response.body.text();
   await dispatcher.close();
-  return ([] as string[]).concat(response.headers['set-cookie'] ?? [])[0]!.split(';')[0]!;
+  return cookieHeader(response.headers['set-cookie']);
 }
 
 async function measure(urls: string[], cookie: string): Promise<number> {

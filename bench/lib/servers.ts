@@ -133,7 +133,7 @@ export function setupClient(data: string) {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: LOGIN_BODY,
       });
-      return ([] as string[]).concat(headers['set-cookie'] ?? [])[0]!.split(';')[0]!;
+      return cookieHeader(headers['set-cookie']);
     },
     /** An access token (JWT) for the signed-in user. */
     async accessToken(base: string, cookie: string): Promise<string> {
@@ -162,4 +162,16 @@ export function setupClient(data: string) {
 export function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+/**
+ * The `Cookie` header a browser would send back after these `Set-Cookie`
+ * lines: every cookie's name and value (a Gatehouse sign-in sets the device
+ * cookie beside the session cookie).
+ */
+export function cookieHeader(setCookie: string | string[] | undefined): string {
+  return ([] as string[])
+    .concat(setCookie ?? [])
+    .map((line) => line.split(';')[0]!)
+    .join('; ');
 }
