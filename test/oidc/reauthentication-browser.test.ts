@@ -6,11 +6,11 @@ import type { Browser, Page } from 'playwright-core';
 import type { Clock } from '../../src/core/shared/clock.js';
 import { closeBrowser, launchBrowser, watchErrors } from '../helpers/browser.js';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
+import { authorizePath, REDIRECT } from './authorize-url.js';
 
 // Issue #22, defect 1, in Debian's Chromium: re-authentication with
 // prompt=login for one app while another app holds a refresh token.
 const PASSWORD = 'nina password 123';
-const REDIRECT = 'https://app.example/cb';
 let offset = 0;
 const clock: Clock = { now: () => Date.now() + offset };
 let server: TestServer;
@@ -39,20 +39,8 @@ function pkce() {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-function authorizeUrl(clientId: string, challenge: string, extra: Record<string, string> = {}): string {
-  const query = new URLSearchParams({
-    client_id: clientId,
-    redirect_uri: REDIRECT,
-    response_type: 'code',
-    scope: 'openid',
-    state: 'st',
-    nonce: 'n',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    ...extra,
-  });
-  return `${server.url}/oauth/authorize?${query.toString()}`;
-}
+const authorizeUrl = (clientId: string, challenge: string, extra: Record<string, string> = {}) =>
+  `${server.url}${authorizePath(clientId, challenge, extra)}`;
 
 /** Signs in on the page shown, allows the app, and returns the code the app's redirect URI received. */
 async function signInAndAllow(page: Page, url: string): Promise<string> {

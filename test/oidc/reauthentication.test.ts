@@ -6,6 +6,7 @@ import { generate } from 'otplib';
 import type { Clock } from '../../src/core/shared/clock.js';
 import { FormBrowser, hiddenField } from '../helpers/form-browser.js';
 import { COOKIE, startTestServer, type TestServer } from '../helpers/server.js';
+import { authorizePath, REDIRECT } from './authorize-url.js';
 
 // Issue #22, defect 1: a sign-in in a browser that has a session continues it
 // (new token, same session, its apps' tokens live on) for the same user, and
@@ -16,7 +17,6 @@ let server: TestServer;
 let app: { id: string; secret: string };
 let spa: string;
 let ritaId: string;
-const REDIRECT = 'https://app.example/cb';
 const PASSWORD = 'rita password 123';
 
 before(async () => {
@@ -37,19 +37,7 @@ function pkce() {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-function authorizeUrl(clientId: string, challenge: string, extra: Record<string, string> = {}): string {
-  return `/oauth/authorize?${new URLSearchParams({
-    client_id: clientId,
-    redirect_uri: REDIRECT,
-    response_type: 'code',
-    scope: 'openid',
-    state: 'st',
-    nonce: 'n',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    ...extra,
-  }).toString()}`;
-}
+const authorizeUrl = authorizePath;
 
 async function cookieOf(browser: FormBrowser): Promise<string | undefined> {
   return (await browser.jar.getCookies(server.url)).find((cookie) => cookie.key === COOKIE)?.value;

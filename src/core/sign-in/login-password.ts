@@ -12,15 +12,19 @@ import { tryUsernameKey, toUser } from '../users/index.js';
 /** How long a sign-in waits for its second factor. */
 export const TWO_FACTOR_CHALLENGE_SECONDS = 300;
 
-/** The device id of a valid device cookie of the account named `key` (see device-cookies.ts), else `null`. */
+/**
+ * The device id of a valid device cookie of the account named `key` (see
+ * device-cookies.ts), else `null`; and the account's record when reading the
+ * cookie needed it, so that the password check does not read it again.
+ */
 async function knownDevice(
   { store, deviceCookies }: LoginContext,
   key: string,
   cookie: string | undefined,
-): Promise<string | null> {
-  if (!deviceCookies || cookie === undefined) return null;
+): Promise<{ device: string | null; record?: UserRecord | null }> {
+  if (!deviceCookies || cookie === undefined) return { device: null };
   const record = await store.findUserByKey(key);
-  return record ? deviceCookies.read(cookie, deviceBinding(record)) : null;
+  return { device: record ? deviceCookies.read(cookie, deviceBinding(record)) : null, record };
 }
 
 /**
@@ -44,9 +48,10 @@ async function checkPassword(
   // is throttled exactly like a real or unknown account.
   const account = key ?? `invalid:${credentials.username.slice(0, 256).toLowerCase()}`;
   // A valid device cookie of this account: the attempt counts against that browser's own allowance.
-  const device = key === null ? null : await knownDevice(context, key, credentials.deviceCookie);
-  const checked = await throttled(context, throttleKeys(context, account, origin, { device }), origin, async () => {
-    const record = key === null ? null : await store.findUserByKey(key);
+  const known = key === null ? { device: null } : await knownDevice(context, key, credentials.deviceCookie);
+  const keys = throttleKeys(context, account, origin, { device: known.device });
+  const checked = await throttled(context, keys, origin, async () => {
+    const record = key === null ? null : known.record !== undefined ? known.record : await store.findUserByKey(key);
     const passwordMatches = await hasher.verify(
       record?.passwordHash ?? (await context.dummyHash()),
       credentials.password,
